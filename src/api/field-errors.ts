@@ -1,0 +1,72 @@
+import { StatusError, type StatusCause } from "./errors.js";
+
+/** One validation failure, as upstream's field.Error: a type, a path, the bad value and a detail. */
+export type FieldErrorType = "Required" | "Invalid" | "Forbidden" | "Duplicate" | "NotSupported" | "TooLong" | "TooMany";
+
+export interface FieldError {
+  type: FieldErrorType;
+  field: string;
+  value?: unknown;
+  detail?: string;
+  /** For NotSupported: the allowed values. */
+  supported?: string[];
+}
+
+const causeReason: Record<FieldErrorType, string> = {
+  Required: "FieldValueRequired",
+  Invalid: "FieldValueInvalid",
+  Forbidden: "FieldValueForbidden",
+  Duplicate: "FieldValueDuplicate",
+  NotSupported: "FieldValueNotSupported",
+  TooLong: "FieldValueTooLong",
+  TooMany: "FieldValueTooMany",
+};
+
+export const required = (field: string, detail = ""): FieldError => ({ type: "Required", field, detail });
+export const invalid = (field: string, value: unknown, detail: string): FieldError => ({ type: "Invalid", field, value, detail });
+export const forbidden = (field: string, detail: string): FieldError => ({ type: "Forbidden", field, detail });
+export const duplicate = (field: string, value: unknown): FieldError => ({ type: "Duplicate", field, value });
+export const notSupported = (field: string, value: unknown, supported: string[]): FieldError =>
+  ({ type: "NotSupported", field, value, supported });
+
+/** Renders a value as Go's %#v-ish quoting in upstream messages: strings quoted, numbers bare. */
+function renderValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "object") return `{${Object.entries(value as object).map(([k, v]) => `"${k}":${renderValue(v)}`).join(", ")}}`;
+  return String(value);
+}
+
+/** The error's text the way upstream's field.Error.Error() prints it. */
+export function fieldErrorMessage(e: FieldError): string {
+  switch (e.type) {
+    case "Required":
+      return `${e.field}: Required value${e.detail ? `: ${e.detail}` : ""}`;
+    case "Forbidden":
+      return `${e.field}: Forbidden${e.detail ? `: ${e.detail}` : ""}`;
+    case "Duplicate":
+      return `${e.field}: Duplicate value: ${renderValue(e.value)}`;
+    case "NotSupported":
+      return `${e.field}: Unsupported value: ${renderValue(e.value)}: supported values: ${(e.supported ?? []).map((s) => `"${s}"`).join(", ")}`;
+    case "TooLong":
+      return `${e.field}: Too long: ${e.detail ?? ""}`;
+    case "TooMany":
+      return `${e.field}: Too many: ${e.detail ?? ""}`;
+    default:
+      return `${e.field}: Invalid value: ${renderValue(e.value)}${e.detail ? `: ${e.detail}` : ""}`;
+  }
+}
+
+/** A 422 Invalid Status whose message reads like upstream's: `The Deployment "x" is invalid: …`. */
+export function invalidError(kind: string, group: string, name: string, errors: FieldError[]): StatusError {
+  const messages = errors.map(fieldErrorMessage);
+  const summary = messages.length === 1 ? messages[0] : `[${messages.join(", ")}]`;
+  const causes: StatusCause[] = errors.map((e, i) => ({
+    reason: causeReason[e.type],
+    message: messages[i]!.slice(e.field.length + 2),
+    field: e.field,
+  }));
+  return new StatusError(422, "Invalid", `${kind} "${name}" is invalid: ${summary}`.replace(/^/, "The "), {
+    name, group: group || undefined, kind, causes,
+  });
+}

@@ -1,0 +1,27 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteStore } from "./sqlite.js";
+import { storeConformance } from "./conformance.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tug-sqlite-"));
+let n = 0;
+storeConformance("sqlite", async () => new SqliteStore(join(dir, `db-${n++}.sqlite`)));
+
+test("sqlite store keeps data and revisions across a reopen", async () => {
+  const path = join(dir, "reopen.sqlite");
+  const first = new SqliteStore(path);
+  const a = await first.create("/k", "v1");
+  await first.update("/k", "v2", a.modRevision);
+  await first.close();
+  const second = new SqliteStore(path);
+  assert.equal((await second.get("/k"))?.value, "v2");
+  assert.equal(await second.revision(), a.modRevision + 1);
+  const b = await second.create("/k2", "x");
+  assert.equal(b.modRevision, a.modRevision + 2);
+  await second.close();
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
