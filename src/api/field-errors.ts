@@ -10,6 +10,8 @@ export interface FieldError {
   detail?: string;
   /** For NotSupported: the allowed values. */
   supported?: string[];
+  /** The value as upstream prints it when it is a Go struct or map (`map[string]string{"app":"x"}`). */
+  rendered?: string;
 }
 
 const causeReason: Record<FieldErrorType, string> = {
@@ -29,6 +31,12 @@ export const duplicate = (field: string, value: unknown): FieldError => ({ type:
 export const notSupported = (field: string, value: unknown, supported: string[]): FieldError =>
   ({ type: "NotSupported", field, value, supported });
 
+/** Go's %#v for a map[string]string, as upstream prints label maps in messages. */
+export function goStringMap(m: Record<string, string> | undefined): string {
+  const entries = Object.keys(m ?? {}).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(m![k])}`);
+  return `map[string]string{${entries.join(", ")}}`;
+}
+
 /** Renders a value as Go's %#v-ish quoting in upstream messages: strings quoted, numbers bare. */
 function renderValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -39,6 +47,7 @@ function renderValue(value: unknown): string {
 
 /** The error's text the way upstream's field.Error.Error() prints it. */
 export function fieldErrorMessage(e: FieldError): string {
+  if (e.rendered !== undefined && e.type === "Invalid") return `${e.field}: Invalid value: ${e.rendered}${e.detail ? `: ${e.detail}` : ""}`;
   switch (e.type) {
     case "Required":
       return `${e.field}: Required value${e.detail ? `: ${e.detail}` : ""}`;

@@ -1,6 +1,8 @@
-import type { ObjectMeta } from "kubernetes-types/meta/v1.js";
+import type { ObjectMeta as UpstreamObjectMeta } from "kubernetes-types/meta/v1.js";
 
-export type { ObjectMeta };
+/** kubernetes-types marks the server-owned fields readonly; the server is who writes them. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type ObjectMeta = Mutable<UpstreamObjectMeta>;
 
 /** Any Kubernetes object as it travels through the API: typed metadata, the rest as JSON. */
 export interface KubeObject {

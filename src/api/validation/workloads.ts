@@ -1,0 +1,173 @@
+import { selectorFromLabelSelector } from "../labels.js";
+import { goStringMap, invalid, notSupported, required, forbidden, type FieldError } from "../field-errors.js";
+import { scaledValue, type IntOrString } from "../intstr.js";
+import { validateLabels } from "./names.js";
+import { validatePodSpec } from "./pod.js";
+import type { LabelSelector } from "kubernetes-types/meta/v1.js";
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
+
+function nonNegative(value: unknown, field: string): FieldError[] {
+  if (value === undefined) return [];
+  if (typeof value !== "number" || !Number.isInteger(value)) return [invalid(field, value, "must be an integer")];
+  return value < 0 ? [invalid(field, value, "must be greater than or equal to 0")] : [];
+}
+
+/** Selector + template checks shared by every pod controller. */
+function validateSelectorAndTemplate(spec: Json, path: string, opts: { selectorRequired: boolean; restartPolicies?: string[] }): FieldError[] {
+  const errs: FieldError[] = [];
+  const rawSelector = spec.selector as LabelSelector | undefined;
+  const template = obj(spec.template);
+  const templateLabels = obj(obj(template.metadata).labels) as Record<string, string>;
+  if (opts.selectorRequired) {
+    if (!rawSelector) errs.push(required(`${path}.selector`));
+    else if (Object.keys(rawSelector.matchLabels ?? {}).length === 0 && (rawSelector.matchExpressions ?? []).length === 0) {
+      errs.push(invalid(`${path}.selector`, "", "empty selector is invalid for deployment"));
+    }
+  }
+  errs.push(...validateLabels(obj(template.metadata).labels, `${path}.template.metadata.labels`));
+  if (rawSelector) {
+    let selectorOk = true;
+    try {
+      const s = selectorFromLabelSelector(rawSelector);
+      if (s && !s.isEmpty() && !s.matches(templateLabels)) selectorOk = false;
+    } catch {
+      errs.push(invalid(`${path}.selector`, "", "invalid label selector"));
+    }
+    if (!selectorOk) {
+      errs.push({ type: "Invalid", field: `${path}.template.metadata.labels`, rendered: goStringMap(templateLabels), detail: "`selector` does not match template `labels`" });
+    }
+  }
+  if (spec.template === undefined) errs.push(required(`${path}.template`));
+  else {
+    errs.push(...validatePodSpec(template.spec, `${path}.template.spec`));
+    const policy = obj(template.spec).restartPolicy as string | undefined;
+    const allowed = opts.restartPolicies ?? ["Always"];
+    if (policy !== undefined && !allowed.includes(policy)) errs.push(notSupported(`${path}.template.spec.restartPolicy`, policy, allowed));
+  }
+  return errs;
+}
+
+function intOrPercent(value: unknown, field: string): FieldError[] {
+  if (value === undefined) return [];
+  if (typeof value === "number") return value < 0 ? [invalid(field, value, "must be greater than or equal to 0")] : [];
+  if (typeof value === "string" && /^\d+%$/.test(value)) {
+    return Number(value.slice(0, -1)) > 100 ? [invalid(field, value, "must not be greater than 100%")] : [];
+  }
+  return [invalid(field, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
+}
+
+function goIntOrString(v: IntOrString | undefined): string {
+  return typeof v === "string" ? `intstr.IntOrString{Type:1, IntVal:0, StrVal:"${v}"}` : `intstr.IntOrString{Type:0, IntVal:${v ?? 0}, StrVal:""}`;
+}
+
+export function validateDeploymentSpec(spec: Json): FieldError[] {
+  const errs = [...nonNegative(spec.replicas, "spec.replicas"), ...validateSelectorAndTemplate(spec, "spec", { selectorRequired: true })];
+  const strategy = obj(spec.strategy);
+  const type = strategy.type ?? "RollingUpdate";
+  if (type !== "RollingUpdate" && type !== "Recreate") errs.push(notSupported("spec.strategy.type", type, ["Recreate", "RollingUpdate"]));
+  if (type === "Recreate" && strategy.rollingUpdate !== undefined) {
+    errs.push(forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"));
+  }
+  if (type === "RollingUpdate") {
+    const ru = obj(strategy.rollingUpdate);
+    const surge = ru.maxSurge as IntOrString | undefined;
+    const unavailable = ru.maxUnavailable as IntOrString | undefined;
+    const e1 = intOrPercent(surge, "spec.strategy.rollingUpdate.maxSurge");
+    const e2 = intOrPercent(unavailable, "spec.strategy.rollingUpdate.maxUnavailable");
+    errs.push(...e1, ...e2);
+    if (e1.length === 0 && e2.length === 0 && scaledValue(surge, 100, true) === 0 && scaledValue(unavailable, 100, false) === 0 && (surge !== undefined || unavailable !== undefined)) {
+      errs.push({ type: "Invalid", field: "spec.strategy.rollingUpdate.maxUnavailable", rendered: goIntOrString(unavailable), detail: "may not be 0 when `maxSurge` is 0" });
+    }
+  }
+  errs.push(...nonNegative(spec.revisionHistoryLimit, "spec.revisionHistoryLimit"));
+  errs.push(...nonNegative(spec.minReadySeconds, "spec.minReadySeconds"));
+  const deadline = spec.progressDeadlineSeconds;
+  if (typeof deadline === "number" && typeof spec.minReadySeconds === "number" && deadline <= spec.minReadySeconds) {
+    errs.push(invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds"));
+  }
+  return errs;
+}
+
+export function validateReplicaSetSpec(spec: Json): FieldError[] {
+  return [...nonNegative(spec.replicas, "spec.replicas"), ...nonNegative(spec.minReadySeconds, "spec.minReadySeconds"),
+    ...validateSelectorAndTemplate(spec, "spec", { selectorRequired: true })];
+}
+
+export function validateReplicationControllerSpec(spec: Json): FieldError[] {
+  const selector = obj(spec.selector) as Record<string, string>;
+  const converted = { ...spec, selector: Object.keys(selector).length ? { matchLabels: selector } : undefined };
+  return [...nonNegative(spec.replicas, "spec.replicas"), ...validateSelectorAndTemplate(converted, "spec", { selectorRequired: true })];
+}
+
+export function validateDaemonSetSpec(spec: Json): FieldError[] {
+  const errs = validateSelectorAndTemplate(spec, "spec", { selectorRequired: true });
+  const strategy = obj(spec.updateStrategy);
+  const type = strategy.type ?? "RollingUpdate";
+  if (type !== "RollingUpdate" && type !== "OnDelete") errs.push(notSupported("spec.updateStrategy.type", type, ["OnDelete", "RollingUpdate"]));
+  const ru = obj(strategy.rollingUpdate);
+  errs.push(...intOrPercent(ru.maxUnavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable"));
+  errs.push(...intOrPercent(ru.maxSurge, "spec.updateStrategy.rollingUpdate.maxSurge"));
+  return errs;
+}
+
+export function validateStatefulSetSpec(spec: Json): FieldError[] {
+  const errs = [...nonNegative(spec.replicas, "spec.replicas"), ...validateSelectorAndTemplate(spec, "spec", { selectorRequired: true })];
+  const policy = spec.podManagementPolicy;
+  if (policy !== undefined && policy !== "OrderedReady" && policy !== "Parallel") {
+    errs.push(notSupported("spec.podManagementPolicy", policy, ["OrderedReady", "Parallel"]));
+  }
+  const type = obj(spec.updateStrategy).type;
+  if (type !== undefined && type !== "RollingUpdate" && type !== "OnDelete") errs.push(notSupported("spec.updateStrategy.type", type, ["OnDelete", "RollingUpdate"]));
+  return errs;
+}
+
+export function validateJobSpec(spec: Json): FieldError[] {
+  const errs = [
+    ...nonNegative(spec.parallelism, "spec.parallelism"),
+    ...nonNegative(spec.completions, "spec.completions"),
+    ...nonNegative(spec.backoffLimit, "spec.backoffLimit"),
+    ...validateSelectorAndTemplate(spec, "spec", { selectorRequired: false, restartPolicies: ["OnFailure", "Never"] }),
+  ];
+  const policy = obj(obj(spec.template).spec).restartPolicy;
+  if (policy === undefined) errs.push(required("spec.template.spec.restartPolicy"));
+  if (spec.activeDeadlineSeconds !== undefined && !((spec.activeDeadlineSeconds as number) > 0)) {
+    errs.push(invalid("spec.activeDeadlineSeconds", spec.activeDeadlineSeconds, "must be greater than or equal to 1"));
+  }
+  const mode = spec.completionMode;
+  if (mode !== undefined && mode !== "NonIndexed" && mode !== "Indexed") errs.push(notSupported("spec.completionMode", mode, ["NonIndexed", "Indexed"]));
+  if (mode === "Indexed" && spec.completions === undefined) errs.push(required("spec.completions", "when completion mode is Indexed"));
+  return errs;
+}
+
+const MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+
+export function validateCronJobSpec(spec: Json): FieldError[] {
+  const errs: FieldError[] = [];
+  const schedule = spec.schedule;
+  if (typeof schedule !== "string" || schedule === "") errs.push(required("spec.schedule"));
+  else if (!MACROS.includes(schedule) && !/^@every /.test(schedule) && schedule.trim().split(/\s+/).length !== 5) {
+    errs.push(invalid("spec.schedule", schedule, `expected exactly 5 fields, found ${schedule.trim().split(/\s+/).length}: ${schedule}`));
+  }
+  const policy = spec.concurrencyPolicy;
+  if (policy !== undefined && !["Allow", "Forbid", "Replace"].includes(policy as string)) {
+    errs.push(notSupported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]));
+  }
+  errs.push(...nonNegative(spec.successfulJobsHistoryLimit, "spec.successfulJobsHistoryLimit"));
+  errs.push(...nonNegative(spec.failedJobsHistoryLimit, "spec.failedJobsHistoryLimit"));
+  const jobSpec = obj(obj(spec.jobTemplate).spec);
+  errs.push(...validateJobSpec(jobSpec).map((e) => ({ ...e, field: e.field.replace(/^spec\./, "spec.jobTemplate.spec.") })));
+  return errs;
+}
+
+/** apps/v1 selectors never change after creation. */
+export function validateSelectorImmutable(next: Json, old: Json): FieldError[] {
+  if (JSON.stringify(next.selector ?? null) === JSON.stringify(old.selector ?? null)) return [];
+  return [{ type: "Invalid", field: "spec.selector", rendered: goLabelSelector(next.selector as LabelSelector | undefined), detail: "field is immutable" }];
+}
+
+function goLabelSelector(s: LabelSelector | undefined): string {
+  if (!s) return "(*v1.LabelSelector)(nil)";
+  return `v1.LabelSelector{MatchLabels:${goStringMap(s.matchLabels)}, MatchExpressions:[]v1.LabelSelectorRequirement(${s.matchExpressions?.length ? "…" : "nil"})}`;
+}

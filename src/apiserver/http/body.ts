@@ -1,0 +1,54 @@
+import type { IncomingMessage } from "node:http";
+import { parse as parseYaml } from "yaml";
+import { badRequest, StatusError } from "../../api/errors.js";
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const MAX_DEPTH = 100;
+
+/** Reads a request body, refusing more than 3 MiB with a 413 (upstream's limit). */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(): StatusError {
+  return new StatusError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
+}
+
+/** Decodes JSON or YAML by content type; malformed input or absurd nesting is a 400, never a crash. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  const text = body.toString("utf8");
+  if (text.trim() === "") throw badRequest("the body of the request was empty");
+  const type = (contentType ?? "application/json").split(";")[0]!.trim();
+  if (type !== "application/json" && !type.includes("yaml") && !type.endsWith("+json")) {
+    throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
+  let value: unknown;
+  try {
+    value = type.includes("yaml") ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw badRequest(`the body of the request was in an unknown format or could not be decoded: ${why}`);
+  }
+  if (depthExceeds(value, MAX_DEPTH)) throw badRequest(`the object exceeds the maximum nesting depth of ${MAX_DEPTH}`);
+  return value;
+}
+
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}

@@ -1,0 +1,174 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { badRequest, methodNotAllowed, notFound, StatusError } from "../../api/errors.js";
+import { applyJsonPatch } from "../../api/patch/json-patch.js";
+import { applyMergePatch } from "../../api/patch/merge-patch.js";
+import { applyStrategicMergePatch } from "../../api/patch/strategic-merge.js";
+import { isPlainObject, type KubeObject } from "../../api/types.js";
+import { apiVersionOf } from "../resource.js";
+import { deleteObject, type DeleteOptions } from "../registry/delete.js";
+import { parseListQuery } from "../registry/list-options.js";
+import type { Clock, RestStore } from "../registry/rest.js";
+import { watchResource, type WatchEvent } from "../registry/watch.js";
+import { decodeBody, readBody } from "./body.js";
+import { sendJson } from "./respond.js";
+import type { ResourceRoute } from "./route.js";
+import { bindPod, toScale, updateScale } from "./subresources.js";
+import { tableApiVersion, toTable, wantsTable, type IncludeObject } from "./table.js";
+
+export interface HandlerContext {
+  rest: (route: ResourceRoute) => RestStore;
+  pods: RestStore;
+  clock: Clock;
+  /** Ends open watches when the server stops. */
+  shutdown: AbortSignal;
+}
+
+const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
+
+/** Serves one request on a resource route: verbs, subresources, tables and watches. */
+export async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, route: ResourceRoute, ctx: HandlerContext): Promise<void> {
+  const rest = ctx.rest(route);
+  const params = url.searchParams;
+  const dryRun = params.getAll("dryRun").includes("All");
+  const { namespace, name, subresource } = route;
+  const ns = route.resource.namespaced ? namespace : undefined;
+  if (route.resource.namespaced && name !== undefined && !namespace) throw notFound(rest.qualified, name);
+  if (subresource && !route.resource.subresources.includes(subresource as never)) throw notFound(rest.qualified, name ?? "");
+  const accept = req.headers.accept;
+  const respond = (code: number, obj: KubeObject) => {
+    if (wantsTable(accept) && !subresource) {
+      sendJson(res, code, toTable(route.resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, tableOptions(accept, params, ctx)));
+    } else sendJson(res, code, obj);
+  };
+  const body = async () => decodeBody(await readBody(req), req.headers["content-type"]);
+
+  switch (req.method) {
+    case "GET": {
+      if (name === undefined || route.watchPath) {
+        const q = parseListQuery(params, ["metadata.name", "metadata.namespace", ...(route.resource.fields ?? [])]);
+        if (name !== undefined) q.fields.push({ field: "metadata.name", operator: "=", value: name });
+        if (route.watchPath || params.get("watch") === "true" || params.get("watch") === "1") {
+          return streamWatch(req, res, rest, ns, q, params, ctx);
+        }
+        const list = await rest.list(ns, q);
+        if (wantsTable(accept)) return sendJson(res, 200, toTable(route.resource, list.items, list.metadata, tableOptions(accept, params, ctx)));
+        return sendJson(res, 200, list);
+      }
+      const obj = await rest.get(ns, name);
+      if (subresource === "scale") return sendJson(res, 200, toScale(obj));
+      if (subresource === "log") throw badRequest(`pod ${name} does not have a host assigned`);
+      return respond(200, obj);
+    }
+    case "POST": {
+      if (name === undefined) return respond(201, await rest.create(ns, (await body()) as KubeObject, { dryRun }));
+      if (subresource === "binding") {
+        await bindPod(ctx.pods, namespace!, name, await body());
+        return sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+      }
+      if (subresource === "eviction") {
+        const eviction = (await body()) as { deleteOptions?: DeleteOptions };
+        await deleteObject(rest, ns, name, { ...(eviction?.deleteOptions ?? {}), dryRun }, ctx.clock);
+        return sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+      }
+      throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+    }
+    case "PUT": {
+      if (name === undefined) throw methodNotAllowed("the server does not allow this method on the requested resource");
+      const input = await body();
+      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun));
+      if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
+      const sub = subresource === "status" ? "status" : "";
+      return respond(200, await rest.update(ns, name, input as KubeObject, { dryRun, subresource: sub }));
+    }
+    case "PATCH": {
+      if (name === undefined) throw methodNotAllowed("the server does not allow this method on the requested resource");
+      const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim();
+      if (!PATCH_TYPES.includes(type)) {
+        throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`);
+      }
+      const patch = decodeBody(await readBody(req), "application/json");
+      const apply = (target: unknown) => {
+        if (type === "application/json-patch+json") return applyJsonPatch(target, patch);
+        if (type === "application/merge-patch+json") return applyMergePatch(target, patch);
+        return applyStrategicMergePatch(target, patch);
+      };
+      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, (scale) => apply(scale) as KubeObject, dryRun));
+      const sub = subresource === "status" ? "status" : "";
+      const patched = await rest.guaranteedUpdate(ns, name, { dryRun, subresource: sub }, (current) => {
+        const next = apply(current) as KubeObject;
+        if (!isPlainObject(next) || !isPlainObject(next.metadata)) throw badRequest("the patch produced an object without metadata");
+        const rv = next.metadata.resourceVersion;
+        if (rv && rv !== current.metadata.resourceVersion) throw new StatusError(409, "Conflict", `Operation cannot be fulfilled on ${rest.qualified.group ? `${rest.qualified.resource}.${rest.qualified.group}` : rest.qualified.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: rest.qualified.group || undefined, kind: rest.qualified.resource });
+        return next;
+      });
+      return respond(200, patched);
+    }
+    case "DELETE": {
+      const raw = await readBody(req);
+      const fromBody = raw.length > 0 ? (decodeBody(raw, "application/json") as DeleteOptions) : {};
+      const opts: DeleteOptions = { ...fromBody, dryRun: dryRun || (fromBody as { dryRun?: string[] }).dryRun?.includes?.("All") === true };
+      if (params.has("gracePeriodSeconds")) opts.gracePeriodSeconds = Number(params.get("gracePeriodSeconds"));
+      if (params.has("propagationPolicy")) opts.propagationPolicy = params.get("propagationPolicy")!;
+      if (opts.propagationPolicy && !["Orphan", "Background", "Foreground"].includes(opts.propagationPolicy)) {
+        throw new StatusError(422, "Invalid", `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
+      }
+      if (name !== undefined) return sendJson(res, 200, await deleteObject(rest, ns, name, opts, ctx.clock));
+      const q = parseListQuery(params, ["metadata.name", "metadata.namespace", ...(route.resource.fields ?? [])]);
+      const list = await rest.list(ns, { ...q, limit: 0, continueToken: undefined });
+      for (const obj of list.items) {
+        try {
+          await deleteObject(rest, obj.metadata.namespace, obj.metadata.name!, opts, ctx.clock);
+        } catch (err) {
+          if (!(err instanceof StatusError && err.code === 404)) throw err;
+        }
+      }
+      return sendJson(res, 200, { ...list, items: list.items });
+    }
+    default:
+      throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
+}
+
+function tableOptions(accept: string | undefined, params: URLSearchParams, ctx: HandlerContext) {
+  const include = (params.get("includeObject") ?? "Metadata") as IncludeObject;
+  return { include, apiVersion: tableApiVersion(accept), now: ctx.clock.now() };
+}
+
+async function streamWatch(req: IncomingMessage, res: ServerResponse, rest: RestStore, ns: string | undefined, q: ReturnType<typeof parseListQuery>, params: URLSearchParams, ctx: HandlerContext): Promise<void> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  req.on("close", stop);
+  ctx.shutdown.addEventListener("abort", stop, { once: true });
+  const timeoutSeconds = Number(params.get("timeoutSeconds") ?? 1800 + Math.floor(Math.random() * 1800));
+  const timer = setTimeout(stop, Math.max(0, timeoutSeconds) * 1000);
+  const accept = req.headers.accept;
+  const asTable = wantsTable(accept);
+  let sentColumns = false;
+  res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
+  res.flushHeaders();
+  const send = (event: WatchEvent) => {
+    if (abort.signal.aborted) return;
+    let object: unknown = event.object;
+    if (asTable && event.type !== "ERROR" && event.type !== "BOOKMARK") {
+      const obj = event.object as KubeObject;
+      object = toTable(rest.info, [obj], { resourceVersion: obj.metadata.resourceVersion }, { ...tableOptions(accept, params, ctx), noHeaders: sentColumns });
+      sentColumns = true;
+    }
+    res.write(JSON.stringify({ type: event.type, object }) + "\n");
+    if (event.type === "ERROR") stop();
+  };
+  let bookmarks: NodeJS.Timeout | undefined;
+  if (params.get("allowWatchBookmarks") === "true") {
+    bookmarks = setInterval(async () => {
+      const rv = String(await rest.store.revision());
+      send({ type: "BOOKMARK", object: { apiVersion: apiVersionOf(rest.info), kind: rest.info.kind, metadata: { resourceVersion: rv } } });
+    }, 60_000);
+  }
+  abort.signal.addEventListener("abort", () => {
+    clearTimeout(timer);
+    if (bookmarks) clearInterval(bookmarks);
+    ctx.shutdown.removeEventListener("abort", stop);
+    res.end();
+  }, { once: true });
+  await watchResource(rest, ns, q, send, abort.signal);
+}

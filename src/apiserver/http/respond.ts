@@ -1,0 +1,21 @@
+import type { ServerResponse } from "node:http";
+import { StatusError, type Status } from "../../api/errors.js";
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-cache, private" });
+  res.end(text);
+}
+
+/** Any error becomes a Status; what isn't a StatusError is a bug, reported as 500 without detail leaking. */
+export function toStatusError(err: unknown): StatusError {
+  if (err instanceof StatusError) return err;
+  return new StatusError(500, "InternalError", `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+export function sendError(res: ServerResponse, err: unknown): Status {
+  const status = toStatusError(err).toStatus();
+  if (!res.headersSent) sendJson(res, status.code, status);
+  else res.end();
+  return status;
+}

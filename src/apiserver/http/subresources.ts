@@ -1,0 +1,57 @@
+import { badRequest, conflict, StatusError } from "../../api/errors.js";
+import { formatLabelSelector } from "../../api/labels.js";
+import { isPlainObject, type KubeObject } from "../../api/types.js";
+import type { LabelSelector } from "kubernetes-types/meta/v1.js";
+import type { RestStore } from "../registry/rest.js";
+
+type Json = Record<string, unknown>;
+
+/** The autoscaling/v1 Scale view of a workload (deployments, replicasets, statefulsets, RCs). */
+export function toScale(obj: KubeObject): KubeObject {
+  const spec = (obj.spec ?? {}) as Json;
+  const status = (obj.status ?? {}) as Json;
+  const selector = obj.kind === "ReplicationController"
+    ? formatLabelSelector({ matchLabels: (spec.selector ?? {}) as Record<string, string> })
+    : formatLabelSelector(spec.selector as LabelSelector | undefined);
+  const m = obj.metadata;
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector: selector === "<none>" ? "" : selector },
+  };
+}
+
+/** Writes a Scale back: only spec.replicas changes; a stale resourceVersion in the Scale is a 409. */
+export async function updateScale(rest: RestStore, namespace: string | undefined, name: string, next: (scale: KubeObject) => KubeObject, dryRun: boolean): Promise<KubeObject> {
+  const updated = await rest.guaranteedUpdate(namespace, name, { dryRun }, (current) => {
+    const scale = next(toScale(current));
+    if (!isPlainObject(scale) || !isPlainObject(scale.spec)) throw badRequest("the body of the request must be a Scale");
+    const rv = scale.metadata?.resourceVersion;
+    if (rv && rv !== current.metadata.resourceVersion) throw conflict(rest.qualified, name);
+    const replicas = (scale.spec as Json).replicas;
+    if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
+      throw new StatusError(422, "Invalid", `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
+        name, group: "autoscaling", kind: "Scale", causes: [{ reason: "FieldValueInvalid", message: "Invalid value: must be greater than or equal to 0", field: "spec.replicas" }],
+      });
+    }
+    (current.spec as Json).replicas = replicas;
+    return current;
+  });
+  return toScale(updated);
+}
+
+/** pods/binding: assigns a node to a pod once (upstream's BindingREST). */
+export async function bindPod(pods: RestStore, namespace: string, name: string, binding: unknown): Promise<void> {
+  const target = isPlainObject(binding) && isPlainObject(binding.target) ? binding.target : undefined;
+  const node = target?.name;
+  if (typeof node !== "string" || node === "") throw badRequest("a binding needs target.name");
+  await pods.guaranteedUpdate(namespace, name, { subresource: "binding" }, (pod) => {
+    const spec = (pod.spec ?? {}) as Json;
+    if (pod.metadata.deletionTimestamp) throw conflict(pods.qualified, name, "pod is being deleted, cannot be assigned to a host");
+    if (spec.nodeName) throw conflict(pods.qualified, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+    spec.nodeName = node;
+    return pod;
+  });
+}

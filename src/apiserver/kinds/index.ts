@@ -1,0 +1,127 @@
+import { defaultService } from "../../api/defaults/workloads.js";
+import { invalid, required, type FieldError } from "../../api/field-errors.js";
+import { dns1035Label, dns1123Label } from "../../api/validation/names.js";
+import type { ResourceInfo, Strategy, Subresource, TableConvertor } from "../resource.js";
+import * as core from "../tables/core.js";
+import { podTable } from "../tables/pods.js";
+import * as apps from "../tables/workloads.js";
+import { podStrategy, type PodStrategyOptions } from "./pods.js";
+import * as w from "./workloads.js";
+
+type Json = Record<string, unknown>;
+
+const plain: Strategy = { status: false, generation: false };
+const withStatus: Strategy = { status: true, generation: false };
+
+const namespaceStrategy: Strategy = {
+  status: true,
+  generation: false,
+  prepareForCreate(ns) {
+    ns.spec = { finalizers: ["kubernetes"] };
+    ns.status = { phase: "Active" };
+  },
+  blocksDeletion: (ns) => ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0,
+  validate: (ns) => (ns.metadata.name ? dns1123Label(ns.metadata.name).map((m) => invalid("metadata.name", ns.metadata.name, m)) : []),
+};
+
+const PORT_PROTOCOLS = ["SCTP", "TCP", "UDP"];
+const SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
+
+function validateService(spec: Json): FieldError[] {
+  const errs: FieldError[] = [];
+  const type = String(spec.type ?? "ClusterIP");
+  if (!SERVICE_TYPES.includes(type)) errs.push({ type: "NotSupported", field: "spec.type", value: type, supported: SERVICE_TYPES });
+  const ports = Array.isArray(spec.ports) ? (spec.ports as Json[]) : [];
+  if (ports.length === 0 && spec.clusterIP !== "None" && type !== "ExternalName") errs.push(required("spec.ports"));
+  ports.forEach((p, i) => {
+    const port = p.port;
+    if (typeof port !== "number" || port < 1 || port > 65535) errs.push(invalid(`spec.ports[${i}].port`, port ?? 0, "must be between 1 and 65535, inclusive"));
+    if (ports.length > 1 && !p.name) errs.push(required(`spec.ports[${i}].name`));
+    if (p.protocol !== undefined && !PORT_PROTOCOLS.includes(p.protocol as string)) errs.push({ type: "NotSupported", field: `spec.ports[${i}].protocol`, value: p.protocol, supported: PORT_PROTOCOLS });
+    const nodePort = p.nodePort;
+    if (nodePort !== undefined && (typeof nodePort !== "number" || nodePort < 30000 || nodePort > 32767)) {
+      errs.push(invalid(`spec.ports[${i}].nodePort`, nodePort, "provided port is not in the valid range. The range of valid ports is 30000-32767"));
+    }
+  });
+  return errs;
+}
+
+const serviceStrategy: Strategy = {
+  status: true,
+  generation: false,
+  defaults: (svc) => defaultService(svc),
+  prepareForCreate(svc) {
+    svc.status = { loadBalancer: {} };
+  },
+  validate: (svc) => [
+    ...(svc.metadata.name ? dns1035Label(svc.metadata.name).map((m) => invalid("metadata.name", svc.metadata.name, m)) : []),
+    ...validateService((svc.spec ?? {}) as Json),
+  ],
+};
+
+interface Def {
+  group?: string;
+  version?: string;
+  kind: string;
+  plural: string;
+  namespaced?: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: Subresource[];
+  fields?: string[];
+  strategy: Strategy;
+  table: TableConvertor;
+}
+
+function define(d: Def): ResourceInfo {
+  return {
+    group: d.group ?? "",
+    version: d.version ?? "v1",
+    kind: d.kind,
+    listKind: `${d.kind}List`,
+    plural: d.plural,
+    singular: d.kind.toLowerCase(),
+    namespaced: d.namespaced ?? true,
+    shortNames: d.shortNames,
+    categories: d.categories,
+    subresources: d.subresources ?? [],
+    fields: d.fields,
+    strategy: d.strategy,
+    table: d.table,
+  };
+}
+
+const EVENT_FIELDS = ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+  "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"];
+
+/** Every resource Tugboat serves, with its strategy and table columns. */
+export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
+  const all = ["all"];
+  return [
+    define({ kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], subresources: ["status", "finalize"], fields: ["status.phase"], strategy: namespaceStrategy, table: core.namespaceTable }),
+    define({ kind: "Pod", plural: "pods", shortNames: ["po"], categories: all, subresources: ["status", "log", "binding", "eviction"],
+      fields: ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"],
+      strategy: podStrategy(pods), table: podTable }),
+    define({ kind: "Node", plural: "nodes", namespaced: false, shortNames: ["no"], subresources: ["status"], fields: ["spec.unschedulable"], strategy: withStatus, table: core.nodeTable }),
+    define({ kind: "Service", plural: "services", shortNames: ["svc"], categories: all, subresources: ["status"], strategy: serviceStrategy, table: core.serviceTable }),
+    define({ kind: "Endpoints", plural: "endpoints", shortNames: ["ep"], strategy: plain, table: core.endpointsTable }),
+    define({ kind: "Event", plural: "events", shortNames: ["ev"], fields: EVENT_FIELDS, strategy: plain, table: core.eventTable }),
+    define({ kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: plain, table: core.configMapTable }),
+    define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: plain, table: core.secretTable }),
+    define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], strategy: plain, table: core.serviceAccountTable }),
+    define({ kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"], strategy: withStatus, table: core.persistentVolumeTable }),
+    define({ kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"], strategy: withStatus, table: core.persistentVolumeClaimTable }),
+    define({ kind: "PodTemplate", plural: "podtemplates", strategy: plain, table: core.podTemplateTable }),
+    define({ kind: "ReplicationController", plural: "replicationcontrollers", shortNames: ["rc"], categories: all, subresources: ["status", "scale"], fields: ["status.replicas"], strategy: w.replicationControllerStrategy, table: apps.replicaSetTable }),
+    define({ group: "apps", kind: "Deployment", plural: "deployments", shortNames: ["deploy"], categories: all, subresources: ["status", "scale"], strategy: w.deploymentStrategy, table: apps.deploymentTable }),
+    define({ group: "apps", kind: "ReplicaSet", plural: "replicasets", shortNames: ["rs"], categories: all, subresources: ["status", "scale"], fields: ["status.replicas"], strategy: w.replicaSetStrategy, table: apps.replicaSetTable }),
+    define({ group: "apps", kind: "StatefulSet", plural: "statefulsets", shortNames: ["sts"], categories: all, subresources: ["status", "scale"], strategy: w.statefulSetStrategy, table: apps.statefulSetTable }),
+    define({ group: "apps", kind: "DaemonSet", plural: "daemonsets", shortNames: ["ds"], categories: all, subresources: ["status"], strategy: w.daemonSetStrategy, table: apps.daemonSetTable }),
+    define({ group: "apps", kind: "ControllerRevision", plural: "controllerrevisions", strategy: plain, table: apps.controllerRevisionTable }),
+    define({ group: "batch", kind: "Job", plural: "jobs", categories: all, subresources: ["status"], fields: ["status.successful"], strategy: w.jobStrategy, table: apps.jobTable }),
+    define({ group: "batch", kind: "CronJob", plural: "cronjobs", shortNames: ["cj"], categories: all, subresources: ["status"], strategy: w.cronJobStrategy, table: apps.cronJobTable }),
+    define({ group: "coordination.k8s.io", kind: "Lease", plural: "leases", strategy: plain, table: core.leaseTable }),
+    define({ group: "discovery.k8s.io", kind: "EndpointSlice", plural: "endpointslices", strategy: plain, table: core.endpointSliceTable }),
+    define({ group: "events.k8s.io", kind: "Event", plural: "events", shortNames: ["ev"], fields: ["reason", "type", "regarding.kind", "regarding.name", "regarding.namespace"], strategy: plain, table: core.eventTable }),
+  ];
+}

@@ -1,0 +1,71 @@
+import {
+  defaultCronJob, defaultDaemonSet, defaultDeployment, defaultJob, defaultReplicaSet, defaultReplicationController, defaultStatefulSet,
+} from "../../api/defaults/workloads.js";
+import type { FieldError } from "../../api/field-errors.js";
+import type { KubeObject } from "../../api/types.js";
+import {
+  validateCronJobSpec, validateDaemonSetSpec, validateDeploymentSpec, validateJobSpec, validateReplicaSetSpec,
+  validateReplicationControllerSpec, validateSelectorImmutable, validateStatefulSetSpec,
+} from "../../api/validation/workloads.js";
+import type { Strategy } from "../resource.js";
+
+type Json = Record<string, unknown>;
+const spec = (o: KubeObject): Json => (o.spec ?? {}) as Json;
+
+/** A controller kind: spec + status subresource, generation tracking, status reset on create. */
+function workload(defaults: (o: Json) => void, validate: (spec: Json) => FieldError[], immutableSelector: boolean): Strategy {
+  return {
+    status: true,
+    generation: true,
+    defaults: (o) => defaults(o),
+    prepareForCreate: (o) => {
+      o.status = {};
+    },
+    validate: (o) => validate(spec(o)),
+    validateUpdate: immutableSelector ? (o, old) => validateSelectorImmutable(spec(o), spec(old)) : undefined,
+  };
+}
+
+export const deploymentStrategy = workload(defaultDeployment, validateDeploymentSpec, true);
+export const replicaSetStrategy = workload(defaultReplicaSet, validateReplicaSetSpec, true);
+export const replicationControllerStrategy = workload(defaultReplicationController, validateReplicationControllerSpec, false);
+export const daemonSetStrategy = workload(defaultDaemonSet, validateDaemonSetSpec, true);
+export const statefulSetStrategy: Strategy = {
+  ...workload(defaultStatefulSet, validateStatefulSetSpec, true),
+  validate: (o) => {
+    const errs = validateStatefulSetSpec(spec(o));
+    return errs;
+  },
+  validateUpdate: (o, old) => {
+    const errs = validateSelectorImmutable(spec(o), spec(old));
+    const mutable = ["replicas", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds", "ordinals", "revisionHistoryLimit"];
+    const rest = (s: Json) => JSON.stringify(Object.fromEntries(Object.entries(s).filter(([k]) => !mutable.includes(k) && k !== "selector").sort()));
+    if (rest(spec(o)) !== rest(spec(old))) {
+      errs.push({ type: "Forbidden", field: "spec", detail: "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden" });
+    }
+    return errs;
+  },
+};
+
+export const jobStrategy: Strategy = {
+  ...workload(defaultJob, validateJobSpec, true),
+  prepareForCreate(job) {
+    job.status = {};
+    const s = spec(job);
+    if (s.manualSelector === true) return;
+    // Upstream generates the selector from the job's uid and labels the template to match it.
+    const uid = job.metadata.uid!;
+    const name = job.metadata.name!;
+    s.selector = { matchLabels: { "batch.kubernetes.io/controller-uid": uid } };
+    const template = (s.template ?? {}) as Json;
+    const meta = (template.metadata ?? {}) as Json;
+    meta.labels = {
+      ...(meta.labels as Record<string, string>), "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name,
+      "controller-uid": uid, "job-name": name,
+    };
+    template.metadata = meta;
+    s.template = template;
+  },
+};
+
+export const cronJobStrategy = workload(defaultCronJob, validateCronJobSpec, false);

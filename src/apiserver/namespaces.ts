@@ -1,0 +1,73 @@
+import { isAlreadyExists, isNotFound, StatusError } from "../api/errors.js";
+import { Selector } from "../api/labels.js";
+import type { KubeObject } from "../api/types.js";
+import { deleteObject } from "./registry/delete.js";
+import type { Clock, RestStore } from "./registry/rest.js";
+import type { ResourceInfo } from "./resource.js";
+
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** Creates the namespaces every cluster has. */
+export async function ensureSystemNamespaces(namespaces: RestStore): Promise<void> {
+  for (const name of SYSTEM_NAMESPACES) {
+    try {
+      await namespaces.create(undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+}
+
+/** Upstream's NamespaceLifecycle admission: no new content in a missing or terminating namespace. */
+export function namespaceAdmission(namespaces: () => RestStore) {
+  return async (resource: ResourceInfo, obj: KubeObject): Promise<void> => {
+    if (!resource.namespaced) return;
+    const name = obj.metadata.namespace!;
+    let ns: KubeObject;
+    try {
+      ns = await namespaces().get(undefined, name);
+    } catch (err) {
+      if (isNotFound(err)) throw new StatusError(404, "NotFound", `namespaces "${name}" not found`, { name, kind: "namespaces" });
+      throw err;
+    }
+    if (ns.metadata.deletionTimestamp) {
+      throw new StatusError(403, "Forbidden", `${resource.plural}${resource.group ? `.${resource.group}` : ""} "${obj.metadata.name ?? obj.metadata.generateName ?? ""}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`, {
+        name: obj.metadata.name, group: resource.group || undefined, kind: resource.plural,
+        causes: [{ reason: "NamespaceTerminating", message: `namespace ${name} is being terminated`, field: "metadata.namespace" }],
+      });
+    }
+  };
+}
+
+/**
+ * Finishes deleting a namespace: deletes everything in it, waits until it is empty, then drops the
+ * `kubernetes` finalizer so the namespace goes (upstream's namespace controller does this job).
+ */
+export async function finalizeNamespace(name: string, namespaces: RestStore, contents: RestStore[], clock: Clock): Promise<boolean> {
+  const ns = await namespaces.get(undefined, name).catch(() => undefined);
+  if (!ns?.metadata.deletionTimestamp) return true;
+  if ((ns.status as { phase?: string } | undefined)?.phase !== "Terminating") {
+    await namespaces.guaranteedUpdate(undefined, name, { subresource: "status" }, (o) => ({ ...o, status: { phase: "Terminating" } }));
+  }
+  let remaining = 0;
+  for (const rest of contents) {
+    const list = await rest.list(name, { labels: Selector.everything(), fields: [], limit: 0 });
+    for (const obj of list.items) {
+      remaining++;
+      if (obj.metadata.deletionTimestamp) continue;
+      await deleteObject(rest, name, obj.metadata.name!, { propagationPolicy: "Background" }, clock).catch((err) => {
+        if (!isNotFound(err)) throw err;
+      });
+    }
+  }
+  if (remaining > 0) return false;
+  await namespaces.guaranteedUpdate(undefined, name, {}, (o) => {
+    o.spec = { ...(o.spec as object), finalizers: [] };
+    return o;
+  }).catch((err) => {
+    if (!isNotFound(err)) throw err;
+  });
+  const after = await namespaces.get(undefined, name).catch(() => undefined);
+  if (after && (after.metadata.finalizers ?? []).length === 0) await namespaces.removeNow(undefined, name).catch(() => undefined);
+  return true;
+}

@@ -1,0 +1,59 @@
+import { badRequest, gone } from "../../api/errors.js";
+import { parseFieldSelector, matchesFields, type FieldRequirement } from "../../api/fields.js";
+import { parseSelector, Selector } from "../../api/labels.js";
+import type { KubeObject } from "../../api/types.js";
+
+/** The parsed query of a list or watch: selectors, paging, resourceVersion. */
+export interface ListQuery {
+  labels: Selector;
+  fields: FieldRequirement[];
+  limit: number;
+  continueToken?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export function parseListQuery(params: URLSearchParams, allowedFields: readonly string[]): ListQuery {
+  const fields = parseFieldSelector(params.get("fieldSelector") ?? "");
+  for (const f of fields) {
+    if (!allowedFields.includes(f.field)) throw badRequest(`"${f.field}" is not a known field selector: only "${allowedFields.join('", "')}"`);
+  }
+  const limit = Number(params.get("limit") ?? 0);
+  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: "${params.get("limit")}"`);
+  return {
+    labels: params.has("labelSelector") ? parseSelector(params.get("labelSelector")!) : Selector.everything(),
+    fields,
+    limit,
+    continueToken: params.get("continue") || undefined,
+    resourceVersion: params.get("resourceVersion") ?? undefined,
+    resourceVersionMatch: params.get("resourceVersionMatch") ?? undefined,
+  };
+}
+
+export function matchesQuery(obj: KubeObject, q: Pick<ListQuery, "labels" | "fields">): boolean {
+  return q.labels.matches(obj.metadata.labels) && matchesFields(obj, q.fields);
+}
+
+interface ContinuePosition {
+  rv: number;
+  start: string;
+}
+
+/** Continue tokens carry the list's revision and the last key, as upstream's (base64 JSON). */
+export function encodeContinue(rv: number, lastKey: string): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start: lastKey })).toString("base64url");
+}
+
+export function decodeContinue(token: string): ContinuePosition {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: string; rv?: number; start?: string };
+    if (parsed.v !== "meta.k8s.io/v1" || typeof parsed.rv !== "number" || typeof parsed.start !== "string") throw new Error("bad");
+    return { rv: parsed.rv, start: parsed.start };
+  } catch {
+    throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  }
+}
+
+export const CONTINUE_EXPIRED = gone(
+  "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+);

@@ -1,0 +1,310 @@
+import { alreadyExists, badRequest, conflict, notFound, StatusError, type Qualified } from "../../api/errors.js";
+import { invalidError } from "../../api/field-errors.js";
+import { formatTime, generatedName, newUid } from "../../api/meta.js";
+import { isPlainObject, type KubeObject } from "../../api/types.js";
+import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/meta.js";
+import {
+  CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type KeyValue, type Store,
+} from "../../store/store.js";
+import { apiVersionOf, type ResourceInfo } from "../resource.js";
+import { CONTINUE_EXPIRED, decodeContinue, encodeContinue, matchesQuery, type ListQuery } from "./list-options.js";
+
+export interface Clock {
+  now(): number;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** Which part an update may change: the main resource, or a subresource such as status. */
+  subresource?: "status" | "binding" | "";
+  /** Internal: this update marks the object for deletion (set by delete.ts only). */
+  deletion?: { timestamp: string; gracePeriodSeconds: number };
+}
+
+export interface ObjectList {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
+  items: KubeObject[];
+}
+
+/** Checks run before a create (upstream's admission chain), e.g. that the namespace exists. */
+export type Admit = (resource: ResourceInfo, obj: KubeObject) => Promise<void>;
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * The one generic REST store (upstream's genericregistry.Store): every kind's create, read, update and
+ * list go through here; per-kind behaviour comes from the resource's Strategy.
+ */
+export class RestStore {
+  readonly qualified: Qualified;
+
+  constructor(
+    readonly info: ResourceInfo,
+    readonly store: Store,
+    private readonly clock: Clock,
+    private readonly admit: Admit = async () => {},
+  ) {
+    this.qualified = { group: info.group, resource: info.plural };
+  }
+
+  prefix(namespace?: string): string {
+    const base = `/registry/${this.info.group || "core"}/${this.info.plural}/`;
+    return this.info.namespaced && namespace ? `${base}${namespace}/` : base;
+  }
+
+  key(namespace: string | undefined, name: string): string {
+    return `${this.prefix(this.info.namespaced ? namespace : undefined)}${name}`;
+  }
+
+  decode(kv: KeyValue): KubeObject {
+    const obj = JSON.parse(kv.value) as KubeObject;
+    obj.metadata.resourceVersion = String(kv.modRevision);
+    return obj;
+  }
+
+  private encode(obj: KubeObject): string {
+    const { resourceVersion: _rv, ...meta } = obj.metadata;
+    return JSON.stringify({ ...obj, metadata: meta });
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    const kv = await this.store.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.qualified, name);
+    return this.decode(kv);
+  }
+
+  async list(namespace: string | undefined, q: ListQuery): Promise<ObjectList> {
+    let revision = 0;
+    let after: string | undefined;
+    if (q.continueToken) {
+      const pos = decodeContinue(q.continueToken);
+      revision = pos.rv;
+      after = this.prefix(namespace) + pos.start;
+    } else if (q.resourceVersion && q.resourceVersion !== "0" && q.resourceVersionMatch === "Exact") {
+      revision = Number(q.resourceVersion);
+    }
+    const items: KubeObject[] = [];
+    const filtered = !q.labels.isEmpty() || q.fields.length > 0;
+    let more = false;
+    let remaining = 0;
+    let lastKey = "";
+    try {
+      while (true) {
+        const want = q.limit > 0 ? q.limit - items.length : 0;
+        const page = await this.store.list(this.prefix(namespace), { revision, after, limit: want > 0 ? Math.max(want, filtered ? 500 : want) : 0 });
+        revision = page.revision;
+        let consumed = 0;
+        for (const kv of page.items) {
+          consumed++;
+          const obj = this.decode(kv);
+          if (!matchesQuery(obj, q)) continue;
+          items.push(obj);
+          lastKey = kv.key;
+          if (q.limit > 0 && items.length === q.limit) break;
+        }
+        const pageLeft = page.items.length - consumed;
+        if (q.limit > 0 && items.length === q.limit) {
+          more = page.more || pageLeft > 0;
+          remaining = page.remaining + pageLeft;
+          break;
+        }
+        if (!page.more) break;
+        after = page.items[page.items.length - 1]!.key;
+      }
+    } catch (err) {
+      if (err instanceof CompactedError) {
+        if (q.continueToken) throw CONTINUE_EXPIRED;
+        throw new StatusError(410, "Expired", `too old resource version: ${q.resourceVersion} (${err.compacted})`);
+      }
+      throw err;
+    }
+    const metadata: ObjectList["metadata"] = { resourceVersion: String(revision) };
+    if (more) {
+      metadata.continue = encodeContinue(revision, lastKey.slice(this.prefix(namespace).length));
+      if (!filtered) metadata.remainingItemCount = remaining;
+    }
+    return { apiVersion: apiVersionOf(this.info), kind: this.info.listKind, metadata, items };
+  }
+
+  async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const obj = this.normalize(input, namespace);
+    const meta = obj.metadata;
+    const strategy = this.info.strategy;
+    strategy.defaults?.(obj);
+    if (!meta.name && meta.generateName) meta.name = generatedName(meta.generateName);
+    meta.uid = newUid();
+    meta.creationTimestamp = formatTime(this.clock.now());
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.resourceVersion;
+    if (strategy.generation) meta.generation = 1;
+    else delete meta.generation;
+    strategy.prepareForCreate?.(obj);
+    this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? [])]);
+    await this.admit(this.info, obj);
+    if (opts.dryRun) {
+      if (await this.store.get(this.key(meta.namespace, meta.name!))) throw alreadyExists(this.qualified, meta.name!);
+      return obj;
+    }
+    try {
+      const kv = await this.store.create(this.key(meta.namespace, meta.name!), this.encode(obj));
+      obj.metadata.resourceVersion = String(kv.modRevision);
+      return obj;
+    } catch (err) {
+      if (err instanceof KeyExistsError) throw alreadyExists(this.qualified, meta.name!);
+      throw err;
+    }
+  }
+
+  /** PUT: replaces the object; a stale `metadata.resourceVersion` is a 409. */
+  async update(namespace: string | undefined, name: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const incoming = this.normalize(input, namespace);
+    if (incoming.metadata.name !== name) {
+      throw badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    return this.guaranteedUpdate(namespace, name, opts, (current) => {
+      const rv = incoming.metadata.resourceVersion;
+      if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
+      return structuredClone(incoming);
+    });
+  }
+
+  /**
+   * Reads, transforms and writes with optimistic concurrency, retrying when another writer got in first
+   * (the transform sees the newest object each time). `transform` may throw a StatusError to stop.
+   */
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    opts: WriteOptions,
+    transform: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+  ): Promise<KubeObject> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(this.qualified, name);
+      const current = this.decode(kv);
+      const next = this.normalize(await transform(structuredClone(current)), namespace);
+      this.prepareUpdate(next, current, opts.subresource ?? "");
+      if (opts.deletion) {
+        next.metadata.deletionTimestamp = opts.deletion.timestamp;
+        next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
+      }
+      if (opts.dryRun) return next;
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && this.isFinalizable(next)) {
+        try {
+          const gone = await this.store.delete(key, kv.modRevision);
+          return { ...next, metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
+        } catch (err) {
+          if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
+          throw this.translate(err, name);
+        }
+      }
+      if (this.encode(next) === this.encode(current)) return current;
+      try {
+        const written = await this.store.update(key, this.encode(next), kv.modRevision);
+        next.metadata.resourceVersion = String(written.modRevision);
+        return next;
+      } catch (err) {
+        if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw this.translate(err, name);
+      }
+    }
+  }
+
+  /** An object marked for deletion whose finalizers are all gone is removed, unless it waits on a grace period. */
+  private isFinalizable(obj: KubeObject): boolean {
+    if (this.info.strategy.blocksDeletion?.(obj)) return false;
+    return !(this.info.strategy.gracePeriod && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0);
+  }
+
+  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string): void {
+    const strategy = this.info.strategy;
+    const meta = next.metadata;
+    // The server owns these; clients can't change them through an update.
+    meta.uid = current.metadata.uid;
+    meta.creationTimestamp = current.metadata.creationTimestamp;
+    meta.deletionTimestamp = current.metadata.deletionTimestamp;
+    meta.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
+    if (meta.deletionTimestamp === undefined) delete meta.deletionTimestamp;
+    if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
+    meta.generation = current.metadata.generation;
+    if (meta.generation === undefined) delete meta.generation;
+    if (subresource === "status") {
+      const status = next.status;
+      const merged = structuredClone(current);
+      merged.metadata = meta;
+      merged.status = status;
+      for (const k of Object.keys(next)) delete next[k];
+      Object.assign(next, merged);
+      // A status write changes only status and the metadata the object's owners may touch.
+      next.metadata = { ...current.metadata, resourceVersion: meta.resourceVersion };
+    } else if (strategy.status) {
+      if (current.status === undefined) delete next.status;
+      else next.status = current.status;
+    }
+    strategy.defaults?.(next);
+    if (strategy.generation && subresource !== "status" && JSON.stringify(next.spec ?? null) !== JSON.stringify(current.spec ?? null)) {
+      meta.generation = (current.metadata.generation ?? 0) + 1;
+    }
+    if (current.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).some((f) => !(current.metadata.finalizers ?? []).includes(f))) {
+      throw invalidError(this.info.kind, this.info.group, meta.name!, [{
+        type: "Forbidden", field: "metadata.finalizers", detail: "no new finalizers can be added if the object is being deleted",
+      }]);
+    }
+    this.validate(next, [
+      ...validateObjectMeta(meta, { namespaced: this.info.namespaced }),
+      ...validateObjectMetaUpdate(meta, current.metadata),
+      ...(subresource === "status" ? [] : strategy.validate?.(next) ?? []),
+      ...(subresource !== "" ? [] : strategy.validateUpdate?.(next, current) ?? []),
+    ]);
+  }
+
+  /** Writes a delete marker or removes the object; the delete logic lives in delete.ts. */
+  async removeNow(namespace: string | undefined, name: string, expectedRevision?: number): Promise<KubeObject> {
+    try {
+      const kv = await this.store.delete(this.key(namespace, name), expectedRevision);
+      return this.decode(kv);
+    } catch (err) {
+      throw this.translate(err, name);
+    }
+  }
+
+  private validate(obj: KubeObject, errors: ReturnType<NonNullable<typeof this.info.strategy.validate>>): void {
+    if (errors.length > 0) throw invalidError(this.info.kind, this.info.group, obj.metadata.name ?? obj.metadata.generateName ?? "", errors);
+  }
+
+  /** Fills apiVersion/kind and namespace, and rejects a body of the wrong kind or namespace. */
+  normalize(input: KubeObject, namespace: string | undefined): KubeObject {
+    if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
+    const obj = input;
+    if (!isPlainObject(obj.metadata)) obj.metadata = {};
+    const expected = apiVersionOf(this.info);
+    if (obj.kind !== undefined && obj.kind !== this.info.kind) {
+      throw badRequest(`the object provided is unrecognized (must be of type ${this.info.kind}): kind ${String(obj.kind)}`);
+    }
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
+      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expected})`);
+    }
+    obj.apiVersion = expected;
+    obj.kind = this.info.kind;
+    if (this.info.namespaced) {
+      if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
+        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      obj.metadata.namespace = namespace ?? obj.metadata.namespace;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    return obj;
+  }
+
+  translate(err: unknown, name: string): unknown {
+    if (err instanceof KeyNotFoundError) return notFound(this.qualified, name);
+    if (err instanceof RevisionMismatchError) return conflict(this.qualified, name);
+    if (err instanceof KeyExistsError) return alreadyExists(this.qualified, name);
+    return err;
+  }
+}

@@ -1,0 +1,64 @@
+import type { FieldError } from "../api/field-errors.js";
+import type { KubeObject } from "../api/types.js";
+
+/** A column of a server-side table (meta.k8s.io/v1 TableColumnDefinition). */
+export interface Column {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  format?: string;
+  description?: string;
+  /** 0: always shown; 1: only with `-o wide`. */
+  priority?: number;
+}
+
+export interface TableContext {
+  now: number;
+}
+
+/** Upstream's print handlers for a kind: the columns and one row of cells per object. */
+export interface TableConvertor {
+  columns: Column[];
+  cells(obj: KubeObject, ctx: TableContext): unknown[];
+}
+
+/** Per-kind API behaviour, plugged into the one generic REST store (upstream's rest strategies). */
+export interface Strategy {
+  /** The kind has a status subresource: writes to the main resource keep status, status writes keep the rest. */
+  status: boolean;
+  /** `metadata.generation` starts at 1 and is bumped when `spec` changes. */
+  generation: boolean;
+  defaults?(obj: KubeObject): void;
+  /** Resets what a create may not set (e.g. status), sets what the server owns (e.g. pod phase). */
+  prepareForCreate?(obj: KubeObject): void;
+  validate?(obj: KubeObject): FieldError[];
+  validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /** Something other than metadata.finalizers holds a deleted object (namespaces: spec.finalizers). */
+  blocksDeletion?(obj: KubeObject): boolean;
+  /** Pods: how long a graceful delete waits, or 0 to delete at once. */
+  gracePeriod?(obj: KubeObject, requested: number | undefined): number;
+}
+
+export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy";
+
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources: Subresource[];
+  /** Field selectors accepted beyond metadata.name and metadata.namespace. */
+  fields?: string[];
+  /** Upstream's default propagation policy for a plain delete. */
+  defaultPropagation?: "Background" | "Orphan";
+  strategy: Strategy;
+  table: TableConvertor;
+}
+
+export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}

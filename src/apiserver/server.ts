@@ -1,0 +1,169 @@
+import { createServer as createHttpsServer, type Server } from "node:https";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { StatusError } from "../api/errors.js";
+import { Selector } from "../api/labels.js";
+import type { Store } from "../store/store.js";
+import { aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiVersions, resourceList } from "./http/discovery.js";
+import { handleResource, type HandlerContext } from "./http/resource-handler.js";
+import { sendError, sendJson } from "./http/respond.js";
+import { resolve, type ResourceRoute } from "./http/route.js";
+import { builtinResources } from "./kinds/index.js";
+import { ensureSystemNamespaces, finalizeNamespace, namespaceAdmission } from "./namespaces.js";
+import { OpenApi } from "./openapi/serve.js";
+import { RestStore, type Clock } from "./registry/rest.js";
+import { apiVersionOf, type ResourceInfo } from "./resource.js";
+import type { ServingCerts } from "./tls.js";
+
+export interface ApiServerOptions {
+  store: Store;
+  clock?: Clock;
+  /** The admin's bearer token; requests without it get 401. Absent: no authentication (tests). */
+  token?: string;
+  /** Serve HTTPS with these; absent: plain HTTP (tests, in-process use). */
+  certs?: ServingCerts;
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-tugboat" };
+
+/** The Kubernetes API server: discovery, OpenAPI, and every served resource over one generic REST store. */
+export class ApiServer {
+  readonly resources: ResourceInfo[];
+  private readonly rests = new Map<ResourceInfo, RestStore>();
+  private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
+  private readonly server: Server | ReturnType<typeof createHttpServer>;
+  private readonly shutdown = new AbortController();
+  private readonly clock: Clock;
+  private readonly openapi: OpenApi;
+  private readonly finalizing = new Set<string>();
+  private address = "127.0.0.1:6443";
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.clock = opts.clock ?? { now: () => Date.now() };
+    this.resources = builtinResources({
+      notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds ?? 300,
+      unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds ?? 300,
+    });
+    const admit = namespaceAdmission(() => this.restFor("", "namespaces"));
+    for (const r of this.resources) {
+      this.rests.set(r, new RestStore(r, opts.store, this.clock, admit));
+      const gv = `${r.group}/${r.version}`;
+      if (!this.byGroupVersion.has(gv)) this.byGroupVersion.set(gv, new Map());
+      this.byGroupVersion.get(gv)!.set(r.plural, r);
+    }
+    this.openapi = new OpenApi(this.resources);
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = opts.certs ? createHttpsServer({ cert: opts.certs.cert, key: opts.certs.key }, handler) : createHttpServer(handler);
+    this.server.keepAliveTimeout = 60_000;
+  }
+
+  restFor(group: string, plural: string): RestStore {
+    const r = this.byGroupVersion.get(`${group}/v1`)?.get(plural);
+    if (!r) throw new Error(`No resource "${plural}" in group "${group}"`);
+    return this.rests.get(r)!;
+  }
+
+  /** Creates the system namespaces, resumes unfinished namespace deletions, and starts serving. */
+  async listen(port: number, host = "127.0.0.1"): Promise<number> {
+    const namespaces = this.restFor("", "namespaces");
+    await ensureSystemNamespaces(namespaces);
+    await this.opts.store.watch(namespaces.prefix(), 0, (e) => {
+      if (e.type === "MODIFIED" && namespaces.decode(e.kv).metadata.deletionTimestamp) this.finalize(namespaces.decode(e.kv).metadata.name!);
+    }, this.shutdown.signal);
+    for (const ns of (await namespaces.list(undefined, { labels: Selector.everything(), fields: [], limit: 0 })).items) {
+      if (ns.metadata.deletionTimestamp) this.finalize(ns.metadata.name!);
+    }
+    await new Promise<void>((resolveListen, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => resolveListen());
+    });
+    const actual = (this.server.address() as AddressInfo).port;
+    this.address = `${host}:${actual}`;
+    return actual;
+  }
+
+  async close(): Promise<void> {
+    this.shutdown.abort();
+    await new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeAllConnections?.();
+  }
+
+  private finalize(name: string): void {
+    if (this.finalizing.has(name)) return;
+    this.finalizing.add(name);
+    const namespaced = [...this.rests.values()].filter((r) => r.info.namespaced);
+    const attempt = async () => {
+      try {
+        const done = await finalizeNamespace(name, this.restFor("", "namespaces"), namespaced, this.clock);
+        if (!done && !this.shutdown.signal.aborted) return void setTimeout(attempt, 500);
+      } catch (err) {
+        this.log({ level: "error", msg: "Finalizing namespace failed", namespace: name, err: String(err) });
+        if (!this.shutdown.signal.aborted) return void setTimeout(attempt, 1000);
+      }
+      this.finalizing.delete(name);
+    };
+    void attempt();
+  }
+
+  private log(entry: Record<string, unknown>): void {
+    (this.opts.log ?? ((e) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "apiserver", ...e }) + "\n")))(entry);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const path = url.pathname.replace(/\/+$/, "") || "/";
+      if (["/healthz", "/livez", "/readyz"].includes(path) || path.startsWith("/healthz/") || path.startsWith("/livez/") || path.startsWith("/readyz/")) {
+        res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
+        return void res.end("ok");
+      }
+      if (path === "/version") return sendJson(res, 200, { ...KUBERNETES_VERSION, gitCommit: "", gitTreeState: "clean", buildDate: "", goVersion: "", compiler: "tugboat", platform: `${process.platform}/${process.arch}` });
+      if (this.opts.token !== undefined && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+        throw new StatusError(401, "Unauthorized", "Unauthorized");
+      }
+      if (path.startsWith("/openapi/")) return this.openapi.serve(req, res, path);
+      const route = resolve(path, this.byGroupVersion);
+      const accept = req.headers.accept;
+      switch (route.type) {
+        case "discovery-root": {
+          const aggregated = aggregatedVersion(accept);
+          if (aggregated) {
+            return sendJson(res, 200, aggregatedDiscovery(this.resources, route.legacy, aggregated),
+              `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`);
+          }
+          return sendJson(res, 200, route.legacy ? apiVersions(this.address) : apiGroupList(this.resources));
+        }
+        case "discovery-group": {
+          const r = this.resources.find((x) => x.group === route.group);
+          if (!r) throw new StatusError(404, "NotFound", "the server could not find the requested resource");
+          return sendJson(res, 200, apiGroup(r.group, r.version));
+        }
+        case "discovery-version":
+          return sendJson(res, 200, resourceList(route.group, route.version, this.resources.filter((r) => r.group === route.group && r.version === route.version)));
+        case "unknown-resource":
+          throw new StatusError(404, "NotFound", "the server could not find the requested resource", { group: route.group || undefined, kind: route.resource });
+        case "resource":
+          return await handleResource(req, res, url, route.route, this.context());
+        default:
+          throw new StatusError(404, "NotFound", "the server could not find the requested resource");
+      }
+    } catch (err) {
+      const status = sendError(res, err);
+      if (status.code >= 500) this.log({ level: "error", msg: "Request failed", method: req.method, url: req.url, err: err instanceof Error ? err.stack : String(err) });
+    }
+  }
+
+  private context(): HandlerContext {
+    return {
+      rest: (route: ResourceRoute) => this.rests.get(route.resource)!,
+      pods: this.restFor("", "pods"),
+      clock: this.clock,
+      shutdown: this.shutdown.signal,
+    };
+  }
+}
+
+export { apiVersionOf };

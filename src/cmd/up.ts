@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ApiServer } from "../apiserver/server.js";
+import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
+import { SqliteStore } from "../store/sqlite.js";
+import { adminKubeconfig } from "./kubeconfig.js";
+
+export interface UpOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  defaultNotReadyTolerationSeconds: number;
+  defaultUnreachableTolerationSeconds: number;
+}
+
+const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug", ...entry }) + "\n");
+
+/** Reads the CA, serving cert and admin token from the data dir, creating them at first start. */
+async function loadOrCreateSecrets(dataDir: string): Promise<{ certs: ServingCerts; token: string }> {
+  const pki = join(dataDir, "pki");
+  const files = { caCert: join(pki, "ca.crt"), cert: join(pki, "apiserver.crt"), key: join(pki, "apiserver.key"), token: join(pki, "admin.token") };
+  if (Object.values(files).every((f) => existsSync(f))) {
+    return {
+      certs: { caCert: readFileSync(files.caCert, "utf8"), cert: readFileSync(files.cert, "utf8"), key: readFileSync(files.key, "utf8") },
+      token: readFileSync(files.token, "utf8").trim(),
+    };
+  }
+  mkdirSync(pki, { recursive: true, mode: 0o700 });
+  const certs = await generateServingCerts([]);
+  const token = randomBytes(24).toString("hex");
+  writeFileSync(files.caCert, certs.caCert);
+  writeFileSync(files.cert, certs.cert);
+  writeFileSync(files.key, certs.key, { mode: 0o600 });
+  writeFileSync(files.token, token, { mode: 0o600 });
+  return { certs, token };
+}
+
+/** `tug up`: the all-in-one cluster in the foreground, until SIGINT or SIGTERM. */
+export async function up(opts: UpOptions): Promise<void> {
+  const started = performance.now();
+  mkdirSync(opts.dataDir, { recursive: true });
+  const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
+  const store = new SqliteStore(join(opts.dataDir, "state.sqlite"));
+  const server = new ApiServer({
+    store, certs, token,
+    defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
+    defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+  });
+  const port = await server.listen(opts.port, opts.host);
+  const url = `https://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
+  const kubeconfig = join(opts.dataDir, "kubeconfig");
+  writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, token), { mode: 0o600 });
+  log({ level: "info", msg: "Tugboat is up", server: url, kubeconfig, startupMs: Math.round(performance.now() - started) });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log({ level: "info", msg: "Stopping", signal });
+    await server.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
