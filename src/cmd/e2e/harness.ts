@@ -1,0 +1,92 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const TUG = fileURLToPath(new URL("../../../../bin/tug.js", import.meta.url));
+
+export const KUBECTL = process.env.KUBECTL || "kubectl";
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A `tug up` started in a fresh data dir on a free port, driven with real kubectl. */
+export class Cluster {
+  private constructor(
+    readonly dataDir: string,
+    private proc: ChildProcess,
+    private readonly extraArgs: string[],
+    private ownsDir: boolean,
+  ) {}
+
+  get kubeconfig(): string {
+    return join(this.dataDir, "kubeconfig");
+  }
+
+  static async start(extraArgs: string[] = [], dataDir?: string): Promise<Cluster> {
+    const dir = dataDir ?? mkdtempSync(join(tmpdir(), "tug-e2e-"));
+    const proc = await Cluster.launch(dir, extraArgs);
+    return new Cluster(dir, proc, extraArgs, dataDir === undefined);
+  }
+
+  private static async launch(dir: string, extraArgs: string[]): Promise<ChildProcess> {
+    rmSync(join(dir, "kubeconfig"), { force: true });
+    const proc = spawn(process.execPath, [TUG, "up", "--data-dir", dir, "--port", "0", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    proc.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(join(dir, "kubeconfig"))) {
+      if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}: ${log}`);
+      if (Date.now() > deadline) throw new Error(`tug up did not write a kubeconfig in 15 s: ${log}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return proc;
+  }
+
+  /** Stops with SIGTERM and starts again on the same data dir. */
+  async restart(): Promise<void> {
+    await this.stopProcess();
+    this.proc = await Cluster.launch(this.dataDir, this.extraArgs);
+  }
+
+  kubectl(args: string[], input?: string, env?: Record<string, string>): KubectlResult {
+    const r = spawnSync(KUBECTL, ["--kubeconfig", this.kubeconfig, ...args], { input, encoding: "utf8", timeout: 30_000, env: { ...process.env, ...env } });
+    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  }
+
+  /** Runs kubectl and fails with its stderr unless it exits 0. */
+  ok(args: string[], input?: string): string {
+    const r = this.kubectl(args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  json<T = Record<string, unknown>>(args: string[]): T {
+    return JSON.parse(this.ok([...args, "-o", "json"])) as T;
+  }
+
+  private async stopProcess(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once("exit", r));
+    this.proc.kill("SIGTERM");
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopProcess();
+    if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export function kubectlAvailable(): boolean {
+  return spawnSync(KUBECTL, ["version", "--client"], { encoding: "utf8" }).status === 0;
+}
+
+/** Table output split into rows of whitespace-separated cells, header first. */
+export function rows(table: string): string[][] {
+  return table.trim().split("\n").map((line) => line.trim().split(/\s{2,}|\t/));
+}

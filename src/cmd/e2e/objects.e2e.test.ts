@@ -1,0 +1,138 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Cluster, rows } from "./harness.js";
+
+const deployment = (name: string, replicas: number, image = "ikubernetes/myapp:v1") => `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+      - name: myapp
+        image: ${image}
+        ports: [{containerPort: 80, name: http}]
+`;
+
+describe("kubectl against tug up", () => {
+  let c: Cluster;
+  before(async () => {
+    c = await Cluster.start();
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  test("get namespaces lists the system namespaces", () => {
+    const out = c.ok(["get", "namespaces"]);
+    const names = rows(out).slice(1).map((r) => r[0]);
+    assert.deepEqual(names, ["default", "kube-node-lease", "kube-public", "kube-system"]);
+    assert.match(out, /^NAME\s+STATUS\s+AGE/);
+  });
+
+  test("apply creates, then is unchanged, then configured", () => {
+    assert.match(c.ok(["apply", "-f", "-"], deployment("deploy-demo", 3)), /deployment.apps\/deploy-demo created/);
+    assert.match(c.ok(["apply", "-f", "-"], deployment("deploy-demo", 3)), /deployment.apps\/deploy-demo unchanged/);
+    assert.match(c.ok(["apply", "-f", "-"], deployment("deploy-demo", 4)), /deployment.apps\/deploy-demo configured/);
+    const d = c.json<{ spec: { replicas: number; strategy: unknown; revisionHistoryLimit: number }; metadata: { generation: number } }>(["get", "deploy", "deploy-demo"]);
+    assert.equal(d.spec.replicas, 4);
+    assert.equal(d.metadata.generation, 2);
+    assert.deepEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } });
+    assert.equal(d.spec.revisionHistoryLimit, 10);
+  });
+
+  test("get -o wide prints upstream's deployment columns", () => {
+    const table = rows(c.ok(["get", "deployment", "deploy-demo", "-o", "wide"]));
+    assert.deepEqual(table[0], ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]);
+    assert.deepEqual([table[1]![0], table[1]![1], table[1]![5], table[1]![6], table[1]![7]], ["deploy-demo", "0/4", "myapp", "ikubernetes/myapp:v1", "app=deploy-demo"]);
+  });
+
+  test("scale, patch (all three types), label and annotate change the object", () => {
+    c.ok(["scale", "deployment", "deploy-demo", "--replicas=5"]);
+    assert.equal(c.ok(["get", "deploy", "deploy-demo", "-o", "jsonpath={.spec.replicas}"]), "5");
+    c.ok(["patch", "deployment", "deploy-demo", "-p", '{"spec":{"replicas":2}}']);
+    c.ok(["patch", "deployment", "deploy-demo", "--type=merge", "-p", '{"spec":{"minReadySeconds":3}}']);
+    c.ok(["patch", "deployment", "deploy-demo", "--type=json", "-p", '[{"op":"replace","path":"/spec/replicas","value":6}]']);
+    c.ok(["set", "image", "deployment/deploy-demo", "myapp=ikubernetes/myapp:v2"]);
+    c.ok(["label", "deployment", "deploy-demo", "tier=web"]);
+    c.ok(["annotate", "deployment", "deploy-demo", "note=hello"]);
+    const out = c.ok(["get", "deploy", "deploy-demo", "-o", "jsonpath={.spec.replicas} {.spec.minReadySeconds} {.spec.template.spec.containers[0].image} {.metadata.labels.tier} {.metadata.annotations.note}"]);
+    assert.equal(out, "6 3 ikubernetes/myapp:v2 web hello");
+    assert.match(c.ok(["get", "deploy", "deploy-demo", "--show-labels"]), /tier=web/);
+    const cols = c.ok(["get", "deploy", "-o", "custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas"]);
+    assert.match(cols, /deploy-demo\s+6/);
+  });
+
+  test("edit and replace round-trip the object", () => {
+    const edited = c.kubectl(["edit", "deployment", "deploy-demo"], undefined, { EDITOR: "sed -i s/replicas:\\ 6/replicas:\\ 8/", KUBE_EDITOR: "" });
+    assert.match(edited.stdout, /deployment.apps\/deploy-demo edited/);
+    assert.equal(c.ok(["get", "deploy", "deploy-demo", "-o", "jsonpath={.spec.replicas}"]), "8");
+    const yaml = c.ok(["get", "deploy", "deploy-demo", "-o", "yaml"]);
+    assert.match(c.ok(["replace", "-f", "-"], yaml.replace("replicas: 8", "replicas: 7")), /replaced/);
+    assert.equal(c.ok(["get", "deploy", "deploy-demo", "-o", "jsonpath={.spec.replicas}"]), "7");
+  });
+
+  test("invalid objects get upstream's 422 messages", () => {
+    const r = c.kubectl(["apply", "-f", "-"], deployment("zero", 1).replace("spec:\n  replicas", "spec:\n  strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}\n  replicas"));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /The Deployment "zero" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString\{Type:0, IntVal:0, StrVal:""\}: may not be 0 when `maxSurge` is 0/);
+    const mismatch = c.kubectl(["apply", "-f", "-"], deployment("mismatch", 1).replace("labels: {app: mismatch}", "labels: {app: other}"));
+    assert.match(mismatch.stderr, /spec.template.metadata.labels: Invalid value: map\[string\]string\{"app":"other"\}: `selector` does not match template `labels`/);
+    const immutable = c.kubectl(["patch", "deployment", "deploy-demo", "-p", '{"spec":{"selector":{"matchLabels":{"app":"x"}},"template":{"metadata":{"labels":{"app":"x"}}}}}']);
+    assert.match(immutable.stderr, /spec.selector: Invalid value: .*field is immutable/);
+  });
+
+  test("unknown resources and objects are 404s", () => {
+    assert.match(c.kubectl(["get", "deploy", "nope"]).stderr, /Error from server \(NotFound\): deployments.apps "nope" not found/);
+    assert.match(c.kubectl(["get", "frobnicators"]).stderr, /the server doesn't have a resource type "frobnicators"/);
+  });
+
+  test("get -w streams a change", async () => {
+    const { spawn } = await import("node:child_process");
+    const { KUBECTL } = await import("./harness.js");
+    const w = spawn(KUBECTL, ["--kubeconfig", c.kubeconfig, "get", "deploy", "deploy-demo", "-w", "--request-timeout=10s"]);
+    let out = "";
+    w.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => setTimeout(r, 700));
+    c.ok(["scale", "deployment", "deploy-demo", "--replicas=9"]);
+    const deadline = Date.now() + 5000;
+    while (!/0\/9/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    w.kill();
+    assert.match(out, /deploy-demo\s+0\/7/);
+    assert.match(out, /deploy-demo\s+0\/9/);
+  });
+
+  test("delete removes the object; --cascade=orphan records the orphan finalizer", () => {
+    c.ok(["apply", "-f", "-"], deployment("to-orphan", 1));
+    c.ok(["delete", "deployment", "to-orphan", "--cascade=orphan", "--wait=false"]);
+    const d = c.json<{ metadata: { finalizers: string[]; deletionTimestamp: string } }>(["get", "deploy", "to-orphan"]);
+    assert.deepEqual(d.metadata.finalizers, ["orphan"]);
+    assert.ok(d.metadata.deletionTimestamp);
+    c.ok(["patch", "deployment", "to-orphan", "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+    assert.match(c.kubectl(["get", "deploy", "to-orphan"]).stderr, /not found/);
+    c.ok(["apply", "-f", "-"], deployment("to-delete", 1));
+    assert.match(c.ok(["delete", "deployment", "to-delete"]), /deployment.apps "to-delete" deleted/);
+    assert.match(c.kubectl(["get", "deploy", "to-delete"]).stderr, /not found/);
+  });
+
+  test("a deleted namespace empties and goes", async () => {
+    c.ok(["apply", "-f", "-"], `apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\n`);
+    c.ok(["-n", "scratch", "apply", "-f", "-"], deployment("inside", 1));
+    c.ok(["delete", "namespace", "scratch"]);
+    assert.match(c.kubectl(["get", "namespace", "scratch"]).stderr, /not found/);
+    assert.match(c.kubectl(["-n", "scratch", "get", "deploy", "inside"]).stderr, /not found/);
+  });
+
+  test("objects survive a restart on the same data dir", async () => {
+    const before = c.ok(["get", "deploy", "deploy-demo", "-o", "jsonpath={.metadata.uid} {.spec.replicas}"]);
+    await c.restart();
+    assert.equal(c.ok(["get", "deploy", "deploy-demo", "-o", "jsonpath={.metadata.uid} {.spec.replicas}"]), before);
+  });
+});
