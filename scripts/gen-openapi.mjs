@@ -1,1 +1,109 @@
-console.log("gen-openapi: pending")
+// Builds the OpenAPI schemas the API server publishes (kubectl explain, apply, edit) from kubernetes-types'
+// declarations, which carry upstream's field descriptions. Runs in `npm run build`; writes
+// dist/openapi-schemas.json, keyed by upstream's definition names (io.k8s.api.apps.v1.Deployment).
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import ts from "typescript";
+
+const require = createRequire(import.meta.url);
+const root = dirname(require.resolve("kubernetes-types/package.json"));
+const out = join(process.cwd(), "dist", "openapi-schemas.json");
+
+/** Where each declaration file's types live in upstream's OpenAPI names. */
+function namespaceOf(file) {
+  const rel = relative(root, file).replace(/\.d\.ts$/, "");
+  const special = {
+    "meta/v1": "io.k8s.apimachinery.pkg.apis.meta.v1",
+    "api/resource": "io.k8s.apimachinery.pkg.api.resource",
+    runtime: "io.k8s.apimachinery.pkg.runtime",
+    version: "io.k8s.apimachinery.pkg.version",
+    "apiextensions/v1": "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1",
+  };
+  return special[rel] ?? `io.k8s.api.${rel.replace("/", ".")}`;
+}
+
+/** Strategic-merge metadata upstream publishes as x-kubernetes-patch-* (struct tags in Go). */
+const PATCH = {
+  containers: ["name", "merge"], initContainers: ["name", "merge"], ephemeralContainers: ["name", "merge"], volumes: ["name", "merge,retainKeys"],
+  env: ["name", "merge"], imagePullSecrets: ["name", "merge"], volumeMounts: ["mountPath", "merge"], volumeDevices: ["devicePath", "merge"],
+  ownerReferences: ["uid", "merge"], conditions: ["type", "merge"], hostAliases: ["ip", "merge"], topologySpreadConstraints: ["topologyKey", "merge"],
+  taints: ["key", "merge"], resourceClaims: ["name", "merge,retainKeys"],
+};
+const PORT_KEYS = { Container: "containerPort", EphemeralContainer: "containerPort", ServiceSpec: "port" };
+
+function files(dir) {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith(".d.ts") ? [p] : [];
+  });
+}
+
+const schemas = {};
+for (const file of files(root)) {
+  const ns = namespaceOf(file);
+  const source = ts.createSourceFile(file, ts.sys.readFile(file), ts.ScriptTarget.Latest, true);
+  const imports = new Map();
+  const local = new Set();
+  for (const st of source.statements) {
+    if (ts.isImportDeclaration(st)) {
+      const from = namespaceOf(join(dirname(file), st.moduleSpecifier.text + ".d.ts").replace(/\/index\.d\.ts$/, ".d.ts"));
+      for (const el of st.importClause?.namedBindings?.elements ?? []) imports.set(el.name.text, from);
+    } else if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) local.add(st.name.text);
+  }
+  const refName = (name) => (imports.has(name) ? `${imports.get(name)}.${name}` : local.has(name) ? `${ns}.${name}` : undefined);
+  const docOf = (node) => ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc).map((d) => (typeof d.comment === "string" ? d.comment : ts.getTextOfJSDocComment(d.comment) ?? "")).join("\n").trim();
+
+  const typeSchema = (t) => {
+    if (t.kind === ts.SyntaxKind.StringKeyword) return { type: "string" };
+    if (t.kind === ts.SyntaxKind.NumberKeyword) return { type: "integer", format: "int32" };
+    if (t.kind === ts.SyntaxKind.BooleanKeyword) return { type: "boolean" };
+    if (ts.isLiteralTypeNode(t)) return { type: "string" };
+    if (ts.isUnionTypeNode(t)) {
+      const kinds = t.types.map((x) => x.kind);
+      if (kinds.includes(ts.SyntaxKind.NumberKeyword) && kinds.includes(ts.SyntaxKind.StringKeyword)) return { type: "string", format: "int-or-string", "x-kubernetes-int-or-string": true };
+      return typeSchema(t.types[0]);
+    }
+    if (ts.isArrayTypeNode(t)) return { type: "array", items: typeSchema(t.elementType) };
+    if (ts.isTypeReferenceNode(t)) {
+      const name = t.typeName.getText();
+      if (name === "Array" && t.typeArguments?.length === 1) return { type: "array", items: typeSchema(t.typeArguments[0]) };
+      const ref = refName(name);
+      return ref ? { $ref: `#/components/schemas/${ref}` } : { type: "object" };
+    }
+    if (ts.isTypeLiteralNode(t)) {
+      const index = t.members.find(ts.isIndexSignatureDeclaration);
+      if (index) return { type: "object", additionalProperties: typeSchema(index.type) };
+      return { type: "object" };
+    }
+    return { type: "object" };
+  };
+
+  for (const st of source.statements) {
+    if (ts.isTypeAliasDeclaration(st)) {
+      const s = typeSchema(st.type);
+      if (st.name.text === "Time" || st.name.text === "MicroTime") s.format = "date-time";
+      schemas[`${ns}.${st.name.text}`] = { description: docOf(st), ...s };
+    } else if (ts.isInterfaceDeclaration(st)) {
+      const properties = {};
+      const required = [];
+      for (const m of st.members) {
+        if (!ts.isPropertySignature(m) || !m.type) continue;
+        const name = m.name.getText().replace(/^"|"$/g, "");
+        let s = typeSchema(m.type);
+        const description = docOf(m);
+        if (s.$ref) s = { allOf: [s], ...(description ? { description } : {}) };
+        else if (description) s.description = description;
+        const patch = name === "ports" && PORT_KEYS[st.name.text] ? [PORT_KEYS[st.name.text], "merge"] : PATCH[name];
+        if (patch && s.type === "array") Object.assign(s, { "x-kubernetes-patch-merge-key": patch[0], "x-kubernetes-patch-strategy": patch[1], "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": [patch[0]] });
+        if (name === "finalizers" && st.name.text === "ObjectMeta") Object.assign(s, { "x-kubernetes-patch-strategy": "merge", "x-kubernetes-list-type": "set" });
+        properties[name] = s;
+        if (!m.questionToken) required.push(name);
+      }
+      schemas[`${ns}.${st.name.text}`] = { description: docOf(st), type: "object", properties, ...(required.length ? { required } : {}) };
+    }
+  }
+}
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(schemas));
+console.log(`gen-openapi: ${Object.keys(schemas).length} schemas → ${relative(process.cwd(), out)}`);
