@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { badRequest, StatusError } from "../../api/errors.js";
+import { decodeKubernetesProtobuf } from "../../api/protobuf/decode.js";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_DEPTH = 100;
@@ -25,6 +26,7 @@ function tooLarge(): StatusError {
 
 /** Decodes JSON or YAML by content type; malformed input or absurd nesting is a 400, never a crash. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  if ((contentType ?? "").startsWith("application/vnd.kubernetes.protobuf")) return decodeKubernetesProtobuf(body);
   const text = body.toString("utf8");
   if (text.trim() === "") throw badRequest("the body of the request was empty");
   const type = (contentType ?? "application/json").split(";")[0]!.trim();

@@ -1,0 +1,35 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import protobuf from "protobufjs/minimal.js";
+import { decodeKubernetesProtobuf } from "./decode.js";
+
+/** Builds a k8s protobuf envelope around a ConfigMap the way client-go's typed clients encode it. */
+function envelope(apiVersion: string, kind: string, raw: Uint8Array): Uint8Array {
+  const typeMeta = protobuf.Writer.create().uint32((1 << 3) | 2).string(apiVersion).uint32((2 << 3) | 2).string(kind).finish();
+  const unknown = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(typeMeta).uint32((2 << 3) | 2).bytes(raw).finish();
+  return new Uint8Array([0x6b, 0x38, 0x73, 0x00, ...unknown]);
+}
+
+function configMap(): Uint8Array {
+  const entry = protobuf.Writer.create().uint32((1 << 3) | 2).string("a").uint32((2 << 3) | 2).string("b").finish();
+  const meta = protobuf.Writer.create().uint32((1 << 3) | 2).string("cm").uint32((3 << 3) | 2).string("").finish();
+  return protobuf.Writer.create().uint32((1 << 3) | 2).bytes(meta).uint32((2 << 3) | 2).bytes(entry).finish();
+}
+
+test("decodeKubernetesProtobuf reads a ConfigMap and drops Go zero values", () => {
+  const obj = decodeKubernetesProtobuf(envelope("v1", "ConfigMap", configMap()));
+  assert.deepEqual(obj, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm" }, data: { a: "b" } });
+});
+
+test("decodeKubernetesProtobuf refuses kinds it has no schema for with a 415", () => {
+  assert.throws(() => decodeKubernetesProtobuf(envelope("v1", "Pod", new Uint8Array())), (e: { code?: number }) => e.code === 415);
+});
+
+test("decodeKubernetesProtobuf refuses unknown field numbers instead of dropping them", () => {
+  const raw = protobuf.Writer.create().uint32((99 << 3) | 0).uint32(1).finish();
+  assert.throws(() => decodeKubernetesProtobuf(envelope("v1", "ConfigMap", raw)), (e: { code?: number }) => e.code === 415);
+});
+
+test("decodeKubernetesProtobuf rejects a body without the envelope", () => {
+  assert.throws(() => decodeKubernetesProtobuf(new Uint8Array([1, 2, 3, 4, 5])), (e: { code?: number }) => e.code === 415);
+});
