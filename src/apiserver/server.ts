@@ -10,7 +10,10 @@ import { sendError, sendJson } from "./http/respond.js";
 import { resolve, type ResourceRoute } from "./http/route.js";
 import { builtinResources } from "./kinds/index.js";
 import { ensureSystemNamespaces, finalizeNamespace, namespaceAdmission } from "./namespaces.js";
+import type { KubeObject } from "../api/types.js";
+import { definitionName } from "./openapi/document.js";
 import { OpenApi } from "./openapi/serve.js";
+import { StructuralDecoder } from "./openapi/structural.js";
 import { RestStore, type Clock } from "./registry/rest.js";
 import { apiVersionOf, type ResourceInfo } from "./resource.js";
 import type { ServingCerts } from "./tls.js";
@@ -47,14 +50,21 @@ export class ApiServer {
       notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds ?? 300,
       unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds ?? 300,
     });
-    const admit = namespaceAdmission(() => this.restFor("", "namespaces"));
+    this.openapi = new OpenApi(this.resources);
+    const decoder = new StructuralDecoder(this.openapi.schemas());
+    const hooks = {
+      admit: namespaceAdmission(() => this.restFor("", "namespaces")),
+      decode: (r: ResourceInfo, obj: KubeObject) => {
+        const definition = definitionName(r.group, r.version, r.kind);
+        return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version).unknown : [];
+      },
+    };
     for (const r of this.resources) {
-      this.rests.set(r, new RestStore(r, opts.store, this.clock, admit));
+      this.rests.set(r, new RestStore(r, opts.store, this.clock, hooks));
       const gv = `${r.group}/${r.version}`;
       if (!this.byGroupVersion.has(gv)) this.byGroupVersion.set(gv, new Map());
       this.byGroupVersion.get(gv)!.set(r.plural, r);
     }
-    this.openapi = new OpenApi(this.resources);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = opts.certs ? createHttpsServer({ cert: opts.certs.cert, key: opts.certs.key }, handler) : createHttpServer(handler);
     this.server.keepAliveTimeout = 60_000;

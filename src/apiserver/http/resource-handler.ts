@@ -30,12 +30,20 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   const rest = ctx.rest(route);
   const params = url.searchParams;
   const dryRun = params.getAll("dryRun").includes("All");
+  const warnings: string[] = [];
+  const fieldValidation = (params.get("fieldValidation") ?? "Warn") as "Strict" | "Warn" | "Ignore";
+  if (!["Strict", "Warn", "Ignore"].includes(fieldValidation)) throw badRequest(`fieldValidation: Unsupported value: "${fieldValidation}": supported values: "Ignore", "Strict", "Warn"`);
+  const write = { dryRun, fieldValidation, warnings };
+  const warn = () => {
+    if (warnings.length > 0) res.setHeader("Warning", warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  };
   const { namespace, name, subresource } = route;
   const ns = route.resource.namespaced ? namespace : undefined;
   if (route.resource.namespaced && name !== undefined && !namespace) throw notFound(rest.qualified, name);
   if (subresource && !route.resource.subresources.includes(subresource as never)) throw notFound(rest.qualified, name ?? "");
   const accept = req.headers.accept;
   const respond = (code: number, obj: KubeObject) => {
+    warn();
     if (wantsTable(accept) && !subresource) {
       sendJson(res, code, toTable(route.resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, tableOptions(accept, params, ctx)));
     } else sendJson(res, code, obj);
@@ -60,7 +68,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return respond(200, obj);
     }
     case "POST": {
-      if (name === undefined) return respond(201, await rest.create(ns, (await body()) as KubeObject, { dryRun }));
+      if (name === undefined) return respond(201, await rest.create(ns, (await body()) as KubeObject, write));
       if (subresource === "binding") {
         await bindPod(ctx.pods, namespace!, name, await body());
         return sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
@@ -78,7 +86,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun));
       if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
       const sub = subresource === "status" ? "status" : "";
-      return respond(200, await rest.update(ns, name, input as KubeObject, { dryRun, subresource: sub }));
+      return respond(200, await rest.update(ns, name, input as KubeObject, { ...write, subresource: sub }));
     }
     case "PATCH": {
       if (name === undefined) throw methodNotAllowed("the server does not allow this method on the requested resource");
@@ -94,7 +102,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       };
       if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, (scale) => apply(scale) as KubeObject, dryRun));
       const sub = subresource === "status" ? "status" : "";
-      const patched = await rest.guaranteedUpdate(ns, name, { dryRun, subresource: sub }, (current) => {
+      const patched = await rest.guaranteedUpdate(ns, name, { ...write, subresource: sub }, (current) => {
         const next = apply(current) as KubeObject;
         if (!isPlainObject(next) || !isPlainObject(next.metadata)) throw badRequest("the patch produced an object without metadata");
         const rv = next.metadata.resourceVersion;

@@ -15,14 +15,18 @@ const SCHEMAS_FILE = fileURLToPath(new URL("../../../openapi-schemas.json", impo
  * content hash, and `/openapi/v3/apis/apps/v1` is that document (kubectl explain, apply and edit use it).
  */
 export class OpenApi {
-  private schemas: SchemaMap | undefined;
+  private cachedSchemas: SchemaMap | undefined;
   private readonly documents = new Map<string, { body: string; hash: string }>();
 
   constructor(private readonly resources: ResourceInfo[]) {}
 
+  schemas(): SchemaMap {
+    return this.loadSchemas();
+  }
+
   private loadSchemas(): SchemaMap {
-    if (!this.schemas) this.schemas = existsSync(SCHEMAS_FILE) ? (JSON.parse(readFileSync(SCHEMAS_FILE, "utf8")) as SchemaMap) : {};
-    return this.schemas;
+    if (!this.cachedSchemas) this.cachedSchemas = existsSync(SCHEMAS_FILE) ? (JSON.parse(readFileSync(SCHEMAS_FILE, "utf8")) as SchemaMap) : {};
+    return this.cachedSchemas;
   }
 
   private document(gvPath: string): { body: string; hash: string } | undefined {

@@ -6,6 +6,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validati
 import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type KeyValue, type Store,
 } from "../../store/store.js";
+import { strictDecodingError } from "../openapi/structural.js";
 import { apiVersionOf, type ResourceInfo } from "../resource.js";
 import { CONTINUE_EXPIRED, decodeContinue, encodeContinue, matchesQuery, type ListQuery } from "./list-options.js";
 
@@ -17,6 +18,10 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Which part an update may change: the main resource, or a subresource such as status. */
   subresource?: "status" | "binding" | "";
+  /** What to do with unknown fields: Strict → 400, Warn → `warnings`, Ignore → drop silently (upstream's fieldValidation). */
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
+  /** Collects warnings for the response's Warning headers. */
+  warnings?: string[];
   /** Internal: this update marks the object for deletion (set by delete.ts only). */
   deletion?: { timestamp: string; gracePeriodSeconds: number };
 }
@@ -31,6 +36,14 @@ export interface ObjectList {
 /** Checks run before a create (upstream's admission chain), e.g. that the namespace exists. */
 export type Admit = (resource: ResourceInfo, obj: KubeObject) => Promise<void>;
 
+/** Decodes a body against the kind's schema: throws 400 on wrong types, prunes and returns unknown fields. */
+export type Decode = (resource: ResourceInfo, obj: KubeObject) => string[];
+
+export interface RestHooks {
+  admit?: Admit;
+  decode?: Decode;
+}
+
 const MAX_CONFLICT_RETRIES = 5;
 
 /**
@@ -44,7 +57,7 @@ export class RestStore {
     readonly info: ResourceInfo,
     readonly store: Store,
     private readonly clock: Clock,
-    private readonly admit: Admit = async () => {},
+    private readonly hooks: RestHooks = {},
   ) {
     this.qualified = { group: info.group, resource: info.plural };
   }
@@ -129,7 +142,7 @@ export class RestStore {
   }
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const obj = this.normalize(input, namespace);
+    const obj = this.normalize(input, namespace, opts);
     const meta = obj.metadata;
     const strategy = this.info.strategy;
     strategy.defaults?.(obj);
@@ -143,7 +156,7 @@ export class RestStore {
     else delete meta.generation;
     strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? [])]);
-    await this.admit(this.info, obj);
+    await this.hooks.admit?.(this.info, obj);
     if (opts.dryRun) {
       if (await this.store.get(this.key(meta.namespace, meta.name!))) throw alreadyExists(this.qualified, meta.name!);
       return obj;
@@ -160,7 +173,7 @@ export class RestStore {
 
   /** PUT: replaces the object; a stale `metadata.resourceVersion` is a 409. */
   async update(namespace: string | undefined, name: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const incoming = this.normalize(input, namespace);
+    const incoming = this.normalize(input, namespace, opts);
     if (incoming.metadata.name !== name) {
       throw badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -186,7 +199,7 @@ export class RestStore {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(this.qualified, name);
       const current = this.decode(kv);
-      const next = this.normalize(await transform(structuredClone(current)), namespace);
+      const next = this.normalize(await transform(structuredClone(current)), namespace, opts);
       this.prepareUpdate(next, current, opts.subresource ?? "");
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
@@ -276,10 +289,16 @@ export class RestStore {
     if (errors.length > 0) throw invalidError(this.info.kind, this.info.group, obj.metadata.name ?? obj.metadata.generateName ?? "", errors);
   }
 
-  /** Fills apiVersion/kind and namespace, and rejects a body of the wrong kind or namespace. */
-  normalize(input: KubeObject, namespace: string | undefined): KubeObject {
+  /**
+   * Fills apiVersion/kind and namespace, rejects a body of the wrong kind or namespace, and decodes it
+   * against the schema (wrong types → 400; unknown fields pruned, then refused or warned per fieldValidation).
+   */
+  normalize(input: KubeObject, namespace: string | undefined, opts: WriteOptions = {}): KubeObject {
     if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
     const obj = input;
+    if (obj.metadata !== undefined && obj.metadata !== null && !isPlainObject(obj.metadata)) {
+      throw badRequest(`${this.info.kind} in version "${this.info.version}" cannot be handled as a ${this.info.kind}: json: cannot unmarshal ${Array.isArray(obj.metadata) ? "array" : typeof obj.metadata} into Go struct field ${this.info.kind}.metadata of type v1.ObjectMeta`);
+    }
     if (!isPlainObject(obj.metadata)) obj.metadata = {};
     const expected = apiVersionOf(this.info);
     if (obj.kind !== undefined && obj.kind !== this.info.kind) {
@@ -290,6 +309,9 @@ export class RestStore {
     }
     obj.apiVersion = expected;
     obj.kind = this.info.kind;
+    const unknown = this.hooks.decode?.(this.info, obj) ?? [];
+    if (unknown.length > 0 && opts.fieldValidation === "Strict") throw strictDecodingError(this.info.kind, this.info.version, unknown);
+    if (unknown.length > 0 && opts.fieldValidation !== "Ignore") opts.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
     if (this.info.namespaced) {
       if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
         throw badRequest("the namespace of the provided object does not match the namespace sent on the request");

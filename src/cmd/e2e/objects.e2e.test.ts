@@ -89,6 +89,17 @@ describe("kubectl against tug up", () => {
     assert.match(immutable.stderr, /spec.selector: Invalid value: .*field is immutable/);
   });
 
+  test("unknown fields are refused as upstream's strict decoding error; a wrong type is a 400", () => {
+    const typo = c.kubectl(["apply", "-f", "-"], deployment("typo", 1).replace("  replicas: 1", "  replicas: 1\n  replicaz: 2"));
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replicaz"/);
+    const wrongType = c.kubectl(["apply", "--validate=false", "-f", "-"], deployment("wrongtype", 1).replace("replicas: 1", "replicas: three"));
+    assert.match(wrongType.stderr, /cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32/);
+    const warned = c.kubectl(["apply", "--validate=warn", "-f", "-"], deployment("warned", 1).replace("  replicas: 1", "  replicas: 1\n  bogus: x"));
+    assert.equal(warned.code, 0);
+    assert.match(warned.stderr, /Warning: unknown field "spec.bogus"/);
+  });
+
   test("unknown resources and objects are 404s", () => {
     assert.match(c.kubectl(["get", "deploy", "nope"]).stderr, /Error from server \(NotFound\): deployments.apps "nope" not found/);
     assert.match(c.kubectl(["get", "frobnicators"]).stderr, /the server doesn't have a resource type "frobnicators"/);
