@@ -13,7 +13,7 @@ export async function startTestServer(opts: { store?: Store; token?: string } = 
     if (body !== undefined) init.body = typeof body === "string" || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
     const res = await fetch(base + path, init);
     const text = await res.text();
-    let json: Record<string, unknown> = {};
+    let json: Record<string, unknown>;
     try {
       json = JSON.parse(text) as Record<string, unknown>;
     } catch {
