@@ -27,6 +27,8 @@ export interface ApiServerOptions {
   certs?: ServingCerts;
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
+  /** How often history older than the previous round is compacted away (upstream: 5 minutes). */
+  compactionIntervalMs?: number;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -43,6 +45,7 @@ export class ApiServer {
   private readonly openapi: OpenApi;
   private readonly finalizing = new Set<string>();
   private address = "127.0.0.1:6443";
+  private compactor: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.clock = opts.clock ?? { now: () => Date.now() };
@@ -86,6 +89,7 @@ export class ApiServer {
     for (const ns of (await namespaces.list(undefined, { labels: Selector.everything(), fields: [], limit: 0 })).items) {
       if (ns.metadata.deletionTimestamp) this.finalize(ns.metadata.name!);
     }
+    this.startCompaction();
     await new Promise<void>((resolveListen, reject) => {
       this.server.once("error", reject);
       this.server.listen(port, host, () => resolveListen());
@@ -95,7 +99,22 @@ export class ApiServer {
     return actual;
   }
 
+  /** Every interval, forgets the history written before the previous round, as kube-apiserver does with etcd. */
+  private startCompaction(): void {
+    const store = this.opts.store;
+    let previous = 0;
+    this.compactor = setInterval(() => {
+      void (async () => {
+        const current = await store.revision();
+        if (previous > 0) await store.compact(previous);
+        previous = current;
+      })().catch((err: unknown) => this.log({ level: "error", msg: "Compaction failed", err: String(err) }));
+    }, this.opts.compactionIntervalMs ?? 5 * 60_000);
+    this.compactor.unref();
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.compactor);
     this.shutdown.abort();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections?.();
