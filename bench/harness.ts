@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { Agent, request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+
+const TUG = fileURLToPath(new URL("../../bin/tug.js", import.meta.url));
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  ca: string;
+  token: string;
+}
+
+/** A started `tug up` in a fresh data dir, and how to reach it. */
+export class TugProcess {
+  private constructor(readonly dir: string, readonly proc: ChildProcess, readonly endpoint: Endpoint, readonly readyMs: number) {}
+
+  static async start(args: string[] = []): Promise<TugProcess> {
+    const dir = mkdtempSync(join(tmpdir(), "tug-bench-"));
+    const started = performance.now();
+    const proc = spawn(process.execPath, [TUG, "up", "--data-dir", dir, "--port", "0", ...args], { stdio: ["ignore", "ignore", "inherit"] });
+    const kubeconfig = join(dir, "kubeconfig");
+    while (!existsSync(kubeconfig)) {
+      if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const cfg = parse(readFileSync(kubeconfig, "utf8")) as {
+      clusters: Array<{ cluster: { server: string; "certificate-authority-data": string } }>;
+      users: Array<{ user: { token: string } }>;
+    };
+    const url = new URL(cfg.clusters[0]!.cluster.server);
+    const endpoint = { host: url.hostname, port: Number(url.port), ca: Buffer.from(cfg.clusters[0]!.cluster["certificate-authority-data"], "base64").toString(), token: cfg.users[0]!.user.token };
+    const client = new Client(endpoint, 1);
+    while ((await client.call("GET", "/readyz").catch(() => ({ status: 0 }))).status !== 200) await new Promise((r) => setTimeout(r, 2));
+    const readyMs = performance.now() - started;
+    client.close();
+    return new TugProcess(dir, proc, endpoint, readyMs);
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((r) => this.proc.once("exit", r));
+    this.proc.kill("SIGTERM");
+    await exited;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  rssBytes(): number {
+    try {
+      const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
+      return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+/** A keep-alive HTTPS client with the admin token. */
+export class Client {
+  private readonly agent: Agent;
+
+  constructor(private readonly ep: Endpoint, sockets: number) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: sockets, ca: ep.ca });
+  }
+
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request({ host: this.ep.host, port: this.ep.port, method, path, agent: this.agent, headers: {
+        Authorization: `Bearer ${this.ep.token}`, Accept: "application/json",
+        ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+      } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  /** Opens a watch; `onLine` gets each event line; resolves once the response headers arrive. */
+  watch(path: string, onLine: (line: string) => void): Promise<() => void> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: this.ep.host, port: this.ep.port, method: "GET", path, agent: this.agent, headers: { Authorization: `Bearer ${this.ep.token}` } }, (res) => {
+        let buffer = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffer += chunk;
+          let nl: number;
+          while ((nl = buffer.indexOf("\n")) >= 0) {
+            onLine(buffer.slice(0, nl));
+            buffer = buffer.slice(nl + 1);
+          }
+        });
+        res.on("error", () => {});
+        resolve(() => req.destroy());
+      });
+      req.on("error", (err) => {
+        if ((err as NodeJS.ErrnoException).code !== "ECONNRESET") reject(err);
+      });
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}

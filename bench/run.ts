@@ -1,0 +1,15 @@
+import { cpus, totalmem } from "node:os";
+import { apiBenchmarks, type Figure } from "./api.js";
+
+/** Runs every benchmark and prints its figures; exits non-zero if a scenario could not complete. */
+async function main(): Promise<void> {
+  process.stdout.write(`Tugboat benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n\n`);
+  const figures: Figure[] = await apiBenchmarks();
+  const rows = figures.map((f) => `| ${f.name} | ${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit} | ${f.goal} | ${f.met ? "met" : "MISSED"} | ${f.detail ?? ""} |`);
+  process.stdout.write(["| figure | measured | goal | | detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n") + "\n");
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
