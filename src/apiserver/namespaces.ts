@@ -19,10 +19,14 @@ export async function ensureSystemNamespaces(namespaces: RestStore): Promise<voi
 }
 
 /** Upstream's NamespaceLifecycle admission: no new content in a missing or terminating namespace. */
-export function namespaceAdmission(namespaces: () => RestStore) {
+export function namespaceAdmission(namespaces: () => RestStore, clock: Clock) {
+  // Like upstream's admission, which reads an informer cache: a namespace seen active is trusted for a
+  // second. Content that slips into a namespace being deleted is removed by its finalizer's next pass.
+  const activeUntil = new Map<string, number>();
   return async (resource: ResourceInfo, obj: KubeObject): Promise<void> => {
     if (!resource.namespaced) return;
     const name = obj.metadata.namespace!;
+    if ((activeUntil.get(name) ?? 0) > clock.now()) return;
     let ns: KubeObject;
     try {
       ns = await namespaces().get(undefined, name);
@@ -30,6 +34,8 @@ export function namespaceAdmission(namespaces: () => RestStore) {
       if (isNotFound(err)) throw new StatusError(404, "NotFound", `namespaces "${name}" not found`, { name, kind: "namespaces" });
       throw err;
     }
+    if (!ns.metadata.deletionTimestamp) activeUntil.set(name, clock.now() + 1000);
+    else activeUntil.delete(name);
     if (ns.metadata.deletionTimestamp) {
       throw new StatusError(403, "Forbidden", `${resource.plural}${resource.group ? `.${resource.group}` : ""} "${obj.metadata.name ?? obj.metadata.generateName ?? ""}" is forbidden: unable to create new content in namespace ${name} because it is being terminated`, {
         name: obj.metadata.name, group: resource.group || undefined, kind: resource.plural,

@@ -56,7 +56,7 @@ export class ApiServer {
     this.openapi = new OpenApi(this.resources);
     const decoder = new StructuralDecoder(this.openapi.schemas());
     const hooks = {
-      admit: namespaceAdmission(() => this.restFor("", "namespaces")),
+      admit: namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
       decode: (r: ResourceInfo, obj: KubeObject) => {
         const definition = definitionName(r.group, r.version, r.kind);
         return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version).unknown : [];

@@ -24,4 +24,18 @@ test("sqlite store keeps data and revisions across a reopen", async () => {
   await second.close();
 });
 
+
+
+test("sqlite store never reuses a revision after compaction removed the newest rows", async () => {
+  const path = join(dir, "reuse.sqlite");
+  const first = new SqliteStore(path);
+  await first.create("/a", "1");
+  const gone = await first.delete("/a");
+  await first.compact(gone.modRevision);
+  await first.close();
+  const second = new SqliteStore(path);
+  const next = await second.create("/b", "2");
+  assert.equal(next.modRevision, gone.modRevision + 1);
+  await second.close();
+});
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -22,7 +22,7 @@ interface Row {
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
   created INTEGER NOT NULL,
   deleted INTEGER NOT NULL,
@@ -39,10 +39,20 @@ export interface SqliteStoreOptions {
   durable?: boolean;
 }
 
+interface PendingWrite {
+  body: () => StoreEvent;
+  resolve: (kv: KeyValue) => void;
+  reject: (err: unknown) => void;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly hub = new WatchHub();
+  /** Writes waiting for the next group commit: all writes of one event-loop turn share a transaction. */
+  private pending: PendingWrite[] = [];
+  private readonly commitBatch: (batch: PendingWrite[]) => Array<StoreEvent | { error: unknown }>;
   private rev: number;
+  private assigned = 0;
   private compacted: number;
   private readonly q;
 
@@ -56,25 +66,36 @@ export class SqliteStore implements Store {
     this.q = {
       latest: this.db.prepare<[string], Row>(latestSelect),
       byId: this.db.prepare<[number], Row>("SELECT * FROM kv WHERE id = ?"),
-      insert: this.db.prepare<[string, number, number, number, number, string], { id: number }>(
-        "INSERT INTO kv (name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
-      listAt: this.db.prepare<[string, string, number, number], Row>(`
-        SELECT kv.* FROM kv JOIN (SELECT MAX(id) AS id FROM kv WHERE name > ? AND name < ? AND id <= ? GROUP BY name) m
-        ON kv.id = m.id WHERE kv.deleted = 0 ORDER BY kv.name LIMIT ?`),
-      countAt: this.db.prepare<[string, string, number], { n: number }>(`
-        SELECT COUNT(*) AS n FROM kv JOIN (SELECT MAX(id) AS id FROM kv WHERE name > ? AND name < ? AND id <= ? GROUP BY name) m
-        ON kv.id = m.id WHERE kv.deleted = 0`),
+      insert: this.db.prepare<[number, string, number, number, number, number, string]>(
+        "INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      // The newest row of each key at the revision, walking the (name, id) index in key order: no sort.
+      listAt: this.db.prepare<[string, string, number, number, number], Row>(`
+        SELECT * FROM kv AS a WHERE name > ? AND name < ? AND id <= ? AND deleted = 0
+        AND NOT EXISTS (SELECT 1 FROM kv AS b WHERE b.name = a.name AND b.id > a.id AND b.id <= ?) ORDER BY name LIMIT ?`),
+      countAt: this.db.prepare<[string, string, number, number], { n: number }>(`
+        SELECT COUNT(*) AS n FROM kv AS a WHERE name > ? AND name < ? AND id <= ? AND deleted = 0
+        AND NOT EXISTS (SELECT 1 FROM kv AS b WHERE b.name = a.name AND b.id > a.id AND b.id <= ?)`),
       since: this.db.prepare<[number, string, string], Row>(
         "SELECT * FROM kv WHERE id > ? AND name >= ? AND name < ? ORDER BY id"),
-      seq: this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'kv'"),
+      maxId: this.db.prepare<[], { id: number | null }>("SELECT MAX(id) AS id FROM kv"),
       getMeta: this.db.prepare<[string], { value: number }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: this.db.prepare<[string, number]>("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
       compactHistory: this.db.prepare<[number, number]>(
         "DELETE FROM kv WHERE id <= ? AND id NOT IN (SELECT MAX(id) FROM kv WHERE id <= ? GROUP BY name)"),
       compactTombstones: this.db.prepare<[number]>("DELETE FROM kv WHERE id <= ? AND deleted = 1"),
     };
-    this.rev = this.q.seq.get()?.seq ?? 0;
+    this.commitBatch = this.db.transaction((batch: PendingWrite[]) => batch.map((w) => {
+      // Each write checks its preconditions before inserting, so one that throws has written nothing.
+      try {
+        return w.body();
+      } catch (error) {
+        return { error };
+      }
+    }));
+    // Revisions are assigned here, not by SQLite: the high-water mark is the newest row, or the compacted
+    // revision if compaction removed the newest rows (tombstones), so a revision is never handed out twice.
     this.compacted = this.q.getMeta.get("compact_rev")?.value ?? 0;
+    this.rev = Math.max(this.q.maxId.get()?.id ?? 0, this.compacted);
   }
 
   async revision(): Promise<number> {
@@ -87,7 +108,7 @@ export class SqliteStore implements Store {
   }
 
   async count(prefix: string): Promise<number> {
-    return this.q.countAt.get(prefix, prefixEnd(prefix), this.rev)!.n;
+    return this.q.countAt.get(prefixBefore(prefix), prefixEnd(prefix), this.rev, this.rev)!.n;
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
@@ -95,11 +116,11 @@ export class SqliteStore implements Store {
     if (at < this.compacted) throw new CompactedError(at, this.compacted);
     const lowerBound = options.after && options.after >= prefix ? options.after : prefixBefore(prefix);
     const limit = options.limit && options.limit > 0 ? options.limit : -1;
-    const rows = this.q.listAt.all(lowerBound, prefixEnd(prefix), at, limit === -1 ? -1 : limit + 1);
+    const rows = this.q.listAt.all(lowerBound, prefixEnd(prefix), at, at, limit === -1 ? -1 : limit + 1);
     const more = limit !== -1 && rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(toKeyValue);
     let remaining = 0;
-    if (more) remaining = this.q.countAt.get(items[items.length - 1]!.key, prefixEnd(prefix), at)!.n;
+    if (more) remaining = this.q.countAt.get(items[items.length - 1]!.key, prefixEnd(prefix), at, at)!.n;
     return { items, revision: at, more, remaining };
   }
 
@@ -107,7 +128,8 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const latest = this.q.latest.get(key);
       if (latest && !latest.deleted) throw new KeyExistsError(key);
-      const { id } = this.q.insert.get(key, 1, 0, 0, latest?.id ?? 0, value)!;
+      const id = this.nextRevision();
+      this.q.insert.run(id, key, 1, 0, 0, latest?.id ?? 0, value);
       return { type: "ADDED", kv: { key, value, createRevision: id, modRevision: id } };
     });
   }
@@ -118,7 +140,8 @@ export class SqliteStore implements Store {
       if (!latest || latest.deleted) throw new KeyNotFoundError(key);
       const prev = toKeyValue(latest);
       if (prev.modRevision !== expectedRevision) throw new RevisionMismatchError(key, prev);
-      const { id } = this.q.insert.get(key, 0, 0, prev.createRevision, prev.modRevision, value)!;
+      const id = this.nextRevision();
+      this.q.insert.run(id, key, 0, 0, prev.createRevision, prev.modRevision, value);
       return { type: "MODIFIED", kv: { key, value, createRevision: prev.createRevision, modRevision: id }, prev };
     });
   }
@@ -129,7 +152,8 @@ export class SqliteStore implements Store {
       if (!latest || latest.deleted) throw new KeyNotFoundError(key);
       const prev = toKeyValue(latest);
       if (expectedRevision !== undefined && prev.modRevision !== expectedRevision) throw new RevisionMismatchError(key, prev);
-      const { id } = this.q.insert.get(key, 0, 1, prev.createRevision, prev.modRevision, prev.value)!;
+      const id = this.nextRevision();
+      this.q.insert.run(id, key, 0, 1, prev.createRevision, prev.modRevision, prev.value);
       return { type: "DELETED", kv: { ...prev, modRevision: id }, prev };
     });
   }
@@ -154,15 +178,44 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.pending.length > 0) this.flush();
     this.hub.clear();
     this.db.close();
   }
 
-  private write(body: () => StoreEvent): KeyValue {
-    const event = this.db.transaction(body)();
-    this.rev = event.kv.modRevision;
-    this.hub.publish(event);
-    return event.kv;
+  /**
+   * Queues a write for the group commit at the end of this event-loop turn: concurrent requests then pay
+   * for one transaction between them. Revisions stay in arrival order; events publish after the commit.
+   */
+  private write(body: () => StoreEvent): Promise<KeyValue> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ body, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** The next revision inside the running transaction; `assigned` is rolled back if the commit fails. */
+  private nextRevision(): number {
+    return ++this.assigned;
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    let results: Array<StoreEvent | { error: unknown }>;
+    this.assigned = this.rev;
+    try {
+      results = this.commitBatch(batch);
+    } catch (err) {
+      this.assigned = this.rev;
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    results.forEach((r, i) => {
+      if ("error" in r) return batch[i]!.reject(r.error);
+      this.rev = r.kv.modRevision;
+      this.hub.publish(r);
+      batch[i]!.resolve(r.kv);
+    });
   }
 
   private toEvent(row: Row): StoreEvent {

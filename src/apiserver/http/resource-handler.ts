@@ -10,7 +10,7 @@ import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 import { watchResource, type WatchEvent } from "../registry/watch.js";
 import { decodeBody, readBody } from "./body.js";
-import { sendJson } from "./respond.js";
+import { sendJson, sendRawJson } from "./respond.js";
 import type { ResourceRoute } from "./route.js";
 import { bindPod, toScale, updateScale } from "./subresources.js";
 import { tableApiVersion, toTable, wantsTable, type IncludeObject } from "./table.js";
@@ -46,7 +46,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     warn();
     if (wantsTable(accept) && !subresource) {
       sendJson(res, code, toTable(route.resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, tableOptions(accept, params, ctx)));
-    } else sendJson(res, code, obj);
+    } else sendRawJson(res, code, rest.jsonOf(obj));
   };
   const body = async () => decodeBody(await readBody(req), req.headers["content-type"]);
 
@@ -58,9 +58,9 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         if (route.watchPath || params.get("watch") === "true" || params.get("watch") === "1") {
           return streamWatch(req, res, rest, ns, q, params, ctx);
         }
+        if (!wantsTable(accept)) return sendRawJson(res, 200, await rest.listJson(ns, q));
         const list = await rest.list(ns, q);
-        if (wantsTable(accept)) return sendJson(res, 200, toTable(route.resource, list.items, list.metadata, tableOptions(accept, params, ctx)));
-        return sendJson(res, 200, list);
+        return sendJson(res, 200, toTable(route.resource, list.items, list.metadata, tableOptions(accept, params, ctx)));
       }
       const obj = await rest.get(ns, name);
       if (subresource === "scale") return sendJson(res, 200, toScale(obj));
@@ -137,6 +137,16 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   }
 }
 
+/** One serialization per change, however many watchers receive it (objects of live events are shared). */
+const lines = new WeakMap<object, Map<string, string>>();
+function sharedLine(event: WatchEvent): string {
+  let byType = lines.get(event.object);
+  if (!byType) lines.set(event.object, (byType = new Map()));
+  let line = byType.get(event.type);
+  if (line === undefined) byType.set(event.type, (line = JSON.stringify(event) + "\n"));
+  return line;
+}
+
 function tableOptions(accept: string | undefined, params: URLSearchParams, ctx: HandlerContext) {
   const include = (params.get("includeObject") ?? "Metadata") as IncludeObject;
   return { include, apiVersion: tableApiVersion(accept), now: ctx.clock.now() };
@@ -162,7 +172,7 @@ async function streamWatch(req: IncomingMessage, res: ServerResponse, rest: Rest
       object = toTable(rest.info, [obj], { resourceVersion: obj.metadata.resourceVersion }, { ...tableOptions(accept, params, ctx), noHeaders: sentColumns });
       sentColumns = true;
     }
-    res.write(JSON.stringify({ type: event.type, object }) + "\n");
+    res.write(object === event.object ? sharedLine(event) : JSON.stringify({ type: event.type, object }) + "\n");
     if (event.type === "ERROR") stop();
   };
   let bookmarks: NodeJS.Timeout | undefined;

@@ -2,7 +2,10 @@ import type { ServerResponse } from "node:http";
 import { StatusError, type Status } from "../../api/errors.js";
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
-  const text = JSON.stringify(body);
+  sendRawJson(res, code, JSON.stringify(body), contentType);
+}
+
+export function sendRawJson(res: ServerResponse, code: number, text: string, contentType = "application/json"): void {
   res.writeHead(code, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-cache, private" });
   res.end(text);
 }

@@ -16,6 +16,8 @@ export interface ShapeReport {
  * them into a strict-decoding error or a warning); nulls are dropped, as Go's zero values would be.
  */
 export class StructuralDecoder {
+  private readonly resolved = new Map<Schema, { schema: Schema; ref?: string }>();
+
   constructor(private readonly schemas: SchemaMap) {}
 
   has(definition: string): boolean {
@@ -27,57 +29,57 @@ export class StructuralDecoder {
     const fail = (what: string, field: string, goType: string): never => {
       throw new StatusError(400, "BadRequest", `${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${what} into Go struct field ${field} of type ${goType}`);
     };
-    const walk = (value: unknown, schemaIn: Schema, name: string, path: string, owner: string): void => {
+    // Paths are linked segments, rendered only when a field is reported: the walk runs on every write.
+    const walk = (value: unknown, schemaIn: Schema, path: Segment | undefined, owner: string): void => {
       const { schema, ref } = this.resolve(schemaIn);
+      const at = () => `${owner}.${render(path)}`;
       if (ref === QUANTITY) {
-        if (typeof value !== "string" && typeof value !== "number") fail(jsonType(value), `${owner}.${path}`, "resource.Quantity");
+        if (typeof value !== "string" && typeof value !== "number") fail(jsonType(value), at(), "resource.Quantity");
         return;
       }
-      const type = schema.type as string | undefined;
       if (schema["x-kubernetes-int-or-string"]) {
-        if (typeof value !== "string" && typeof value !== "number") fail(jsonType(value), `${owner}.${path}`, "intstr.IntOrString");
+        if (typeof value !== "string" && typeof value !== "number") fail(jsonType(value), at(), "intstr.IntOrString");
         return;
       }
-      switch (type) {
+      switch (schema.type as string | undefined) {
         case "string":
-          if (typeof value !== "string") fail(jsonType(value), `${owner}.${path}`, "string");
+          if (typeof value !== "string") fail(jsonType(value), at(), "string");
           return;
         case "integer":
         case "number":
-          if (typeof value !== "number") fail(jsonType(value), `${owner}.${path}`, type === "integer" ? "int32" : "float64");
+          if (typeof value !== "number") fail(jsonType(value), at(), schema.type === "integer" ? "int32" : "float64");
           return;
         case "boolean":
-          if (typeof value !== "boolean") fail(jsonType(value), `${owner}.${path}`, "bool");
+          if (typeof value !== "boolean") fail(jsonType(value), at(), "bool");
           return;
         case "array": {
-          if (!Array.isArray(value)) fail(jsonType(value), `${owner}.${path}`, "[]" + goName(schema.items as Schema));
+          if (!Array.isArray(value)) fail(jsonType(value), at(), "[]" + goName(schema.items as Schema));
           const items = schema.items as Schema;
-          (value as unknown[]).forEach((item, i) => {
-            if (item === null) return;
-            walk(item, items, name, `${path}[${i}]`, owner);
-          });
+          const list = value as unknown[];
+          for (let i = 0; i < list.length; i++) if (list[i] !== null) walk(list[i], items, { parent: path, key: i, index: true }, owner);
           return;
         }
         case "object": {
           const properties = schema.properties as Record<string, Schema> | undefined;
           const additional = schema.additionalProperties as Schema | undefined;
           if (!properties && !additional) return; // opaque (RawExtension, FieldsV1): anything goes
-          if (!isPlainObject(value)) fail(jsonType(value), `${owner}.${path}`, ref ? `v1.${ref.split(".").pop()}` : "map[string]string");
+          if (!isPlainObject(value)) fail(jsonType(value), at(), ref ? `v1.${ref.slice(ref.lastIndexOf(".") + 1)}` : "map[string]string");
           const o = value as Record<string, unknown>;
-          const childOwner = ref ? ref.split(".").pop()! : owner;
-          for (const [key, child] of Object.entries(o)) {
-            const childPath = path ? `${path}.${key}` : key;
+          const childOwner = ref ? ref.slice(ref.lastIndexOf(".") + 1) : owner;
+          for (const key in o) {
+            const child = o[key];
             if (child === null) {
               delete o[key];
               continue;
             }
             const childSchema = properties ? properties[key] : additional;
+            const segment: Segment = { parent: path, key, index: !properties };
             if (!childSchema) {
-              unknown.push(childPath);
+              unknown.push(render(segment));
               delete o[key];
               continue;
             }
-            walk(child, childSchema, key, properties ? childPath : `${path}[${key}]`, ref ? childOwner : owner);
+            walk(child, childSchema, segment, ref ? childOwner : owner);
           }
           return;
         }
@@ -85,11 +87,17 @@ export class StructuralDecoder {
           return;
       }
     };
-    walk(obj, { $ref: REF_PREFIX + definition }, "", "", kind);
+    walk(obj, { $ref: REF_PREFIX + definition }, undefined, kind);
     return { unknown };
   }
 
   private resolve(schema: Schema): { schema: Schema; ref?: string } {
+    let hit = this.resolved.get(schema);
+    if (!hit) this.resolved.set(schema, (hit = this.follow(schema)));
+    return hit;
+  }
+
+  private follow(schema: Schema): { schema: Schema; ref?: string } {
     let s = schema;
     let ref: string | undefined;
     for (let i = 0; i < 5; i++) {
@@ -100,6 +108,19 @@ export class StructuralDecoder {
     }
     return { schema: s, ref };
   }
+}
+
+interface Segment {
+  parent: Segment | undefined;
+  key: string | number;
+  /** Rendered as `[key]` (list index or map key) rather than `.key`. */
+  index: boolean;
+}
+
+function render(segment: Segment | undefined): string {
+  let out = "";
+  for (let s = segment; s; s = s.parent) out = (s.index ? `[${s.key}]` : s.parent ? `.${s.key}` : String(s.key)) + out;
+  return out;
 }
 
 function jsonType(v: unknown): string {

@@ -50,8 +50,13 @@ const MAX_CONFLICT_RETRIES = 5;
  * The one generic REST store (upstream's genericregistry.Store): every kind's create, read, update and
  * list go through here; per-kind behaviour comes from the resource's Strategy.
  */
+const METADATA_PREFIX = '{"metadata":{';
+
 export class RestStore {
   readonly qualified: Qualified;
+  private readonly sharedDecodes = new WeakMap<KeyValue, KubeObject>();
+  /** The JSON of objects this store just wrote, so a response needn't serialise them again. */
+  private readonly written = new WeakMap<KubeObject, string>();
 
   constructor(
     readonly info: ResourceInfo,
@@ -71,15 +76,41 @@ export class RestStore {
     return `${this.prefix(this.info.namespaced ? namespace : undefined)}${name}`;
   }
 
-  decode(kv: KeyValue): KubeObject {
+  /**
+   * The stored JSON with metadata.resourceVersion spliced in. Objects are stored metadata-first and without
+   * their resourceVersion (the store's revision is the truth), so this needs no parse.
+   */
+  rawJson(kv: KeyValue): string {
+    const rv = `{"metadata":{"resourceVersion":"${kv.modRevision}",`;
+    if (kv.value.startsWith(METADATA_PREFIX) && kv.value[METADATA_PREFIX.length] !== "}") return rv + kv.value.slice(METADATA_PREFIX.length);
     const obj = JSON.parse(kv.value) as KubeObject;
     obj.metadata.resourceVersion = String(kv.modRevision);
+    return JSON.stringify(obj);
+  }
+
+  decode(kv: KeyValue): KubeObject {
+    return JSON.parse(this.rawJson(kv)) as KubeObject;
+  }
+
+  /**
+   * Decodes once per stored value and shares the result, for readers that never mutate it (watch fan-out:
+   * every watcher of a change sees the same KeyValue).
+   */
+  decodeShared(kv: KeyValue): KubeObject {
+    let obj = this.sharedDecodes.get(kv);
+    if (!obj) this.sharedDecodes.set(kv, (obj = this.decode(kv)));
     return obj;
   }
 
   private encode(obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata;
-    return JSON.stringify({ ...obj, metadata: meta });
+    const { metadata: _m, ...rest } = obj;
+    return JSON.stringify({ metadata: meta, ...rest });
+  }
+
+  /** The JSON of an object as returned by create or update, when this store wrote it. */
+  jsonOf(obj: KubeObject): string {
+    return this.written.get(obj) ?? JSON.stringify(obj);
   }
 
   async get(namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -89,6 +120,22 @@ export class RestStore {
   }
 
   async list(namespace: string | undefined, q: ListQuery): Promise<ObjectList> {
+    const { items, metadata } = await this.listWith(namespace, q, (kv) => {
+      const obj = this.decode(kv);
+      return matchesQuery(obj, q) ? obj : undefined;
+    });
+    return { apiVersion: apiVersionOf(this.info), kind: this.info.listKind, metadata, items };
+  }
+
+  /** The list as a JSON document; without selectors the stored JSON is passed through unparsed. */
+  async listJson(namespace: string | undefined, q: ListQuery): Promise<string> {
+    if (!q.labels.isEmpty() || q.fields.length > 0) return JSON.stringify(await this.list(namespace, q));
+    const { items, metadata } = await this.listWith(namespace, q, (kv) => this.rawJson(kv));
+    return `{"apiVersion":"${apiVersionOf(this.info)}","kind":"${this.info.listKind}","metadata":${JSON.stringify(metadata)},"items":[${items.join(",")}]}`;
+  }
+
+  /** Pages through the store at one revision, keeping what `pick` returns, until `limit` items are kept. */
+  private async listWith<T>(namespace: string | undefined, q: ListQuery, pick: (kv: KeyValue) => T | undefined): Promise<{ items: T[]; metadata: ObjectList["metadata"] }> {
     let revision = 0;
     let after: string | undefined;
     if (q.continueToken) {
@@ -98,7 +145,7 @@ export class RestStore {
     } else if (q.resourceVersion && q.resourceVersion !== "0" && q.resourceVersionMatch === "Exact") {
       revision = Number(q.resourceVersion);
     }
-    const items: KubeObject[] = [];
+    const items: T[] = [];
     const filtered = !q.labels.isEmpty() || q.fields.length > 0;
     let more = false;
     let remaining = 0;
@@ -111,9 +158,9 @@ export class RestStore {
         let consumed = 0;
         for (const kv of page.items) {
           consumed++;
-          const obj = this.decode(kv);
-          if (!matchesQuery(obj, q)) continue;
-          items.push(obj);
+          const item = pick(kv);
+          if (item === undefined) continue;
+          items.push(item);
           lastKey = kv.key;
           if (q.limit > 0 && items.length === q.limit) break;
         }
@@ -138,7 +185,7 @@ export class RestStore {
       metadata.continue = encodeContinue(revision, lastKey.slice(this.prefix(namespace).length));
       if (!filtered) metadata.remainingItemCount = remaining;
     }
-    return { apiVersion: apiVersionOf(this.info), kind: this.info.listKind, metadata, items };
+    return { items, metadata };
   }
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
@@ -164,6 +211,7 @@ export class RestStore {
     try {
       const kv = await this.store.create(this.key(meta.namespace, meta.name!), this.encode(obj));
       obj.metadata.resourceVersion = String(kv.modRevision);
+      this.written.set(obj, this.rawJson(kv));
       return obj;
     } catch (err) {
       if (err instanceof KeyExistsError) throw alreadyExists(this.qualified, meta.name!);
@@ -219,6 +267,7 @@ export class RestStore {
       try {
         const written = await this.store.update(key, this.encode(next), kv.modRevision);
         next.metadata.resourceVersion = String(written.modRevision);
+        this.written.set(next, this.rawJson(written));
         return next;
       } catch (err) {
         if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;

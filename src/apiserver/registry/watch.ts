@@ -14,7 +14,8 @@ export interface WatchEvent {
 /**
  * Streams changes as upstream's watch: from "" or "0" it first sends the current objects as ADDED; from a
  * revision it replays what followed it, or sends a 410 ERROR event when that history was compacted. An
- * object leaving the selector arrives as DELETED, one entering it as ADDED.
+ * object leaving the selector arrives as DELETED, one entering it as ADDED. Objects of live events are
+ * shared between all watchers of the change: callers must not mutate them.
  */
 export async function watchResource(
   rest: RestStore,
@@ -46,8 +47,8 @@ export async function watchResource(
 }
 
 function translate(rest: RestStore, e: StoreEvent, q: ListQuery): WatchEvent | undefined {
-  const obj = rest.decode(e.kv);
-  const prev = e.prev ? rest.decode(e.prev) : undefined;
+  const obj = rest.decodeShared(e.kv);
+  const prev = e.prev ? rest.decodeShared(e.prev) : undefined;
   const now = e.type !== "DELETED" && matchesQuery(obj, q);
   const before = prev !== undefined && matchesQuery(prev, q);
   if (e.type === "ADDED") return now ? { type: "ADDED", object: obj } : undefined;
