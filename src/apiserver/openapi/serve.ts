@@ -6,6 +6,9 @@ import { StatusError } from "../../api/errors.js";
 import { sendJson } from "../http/respond.js";
 import type { ResourceInfo } from "../resource.js";
 import { groupVersionDocument, type SchemaMap } from "./document.js";
+import { encodeSwaggerProtobuf, swaggerV2 } from "./v2.js";
+
+
 
 /** Where the build writes the schemas generated from kubernetes-types' declarations. */
 const SCHEMAS_FILE = fileURLToPath(new URL("../../../openapi-schemas.json", import.meta.url));
@@ -43,7 +46,26 @@ export class OpenApi {
     return doc;
   }
 
-  serve(_req: IncomingMessage, res: ServerResponse, path: string): void {
+  private v2: { json: string; protobuf: Uint8Array } | undefined;
+
+  private swagger(): { json: string; protobuf: Uint8Array } {
+    if (!this.v2) {
+      const doc = swaggerV2(this.loadSchemas(), this.resources);
+      this.v2 = { json: JSON.stringify(doc), protobuf: encodeSwaggerProtobuf(doc) };
+    }
+    return this.v2;
+  }
+
+  serve(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (path === "/openapi/v2") {
+      const v2 = this.swagger();
+      if ((req.headers.accept ?? "").includes("protobuf")) {
+        res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": v2.protobuf.length });
+        return void res.end(v2.protobuf);
+      }
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(v2.json) });
+      return void res.end(v2.json);
+    }
     if (path === "/openapi/v3") {
       const paths: Record<string, { serverRelativeURL: string }> = {};
       const gvs = new Set(this.resources.map((r) => (r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`)));

@@ -89,6 +89,40 @@ describe("kubectl against tug up", () => {
     assert.match(immutable.stderr, /spec.selector: Invalid value: .*field is immutable/);
   });
 
+  test("describe prints upstream's deployment block", () => {
+    const out = c.ok(["describe", "deployment", "deploy-demo"]);
+    assert.match(out, /^Name:\s+deploy-demo$/m);
+    assert.match(out, /^Namespace:\s+default$/m);
+    assert.match(out, /^Selector:\s+app=deploy-demo$/m);
+    assert.match(out, /^StrategyType:\s+RollingUpdate$/m);
+    assert.match(out, /^RollingUpdateStrategy:\s+25% max unavailable, 25% max surge$/m);
+    assert.match(out, /Image:\s+ikubernetes\/myapp:v2/);
+  });
+
+  test("explain reads the OpenAPI v3 documents", () => {
+    const out = c.ok(["explain", "deployment.spec.strategy"]);
+    assert.match(out, /KIND:\s+Deployment/);
+    assert.match(out, /FIELD: strategy <DeploymentStrategy>/);
+    assert.match(out, /rollingUpdate\s+<RollingUpdateDeployment>/);
+    assert.match(c.ok(["explain", "rs.spec"]), /selector\s+<LabelSelector> -required-/);
+    assert.match(c.ok(["explain", "daemonset"]), /DaemonSet represents the configuration of a daemon set/);
+  });
+
+  test("get -l filters by label and -o yaml prints the object", () => {
+    c.ok(["apply", "-f", "-"], deployment("canary", 1).replace("name: canary", "name: canary\n  labels: {track: canary}"));
+    const names = c.ok(["get", "deploy", "-l", "track=canary", "-o", "name"]).trim().split("\n");
+    assert.deepEqual(names, ["deployment.apps/canary"]);
+    assert.deepEqual(c.ok(["get", "deploy", "-l", "track!=canary", "-o", "name"]).trim().split("\n").includes("deployment.apps/canary"), false);
+    const yaml = c.ok(["get", "deploy", "canary", "-o", "yaml"]);
+    assert.match(yaml, /^kind: Deployment$/m);
+    assert.match(yaml, /^  resourceVersion: "\d+"$/m);
+  });
+
+  test("--dry-run=server validates without writing", () => {
+    assert.match(c.ok(["create", "deployment", "dry", "--image=nginx", "--dry-run=server"]), /deployment.apps\/dry created \(server dry run\)/);
+    assert.match(c.kubectl(["get", "deploy", "dry"]).stderr, /not found/);
+  });
+
   test("unknown fields are refused as upstream's strict decoding error; a wrong type is a 400", () => {
     const typo = c.kubectl(["apply", "-f", "-"], deployment("typo", 1).replace("  replicas: 1", "  replicas: 1\n  replicaz: 2"));
     assert.equal(typo.code, 1);
