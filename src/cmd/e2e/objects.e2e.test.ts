@@ -115,7 +115,7 @@ describe("kubectl against tug up", () => {
     assert.deepEqual(c.ok(["get", "deploy", "-l", "track!=canary", "-o", "name"]).trim().split("\n").includes("deployment.apps/canary"), false);
     const yaml = c.ok(["get", "deploy", "canary", "-o", "yaml"]);
     assert.match(yaml, /^kind: Deployment$/m);
-    assert.match(yaml, /^  resourceVersion: "\d+"$/m);
+    assert.match(yaml, /^ {2}resourceVersion: "\d+"$/m);
   });
 
   test("--dry-run=server validates without writing", () => {
