@@ -22,6 +22,8 @@ module.exports = {
       from: { path: "^(dist/)?src/(cli|dashboard)/" }, to: { path: "^(dist/)?src/(store|apiserver|controllers|scheduler|node|proxy|cmd)/" } },
     { name: "nobody-imports-cmd", severity: "error",
       from: { pathNot: layer("cmd") }, to: { path: layer("cmd") } },
+    { name: "nobody-imports-integration", severity: "error", comment: "src/integration holds tests that wire real parts together",
+      from: { pathNot: layer("integration") }, to: { path: layer("integration") } },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

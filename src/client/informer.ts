@@ -1,0 +1,181 @@
+import { isGone } from "../api/errors.js";
+import { parseSelector } from "../api/labels.js";
+import type { KubeObject } from "../api/types.js";
+import { realClock, type Clock } from "./clock.js";
+import { Indexer, keyOf, type IndexFunc } from "./indexer.js";
+import type { ResourceRef, RestClient } from "./rest.js";
+
+/** A delete noticed only by a relist: the object's last known state, which may be stale (client-go's DeletedFinalStateUnknown). */
+export interface Tombstone<T> {
+  tombstone: true;
+  key: string;
+  obj: T;
+}
+
+export interface Handlers<T> {
+  add?(obj: T): void;
+  update?(old: T, obj: T): void;
+  delete?(obj: T | Tombstone<T>): void;
+}
+
+export interface InformerOptions {
+  resource: ResourceRef;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  indexers?: Record<string, IndexFunc>;
+  clock?: Clock;
+  /** Deep-freeze cached objects so a handler that mutates one fails (default: env TUG_FREEZE_CACHE=1). */
+  freeze?: boolean;
+  /** Page size of the initial list. */
+  pageSize?: number;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * List, then watch from the list's resourceVersion, keeping an indexed cache and calling handlers. When the
+ * watch ends it resumes from the last seen version; on 410 Gone or a broken stream it relists with back-off
+ * (0.8 s doubling to 30 s) and delivers the difference, objects that vanished arriving as tombstones.
+ */
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly indexer: Indexer<T>;
+  private readonly handlers: Array<Handlers<T>> = [];
+  private readonly clock: Clock;
+  private readonly freeze: boolean;
+  private synced = false;
+  private readonly syncWaiters: Array<() => void> = [];
+  private lastResourceVersion = "";
+
+  constructor(private readonly client: RestClient, private readonly opts: InformerOptions) {
+    this.indexer = new Indexer<T>({ namespace: (o) => (o.metadata.namespace ? [o.metadata.namespace] : []), ...opts.indexers });
+    this.clock = opts.clock ?? realClock;
+    this.freeze = opts.freeze ?? process.env.TUG_FREEZE_CACHE === "1";
+  }
+
+  on(handlers: Handlers<T>): void {
+    this.handlers.push(handlers);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  waitForSync(): Promise<void> {
+    return this.synced ? Promise.resolve() : new Promise((r) => this.syncWaiters.push(r));
+  }
+
+  /** A read-only view of the cache. */
+  lister(): Lister<T> {
+    return new Lister(this.indexer);
+  }
+
+  /** Runs until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    let backoff = 800;
+    while (!signal.aborted) {
+      try {
+        if (!this.lastResourceVersion) await this.relist(signal);
+        await this.client.watch<T>(this.opts.resource, this.opts.namespace, {
+          resourceVersion: this.lastResourceVersion, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector,
+          allowWatchBookmarks: true, timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+        }, (type, obj) => this.apply(type, obj), signal);
+        backoff = 800;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.lastResourceVersion = "";
+        if (isGone(err)) continue;
+        await new Promise<void>((resolve) => {
+          const cancel = this.clock.setTimer(backoff, resolve);
+          signal.addEventListener("abort", () => {
+            cancel();
+            resolve();
+          }, { once: true });
+        });
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    }
+  }
+
+  private async relist(signal: AbortSignal): Promise<void> {
+    const items: T[] = [];
+    let token: string | undefined;
+    let rv = "";
+    do {
+      const page = await this.client.list<T>(this.opts.resource, this.opts.namespace, {
+        labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: this.opts.pageSize ?? 500, continue: token,
+      });
+      items.push(...page.items);
+      token = page.metadata.continue;
+      rv = page.metadata.resourceVersion;
+    } while (token && !signal.aborted);
+    const seen = new Set<string>();
+    for (const raw of items) {
+      const obj = this.prepare(raw);
+      const key = keyOf(obj);
+      seen.add(key);
+      const old = this.indexer.set(obj);
+      if (!old) this.emit((h) => h.add?.(obj));
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit((h) => h.update?.(old, obj));
+    }
+    for (const key of this.indexer.keys()) {
+      if (seen.has(key)) continue;
+      const last = this.indexer.delete(key)!;
+      this.emit((h) => h.delete?.({ tombstone: true, key, obj: last }));
+    }
+    this.lastResourceVersion = rv;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  private apply(type: string, raw: T): void {
+    this.lastResourceVersion = raw.metadata.resourceVersion ?? this.lastResourceVersion;
+    if (type === "BOOKMARK") return;
+    const obj = this.prepare(raw);
+    const key = keyOf(obj);
+    if (type === "DELETED") {
+      const old = this.indexer.delete(key);
+      if (old) this.emit((h) => h.delete?.(obj));
+      return;
+    }
+    const old = this.indexer.set(obj);
+    if (old) this.emit((h) => h.update?.(old, obj));
+    else this.emit((h) => h.add?.(obj));
+  }
+
+  private prepare(obj: T): T {
+    return this.freeze ? deepFreeze(obj) : obj;
+  }
+
+  private emit(call: (h: Handlers<T>) => void): void {
+    for (const h of this.handlers) call(h);
+  }
+}
+
+/** Reads the informer's cache: never mutate what it returns (frozen in tests). */
+export class Lister<T extends KubeObject = KubeObject> {
+  constructor(private readonly indexer: Indexer<T>) {}
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.indexer.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  list(namespace?: string, labelSelector?: string): T[] {
+    const items = namespace ? this.indexer.byIndex("namespace", namespace) : this.indexer.list();
+    if (!labelSelector) return items;
+    const selector = parseSelector(labelSelector);
+    return items.filter((o) => selector.matches(o.metadata.labels));
+  }
+
+  byIndex(index: string, value: string): T[] {
+    return this.indexer.byIndex(index, value);
+  }
+}

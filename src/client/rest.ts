@@ -1,0 +1,210 @@
+import { readFileSync } from "node:fs";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { parse } from "yaml";
+import { StatusError, type Status } from "../api/errors.js";
+import type { KubeObject } from "../api/types.js";
+
+/** Which resource a call is about, as discovery names it. */
+export interface ResourceRef {
+  group: string;
+  version: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+export interface ClientConfig {
+  server: string;
+  token?: string;
+  /** PEM of the CA that signed the server's certificate. */
+  ca?: string;
+  userAgent?: string;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface WatchOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+}
+
+export interface ObjectList<T extends KubeObject = KubeObject> {
+  metadata: { resourceVersion: string; continue?: string };
+  items: T[];
+}
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+
+export interface RequestOptions {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  signal?: AbortSignal;
+}
+
+export type PatchType = "strategic" | "merge" | "json";
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  strategic: "application/strategic-merge-patch+json",
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+};
+
+export function resourcePath(ref: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
+  let path = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
+  if (ref.namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
+  path += `/${ref.resource}`;
+  if (name !== undefined) path += `/${encodeURIComponent(name)}`;
+  if (subresource) path += `/${subresource}`;
+  return path;
+}
+
+/**
+ * A client for the Kubernetes REST API (ours or a real kube-apiserver): JSON over HTTP(S) with a bearer
+ * token, keep-alive connections, failures decoded into StatusError, and line-delimited watch streams.
+ */
+export class RestClient {
+  private readonly url: URL;
+  private readonly agent: HttpAgent | HttpsAgent;
+
+  constructor(private readonly config: ClientConfig) {
+    this.url = new URL(config.server);
+    this.agent = this.url.protocol === "https:"
+      ? new HttpsAgent({ keepAlive: true, ca: config.ca, maxSockets: Infinity })
+      : new HttpAgent({ keepAlive: true, maxSockets: Infinity });
+  }
+
+  /** Reads server, CA and token of the current context of a kubeconfig file. */
+  static fromKubeconfig(path: string): RestClient {
+    const cfg = parse(readFileSync(path, "utf8")) as {
+      "current-context": string;
+      contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
+      clusters: Array<{ name: string; cluster: { server: string; "certificate-authority-data"?: string } }>;
+      users: Array<{ name: string; user: { token?: string } }>;
+    };
+    const context = cfg.contexts.find((c) => c.name === cfg["current-context"])!.context;
+    const cluster = cfg.clusters.find((c) => c.name === context.cluster)!.cluster;
+    const user = cfg.users.find((u) => u.name === context.user)?.user ?? {};
+    const caData = cluster["certificate-authority-data"];
+    return new RestClient({ server: cluster.server, token: user.token, ca: caData ? Buffer.from(caData, "base64").toString("utf8") : undefined });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== "") query.set(k, String(v));
+    const qs = query.toString();
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const headers: Record<string, string | number> = { Accept: "application/json", "User-Agent": this.config.userAgent ?? "tugboat" };
+    if (this.config.token) headers.Authorization = `Bearer ${this.config.token}`;
+    if (payload !== undefined) {
+      headers["Content-Type"] = opts.contentType ?? "application/json";
+      headers["Content-Length"] = Buffer.byteLength(payload);
+    }
+    const request = this.url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request({
+        protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, method, agent: this.agent, headers,
+        path: `${this.url.pathname.replace(/\/$/, "")}${path}${qs ? `?${qs}` : ""}`, signal: opts.signal,
+      }, resolve);
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  /** Sends a request and decodes the JSON answer; a non-2xx answer throws its Status as a StatusError. */
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    const chunks: Buffer[] = [];
+    for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code > 299) {
+      let status: Partial<Status> = {};
+      try {
+        status = JSON.parse(text) as Partial<Status>;
+      } catch {
+        status = { message: text || `the server responded with status ${code}` };
+      }
+      throw StatusError.fromStatus(status, code);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
+    return this.request<T>("GET", resourcePath(ref, namespace, name));
+  }
+
+  list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace?: string, opts: ListOptions = {}): Promise<ObjectList<T>> {
+    return this.request<ObjectList<T>>("GET", resourcePath(ref, namespace), { query: { ...opts } });
+  }
+
+  create<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, obj: KubeObject): Promise<T> {
+    return this.request<T>("POST", resourcePath(ref, namespace), { body: obj });
+  }
+
+  update<T extends KubeObject = KubeObject>(ref: ResourceRef, obj: KubeObject, subresource?: string): Promise<T> {
+    return this.request<T>("PUT", resourcePath(ref, obj.metadata.namespace, obj.metadata.name, subresource), { body: obj });
+  }
+
+  patch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, type: PatchType, patch: unknown, subresource?: string): Promise<T> {
+    return this.request<T>("PATCH", resourcePath(ref, namespace, name, subresource), { body: patch, contentType: PATCH_CONTENT_TYPES[type] });
+  }
+
+  delete(ref: ResourceRef, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string } } = {}): Promise<KubeObject> {
+    return this.request<KubeObject>("DELETE", resourcePath(ref, namespace, name), { body: { kind: "DeleteOptions", apiVersion: "v1", ...opts } });
+  }
+
+  /**
+   * Streams a watch: `onEvent` gets each change until the server ends the stream (timeout), `signal`
+   * aborts, or an ERROR event arrives — which rejects with its Status (410 Gone: relist).
+   */
+  async watch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, opts: WatchOptions, onEvent: (type: WatchEventType, obj: T) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.send("GET", resourcePath(ref, namespace), { query: { ...opts, watch: true }, signal });
+    if ((res.statusCode ?? 0) !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+      let status: Partial<Status> = {};
+      try {
+        status = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Partial<Status>;
+      } catch {
+        status = {};
+      }
+      throw StatusError.fromStatus(status, res.statusCode ?? 0);
+    }
+    let buffer = "";
+    res.setEncoding("utf8");
+    try {
+      for await (const chunk of res as AsyncIterable<string>) {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (!line) continue;
+          const event = JSON.parse(line) as { type: string; object: unknown };
+          if (event.type === "ERROR") {
+            res.destroy();
+            throw StatusError.fromStatus(event.object as Partial<Status>, (event.object as { code?: number }).code ?? 500);
+          }
+          onEvent(event.type as WatchEventType, event.object as T);
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+  }
+}
