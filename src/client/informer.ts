@@ -106,7 +106,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async relist(signal: AbortSignal): Promise<void> {
     const items: T[] = [];
     let token: string | undefined;
-    let rv = "";
+    let rv: string;
     do {
       const page = await this.client.list<T>(this.opts.resource, this.opts.namespace, {
         labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: this.opts.pageSize ?? 500, continue: token,

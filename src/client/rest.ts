@@ -132,7 +132,7 @@ export class RestClient {
     const text = Buffer.concat(chunks).toString("utf8");
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) {
-      let status: Partial<Status> = {};
+      let status: Partial<Status>;
       try {
         status = JSON.parse(text) as Partial<Status>;
       } catch {
@@ -176,7 +176,7 @@ export class RestClient {
     if ((res.statusCode ?? 0) !== 200) {
       const chunks: Buffer[] = [];
       for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
-      let status: Partial<Status> = {};
+      let status: Partial<Status>;
       try {
         status = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Partial<Status>;
       } catch {
