@@ -1,0 +1,86 @@
+import { isNotFound } from "../api/errors.js";
+import { formatMicroTime, formatTime } from "../api/meta.js";
+import type { KubeObject } from "../api/types.js";
+import { realClock, type Clock } from "./clock.js";
+import type { ResourceRef, RestClient } from "./rest.js";
+
+const EVENTS: ResourceRef = { group: "", version: "v1", resource: "events", namespaced: true };
+/** Upstream's correlator: within this window repeats are counted and similar events combined. */
+const WINDOW_MS = 10 * 60_000;
+const SIMILAR_LIMIT = 10;
+
+export type EventType = "Normal" | "Warning";
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+  first: string;
+  last: number;
+}
+
+/**
+ * Records core/v1 Events as upstream's recorder does: an identical event (same object, type, reason and
+ * message) within ten minutes bumps `count` and `lastTimestamp` on the existing Event; more than ten
+ * similar events (same object, type and reason, different messages) collapse into one whose message starts
+ * "(combined from similar events): ". Writes are fire-and-forget; failures are logged, never thrown.
+ */
+export class EventRecorder {
+  private readonly seen = new Map<string, Seen>();
+  private readonly similar = new Map<string, { messages: Set<string>; since: number }>();
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly component: string,
+    private readonly opts: { host?: string; clock?: Clock; log?: (e: Record<string, unknown>) => void } = {},
+  ) {}
+
+  private get clock(): Clock {
+    return this.opts.clock ?? realClock;
+  }
+
+  event(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    return this.record(obj, type, reason, message).catch((err: unknown) => {
+      this.opts.log?.({ level: "warn", msg: "Recording an event failed", reason, object: `${obj.metadata.namespace}/${obj.metadata.name}`, err: String(err) });
+    });
+  }
+
+  private async record(obj: KubeObject, type: EventType, reason: string, rawMessage: string): Promise<void> {
+    const now = this.clock.now();
+    const meta = obj.metadata;
+    const namespace = meta.namespace || "default";
+    const objectKey = `${obj.kind}/${namespace}/${meta.name}/${meta.uid}`;
+    const similarKey = `${objectKey}/${type}/${reason}`;
+    let group = this.similar.get(similarKey);
+    if (!group || now - group.since > WINDOW_MS) this.similar.set(similarKey, (group = { messages: new Set(), since: now }));
+    group.messages.add(rawMessage);
+    const message = group.messages.size > SIMILAR_LIMIT ? `(combined from similar events): ${rawMessage}` : rawMessage;
+    const key = group.messages.size > SIMILAR_LIMIT ? `${similarKey}/combined` : `${similarKey}/${rawMessage}`;
+
+    const previous = this.seen.get(key);
+    if (previous && now - previous.last <= WINDOW_MS) {
+      previous.count++;
+      previous.last = now;
+      try {
+        await this.client.patch(EVENTS, previous.namespace, previous.name, "merge", {
+          count: previous.count, lastTimestamp: formatTime(now), message,
+        });
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const name = `${meta.name}.${(BigInt(now) * 1_000_000n).toString(16)}`;
+    const timestamp = formatTime(now);
+    await this.client.create(EVENTS, namespace, {
+      apiVersion: "v1", kind: "Event",
+      metadata: { name, namespace },
+      involvedObject: { kind: obj.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: obj.apiVersion, resourceVersion: meta.resourceVersion },
+      reason, message, type, count: 1,
+      firstTimestamp: timestamp, lastTimestamp: timestamp, eventTime: null,
+      source: { component: this.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
+      reportingComponent: this.component, reportingInstance: this.opts.host ?? "",
+    });
+    this.seen.set(key, { name, namespace, count: 1, first: formatMicroTime(now), last: now });
+  }
+}
