@@ -1,0 +1,81 @@
+import { Quantity } from "../api/quantity.js";
+import type { KubeObject } from "../api/types.js";
+
+type Json = Record<string, unknown>;
+
+/** What a pod asks of a node: summed container requests (init containers: the max), and host ports. */
+export interface PodDemand {
+  milliCpu: number;
+  memory: number;
+  hostPorts: string[];
+}
+
+function quantity(v: unknown): Quantity {
+  try {
+    return Quantity.parse(typeof v === "number" ? String(v) : String(v ?? "0"));
+  } catch {
+    return Quantity.zero();
+  }
+}
+
+export function podDemand(pod: KubeObject): PodDemand {
+  const spec = (pod.spec ?? {}) as Json;
+  const sum = (containers: Json[]) => {
+    let cpu = 0;
+    let mem = 0;
+    for (const c of containers) {
+      const requests = ((c.resources as Json | undefined)?.requests ?? {}) as Json;
+      cpu += Number(quantity(requests.cpu).milliValue());
+      mem += Number(quantity(requests.memory).value());
+    }
+    return { cpu, mem };
+  };
+  const main = sum((spec.containers as Json[] | undefined) ?? []);
+  let cpu = main.cpu;
+  let mem = main.mem;
+  for (const c of (spec.initContainers as Json[] | undefined) ?? []) {
+    const one = sum([c]);
+    cpu = Math.max(cpu, one.cpu);
+    mem = Math.max(mem, one.mem);
+  }
+  const hostPorts: string[] = [];
+  for (const c of (spec.containers as Json[] | undefined) ?? []) {
+    for (const p of (c.ports as Json[] | undefined) ?? []) {
+      if (p.hostPort) hostPorts.push(`${p.protocol ?? "TCP"}/${p.hostIP ?? "0.0.0.0"}/${p.hostPort}`);
+    }
+  }
+  return { milliCpu: cpu, memory: mem, hostPorts };
+}
+
+/** A node with what is already placed on it: upstream's NodeInfo. */
+export class NodeInfo {
+  milliCpu = 0;
+  memory = 0;
+  pods = 0;
+  readonly ports = new Map<string, number>();
+  readonly ownerCounts = new Map<string, number>();
+  readonly allocatable: { milliCpu: number; memory: number; pods: number };
+
+  constructor(readonly node: KubeObject) {
+    const alloc = (((node.status ?? {}) as Json).allocatable ?? {}) as Json;
+    this.allocatable = {
+      milliCpu: Number(quantity(alloc.cpu).milliValue()),
+      memory: Number(quantity(alloc.memory).value()),
+      pods: Number(quantity(alloc.pods ?? "110").value()),
+    };
+  }
+
+  get name(): string {
+    return this.node.metadata.name!;
+  }
+
+  add(pod: KubeObject, sign: 1 | -1 = 1): void {
+    const d = podDemand(pod);
+    this.milliCpu += sign * d.milliCpu;
+    this.memory += sign * d.memory;
+    this.pods += sign;
+    for (const p of d.hostPorts) this.ports.set(p, (this.ports.get(p) ?? 0) + sign);
+    const owner = (pod.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
+    if (owner) this.ownerCounts.set(owner, (this.ownerCounts.get(owner) ?? 0) + sign);
+  }
+}

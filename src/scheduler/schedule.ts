@@ -1,0 +1,53 @@
+import type { KubeObject } from "../api/types.js";
+import { filterNode } from "./filters.js";
+import { podDemand, type NodeInfo } from "./node-info.js";
+
+export type ScheduleResult = { node: string } | { unschedulable: string };
+
+/** Upstream's percentageOfNodesToScore: look at fewer nodes in big clusters, never fewer than 100. */
+export function nodesToFind(total: number): number {
+  if (total <= 100) return total;
+  const percentage = Math.max(5, 50 - Math.floor(total / 125));
+  return Math.max(100, Math.floor((total * percentage) / 100));
+}
+
+/** LeastAllocated over cpu and memory (0–100), plus spreading pods of one owner across nodes. */
+export function scoreNode(pod: KubeObject, info: NodeInfo, demand: ReturnType<typeof podDemand>): number {
+  const free = (used: number, want: number, cap: number) => (cap <= 0 ? 0 : Math.max(0, ((cap - used - want) * 100) / cap));
+  const least = (free(info.milliCpu, demand.milliCpu || 100, info.allocatable.milliCpu) + free(info.memory, demand.memory || 200 * 2 ** 20, info.allocatable.memory)) / 2;
+  const owner = (pod.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
+  const spread = owner ? 100 / (1 + (info.ownerCounts.get(owner) ?? 0)) : 100;
+  return least + spread;
+}
+
+/**
+ * Picks a node for `pod`: filters (from a rotating start, stopping once enough feasible nodes are found),
+ * scores, breaks ties at random. Unschedulable pods get upstream's message:
+ * "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
+ */
+export function schedulePod(pod: KubeObject, nodes: NodeInfo[], start: number, random: () => number = Math.random): ScheduleResult {
+  const demand = podDemand(pod);
+  const want = nodesToFind(nodes.length);
+  const feasible: NodeInfo[] = [];
+  const reasons = new Map<string, number>();
+  for (let i = 0; i < nodes.length && feasible.length < want; i++) {
+    const info = nodes[(start + i) % nodes.length]!;
+    const why = filterNode(pod, demand, info);
+    if (why.length === 0) feasible.push(info);
+    else for (const r of why) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+  }
+  if (feasible.length === 0) {
+    const parts = [...reasons.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => `${n} ${r}`);
+    return { unschedulable: `0/${nodes.length} nodes are available: ${parts.join(", ")}.` };
+  }
+  let best: NodeInfo[] = [];
+  let bestScore = -Infinity;
+  for (const info of feasible) {
+    const s = scoreNode(pod, info, demand);
+    if (s > bestScore) {
+      bestScore = s;
+      best = [info];
+    } else if (s === bestScore) best.push(info);
+  }
+  return { node: best[Math.floor(random() * best.length)]!.name };
+}
