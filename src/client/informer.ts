@@ -12,6 +12,15 @@ export interface Tombstone<T> {
   obj: T;
 }
 
+export function isTombstone<T>(x: T | Tombstone<T>): x is Tombstone<T> {
+  return (x as Tombstone<T>).tombstone === true && "key" in (x as object);
+}
+
+/** The object a delete handler was given, whether it came as the object or as a tombstone. */
+export function deletedObject<T>(x: T | Tombstone<T>): T {
+  return isTombstone(x) ? x.obj : x;
+}
+
 export interface Handlers<T> {
   add?(obj: T): void;
   update?(old: T, obj: T): void;

@@ -1,0 +1,172 @@
+import { isConflict, isNotFound } from "../api/errors.js";
+import type { KubeObject } from "../api/types.js";
+import { realClock, type Clock } from "../client/clock.js";
+import { EventRecorder } from "../client/events.js";
+import { keyOf } from "../client/indexer.js";
+import { deletedObject, Informer } from "../client/informer.js";
+import { ExponentialRateLimiter } from "../client/rate-limiter.js";
+import type { ResourceRef, RestClient } from "../client/rest.js";
+import { WorkQueue } from "../client/workqueue.js";
+import { SchedulerCache } from "./cache.js";
+import { schedulePod } from "./schedule.js";
+
+const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
+const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
+
+type Json = Record<string, unknown>;
+
+export interface SchedulerOptions {
+  schedulerName?: string;
+  clock?: Clock;
+  /** Binds in flight at once. */
+  bindConcurrency?: number;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+/**
+ * The scheduler: watches pods without a node, picks one (filter + score), binds through pods/binding.
+ * Unschedulable pods get PodScheduled=False/Unschedulable and a FailedScheduling event, and are retried
+ * with back-off (1 s doubling to 10 s, as upstream's pod back-off) and whenever nodes or pods change.
+ */
+export class Scheduler {
+  private readonly cache = new SchedulerCache();
+  private readonly queue: WorkQueue<string>;
+  private readonly unschedulable = new Set<string>();
+  private readonly pods: Informer;
+  private readonly nodes: Informer;
+  private readonly recorder: EventRecorder;
+  private readonly clock: Clock;
+  private readonly name: string;
+  private start = 0;
+  private inFlight = 0;
+  private readonly slots: Array<() => void> = [];
+
+  constructor(private readonly client: RestClient, private readonly opts: SchedulerOptions = {}) {
+    this.clock = opts.clock ?? realClock;
+    this.name = opts.schedulerName ?? "default-scheduler";
+    this.queue = new WorkQueue<string>(this.clock, new ExponentialRateLimiter<string>(1000, 10_000));
+    this.pods = new Informer(client, { resource: PODS, clock: this.clock });
+    this.nodes = new Informer(client, { resource: NODES, clock: this.clock });
+    this.recorder = new EventRecorder(client, this.name, { clock: this.clock, log: opts.log });
+    this.nodes.on({
+      add: (n) => this.nodeChanged(n),
+      update: (_o, n) => this.nodeChanged(n),
+      delete: (n) => {
+        this.cache.deleteNode(deletedObject(n).metadata.name!);
+      },
+    });
+    this.pods.on({
+      add: (p) => this.podChanged(p),
+      update: (_o, p) => this.podChanged(p),
+      delete: (p) => {
+        this.cache.remove(keyOf(deletedObject(p)));
+        this.retryUnschedulable();
+      },
+    });
+  }
+
+  private nodeChanged(node: KubeObject): void {
+    this.cache.setNode(node);
+    this.retryUnschedulable();
+  }
+
+  private podChanged(pod: KubeObject): void {
+    const key = keyOf(pod);
+    const node = (pod.spec as Json | undefined)?.nodeName as string | undefined;
+    if (node) {
+      this.cache.place(key, pod, node);
+      this.unschedulable.delete(key);
+    } else if (this.wants(pod)) this.queue.add(key);
+  }
+
+  private wants(pod: KubeObject): boolean {
+    const spec = (pod.spec ?? {}) as Json;
+    return !spec.nodeName && !pod.metadata.deletionTimestamp && (spec.schedulerName ?? "default-scheduler") === this.name;
+  }
+
+  private retryUnschedulable(): void {
+    for (const key of this.unschedulable) this.queue.add(key);
+    this.unschedulable.clear();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const informers = [this.nodes.run(signal), this.pods.run(signal)];
+    await Promise.all([this.nodes.waitForSync(), this.pods.waitForSync()]);
+    signal.addEventListener("abort", () => this.queue.shutdown(), { once: true });
+    while (!signal.aborted) {
+      const key = await this.queue.get();
+      if (key === undefined) break;
+      try {
+        await this.scheduleOne(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+    await Promise.all(informers);
+  }
+
+  private async scheduleOne(key: string): Promise<void> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const pod = this.pods.lister().get(namespace, name);
+    if (!pod || !this.wants(pod) || this.cache.isPlaced(key)) return;
+    const nodes = this.cache.list();
+    const result = nodes.length === 0
+      ? { unschedulable: "0/0 nodes are available: no nodes available to schedule pods." }
+      : schedulePod(pod, nodes, this.start++ % nodes.length);
+    if ("node" in result) {
+      this.cache.place(key, pod, result.node);
+      await this.acquireSlot();
+      void this.bind(pod, key, result.node).finally(() => this.releaseSlot());
+      return;
+    }
+    this.unschedulable.add(key);
+    this.queue.addRateLimited(key);
+    await this.markUnschedulable(pod, result.unschedulable);
+  }
+
+  private async bind(pod: KubeObject, key: string, node: string): Promise<void> {
+    const { namespace, name } = pod.metadata;
+    try {
+      await this.client.request("POST", `/api/v1/namespaces/${namespace}/pods/${name}/binding`, {
+        body: { apiVersion: "v1", kind: "Binding", metadata: { name, namespace }, target: { apiVersion: "v1", kind: "Node", name: node } },
+      });
+      this.queue.forget(key);
+      void this.recorder.event(pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${node}`);
+    } catch (err) {
+      this.cache.remove(key);
+      if (isNotFound(err)) return;
+      if (!isConflict(err)) this.opts.log?.({ level: "warn", component: "scheduler", msg: "Binding failed", pod: key, node, err: String(err) });
+      this.queue.addRateLimited(key);
+    }
+  }
+
+  private async markUnschedulable(pod: KubeObject, message: string): Promise<void> {
+    const conditions = ((pod.status as Json | undefined)?.conditions ?? []) as Json[];
+    const current = conditions.find((c) => c.type === "PodScheduled");
+    void this.recorder.event(pod, "Warning", "FailedScheduling", message);
+    if (current?.status === "False" && current.message === message) return;
+    try {
+      await this.client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, "strategic", {
+        status: { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message, lastProbeTime: null, lastTransitionTime: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z") }] },
+      }, "status");
+    } catch (err) {
+      if (!isNotFound(err)) this.opts.log?.({ level: "warn", component: "scheduler", msg: "Updating pod status failed", pod: keyOf(pod), err: String(err) });
+    }
+  }
+
+  private acquireSlot(): Promise<void> {
+    if (this.inFlight < (this.opts.bindConcurrency ?? 32)) {
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slots.push(() => {
+      this.inFlight++;
+      resolve();
+    }));
+  }
+
+  private releaseSlot(): void {
+    this.inFlight--;
+    this.slots.shift()?.();
+  }
+}
