@@ -10,6 +10,8 @@ Commands:
           --data-dir DIR   where state, certificates and the kubeconfig live (default ~/.tugboat)
           --port N         API server port (default 6443; 0 picks a free one)
           --host ADDR      address to listen on (default 127.0.0.1)
+          --nodes N        how many nodes to run (default 1)
+          --runtime R      simulated (pods are data, KWOK-style); the process runtime is not built yet
           --default-not-ready-toleration-seconds N     (default 300)
           --default-unreachable-toleration-seconds N   (default 300)
 `;
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
         "data-dir": { type: "string" },
         port: { type: "string" },
         host: { type: "string" },
+        nodes: { type: "string" },
+        runtime: { type: "string" },
         "default-not-ready-toleration-seconds": { type: "string" },
         "default-unreachable-toleration-seconds": { type: "string" },
       },
@@ -50,7 +54,11 @@ async function main(argv: string[]): Promise<void> {
     fail(err instanceof Error ? err.message : String(err));
   }
   const str = (k: string) => values[k] as string | undefined;
+  const runtime = str("runtime") ?? "simulated";
+  if (runtime !== "simulated") fail(runtime === "process" ? "the process runtime is not built yet; use --runtime simulated" : `unknown runtime "${runtime}"`);
   await up({
+    nodes: integer(str("nodes"), "nodes", 1),
+    runtime,
     dataDir: str("data-dir") ?? join(homedir(), ".tugboat"),
     port: integer(str("port"), "port", 6443),
     host: str("host") ?? "127.0.0.1",

@@ -3,11 +3,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
 import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
+import { RestClient } from "../client/rest.js";
+import { SimulatedNodePool } from "../node/simulated/pool.js";
+import { Scheduler } from "../scheduler/scheduler.js";
 import { SqliteStore } from "../store/sqlite.js";
 import { adminKubeconfig } from "./kubeconfig.js";
 
 export interface UpOptions {
   dataDir: string;
+  nodes: number;
+  runtime: "simulated";
   port: number;
   host: string;
   defaultNotReadyTolerationSeconds: number;
@@ -52,11 +57,24 @@ export async function up(opts: UpOptions): Promise<void> {
   const kubeconfig = join(opts.dataDir, "kubeconfig");
   writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, token), { mode: 0o600 });
   log({ level: "info", msg: "Tugboat is up", server: url, kubeconfig, startupMs: Math.round(performance.now() - started) });
+
+  // The components talk to the API server only through the client, as they would across machines.
+  const components = new AbortController();
+  const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up" });
+  const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
+  const running = [
+    new Scheduler(client, { log }).run(components.signal),
+    new SimulatedNodePool(client, { nodes: nodeNames, log }).run(components.signal),
+  ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log({ level: "info", msg: "Stopping", signal });
+    components.abort();
+    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);
+    client.close();
     await server.close();
     await store.close();
     process.exit(0);

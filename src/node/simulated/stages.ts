@@ -1,0 +1,76 @@
+import { formatTime } from "../../api/meta.js";
+import type { KubeObject } from "../../api/types.js";
+
+type Json = Record<string, unknown>;
+
+/** What a stage does to a pod: patch its status, or finish deleting it. */
+export type StageAction = { status: Json } | { delete: true };
+
+/**
+ * One step of a simulated pod's life, KWOK-style: which pods it applies to, how long after the pod got
+ * there it fires (delay ± jitter), and what it does.
+ */
+export interface Stage {
+  name: string;
+  selects(pod: KubeObject): boolean;
+  delayMs: number;
+  jitterMs: number;
+  act(pod: KubeObject, ctx: { now: number; podIP: string; hostIP: string }): StageAction;
+}
+
+const phase = (pod: KubeObject) => ((pod.status ?? {}) as Json).phase as string | undefined;
+const containers = (pod: KubeObject) => (((pod.spec ?? {}) as Json).containers ?? []) as Json[];
+
+function runningStatus(pod: KubeObject, ctx: { now: number; podIP: string; hostIP: string }): Json {
+  const t = formatTime(ctx.now);
+  const cond = (type: string) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: t });
+  return {
+    phase: "Running",
+    conditions: [cond("PodReadyToStartContainers"), cond("Initialized"), cond("Ready"), cond("ContainersReady"), cond("PodScheduled")],
+    hostIP: ctx.hostIP, hostIPs: [{ ip: ctx.hostIP }], podIP: ctx.podIP, podIPs: [{ ip: ctx.podIP }], startTime: t,
+    containerStatuses: containers(pod).map((c) => ({
+      name: c.name, image: c.image, imageID: `simulated://${String(c.image)}`, containerID: `simulated://${ctx.podIP}-${String(c.name)}`,
+      ready: true, started: true, restartCount: 0, state: { running: { startedAt: t } }, lastState: {},
+    })),
+  };
+}
+
+/** Fast: a bound pod runs and is ready within tens of milliseconds; a deleted pod goes at once. */
+export const FAST_STAGES: Stage[] = [
+  {
+    name: "pod-delete",
+    selects: (pod) => !!pod.metadata.deletionTimestamp,
+    delayMs: 0,
+    jitterMs: 0,
+    act: () => ({ delete: true }),
+  },
+  {
+    name: "pod-ready",
+    selects: (pod) => !pod.metadata.deletionTimestamp && phase(pod) === "Pending",
+    delayMs: 5,
+    jitterMs: 20,
+    act: (pod, ctx) => ({ status: runningStatus(pod, ctx) }),
+  },
+];
+
+/** Chaos: like fast, but every pod is slow to start and a tenth never become ready. */
+export const CHAOS_STAGES: Stage[] = [
+  FAST_STAGES[0]!,
+  {
+    name: "pod-ready-slow",
+    selects: (pod) => !pod.metadata.deletionTimestamp && phase(pod) === "Pending",
+    delayMs: 500,
+    jitterMs: 2000,
+    act: (pod, ctx) => {
+      const status = runningStatus(pod, ctx);
+      const unlucky = [...String(pod.metadata.uid)].reduce((a, ch) => a + ch.charCodeAt(0), 0) % 10 === 0;
+      if (unlucky) {
+        for (const c of status.containerStatuses as Json[]) c.ready = false;
+        for (const c of status.conditions as Json[]) if (c.type === "Ready" || c.type === "ContainersReady") c.status = "False";
+      }
+      return { status };
+    },
+  },
+];
+
+export const STAGE_SETS: Record<string, Stage[]> = { fast: FAST_STAGES, chaos: CHAOS_STAGES };
