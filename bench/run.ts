@@ -1,10 +1,14 @@
 import { cpus, totalmem } from "node:os";
 import { apiBenchmarks, type Figure } from "./api.js";
+import { schedulerBenchmarks } from "./scheduler.js";
 
 /** Runs every benchmark and prints its figures; exits non-zero if a scenario could not complete. */
 async function main(): Promise<void> {
   process.stdout.write(`Tugboat benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n\n`);
-  const figures: Figure[] = await apiBenchmarks();
+  const only = process.argv[2];
+  const figures: Figure[] = [];
+  if (!only || only === "api") figures.push(...(await apiBenchmarks()));
+  if (!only || only === "scheduler") figures.push(...(await schedulerBenchmarks()));
   const rows = figures.map((f) => `| ${f.name} | ${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit} | ${f.goal} | ${f.met ? "met" : "MISSED"} | ${f.detail ?? ""} |`);
   process.stdout.write(["| figure | measured | goal | | detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n") + "\n");
 }
