@@ -10,7 +10,9 @@ import { sendError, sendJson } from "./http/respond.js";
 import { resolve, type ResourceRoute } from "./http/route.js";
 import { builtinResources } from "./kinds/index.js";
 import { ensureSystemNamespaces, finalizeNamespace, namespaceAdmission } from "./namespaces.js";
+import type { Transport } from "../api/transport.js";
 import type { KubeObject } from "../api/types.js";
+import { inProcessTransport } from "./in-process.js";
 import { definitionName } from "./openapi/document.js";
 import { OpenApi } from "./openapi/serve.js";
 import { StructuralDecoder } from "./openapi/structural.js";
@@ -71,6 +73,16 @@ export class ApiServer {
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = opts.certs ? createHttpsServer({ cert: opts.certs.cert, key: opts.certs.key }, handler) : createHttpServer(handler);
     this.server.keepAliveTimeout = 60_000;
+  }
+
+  /** A Transport for clients in this process: requests reach the handler without a socket. */
+  transport(): Transport {
+    const send = inProcessTransport((req, res) => this.handle(req, res));
+    return (request) => {
+      // A stopped server refuses in-process clients as a closed port refuses remote ones.
+      if (this.shutdown.signal.aborted) return Promise.reject(Object.assign(new Error("connect ECONNREFUSED: the API server is stopped"), { code: "ECONNREFUSED" }));
+      return send(request);
+    };
   }
 
   restFor(group: string, plural: string): RestStore {

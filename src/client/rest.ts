@@ -3,6 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { parse } from "yaml";
 import { StatusError, type Status } from "../api/errors.js";
+import type { Transport, TransportResponse } from "../api/transport.js";
 import type { KubeObject } from "../api/types.js";
 
 /** Which resource a call is about, as discovery names it. */
@@ -15,6 +16,8 @@ export interface ResourceRef {
 
 export interface ClientConfig {
   server: string;
+  /** Reach the server in-process instead of over HTTP (given by the composition root). */
+  transport?: Transport;
   token?: string;
   /** PEM of the CA that signed the server's certificate. */
   ca?: string;
@@ -102,7 +105,7 @@ export class RestClient {
     this.agent.destroy();
   }
 
-  private send(method: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
+  private async send(method: string, path: string, opts: RequestOptions): Promise<TransportResponse> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== "") query.set(k, String(v));
     const qs = query.toString();
@@ -113,22 +116,28 @@ export class RestClient {
       headers["Content-Type"] = opts.contentType ?? "application/json";
       headers["Content-Length"] = Buffer.byteLength(payload);
     }
+    const fullPath = `${this.url.pathname.replace(/\/$/, "")}${path}${qs ? `?${qs}` : ""}`;
+    if (this.config.transport) {
+      const stringHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+      return this.config.transport({ method, path: fullPath, headers: stringHeaders, body: payload === undefined ? undefined : Buffer.from(payload), signal: opts.signal });
+    }
     const request = this.url.protocol === "https:" ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request({
         protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, method, agent: this.agent, headers,
-        path: `${this.url.pathname.replace(/\/$/, "")}${path}${qs ? `?${qs}` : ""}`, signal: opts.signal,
+        path: fullPath, signal: opts.signal,
       }, resolve);
       req.on("error", reject);
       req.end(payload);
     });
+    return { statusCode: res.statusCode ?? 0, headers: res.headers, body: res };
   }
 
   /** Sends a request and decodes the JSON answer; a non-2xx answer throws its Status as a StatusError. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.send(method, path, opts);
     const chunks: Buffer[] = [];
-    for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+    for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
     const text = Buffer.concat(chunks).toString("utf8");
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) {
@@ -173,21 +182,21 @@ export class RestClient {
    */
   async watch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, opts: WatchOptions, onEvent: (type: WatchEventType, obj: T) => void, signal?: AbortSignal): Promise<void> {
     const res = await this.send("GET", resourcePath(ref, namespace), { query: { ...opts, watch: true }, signal });
-    if ((res.statusCode ?? 0) !== 200) {
+    if (res.statusCode !== 200) {
       const chunks: Buffer[] = [];
-      for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+      for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       let status: Partial<Status>;
       try {
         status = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Partial<Status>;
       } catch {
         status = {};
       }
-      throw StatusError.fromStatus(status, res.statusCode ?? 0);
+      throw StatusError.fromStatus(status, res.statusCode);
     }
     let buffer = "";
-    res.setEncoding("utf8");
+    res.body.setEncoding("utf8");
     try {
-      for await (const chunk of res as AsyncIterable<string>) {
+      for await (const chunk of res.body as AsyncIterable<string>) {
         buffer += chunk;
         let nl: number;
         while ((nl = buffer.indexOf("\n")) >= 0) {
@@ -196,7 +205,7 @@ export class RestClient {
           if (!line) continue;
           const event = JSON.parse(line) as { type: string; object: unknown };
           if (event.type === "ERROR") {
-            res.destroy();
+            res.body.destroy();
             throw StatusError.fromStatus(event.object as Partial<Status>, (event.object as { code?: number }).code ?? 500);
           }
           onEvent(event.type as WatchEventType, event.object as T);

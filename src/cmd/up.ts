@@ -60,7 +60,7 @@ export async function up(opts: UpOptions): Promise<void> {
 
   // The components talk to the API server only through the client, as they would across machines.
   const components = new AbortController();
-  const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up" });
+  const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
   const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
   const running = [
     new Scheduler(client, { log }).run(components.signal),

@@ -10,7 +10,7 @@ import { MemoryStore } from "../store/memory.js";
 const configmaps: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
 const cm = (name: string, data: Record<string, string> = { k: "v" }): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data });
 
-describe("client runtime against the real API server", () => {
+for (const transport of ["http", "in-process"] as const) describe(`client runtime against the real API server (${transport})`, () => {
   const store = new MemoryStore();
   let server: ApiServer;
   let port = 0;
@@ -18,7 +18,10 @@ describe("client runtime against the real API server", () => {
   before(async () => {
     server = new ApiServer({ store, log: () => {} });
     port = await server.listen(0);
-    client = new RestClient({ server: `http://127.0.0.1:${port}` });
+    client = new RestClient({
+      server: `http://127.0.0.1:${port}`,
+      ...(transport === "in-process" ? { transport: (req) => server.transport()(req) } : {}),
+    });
   });
   after(async () => {
     client.close();
@@ -64,6 +67,7 @@ describe("client runtime against the real API server", () => {
     });
     const ac = new AbortController();
     const running = informer.run(ac.signal);
+    try {
     await informer.waitForSync();
     assert.deepEqual(events.sort(), ["add a", "add b"]);
     const lister = informer.lister();
@@ -92,7 +96,9 @@ describe("client runtime against the real API server", () => {
     await until("tombstone default/b");
     await until("add c");
     assert.deepEqual(lister.list("default").map((o) => o.metadata.name).sort(), ["a", "c"]);
-    ac.abort();
-    await running;
+    } finally {
+      ac.abort();
+      await running;
+    }
   });
 });

@@ -1,0 +1,23 @@
+import type { Readable } from "node:stream";
+
+/**
+ * How a client reaches an API server without a socket: the composition root hands the client a function
+ * that calls the server's handler directly (ARCHITECTURE.md: same client API, in-process transport).
+ */
+export interface TransportRequest {
+  method: string;
+  /** Path and query, e.g. `/api/v1/namespaces/default/pods?watch=true`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  signal?: AbortSignal;
+}
+
+export interface TransportResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  /** The response body, streamed (watches stay open). */
+  body: Readable;
+}
+
+export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
