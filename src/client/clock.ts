@@ -52,3 +52,17 @@ export class FakeClock implements Clock {
     return this.timers.length;
   }
 }
+
+/** Resolves after `ms` on `clock`, or at once when `signal` aborts. */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      cancel();
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const cancel = clock.setTimer(ms, done);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

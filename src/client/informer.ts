@@ -1,7 +1,7 @@
 import { isGone } from "../api/errors.js";
 import { parseSelector } from "../api/labels.js";
 import type { KubeObject } from "../api/types.js";
-import { realClock, type Clock } from "./clock.js";
+import { realClock, sleep, type Clock } from "./clock.js";
 import { Indexer, keyOf, type IndexFunc } from "./indexer.js";
 import type { ResourceRef, RestClient } from "./rest.js";
 
@@ -100,13 +100,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (signal.aborted) return;
         this.lastResourceVersion = "";
         if (isGone(err)) continue;
-        await new Promise<void>((resolve) => {
-          const cancel = this.clock.setTimer(backoff, resolve);
-          signal.addEventListener("abort", () => {
-            cancel();
-            resolve();
-          }, { once: true });
-        });
+        await sleep(this.clock, backoff, signal);
         backoff = Math.min(backoff * 2, 30_000);
       }
     }

@@ -1,7 +1,7 @@
 import { isConflict, isNotFound } from "../api/errors.js";
 import { formatMicroTime } from "../api/meta.js";
 import type { KubeObject } from "../api/types.js";
-import { realClock, type Clock } from "./clock.js";
+import { realClock, sleep, type Clock } from "./clock.js";
 import type { ResourceRef, RestClient } from "./rest.js";
 
 const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true };
@@ -81,13 +81,7 @@ export async function runLeaderElection(client: RestClient, opts: LeaderElection
       leading.abort();
       leading = undefined;
     }
-    await new Promise<void>((resolve) => {
-      const cancel = clock.setTimer(retry, resolve);
-      signal.addEventListener("abort", () => {
-        cancel();
-        resolve();
-      }, { once: true });
-    });
+    await sleep(clock, retry, signal);
   }
   leading?.abort();
 }

@@ -74,6 +74,15 @@ export function defaultStatefulSet(sts: Json): void {
   defaultPodTemplate(spec.template);
 }
 
+/** The JobSpec defaults shared by a Job and a CronJob's job template. */
+function defaultJobSpec(spec: Json): void {
+  setDefault(spec, "backoffLimit", 6);
+  setDefault(spec, "completionMode", "NonIndexed");
+  setDefault(spec, "suspend", false);
+  setDefault(spec, "podReplacementPolicy", "TerminatingOrFailed");
+  defaultPodTemplate(spec.template);
+}
+
 export function defaultJob(job: Json): void {
   const spec = obj(job, "spec");
   if (spec.completions === undefined && spec.parallelism === undefined) {
@@ -81,11 +90,7 @@ export function defaultJob(job: Json): void {
     spec.parallelism = 1;
   }
   setDefault(spec, "parallelism", 1);
-  setDefault(spec, "backoffLimit", 6);
-  setDefault(spec, "completionMode", "NonIndexed");
-  setDefault(spec, "suspend", false);
-  setDefault(spec, "podReplacementPolicy", "TerminatingOrFailed");
-  defaultPodTemplate(spec.template);
+  defaultJobSpec(spec);
 }
 
 export function defaultCronJob(cj: Json): void {
@@ -94,12 +99,7 @@ export function defaultCronJob(cj: Json): void {
   setDefault(spec, "suspend", false);
   setDefault(spec, "successfulJobsHistoryLimit", 3);
   setDefault(spec, "failedJobsHistoryLimit", 1);
-  const jobSpec = obj(obj(spec, "jobTemplate"), "spec");
-  setDefault(jobSpec, "backoffLimit", 6);
-  setDefault(jobSpec, "completionMode", "NonIndexed");
-  setDefault(jobSpec, "suspend", false);
-  setDefault(jobSpec, "podReplacementPolicy", "TerminatingOrFailed");
-  defaultPodTemplate(jobSpec.template);
+  defaultJobSpec(obj(obj(spec, "jobTemplate"), "spec"));
 }
 
 export function defaultService(svc: Json): void {

@@ -1,6 +1,6 @@
 import { isConflict, isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
-import { realClock, type Clock } from "../../client/clock.js";
+import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { keyOf } from "../../client/indexer.js";
 import { deletedObject, Informer } from "../../client/informer.js";
 import type { ResourceRef, RestClient } from "../../client/rest.js";
@@ -98,14 +98,7 @@ export class SimulatedNodePool {
           this.opts.log?.({ level: "warn", component: "simulated-node", node: n.name, msg: "Renewing the lease failed", err: String(err) });
         })));
       }
-      const wait = Math.max(0, period - (this.clock.now() - started));
-      await new Promise<void>((resolve) => {
-        const cancel = this.clock.setTimer(wait, resolve);
-        signal.addEventListener("abort", () => {
-          cancel();
-          resolve();
-        }, { once: true });
-      });
+      await sleep(this.clock, Math.max(0, period - (this.clock.now() - started)), signal);
     }
   }
 
