@@ -17,7 +17,7 @@ import { definitionName } from "./openapi/document.js";
 import { OpenApi } from "./openapi/serve.js";
 import { StructuralDecoder } from "./openapi/structural.js";
 import { RestStore, type Clock } from "./registry/rest.js";
-import { apiVersionOf, type ResourceInfo } from "./resource.js";
+import type { ResourceInfo } from "./resource.js";
 import type { ServingCerts } from "./tls.js";
 
 export interface ApiServerOptions {
@@ -207,4 +207,3 @@ export class ApiServer {
   }
 }
 
-export { apiVersionOf };

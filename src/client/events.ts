@@ -1,5 +1,5 @@
 import { isNotFound } from "../api/errors.js";
-import { formatMicroTime, formatTime } from "../api/meta.js";
+import { formatTime } from "../api/meta.js";
 import type { KubeObject } from "../api/types.js";
 import { realClock, type Clock } from "./clock.js";
 import type { ResourceRef, RestClient } from "./rest.js";
@@ -15,7 +15,6 @@ interface Seen {
   name: string;
   namespace: string;
   count: number;
-  first: string;
   last: number;
 }
 
@@ -81,6 +80,6 @@ export class EventRecorder {
       source: { component: this.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
       reportingComponent: this.component, reportingInstance: this.opts.host ?? "",
     });
-    this.seen.set(key, { name, namespace, count: 1, first: formatMicroTime(now), last: now });
+    this.seen.set(key, { name, namespace, count: 1, last: now });
   }
 }

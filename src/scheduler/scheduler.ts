@@ -1,4 +1,5 @@
 import { isConflict, isNotFound } from "../api/errors.js";
+import { formatTime } from "../api/meta.js";
 import type { KubeObject } from "../api/types.js";
 import { realClock, type Clock } from "../client/clock.js";
 import { EventRecorder } from "../client/events.js";
@@ -147,7 +148,7 @@ export class Scheduler {
     if (current?.status === "False" && current.message === message) return;
     try {
       await this.client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, "strategic", {
-        status: { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message, lastProbeTime: null, lastTransitionTime: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z") }] },
+        status: { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message, lastProbeTime: null, lastTransitionTime: formatTime(this.clock.now()) }] },
       }, "status");
     } catch (err) {
       if (!isNotFound(err)) this.opts.log?.({ level: "warn", component: "scheduler", msg: "Updating pod status failed", pod: keyOf(pod), err: String(err) });

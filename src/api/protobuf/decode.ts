@@ -1,5 +1,6 @@
 import protobuf from "protobufjs/minimal.js";
 import { StatusError } from "../errors.js";
+import { formatTime } from "../meta.js";
 import type { KubeObject } from "../types.js";
 import { MESSAGES, TOP_LEVEL, type Field } from "./schema.js";
 
@@ -108,7 +109,7 @@ function readValue(r: protobuf.Reader, type: string): unknown {
       const f = readFields(r.bytes(), (n, rr) => (n === 1 ? toNumber(rr.int64()) : n === 2 ? rr.int32() : undefined));
       const seconds = (f[1] as number | undefined) ?? 0;
       if (seconds === ZERO_TIME_SECONDS || seconds === 0 && f[2] === undefined && f[1] === undefined) return undefined;
-      return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+      return formatTime(seconds * 1000);
     }
     case "map":
     case "bytesmap":

@@ -105,8 +105,6 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       const patched = await rest.guaranteedUpdate(ns, name, { ...write, subresource: sub }, (current) => {
         const next = apply(current) as KubeObject;
         if (!isPlainObject(next) || !isPlainObject(next.metadata)) throw badRequest("the patch produced an object without metadata");
-        const rv = next.metadata.resourceVersion;
-        if (rv && rv !== current.metadata.resourceVersion) throw new StatusError(409, "Conflict", `Operation cannot be fulfilled on ${rest.qualified.group ? `${rest.qualified.resource}.${rest.qualified.group}` : rest.qualified.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: rest.qualified.group || undefined, kind: rest.qualified.resource });
         return next;
       });
       return respond(200, patched);
@@ -130,7 +128,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
           if (!(err instanceof StatusError && err.code === 404)) throw err;
         }
       }
-      return sendJson(res, 200, { ...list, items: list.items });
+      return sendJson(res, 200, list);
     }
     default:
       throw methodNotAllowed(`the server does not allow this method on the requested resource`);

@@ -1,4 +1,4 @@
-import { apiVersionOf, type ResourceInfo } from "../resource.js";
+import type { ResourceInfo } from "../resource.js";
 
 export type Schema = Record<string, unknown>;
 export type SchemaMap = Record<string, Schema>;
@@ -69,4 +69,3 @@ export function groupVersionDocument(group: string, version: string, resources: 
   };
 }
 
-export { apiVersionOf };

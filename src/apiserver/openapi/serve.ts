@@ -23,11 +23,8 @@ export class OpenApi {
 
   constructor(private readonly resources: ResourceInfo[]) {}
 
+  /** The generated schemas, read once. */
   schemas(): SchemaMap {
-    return this.loadSchemas();
-  }
-
-  private loadSchemas(): SchemaMap {
     if (!this.cachedSchemas) this.cachedSchemas = existsSync(SCHEMAS_FILE) ? (JSON.parse(readFileSync(SCHEMAS_FILE, "utf8")) as SchemaMap) : {};
     return this.cachedSchemas;
   }
@@ -40,7 +37,7 @@ export class OpenApi {
     const version = root === "api" ? rest[0] : rest[1];
     const resources = this.resources.filter((r) => r.group === group && r.version === version);
     if (resources.length === 0) return undefined;
-    const body = JSON.stringify(groupVersionDocument(group, version!, resources, this.loadSchemas()));
+    const body = JSON.stringify(groupVersionDocument(group, version!, resources, this.schemas()));
     const doc = { body, hash: createHash("sha512").update(body).digest("hex").slice(0, 128).toUpperCase() };
     this.documents.set(gvPath, doc);
     return doc;
@@ -50,7 +47,7 @@ export class OpenApi {
 
   private swagger(): { json: string; protobuf: Uint8Array } {
     if (!this.v2) {
-      const doc = swaggerV2(this.loadSchemas(), this.resources);
+      const doc = swaggerV2(this.schemas(), this.resources);
       this.v2 = { json: JSON.stringify(doc), protobuf: encodeSwaggerProtobuf(doc) };
     }
     return this.v2;

@@ -225,16 +225,13 @@ export class RestStore {
     if (incoming.metadata.name !== name) {
       throw badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
     }
-    return this.guaranteedUpdate(namespace, name, opts, (current) => {
-      const rv = incoming.metadata.resourceVersion;
-      if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
-      return structuredClone(incoming);
-    });
+    return this.guaranteedUpdate(namespace, name, opts, () => structuredClone(incoming));
   }
 
   /**
    * Reads, transforms and writes with optimistic concurrency, retrying when another writer got in first
-   * (the transform sees the newest object each time). `transform` may throw a StatusError to stop.
+   * (the transform sees the newest object each time). `transform` may throw a StatusError to stop; a
+   * result whose resourceVersion differs from the stored one is a 409.
    */
   async guaranteedUpdate(
     namespace: string | undefined,
@@ -248,6 +245,9 @@ export class RestStore {
       if (!kv) throw notFound(this.qualified, name);
       const current = this.decode(kv);
       const next = this.normalize(await transform(structuredClone(current)), namespace, opts);
+      // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
+      const rv = next.metadata.resourceVersion;
+      if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
       this.prepareUpdate(next, current, opts.subresource ?? "");
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
