@@ -201,6 +201,8 @@ export class ApiServer {
     return {
       rest: (route: ResourceRoute) => this.rests.get(route.resource)!,
       pods: this.restFor("", "pods"),
+      nodes: this.restFor("", "nodes"),
+      kubeletToken: this.opts.token,
       clock: this.clock,
       shutdown: this.shutdown.signal,
     };

@@ -27,6 +27,7 @@ interface Seen {
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();
   private readonly similar = new Map<string, { messages: Set<string>; since: number }>();
+  private sequence = Math.floor(Math.random() * 1_000_000);
 
   constructor(
     private readonly client: RestClient,
@@ -69,7 +70,10 @@ export class EventRecorder {
         if (!isNotFound(err)) throw err;
       }
     }
-    const name = `${meta.name}.${(BigInt(now) * 1_000_000n).toString(16)}`;
+    // Upstream names events <object>.<UnixNano in hex>; the clock here has milliseconds, so the
+    // sub-millisecond digits come from a sequence (random start: two recorders do not collide).
+    this.sequence = (this.sequence + 1) % 1_000_000;
+    const name = `${meta.name}.${(BigInt(now) * 1_000_000n + BigInt(this.sequence)).toString(16)}`;
     const timestamp = formatTime(now);
     await this.client.create(EVENTS, namespace, {
       apiVersion: "v1", kind: "Event",

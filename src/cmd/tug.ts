@@ -1,6 +1,7 @@
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { node } from "./node.js";
 import { up } from "./up.js";
 
 const USAGE = `Usage: tug <command> [flags]
@@ -11,9 +12,15 @@ Commands:
           --port N         API server port (default 6443; 0 picks a free one)
           --host ADDR      address to listen on (default 127.0.0.1)
           --nodes N        how many nodes to run (default 1)
-          --runtime R      simulated (pods are data, KWOK-style); the process runtime is not built yet
+          --runtime R      process (real processes; default) or simulated (pods are data, KWOK-style)
+          --node-monitor-grace-period D                (default 40s)
           --default-not-ready-toleration-seconds N     (default 300)
           --default-unreachable-toleration-seconds N   (default 300)
+  node    Join one more node to a running cluster, in the foreground
+          --kubeconfig FILE  how to reach the API server (required)
+          --name NAME        the node's name (default: this machine's hostname)
+          --runtime R        process (default) or simulated
+          --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
 `;
 
 function fail(message: string): never {
@@ -28,42 +35,57 @@ function integer(value: string | undefined, flag: string, fallback: number): num
   return n;
 }
 
+/** A Go-style duration ("40s", "1m30s", "500ms") in milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== value) return undefined;
+  return parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] as string] as number), 0);
+}
+
+function runtimeFlag(value: string | undefined): "process" | "simulated" {
+  const runtime = value ?? "process";
+  if (runtime !== "process" && runtime !== "simulated") fail(`unknown runtime "${runtime}" (want process or simulated)`);
+  return runtime;
+}
+
+function flags(args: string[], names: string[]): Record<string, string | undefined> {
+  try {
+    const { values } = parseArgs({ args, options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), strict: true });
+    return values as Record<string, string | undefined>;
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(USAGE);
     return;
   }
-  if (command !== "up") fail(`unknown command "${command}"`);
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        "data-dir": { type: "string" },
-        port: { type: "string" },
-        host: { type: "string" },
-        nodes: { type: "string" },
-        runtime: { type: "string" },
-        "default-not-ready-toleration-seconds": { type: "string" },
-        "default-unreachable-toleration-seconds": { type: "string" },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    fail(err instanceof Error ? err.message : String(err));
+  if (command === "node") {
+    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir"]);
+    if (!v.kubeconfig) fail("tug node needs --kubeconfig");
+    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") });
   }
-  const str = (k: string) => values[k] as string | undefined;
-  const runtime = str("runtime") ?? "simulated";
-  if (runtime !== "simulated") fail(runtime === "process" ? "the process runtime is not built yet; use --runtime simulated" : `unknown runtime "${runtime}"`);
+  if (command !== "up") fail(`unknown command "${command}"`);
+  const v = flags(rest, [
+    "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period",
+    "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds",
+  ]);
+  const grace = v["node-monitor-grace-period"] ?? "40s";
+  const graceMs = parseDuration(grace);
+  if (graceMs === undefined || graceMs <= 0) fail(`--node-monitor-grace-period needs a duration such as 40s, got "${grace}"`);
   await up({
-    nodes: integer(str("nodes"), "nodes", 1),
-    runtime,
-    dataDir: str("data-dir") ?? join(homedir(), ".tugboat"),
-    port: integer(str("port"), "port", 6443),
-    host: str("host") ?? "127.0.0.1",
-    defaultNotReadyTolerationSeconds: integer(str("default-not-ready-toleration-seconds"), "default-not-ready-toleration-seconds", 300),
-    defaultUnreachableTolerationSeconds: integer(str("default-unreachable-toleration-seconds"), "default-unreachable-toleration-seconds", 300),
+    nodes: integer(v.nodes, "nodes", 1),
+    runtime: runtimeFlag(v.runtime),
+    dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
+    port: integer(v.port, "port", 6443),
+    host: v.host ?? "127.0.0.1",
+    nodeMonitorGracePeriodMs: graceMs,
+    defaultNotReadyTolerationSeconds: integer(v["default-not-ready-toleration-seconds"], "default-not-ready-toleration-seconds", 300),
+    defaultUnreachableTolerationSeconds: integer(v["default-unreachable-toleration-seconds"], "default-unreachable-toleration-seconds", 300),
   });
 }
 

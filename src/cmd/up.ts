@@ -4,15 +4,18 @@ import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
 import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
 import { RestClient } from "../client/rest.js";
+import { NodeLifecycleController } from "../controllers/node-lifecycle/controller.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { SqliteStore } from "../store/sqlite.js";
 import { adminKubeconfig } from "./kubeconfig.js";
+import { processNodeAgent } from "./node-agent.js";
 
 export interface UpOptions {
   dataDir: string;
   nodes: number;
-  runtime: "simulated";
+  runtime: "process" | "simulated";
+  nodeMonitorGracePeriodMs: number;
   port: number;
   host: string;
   defaultNotReadyTolerationSeconds: number;
@@ -62,9 +65,13 @@ export async function up(opts: UpOptions): Promise<void> {
   const components = new AbortController();
   const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
   const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
+  const agents = opts.runtime === "process"
+    ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token, log })))
+    : [];
   const running = [
     new Scheduler(client, { log }).run(components.signal),
-    new SimulatedNodePool(client, { nodes: nodeNames, log }).run(components.signal),
+    new NodeLifecycleController(client, { gracePeriodMs: opts.nodeMonitorGracePeriodMs, log }).run(components.signal),
+    ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
   ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));
 
   let stopping = false;
@@ -74,6 +81,7 @@ export async function up(opts: UpOptions): Promise<void> {
     log({ level: "info", msg: "Stopping", signal });
     components.abort();
     await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.all(agents.map((a) => a.shutdown(10)));
     client.close();
     await server.close();
     await store.close();

@@ -13,6 +13,9 @@ export interface NodeShape {
   podCIDR?: string;
   runtimeVersion: string;
   labels?: Record<string, string>;
+  /** Where the node agent serves logs; 0 for simulated nodes, which keep none. */
+  kubeletPort?: number;
+  ephemeralStorage?: string;
 }
 
 /** The machine's own capacity, for a node agent that runs real processes. */
@@ -22,9 +25,10 @@ export function machineCapacity(): { cpu: string; memory: string } {
 
 const goArch = (a: string) => ({ x64: "amd64", arm64: "arm64", arm: "arm" } as Record<string, string>)[a] ?? a;
 
-export function readyConditions(now: number, ready: boolean): Array<Record<string, string>> {
+/** The node agent's conditions, heartbeat `now`, unchanged since `since`. */
+export function readyConditions(now: number, ready: boolean, since = now): Array<Record<string, string>> {
   const t = formatTime(now);
-  const c = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: t, lastTransitionTime: t, reason, message });
+  const c = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: t, lastTransitionTime: formatTime(since), reason, message });
   return [
     c("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
     c("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
@@ -48,11 +52,11 @@ export function nodeObject(shape: NodeShape, now: number): KubeObject {
     },
     spec: shape.podCIDR ? { podCIDR: shape.podCIDR, podCIDRs: [shape.podCIDR] } : {},
     status: {
-      capacity: { cpu: shape.cpu, memory: shape.memory, pods: shape.pods, "ephemeral-storage": "100Gi" },
-      allocatable: { cpu: shape.cpu, memory: shape.memory, pods: shape.pods, "ephemeral-storage": "100Gi" },
+      capacity: { cpu: shape.cpu, memory: shape.memory, pods: shape.pods, "ephemeral-storage": shape.ephemeralStorage ?? "100Gi" },
+      allocatable: { cpu: shape.cpu, memory: shape.memory, pods: shape.pods, "ephemeral-storage": shape.ephemeralStorage ?? "100Gi" },
       conditions: readyConditions(now, true),
       addresses: [{ type: "InternalIP", address: shape.internalIP }, { type: "Hostname", address: shape.name }],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: shape.kubeletPort ?? 10250 } },
       nodeInfo: {
         machineID: "", systemUUID: "", bootID: "", kernelVersion: release(), osImage: `${os === "linux" ? "Linux" : os} (${hostname()})`,
         containerRuntimeVersion: shape.runtimeVersion, kubeletVersion: KUBELET_VERSION, kubeProxyVersion: "", operatingSystem: os, architecture: goArch(arch()),

@@ -1,28 +1,8 @@
+import { tolerates, type Taint, type Toleration } from "../api/taints.js";
 import type { KubeObject } from "../api/types.js";
 import type { NodeInfo, PodDemand } from "./node-info.js";
 
 type Json = Record<string, unknown>;
-
-interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-}
-
-interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-
-export function tolerates(tolerations: Toleration[], taint: Taint): boolean {
-  return tolerations.some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (t.operator === "Exists") return !t.key || t.key === taint.key;
-    return t.key === taint.key && (t.value ?? "") === (taint.value ?? "");
-  });
-}
 
 function matchExpression(e: { key: string; operator: string; values?: string[] }, labels: Record<string, string>): boolean {
   const has = Object.prototype.hasOwnProperty.call(labels, e.key);

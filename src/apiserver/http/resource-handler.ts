@@ -10,6 +10,7 @@ import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 import { watchResource, type WatchEvent } from "../registry/watch.js";
 import { decodeBody, readBody } from "./body.js";
+import { streamPodLog } from "./pod-log.js";
 import { sendJson, sendRawJson } from "./respond.js";
 import type { ResourceRoute } from "./route.js";
 import { bindPod, toScale, updateScale } from "./subresources.js";
@@ -18,6 +19,9 @@ import { tableApiVersion, toTable, wantsTable, type IncludeObject } from "./tabl
 export interface HandlerContext {
   rest: (route: ResourceRoute) => RestStore;
   pods: RestStore;
+  nodes: RestStore;
+  /** Sent to node agents when proxying pods/log to them. */
+  kubeletToken?: string;
   clock: Clock;
   /** Ends open watches when the server stops. */
   shutdown: AbortSignal;
@@ -62,9 +66,9 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         const list = await rest.list(ns, q);
         return sendJson(res, 200, toTable(route.resource, list.items, list.metadata, tableOptions(accept, params, ctx)));
       }
+      if (subresource === "log") return streamPodLog(req, res, url, ctx.pods, ctx.nodes, namespace!, name, ctx.kubeletToken);
       const obj = await rest.get(ns, name);
       if (subresource === "scale") return sendJson(res, 200, toScale(obj));
-      if (subresource === "log") throw badRequest(`pod ${name} does not have a host assigned`);
       return respond(200, obj);
     }
     case "POST": {

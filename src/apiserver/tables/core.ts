@@ -50,7 +50,7 @@ export const nodeTable = simple([col("Status"), col("Roles"), ageColumn, col("Ve
   col("OS-Image", "string", 1), col("Kernel-Version", "string", 1), col("Container-Runtime", "string", 1)], (node, ctx) => {
   const status = obj(node.status);
   const ready = arr(status.conditions).find((c) => c.type === "Ready");
-  const states = [ready?.status === "True" ? "Ready" : ready?.status === "False" ? "NotReady" : "Unknown"];
+  const states = [!ready ? "Unknown" : ready.status === "True" ? "Ready" : "NotReady"];
   if (obj(node.spec).unschedulable) states.push("SchedulingDisabled");
   const roles = Object.keys(node.metadata.labels ?? {}).filter((k) => k.startsWith("node-role.kubernetes.io/")).map((k) => k.slice(24));
   const address = (type: string) => none(arr(status.addresses).find((a) => a.type === type)?.address as string);

@@ -6,7 +6,7 @@ import { Cluster } from "./harness.js";
 describe("kubectl create subcommands", () => {
   let c: Cluster;
   before(async () => {
-    c = await Cluster.start();
+    c = await Cluster.start(["--runtime", "simulated"]);
   });
   after(async () => {
     await c.stop();

@@ -90,3 +90,17 @@ export function kubectlAvailable(): boolean {
 export function rows(table: string): string[][] {
   return table.trim().split("\n").map((line) => line.trim().split(/\s{2,}|\t/));
 }
+
+/** Polls `probe` every 100 ms until it holds, failing after `ms`. */
+export async function eventually(what: string, probe: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** True when pods can get their own network namespaces here (root on Linux with the CNI plugins). */
+export function canIsolate(): boolean {
+  return process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/lib/cni/bridge");
+}

@@ -1,14 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster, rows } from "./harness.js";
-
-async function eventually(what: string, probe: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { Cluster, eventually, rows } from "./harness.js";
 
 describe("tug up --nodes 2 --runtime simulated: scheduler and simulated nodes", () => {
   let c: Cluster;

@@ -24,7 +24,7 @@ spec:
 describe("kubectl against tug up", () => {
   let c: Cluster;
   before(async () => {
-    c = await Cluster.start();
+    c = await Cluster.start(["--runtime", "simulated"]);
   });
   after(async () => {
     await c.stop();

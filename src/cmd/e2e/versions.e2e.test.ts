@@ -18,7 +18,7 @@ const versions = otherVersions();
 describe("kubectl versions 1.27–1.33", { skip: versions.length === 0 ? "no versioned kubectl binaries beside the default one" : undefined }, () => {
   let c: Cluster;
   before(async () => {
-    c = await Cluster.start();
+    c = await Cluster.start(["--runtime", "simulated"]);
   });
   after(async () => {
     await c.stop();

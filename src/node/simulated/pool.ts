@@ -1,4 +1,4 @@
-import { isConflict, isNotFound } from "../../api/errors.js";
+import { isAlreadyExists, isConflict, isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { keyOf } from "../../client/indexer.js";
@@ -66,12 +66,12 @@ export class SimulatedNodePool {
   private async register(n: SimNode): Promise<void> {
     const obj = nodeObject({
       name: n.name, cpu: this.opts.cpu ?? "32", memory: this.opts.memory ?? "256Gi", pods: this.opts.pods ?? "110",
-      internalIP: n.hostIP, podCIDR: this.podCIDR(n), runtimeVersion: "simulated://0.1.0", labels: { type: "simulated" },
+      internalIP: n.hostIP, podCIDR: this.podCIDR(n), runtimeVersion: "simulated://0.1.0", labels: { type: "simulated" }, kubeletPort: 0,
     }, this.clock.now());
     try {
       n.uid = (await this.client.create(NODES, undefined, obj)).metadata.uid;
     } catch (err) {
-      if (!isConflict(err)) throw err;
+      if (!isAlreadyExists(err)) throw err;
       const existing = await this.client.get(NODES, undefined, n.name);
       n.uid = existing.metadata.uid;
       await this.client.patch(NODES, undefined, n.name, "merge", { status: obj.status }, "status");

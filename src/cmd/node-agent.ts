@@ -1,0 +1,95 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, statfsSync } from "node:fs";
+import { networkInterfaces } from "node:os";
+import { join } from "node:path";
+import { isNotFound } from "../api/errors.js";
+import { generateServingCerts } from "../apiserver/tls.js";
+import type { ResourceRef, RestClient } from "../client/rest.js";
+import { Kubelet } from "../node/kubelet/kubelet.js";
+import { KubeletServer } from "../node/kubelet/server.js";
+import { machineCapacity } from "../node/node-object.js";
+import { ImageCatalog } from "../node/runtime/process/catalog.js";
+import { canIsolatePods, CniNetwork, DEFAULT_CNI_PATH } from "../node/runtime/process/network.js";
+import { ProcessRuntime } from "../node/runtime/process/process-runtime.js";
+
+const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
+
+export interface NodeAgentOptions {
+  name: string;
+  dataDir: string;
+  /** The token the API server presents when it asks this agent for logs. */
+  token?: string;
+  log: (entry: Record<string, unknown>) => void;
+}
+
+/** The machine's first non-loopback IPv4 address. */
+export function hostIPv4(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
+/** The node's pod CIDR: the one it had, else the first /24 of 10.88.0.0/16 no other node uses. */
+async function podCIDR(client: RestClient, name: string): Promise<string> {
+  try {
+    const existing = (await client.get(NODES, undefined, name)).spec as { podCIDR?: string } | undefined;
+    if (existing?.podCIDR?.startsWith("10.88.")) return existing.podCIDR;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const used = new Set((await client.list(NODES)).items.map((n) => (n.spec as { podCIDR?: string } | undefined)?.podCIDR));
+  for (let i = 1; i < 255; i++) if (!used.has(`10.88.${i}.0/24`)) return `10.88.${i}.0/24`;
+  throw new Error("no free pod CIDR left in 10.88.0.0/16");
+}
+
+export interface NodeAgent {
+  kubelet: Kubelet;
+  run(signal: AbortSignal): Promise<void>;
+  /** Stops the pods (SIGTERM, then SIGKILL after `graceSeconds`) and the agent's server. */
+  shutdown(graceSeconds: number): Promise<void>;
+}
+
+/** A node agent with the process runtime: real processes, own namespaces and CNI network when root. */
+export async function processNodeAgent(client: RestClient, opts: NodeAgentOptions): Promise<NodeAgent> {
+  const stateDir = join(opts.dataDir, "nodes", opts.name);
+  mkdirSync(stateDir, { recursive: true });
+  const hostIP = hostIPv4();
+  const cidr = await podCIDR(client, opts.name);
+  const isolate = canIsolatePods();
+  const network = isolate
+    ? new CniNetwork({
+      cniPath: DEFAULT_CNI_PATH, subnet: cidr, stateDir: join(stateDir, "cni"),
+      bridge: `tug${createHash("sha1").update(opts.name).digest("hex").slice(0, 8)}`,
+    })
+    : undefined;
+  const runtime = new ProcessRuntime({
+    stateDir, hostIP, network, log: opts.log,
+    catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml") }),
+  });
+  const cleaned = await runtime.cleanUpLeftovers();
+  if (cleaned) opts.log({ level: "info", component: "kubelet", node: opts.name, msg: "Cleaned up pod sandboxes of a previous run", count: cleaned });
+  if (!isolate) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "Not root (or no CNI plugins in /usr/lib/cni): pods share the host network" });
+
+  const certs = await generateServingCerts([hostIP, opts.name]);
+  // The server must listen before the Node is registered (its port is in the Node's status).
+  const logs: { kubelet?: Kubelet } = {};
+  const server = new KubeletServer({
+    logFile: (ns, pod, container, previous) => logs.kubelet?.logFile(ns, pod, container, previous) ?? { error: "the node agent is starting", code: 400 },
+  }, { cert: certs.cert, key: certs.key, token: opts.token });
+  const port = await server.listen(0);
+  const disk = statfsSync(stateDir);
+  const kubelet = new Kubelet(client, {
+    nodeName: opts.name, runtime, stateDir, hostIP, podCIDR: cidr, kubeletPort: port, ...machineCapacity(),
+    ephemeralStorage: `${Math.floor((disk.blocks * disk.bsize) / 1024)}Ki`, log: opts.log,
+  });
+  logs.kubelet = kubelet;
+  return {
+    kubelet,
+    run: (signal) => kubelet.run(signal),
+    shutdown: async (graceSeconds) => {
+      await kubelet.shutdown(graceSeconds);
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,244 @@
+import { join } from "node:path";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { isAlreadyExists, isConflict, isNotFound } from "../../api/errors.js";
+import type { KubeObject } from "../../api/types.js";
+import { realClock, sleep, type Clock } from "../../client/clock.js";
+import { EventRecorder } from "../../client/events.js";
+import { deletedObject, Informer } from "../../client/informer.js";
+import type { ResourceRef, RestClient } from "../../client/rest.js";
+import { WorkQueue } from "../../client/workqueue.js";
+import { renewNodeLease } from "../lease.js";
+import { nodeObject, readyConditions } from "../node-object.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { Backoff } from "./backoff.js";
+import { podStatus } from "./pod-status.js";
+import { PodWorker } from "./pod-worker.js";
+import { Prober } from "./prober.js";
+import type { LogSource } from "./server.js";
+import { statusPatch } from "./status-patch.js";
+
+const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
+const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
+const CONFIGMAPS: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
+const SECRETS: ResourceRef = { group: "", version: "v1", resource: "secrets", namespaced: true };
+
+export interface KubeletOptions {
+  nodeName: string;
+  runtime: Runtime;
+  /** Pod directories and container logs live under here. */
+  stateDir: string;
+  hostIP: string;
+  podCIDR?: string;
+  kubeletPort: number;
+  cpu: string;
+  memory: string;
+  pods?: string;
+  ephemeralStorage?: string;
+  leaseRenewMs?: number;
+  statusUpdateMs?: number;
+  statusReportMs?: number;
+  clock?: Clock;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+/**
+ * The node agent: registers the Node and keeps its Lease and status fresh, watches the pods bound to it
+ * and drives each through a PodWorker (one sync at a time per pod, via a work queue), reports their status,
+ * and completes graceful deletions by deleting the pod with grace 0 once its containers have stopped.
+ */
+export class Kubelet implements LogSource {
+  private readonly clock: Clock;
+  private readonly pods: Informer;
+  private readonly queue: WorkQueue<string>;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly lastKnown = new Map<string, Pod>();
+  private readonly prober: Prober;
+  private readonly recorder: EventRecorder;
+  private readonly backoff = new Backoff();
+  private readonly imageBackoff = new Backoff();
+  private nodeUid?: string;
+  private since: number;
+
+  constructor(private readonly client: RestClient, private readonly opts: KubeletOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.since = this.clock.now();
+    this.queue = new WorkQueue<string>(this.clock);
+    this.pods = new Informer(client, {
+      resource: PODS, fieldSelector: `spec.nodeName=${opts.nodeName}`, clock: this.clock,
+      indexers: { uid: (o) => [o.metadata.uid ?? ""] },
+    });
+    const enqueue = (o: KubeObject) => this.queue.add(o.metadata.uid ?? "");
+    this.pods.on({ add: enqueue, update: (_o, n) => enqueue(n), delete: (o) => enqueue(deletedObject(o)) });
+    this.recorder = new EventRecorder(client, "kubelet", { host: opts.nodeName, clock: this.clock, log: opts.log });
+    this.prober = new Prober(opts.runtime, this.clock, {
+      changed: (uid) => this.queue.add(uid),
+      failed: (target, message) => {
+        const pod = this.lastKnown.get(target.podUid);
+        if (pod) this.event(pod, "Warning", "Unhealthy", message);
+      },
+    });
+    opts.runtime.onContainerExit((status) => {
+      const sandbox = opts.runtime.listPodSandboxes().find((s) => s.id === status.sandboxId);
+      if (sandbox) this.queue.add(sandbox.config.uid);
+    });
+  }
+
+  private event(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void {
+    void this.recorder.event({ ...(pod as unknown as KubeObject), apiVersion: "v1", kind: "Pod" }, type, reason, message);
+  }
+
+  private node(): KubeObject {
+    const o = this.opts;
+    return nodeObject({
+      name: o.nodeName, cpu: o.cpu, memory: o.memory, pods: o.pods ?? "110", internalIP: o.hostIP, podCIDR: o.podCIDR,
+      runtimeVersion: o.runtime.version, kubeletPort: o.kubeletPort, ephemeralStorage: o.ephemeralStorage,
+    }, this.clock.now());
+  }
+
+  private async register(): Promise<void> {
+    const obj = this.node();
+    try {
+      this.nodeUid = (await this.client.create(NODES, undefined, obj)).metadata.uid;
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      const existing = await this.client.get(NODES, undefined, this.opts.nodeName);
+      this.nodeUid = existing.metadata.uid;
+      await this.client.patch(NODES, undefined, this.opts.nodeName, "merge", { metadata: { labels: obj.metadata.labels }, status: obj.status }, "status");
+    }
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    await this.register();
+    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal)];
+    await this.pods.waitForSync();
+    const consumers = Array.from({ length: 32 }, () => this.consume());
+    signal.addEventListener("abort", () => this.queue.shutdown(), { once: true });
+    await Promise.all([...loops, ...consumers]);
+  }
+
+  private async renewLease(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await renewNodeLease(this.client, this.opts.nodeName, this.nodeUid, this.clock.now()).catch((err: unknown) => {
+        this.opts.log?.({ level: "warn", component: "kubelet", node: this.opts.nodeName, msg: "Renewing the lease failed", err: String(err) });
+      });
+      await sleep(this.clock, this.opts.leaseRenewMs ?? 10_000, signal);
+    }
+  }
+
+  /**
+   * Every 10 s compares the Node's conditions with what the agent knows, posting them when they differ
+   * (e.g. the node lifecycle controller marked them Unknown) or once a minute as a heartbeat.
+   */
+  private async reportStatus(signal: AbortSignal): Promise<void> {
+    let posted = this.clock.now();
+    while (!signal.aborted) {
+      await sleep(this.clock, this.opts.statusUpdateMs ?? 10_000, signal);
+      if (signal.aborted) return;
+      try {
+        const node = await this.client.get(NODES, undefined, this.opts.nodeName);
+        const conditions = ((node.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []);
+        const healthy = conditions.find((c) => c.type === "Ready")?.status === "True";
+        if (healthy && this.clock.now() - posted < (this.opts.statusReportMs ?? 60_000)) continue;
+        const since = healthy ? this.since : this.clock.now();
+        await this.client.patch(NODES, undefined, this.opts.nodeName, "merge", { status: { conditions: readyConditions(this.clock.now(), true, since) } }, "status");
+        if (!healthy) this.since = since;
+        posted = this.clock.now();
+      } catch (err) {
+        this.opts.log?.({ level: "warn", component: "kubelet", node: this.opts.nodeName, msg: "Updating node status failed", err: String(err) });
+      }
+    }
+  }
+
+  private async consume(): Promise<void> {
+    for (;;) {
+      const uid = await this.queue.get();
+      if (uid === undefined) return;
+      try {
+        await this.syncPod(uid);
+        this.queue.forget(uid);
+      } catch (err) {
+        if (!isConflict(err) && !isNotFound(err)) {
+          this.opts.log?.({ level: "warn", component: "kubelet", node: this.opts.nodeName, pod: uid, msg: "Syncing the pod failed", err: err instanceof Error ? err.stack : String(err) });
+        }
+        this.queue.addRateLimited(uid);
+      } finally {
+        this.queue.done(uid);
+      }
+    }
+  }
+
+  private deps(uid: string) {
+    return {
+      runtime: this.opts.runtime, prober: this.prober, backoff: this.backoff, imageBackoff: this.imageBackoff, clock: this.clock,
+      hostIP: this.opts.hostIP, nodeCpu: this.opts.cpu, nodeMemory: this.opts.memory,
+      podsDir: join(this.opts.stateDir, "pods"), logsDir: join(this.opts.stateDir, "logs"),
+      event: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => this.event(pod, type, reason, message),
+      fetch: (kind: "configmap" | "secret", namespace: string, name: string) => this.fetch(kind, namespace, name),
+      requeue: (ms: number) => this.queue.addAfter(uid, Math.max(0, ms)),
+    };
+  }
+
+  private async fetch(kind: "configmap" | "secret", namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const obj = await this.client.get(kind === "secret" ? SECRETS : CONFIGMAPS, namespace, name);
+      const data = { ...((obj.data ?? {}) as Record<string, string>) };
+      if (kind === "secret") for (const k of Object.keys(data)) data[k] = Buffer.from(data[k] as string, "base64").toString("utf8");
+      else for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>)) data[k] = Buffer.from(v, "base64").toString("utf8");
+      return data;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async syncPod(uid: string): Promise<void> {
+    const obj = this.pods.indexer.byIndex("uid", uid)[0];
+    const pod = obj as unknown as Pod | undefined;
+    let worker = this.workers.get(uid);
+    if (!pod) {
+      const last = this.lastKnown.get(uid);
+      if (worker && last) await worker.remove(last);
+      this.workers.delete(uid);
+      this.lastKnown.delete(uid);
+      return;
+    }
+    this.lastKnown.set(uid, pod);
+    if (!worker) this.workers.set(uid, (worker = new PodWorker(this.deps(uid), pod)));
+    const m = pod.metadata!;
+    if (m.deletionTimestamp) {
+      await worker.terminate(pod);
+      await this.writeStatus(pod, worker);
+      await this.client.delete(PODS, m.namespace, m.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
+      return;
+    }
+    await worker.sync(pod);
+    await this.writeStatus(pod, worker);
+  }
+
+  private async writeStatus(pod: Pod, worker: PodWorker): Promise<void> {
+    if (worker.endedBefore) return;
+    const m = pod.metadata!;
+    const patch = statusPatch(pod.status ?? {}, podStatus(pod, worker.view(pod), this.clock.now()));
+    if (patch) await this.client.patch(PODS, m.namespace, m.name!, "merge", { status: patch }, "status");
+  }
+
+  logFile(namespace: string, name: string, container: string, previous: boolean): { path: string; running: () => boolean } | { error: string; code: 400 | 404 } {
+    const pod = this.pods.lister().get(namespace, name) as unknown as Pod | undefined;
+    if (!pod) return { error: `pod "${name}" not found`, code: 404 };
+    const worker = this.workers.get(pod.metadata?.uid ?? "");
+    const file = worker?.logPath(pod, container, previous);
+    if (!file) {
+      if (previous) return { error: `previous terminated container "${container}" in pod "${name}" not found`, code: 400 };
+      const all = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+      const reason = all.find((s) => s.name === container)?.state?.waiting?.reason ?? "ContainerCreating";
+      return { error: `container "${container}" in pod "${name}" is waiting to start: ${reason}`, code: 400 };
+    }
+    return { path: file.path, running: () => worker?.logPath(pod, container, previous)?.running ?? false };
+  }
+
+  /** Stops every container (giving each `graceSeconds`) and tears down the pods' networks. */
+  async shutdown(graceSeconds: number): Promise<void> {
+    for (const [uid] of this.workers) this.prober.stopPod(uid);
+    await this.opts.runtime.close(graceSeconds);
+  }
+}

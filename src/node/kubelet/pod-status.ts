@@ -1,0 +1,139 @@
+import type { ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from "kubernetes-types/core/v1.js";
+import { formatTime } from "../../api/meta.js";
+import type { ContainerStatus } from "../runtime/runtime.js";
+
+/** What the node agent knows about one container of a pod. */
+export interface ContainerView {
+  name: string;
+  image: string;
+  /** The runtime's current instance, if one was created. */
+  current?: ContainerStatus;
+  /** The instance before it (the pod's lastState), if any. */
+  last?: ContainerStatus;
+  /** Why no instance runs now, when the agent is holding it back (ErrImagePull, CrashLoopBackOff…). */
+  waiting?: { reason: string; message?: string };
+  restartCount: number;
+  ready: boolean;
+  started: boolean;
+}
+
+export interface PodView {
+  sandboxReady: boolean;
+  podIP?: string;
+  hostIP: string;
+  init: ContainerView[];
+  containers: ContainerView[];
+  /** Set once the pod has ended for good (deadline, or containers that will not restart). */
+  terminal?: { phase: "Succeeded" | "Failed"; reason?: string; message?: string };
+  startTime: number;
+}
+
+function terminated(c: ContainerStatus): object {
+  return {
+    exitCode: c.exitCode ?? 0, reason: c.reason ?? (c.exitCode === 0 ? "Completed" : "Error"),
+    ...(c.message ? { message: c.message } : {}),
+    startedAt: formatTime(c.startedAt ?? c.createdAt), finishedAt: formatTime(c.finishedAt ?? c.createdAt), containerID: `process://${c.id}`,
+  };
+}
+
+function apiContainerStatus(v: ContainerView, notYet: string): ApiContainerStatus {
+  const c = v.current;
+  let state: object;
+  let last = v.last;
+  if (v.waiting) {
+    state = { waiting: { reason: v.waiting.reason, ...(v.waiting.message ? { message: v.waiting.message } : {}) } };
+    if (c?.state === "exited") last = c;
+  } else if (c?.state === "running") {
+    state = { running: { startedAt: formatTime(c.startedAt ?? c.createdAt) } };
+  } else if (c?.state === "exited") {
+    state = { terminated: terminated(c) };
+  } else {
+    state = { waiting: { reason: notYet } };
+  }
+  const shown = c ?? v.last;
+  return {
+    name: v.name, state, lastState: last && last.state === "exited" ? { terminated: terminated(last) } : {},
+    ready: v.ready, restartCount: v.restartCount, image: v.image, imageID: shown ? shown.image.id : "",
+    ...(shown ? { containerID: `process://${shown.id}` } : {}), started: c?.state === "running" && v.started,
+  } as ApiContainerStatus;
+}
+
+/** Upstream's getPhase over init containers and containers. */
+export function podPhase(restartPolicy: string, init: ContainerView[], containers: ContainerView[]): "Pending" | "Running" | "Succeeded" | "Failed" {
+  for (const v of init) {
+    const c = v.current;
+    if (c?.state === "exited" && c.exitCode === 0) continue;
+    if (c?.state === "exited" && restartPolicy === "Never") return "Failed";
+    return "Pending";
+  }
+  let running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  for (const v of containers) {
+    const c = v.current;
+    if (v.waiting) {
+      if (c?.state === "exited" || v.last) stopped++;
+      else waiting++;
+    } else if (c?.state === "running") running++;
+    else if (c?.state === "exited") {
+      stopped++;
+      if (c.exitCode === 0) succeeded++;
+    } else waiting++;
+  }
+  if (waiting > 0) return "Pending";
+  if (running > 0) return "Running";
+  if (stopped > 0) {
+    if (restartPolicy === "Always") return "Running";
+    if (stopped === succeeded) return "Succeeded";
+    if (restartPolicy === "Never") return "Failed";
+    return "Running";
+  }
+  return "Pending";
+}
+
+/** The pod's status as the node agent reports it; conditions keep their transition times when unchanged. */
+export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
+  const old = pod.status ?? {};
+  const restartPolicy = pod.spec?.restartPolicy ?? "Always";
+  const phase = view.terminal?.phase ?? podPhase(restartPolicy, view.init, view.containers);
+  const terminal = phase === "Succeeded" || phase === "Failed";
+  const pendingInit = view.init.filter((v) => !(v.current?.state === "exited" && v.current.exitCode === 0)).map((v) => v.name);
+  const unready = view.containers.filter((v) => !v.ready).map((v) => v.name);
+
+  const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
+    const previous = old.conditions?.find((c) => c.type === type);
+    const status = ok ? "True" : "False";
+    return {
+      type, status, lastProbeTime: null as unknown as string,
+      lastTransitionTime: previous?.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : formatTime(now),
+      ...(reason ? { reason } : {}), ...(message ? { message } : {}),
+    };
+  };
+  const completed = terminal ? "PodCompleted" : undefined;
+  const containersReady = terminal
+    ? cond("ContainersReady", false, "PodCompleted")
+    : cond("ContainersReady", unready.length === 0, unready.length ? "ContainersNotReady" : undefined, unready.length ? `containers with unready status: [${unready.join(" ")}]` : undefined);
+  const conditions: PodCondition[] = [
+    cond("PodReadyToStartContainers", view.sandboxReady),
+    pendingInit.length && !terminal
+      ? cond("Initialized", false, "ContainersNotInitialized", `containers with incomplete status: [${pendingInit.join(" ")}]`)
+      : cond("Initialized", true, view.init.length && completed ? completed : undefined),
+    { ...containersReady, type: "Ready" },
+    containersReady,
+    ...(old.conditions ?? []).filter((c) => !["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"].includes(c.type)),
+  ];
+  const readyCond = conditions[2] as PodCondition;
+  const prevReady = old.conditions?.find((c) => c.type === "Ready");
+  if (prevReady?.status === readyCond.status && prevReady.lastTransitionTime) readyCond.lastTransitionTime = prevReady.lastTransitionTime;
+
+  const initWaiting = pendingInit.length > 0 ? "PodInitializing" : "ContainerCreating";
+  return {
+    ...old,
+    phase,
+    conditions,
+    ...(view.terminal?.reason ? { reason: view.terminal.reason, message: view.terminal.message } : {}),
+    hostIP: view.hostIP, hostIPs: [{ ip: view.hostIP }],
+    ...(view.podIP ? { podIP: view.podIP, podIPs: [{ ip: view.podIP }] } : {}),
+    startTime: old.startTime ?? formatTime(view.startTime),
+    ...(view.init.length ? { initContainerStatuses: view.init.map((v) => apiContainerStatus(v, "PodInitializing")) } : {}),
+    containerStatuses: view.containers.map((v) => apiContainerStatus(v, initWaiting)),
+  };
+}

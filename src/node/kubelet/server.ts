@@ -1,0 +1,71 @@
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { streamLog, type LogOptions } from "../runtime/logs.js";
+
+/** What the server needs from the agent to answer /containerLogs. */
+export interface LogSource {
+  /** The container's log file, or the reason there is none (the agent's 400 text). */
+  logFile(namespace: string, pod: string, container: string, previous: boolean): { path: string; running: () => boolean } | { error: string; code: 400 | 404 };
+}
+
+export interface KubeletServerOptions {
+  cert: string;
+  key: string;
+  /** Requests must carry this bearer token (the API server's). */
+  token?: string;
+}
+
+export function logOptions(q: URLSearchParams, now: number): LogOptions {
+  const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
+  const since = num("sinceSeconds");
+  const sinceTime = q.get("sinceTime");
+  return {
+    follow: q.get("follow") === "true",
+    timestamps: q.get("timestamps") === "true",
+    tailLines: num("tailLines"),
+    limitBytes: num("limitBytes"),
+    sinceTime: since !== undefined ? now - since * 1000 : sinceTime ? Date.parse(sinceTime) : undefined,
+  };
+}
+
+/**
+ * The node agent's HTTPS endpoint (the kubelet's port 10250): container logs for the API server's
+ * pods/log, and /healthz.
+ */
+export class KubeletServer {
+  private readonly server: Server;
+
+  constructor(private readonly source: LogSource, private readonly opts: KubeletServerOptions) {
+    this.server = createServer({ cert: opts.cert, key: opts.key }, (req, res) => {
+      const url = new URL(req.url ?? "/", "https://kubelet");
+      if (url.pathname === "/healthz") return void res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+      if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
+        return void res.writeHead(401, { "Content-Type": "text/plain" }).end("Unauthorized");
+      }
+      const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+      if (req.method !== "GET" || !m) return void res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found");
+      const [ns, pod, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];
+      const file = this.source.logFile(ns, pod, container, url.searchParams.get("previous") === "true");
+      if ("error" in file) return void res.writeHead(file.code, { "Content-Type": "text/plain" }).end(file.error);
+      const abort = new AbortController();
+      res.on("close", () => abort.abort());
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.flushHeaders();
+      streamLog(file.path, logOptions(url.searchParams, Date.now()), (t) => res.write(t), file.running, abort.signal)
+        .catch(() => undefined)
+        .finally(() => res.end());
+    });
+  }
+
+  listen(port: number, host = "0.0.0.0"): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

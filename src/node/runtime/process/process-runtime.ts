@@ -1,0 +1,304 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { CriLogWriter } from "../logs.js";
+import {
+  ImagePullError, type ContainerConfig, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
+} from "../runtime.js";
+import { ImageCatalog } from "./catalog.js";
+import { CniNetwork } from "./network.js";
+
+export interface ProcessRuntimeOptions {
+  /** Where sandboxes are recorded, so a restarted agent can clean up after a crash. */
+  stateDir: string;
+  catalog: ImageCatalog;
+  /** The node's own IP: the pod IP of pods on the host network. */
+  hostIP: string;
+  /** When set (root on Linux), pods get their own network, UTS and mount namespaces. */
+  network?: CniNetwork;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+interface Proc {
+  status: ContainerStatus;
+  config: ContainerConfig;
+  child?: ChildProcess;
+  exited: Promise<void>;
+  markExited: () => void;
+}
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The `process` runtime: each container is a real OS process in its own process group, with the parent
+ * death signal set so none outlives the agent. As root, a pod's containers share the pod's network and UTS
+ * namespaces (CNI bridge, hostname = pod name) and each gets a private mount namespace in which its volumes
+ * are bind-mounted at their paths; otherwise pods share the host network.
+ */
+export class ProcessRuntime implements Runtime {
+  readonly name = "process";
+  readonly version = "tugboat-process://0.1.0";
+  private readonly images = new Map<string, Image>();
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly procs = new Map<string, Proc>();
+  private readonly listeners: Array<(s: ContainerStatus) => void> = [];
+  private readonly sandboxDir: string;
+
+  constructor(private readonly opts: ProcessRuntimeOptions) {
+    this.sandboxDir = join(opts.stateDir, "sandboxes");
+    mkdirSync(this.sandboxDir, { recursive: true });
+  }
+
+  /** Tears down sandboxes a previous run left behind (its processes died with it). */
+  async cleanUpLeftovers(): Promise<number> {
+    const files = readdirSync(this.sandboxDir).filter((f) => f.endsWith(".json"));
+    for (const f of files) {
+      const id = f.slice(0, -5);
+      await this.opts.network?.teardown(id);
+      rmSync(join(this.sandboxDir, f), { force: true });
+    }
+    return files.length;
+  }
+
+  async pullImage(ref: string): Promise<Image> {
+    const spec = this.opts.catalog.resolve(ref);
+    if (!spec) {
+      throw new ImagePullError(`failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`);
+    }
+    const entry = spec.entrypoint[0] === process.execPath ? spec.entrypoint[1] : undefined;
+    const image: Image = { ...spec, ref, id: ImageCatalog.imageId(ref, spec), size: entry && existsSync(entry) ? statSync(entry).size : 0 };
+    this.images.set(ref, image);
+    return image;
+  }
+
+  imageStatus(ref: string): Image | undefined {
+    return this.images.get(ref);
+  }
+
+  async runPodSandbox(config: SandboxConfig): Promise<Sandbox> {
+    const id = randomBytes(6).toString("hex");
+    const isolate = this.opts.network !== undefined && !config.hostNetwork;
+    writeFileSync(join(this.sandboxDir, `${id}.json`), JSON.stringify(config));
+    let ip = this.opts.hostIP;
+    if (isolate) {
+      try {
+        ip = await this.opts.network!.setup(id, config.hostname);
+      } catch (err) {
+        await this.opts.network!.teardown(id);
+        rmSync(join(this.sandboxDir, `${id}.json`), { force: true });
+        throw err;
+      }
+    }
+    const sandbox: Sandbox = { id, config, ip, sharesHostNetwork: !config.hostNetwork && !isolate, createdAt: Date.now() };
+    this.sandboxes.set(id, sandbox);
+    return sandbox;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await Promise.all(this.listContainers(id).map((c) => this.stopContainer(c.id, 0)));
+    if (this.sandboxes.has(id)) await this.opts.network?.teardown(id);
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.stopPodSandbox(id);
+    for (const c of this.listContainers(id)) await this.removeContainer(c.id);
+    this.sandboxes.delete(id);
+    rmSync(join(this.sandboxDir, `${id}.json`), { force: true });
+  }
+
+  listPodSandboxes(): Sandbox[] {
+    return [...this.sandboxes.values()];
+  }
+
+  private isolated(sandboxId: string): boolean {
+    const s = this.sandboxes.get(sandboxId);
+    return this.opts.network !== undefined && s !== undefined && !s.config.hostNetwork;
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    if (!this.sandboxes.has(sandboxId)) throw new Error(`sandbox ${sandboxId} not found`);
+    const id = randomBytes(16).toString("hex");
+    mkdirSync(dirname(config.logPath), { recursive: true });
+    let markExited!: () => void;
+    const exited = new Promise<void>((r) => (markExited = r));
+    this.procs.set(id, {
+      status: { id, sandboxId, name: config.name, attempt: config.attempt, image: config.image, state: "created", createdAt: Date.now(), logPath: config.logPath },
+      config, exited, markExited,
+    });
+    return id;
+  }
+
+  /** Finds argv[0] as exec(3) would: on PATH, or as a path (through the container's mounts). */
+  private lookPath(argv0: string, env: Record<string, string>, cwd: string, mountsFor: (p: string) => string): string | undefined {
+    if (argv0.includes("/")) {
+      const p = mountsFor(isAbsolute(argv0) ? argv0 : resolve(cwd, argv0));
+      return isExecutable(p) ? argv0 : undefined;
+    }
+    for (const dir of (env.PATH ?? DEFAULT_PATH).split(":")) if (dir && isExecutable(join(mountsFor(dir), argv0))) return argv0;
+    return undefined;
+  }
+
+  private fail(p: Proc, exitCode: number, reason: string, message: string): void {
+    const now = Date.now();
+    Object.assign(p.status, { state: "exited", startedAt: p.status.startedAt ?? now, finishedAt: now, exitCode, reason, message });
+    p.markExited();
+    for (const l of this.listeners) l(p.status);
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const p = this.procs.get(id);
+    if (!p) throw new Error(`container ${id} not found`);
+    if (p.status.state !== "created") throw new Error(`container ${id} is ${p.status.state}`);
+    const { config } = p;
+    const isolated = this.isolated(p.status.sandboxId);
+    const env = { PATH: DEFAULT_PATH, ...config.env };
+    const mounts = isolated ? config.mounts : [];
+    const mountsFor = (path: string) => {
+      const m = mounts.find((x) => path === x.containerPath || path.startsWith(`${x.containerPath.replace(/\/$/, "")}/`));
+      return m ? join(m.hostPath, path.slice(m.containerPath.length)) : path;
+    };
+    const cwd = config.workingDir ?? "/";
+    const argv = this.opts.catalog.isBusyboxImage(config.image.ref) ? this.opts.catalog.busyboxArgv(config.argv) : config.argv;
+    const logs = new CriLogWriter(config.logPath);
+    const startError = (msg: string) => {
+      const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${msg}: unknown`;
+      logs.note(message);
+      logs.close();
+      this.fail(p, 128, "StartError", message);
+    };
+    if (argv.length === 0) return startError("error during container init: no command specified");
+    if (!existsSync(mountsFor(cwd))) return startError(`error during container init: chdir to cwd ("${cwd}") set in config.json failed: no such file or directory`);
+    if (!this.lookPath(argv[0] as string, env, cwd, mountsFor)) {
+      return startError(`exec: "${argv[0]}": ${(argv[0] as string).includes("/") ? "stat " + argv[0] + ": no such file or directory" : "executable file not found in $PATH"}`);
+    }
+
+    let command = argv;
+    let spawnCwd = mountsFor(cwd);
+    if (isolated) {
+      const ns = this.opts.network!.namespaces(p.status.sandboxId);
+      const script = [
+        ...mounts.flatMap((m) => [
+          `mkdir -p ${shQuote(m.containerPath)}`, `mount --bind ${shQuote(m.hostPath)} ${shQuote(m.containerPath)}`,
+          ...(m.readOnly ? [`mount -o remount,bind,ro ${shQuote(m.containerPath)}`] : []),
+        ]),
+        `cd ${shQuote(cwd)}`, `exec "$@"`,
+      ].join(" && ");
+      command = ["nsenter", `--net=${ns.netns}`, `--uts=${ns.uts}`, "--", "unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", ...argv];
+      spawnCwd = "/";
+    }
+    const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", ...command], { cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    p.child = child;
+    logs.attach(child.stdout, "stdout");
+    logs.attach(child.stderr, "stderr");
+    await new Promise<void>((resolveStart) => {
+      child.once("spawn", () => {
+        Object.assign(p.status, { state: "running", startedAt: Date.now() });
+        resolveStart();
+      });
+      child.once("error", (err) => {
+        this.fail(p, 128, "StartError", err.message);
+        resolveStart();
+      });
+      child.once("exit", (code, signal) => {
+        const exitCode = code ?? 128 + (signal ? osConstants.signals[signal] : 0);
+        Object.assign(p.status, { state: "exited", finishedAt: Date.now(), exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
+        p.child = undefined;
+        p.markExited();
+        for (const l of this.listeners) l(p.status);
+      });
+    });
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const p = this.procs.get(id);
+    if (!p) return;
+    if (p.status.state === "created") return this.fail(p, 0, "Completed", "");
+    const pid = p.child?.pid;
+    if (p.status.state !== "running" || pid === undefined) return p.exited;
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, sig);
+      } catch { /* already gone */ }
+    };
+    signal(timeoutSeconds > 0 ? "SIGTERM" : "SIGKILL");
+    if (timeoutSeconds > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([p.exited, new Promise<void>((r) => (timer = setTimeout(r, timeoutSeconds * 1000)))]);
+      clearTimeout(timer);
+      if (p.status.state === "running") signal("SIGKILL");
+    }
+    return p.exited;
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const p = this.procs.get(id);
+    if (!p) return;
+    await this.stopContainer(id, 0);
+    this.procs.delete(id);
+  }
+
+  listContainers(sandboxId?: string): ContainerStatus[] {
+    return [...this.procs.values()].filter((p) => sandboxId === undefined || p.status.sandboxId === sandboxId).map((p) => ({ ...p.status }));
+  }
+
+  containerStatus(id: string): ContainerStatus | undefined {
+    const p = this.procs.get(id);
+    return p ? { ...p.status } : undefined;
+  }
+
+  async exec(id: string, argv: string[], timeoutMs: number): Promise<ExecResult> {
+    const p = this.procs.get(id);
+    if (!p || p.status.state !== "running") throw new Error(`container ${id} is not running`);
+    const pid = p.child?.pid;
+    const cmd = this.opts.catalog.isBusyboxImage(p.config.image.ref) ? this.opts.catalog.busyboxArgv(argv) : argv;
+    const full = this.isolated(p.status.sandboxId) && pid
+      ? ["nsenter", `--target=${pid}`, "--net", "--uts", "--mount", "--", ...cmd]
+      : cmd;
+    return new Promise((resolveExec) => {
+      execFile(full[0] as string, full.slice(1), {
+        env: { PATH: DEFAULT_PATH, ...p.config.env }, cwd: p.config.workingDir && !this.isolated(p.status.sandboxId) ? p.config.workingDir : "/",
+        timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20,
+      }, (err, stdout, stderr) => {
+        const output = `${stdout}${stderr}`;
+        if (!err) return resolveExec({ exitCode: 0, output });
+        const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
+        if (e.killed) return resolveExec({ exitCode: -1, output: `command timed out after ${timeoutMs / 1000}s` });
+        resolveExec({ exitCode: typeof e.code === "number" ? e.code : 127, output: output || e.message });
+      });
+    });
+  }
+
+  podAddress(sandboxId: string): string {
+    const s = this.sandboxes.get(sandboxId);
+    return s && !s.sharesHostNetwork && !s.config.hostNetwork ? s.ip : "127.0.0.1";
+  }
+
+  onContainerExit(listener: (status: ContainerStatus) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(graceSeconds: number): Promise<void> {
+    await Promise.all([...this.procs.keys()].map((id) => this.stopContainer(id, graceSeconds)));
+    for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id);
+  }
+
+  /** The sandboxes recorded on disk (tests and diagnostics). */
+  recordedSandboxes(): SandboxConfig[] {
+    return readdirSync(this.sandboxDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(this.sandboxDir, f), "utf8")) as SandboxConfig);
+  }
+}

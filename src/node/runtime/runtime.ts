@@ -1,0 +1,121 @@
+/**
+ * The container runtime interface the node agent drives, shaped like Kubernetes' CRI and split by role:
+ * images, pod sandboxes (the pod's network and hostname), containers, exec and logs. Implementations:
+ * `process` (real OS processes) and `simulated` (in memory).
+ */
+
+export interface ImageSpec {
+  /** What the image runs when the container gives no command/args (as an OCI image's Entrypoint/Cmd). */
+  entrypoint: string[];
+  cmd: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+}
+
+export interface Image extends ImageSpec {
+  /** The reference as the pod spelled it, e.g. `nginx:1.18`. */
+  ref: string;
+  /** A stable id, shown as imageID in container statuses. */
+  id: string;
+  size: number;
+}
+
+/** The image is unknown to the runtime: the pod shows ErrImagePull, as for an image no registry has. */
+export class ImagePullError extends Error {}
+
+export interface SandboxConfig {
+  uid: string;
+  namespace: string;
+  name: string;
+  /** The pod's hostname (its name, or spec.hostname). */
+  hostname: string;
+  hostNetwork: boolean;
+}
+
+export interface Sandbox {
+  id: string;
+  config: SandboxConfig;
+  /** The pod IP; the host's when the pod shares the host network. */
+  ip: string;
+  /** True when the pod asked for an isolated network but the runtime could not give it one. */
+  sharesHostNetwork: boolean;
+  createdAt: number;
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+export interface ContainerConfig {
+  name: string;
+  /** 0 for the first run of this container in its pod, then 1, 2, … (the restart count). */
+  attempt: number;
+  image: Image;
+  /** The full argv, already resolved from command/args and the image's entrypoint/cmd. */
+  argv: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  mounts: Mount[];
+  logPath: string;
+}
+
+export type ContainerState = "created" | "running" | "exited";
+
+export interface ContainerStatus {
+  id: string;
+  sandboxId: string;
+  name: string;
+  attempt: number;
+  image: Image;
+  state: ContainerState;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number;
+  /** Completed, Error, StartError, OOMKilled… as the kubelet reports them. */
+  reason?: string;
+  message?: string;
+  logPath: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+export interface Runtime {
+  readonly name: string;
+  readonly version: string;
+
+  /** Resolves the image (the process runtime's "pull"); throws ImagePullError when it does not exist. */
+  pullImage(ref: string): Promise<Image>;
+  /** The image if pulled before on this node. */
+  imageStatus(ref: string): Image | undefined;
+
+  runPodSandbox(config: SandboxConfig): Promise<Sandbox>;
+  /** Stops every container of the sandbox at once and tears down its network. */
+  stopPodSandbox(id: string): Promise<void>;
+  removePodSandbox(id: string): Promise<void>;
+  listPodSandboxes(): Sandbox[];
+
+  createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
+  /** Starts the container; a command that cannot start leaves it exited with reason StartError. */
+  startContainer(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after `timeoutSeconds`; resolves once it has exited. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  listContainers(sandboxId?: string): ContainerStatus[];
+  containerStatus(id: string): ContainerStatus | undefined;
+
+  /** Runs a command inside the container's namespaces (exec probes and hooks). */
+  exec(id: string, argv: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Where to reach the pod's ports from the node (HTTP/TCP probes and hooks). */
+  podAddress(sandboxId: string): string;
+
+  /** Called whenever a container exits on its own or is stopped. */
+  onContainerExit(listener: (status: ContainerStatus) => void): void;
+  /** Stops everything (giving processes `graceSeconds`) and releases the runtime's resources. */
+  close(graceSeconds: number): Promise<void>;
+}
