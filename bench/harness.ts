@@ -22,7 +22,7 @@ export class TugProcess {
   static async start(args: string[] = []): Promise<TugProcess> {
     const dir = mkdtempSync(join(tmpdir(), "tug-bench-"));
     const started = performance.now();
-    const proc = spawn(process.execPath, [...(process.env.TUG_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), TUG, "up", "--data-dir", dir, "--port", "0", ...args], { stdio: ["ignore", "ignore", "inherit"] });
+    const proc = spawn(process.execPath, [...(process.env.TUG_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...args], { stdio: ["ignore", "ignore", "inherit"] });
     const kubeconfig = join(dir, "kubeconfig");
     while (!existsSync(kubeconfig)) {
       if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}`);

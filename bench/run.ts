@@ -1,5 +1,6 @@
 import { cpus, totalmem } from "node:os";
 import { apiBenchmarks, type Figure } from "./api.js";
+import { replicaSetBenchmarks } from "./replicaset.js";
 import { schedulerBenchmarks } from "./scheduler.js";
 
 /** Runs every benchmark and prints its figures; exits non-zero if a scenario could not complete. */
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   if (!only || only === "api") figures.push(...(await apiBenchmarks()));
   if (!only || only === "scheduler") figures.push(...(await schedulerBenchmarks()));
+  if (!only || only === "replicaset") figures.push(...(await replicaSetBenchmarks()));
   const rows = figures.map((f) => `| ${f.name} | ${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit} | ${f.goal} | ${f.met ? "met" : "MISSED"} | ${f.detail ?? ""} |`);
   process.stdout.write(["| figure | measured | goal | | detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n") + "\n");
 }

@@ -65,7 +65,7 @@ function formatRequirement(r: Requirement): string {
       return `!${r.key}`;
     case "in":
     case "notin":
-      return `${r.key} ${r.operator} (${r.values.join(",")})`;
+      return `${r.key} ${r.operator} (${[...r.values].sort().join(",")})`;
     case "gt":
       return `${r.key}>${r.values[0]}`;
     case "lt":

@@ -5,6 +5,7 @@ import { StatusError } from "../api/errors.js";
 import { Selector } from "../api/labels.js";
 import type { Store } from "../store/store.js";
 import { aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiVersions, resourceList } from "./http/discovery.js";
+import { serviceAccountAdmission } from "./service-accounts.js";
 import { handleResource, type HandlerContext } from "./http/resource-handler.js";
 import { sendError, sendJson } from "./http/respond.js";
 import { resolve, type ResourceRoute } from "./http/route.js";
@@ -16,7 +17,7 @@ import { inProcessTransport } from "./in-process.js";
 import { definitionName } from "./openapi/document.js";
 import { OpenApi } from "./openapi/serve.js";
 import { StructuralDecoder } from "./openapi/structural.js";
-import { RestStore, type Clock } from "./registry/rest.js";
+import { RestStore, type Admit, type Clock } from "./registry/rest.js";
 import type { ResourceInfo } from "./resource.js";
 import type { ServingCerts } from "./tls.js";
 
@@ -58,7 +59,10 @@ export class ApiServer {
     this.openapi = new OpenApi(this.resources);
     const decoder = new StructuralDecoder(this.openapi.schemas());
     const hooks = {
-      admit: namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
+      admit: admitAll(
+        namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
+        serviceAccountAdmission(() => this.restFor("", "serviceaccounts")),
+      ),
       decode: (r: ResourceInfo, obj: KubeObject) => {
         const definition = definitionName(r.group, r.version, r.kind);
         return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version).unknown : [];
@@ -209,3 +213,10 @@ export class ApiServer {
   }
 }
 
+
+/** Runs admission plugins in order; the first refusal wins. */
+function admitAll(...plugins: Admit[]): Admit {
+  return async (resource, obj) => {
+    for (const admit of plugins) await admit(resource, obj);
+  };
+}

@@ -1,6 +1,7 @@
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { controllerManager } from "./controller-manager.js";
 import { node } from "./node.js";
 import { up } from "./up.js";
 
@@ -14,8 +15,15 @@ Commands:
           --nodes N        how many nodes to run (default 1)
           --runtime R      process (real processes; default) or simulated (pods are data, KWOK-style)
           --node-monitor-grace-period D                (default 40s)
+          --controller-manager-port N  where /metrics of the controllers is served on 127.0.0.1 (default 10257)
           --default-not-ready-toleration-seconds N     (default 300)
           --default-unreachable-toleration-seconds N   (default 300)
+  controller-manager  Run the controllers against a running API server, in the foreground
+          --kubeconfig FILE  how to reach the API server (required)
+          --port N           /metrics and /healthz (default 10257)
+          --leader-elect B   take the kube-system/kube-controller-manager Lease first (default true)
+          --concurrent-replicaset-syncs N --concurrent-rc-syncs N --concurrent-gc-syncs N   (5, 5, 20)
+          --node-monitor-grace-period D  (default 40s)
   node    Join one more node to a running cluster, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --name NAME        the node's name (default: this machine's hostname)
@@ -41,6 +49,13 @@ export function parseDuration(value: string): number | undefined {
   const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join("") !== value) return undefined;
   return parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] as string] as number), 0);
+}
+
+function durationFlag(value: string | undefined): number {
+  const grace = value ?? "40s";
+  const ms = parseDuration(grace);
+  if (ms === undefined || ms <= 0) fail(`--node-monitor-grace-period needs a duration such as 40s, got "${grace}"`);
+  return ms;
 }
 
 function runtimeFlag(value: string | undefined): "process" | "simulated" {
@@ -69,21 +84,32 @@ async function main(argv: string[]): Promise<void> {
     if (!v.kubeconfig) fail("tug node needs --kubeconfig");
     return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") });
   }
+  if (command === "controller-manager") {
+    const v = flags(rest, ["kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs"]);
+    if (!v.kubeconfig) fail("tug controller-manager needs --kubeconfig");
+    const leaderElect = v["leader-elect"] ?? "true";
+    if (leaderElect !== "true" && leaderElect !== "false") fail(`--leader-elect needs true or false, got "${leaderElect}"`);
+    return controllerManager({
+      kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: leaderElect === "true",
+      nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
+      concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
+      concurrentRcSyncs: integer(v["concurrent-rc-syncs"], "concurrent-rc-syncs", 5) || 1,
+      concurrentGcSyncs: integer(v["concurrent-gc-syncs"], "concurrent-gc-syncs", 20) || 1,
+    });
+  }
   if (command !== "up") fail(`unknown command "${command}"`);
   const v = flags(rest, [
-    "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period",
+    "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds",
   ]);
-  const grace = v["node-monitor-grace-period"] ?? "40s";
-  const graceMs = parseDuration(grace);
-  if (graceMs === undefined || graceMs <= 0) fail(`--node-monitor-grace-period needs a duration such as 40s, got "${grace}"`);
   await up({
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
     dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
     port: integer(v.port, "port", 6443),
     host: v.host ?? "127.0.0.1",
-    nodeMonitorGracePeriodMs: graceMs,
+    nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
+    controllerManagerPort: integer(v["controller-manager-port"], "controller-manager-port", 10257),
     defaultNotReadyTolerationSeconds: integer(v["default-not-ready-toleration-seconds"], "default-not-ready-toleration-seconds", 300),
     defaultUnreachableTolerationSeconds: integer(v["default-unreachable-toleration-seconds"], "default-unreachable-toleration-seconds", 300),
   });

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
 import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
 import { RestClient } from "../client/rest.js";
-import { NodeLifecycleController } from "../controllers/node-lifecycle/controller.js";
+import { ControllerManager } from "../controllers/manager.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { SqliteStore } from "../store/sqlite.js";
+import { serveMetrics } from "./controller-manager.js";
 import { adminKubeconfig } from "./kubeconfig.js";
 import { processNodeAgent } from "./node-agent.js";
 
@@ -16,6 +18,8 @@ export interface UpOptions {
   nodes: number;
   runtime: "process" | "simulated";
   nodeMonitorGracePeriodMs: number;
+  /** Where the controller manager's /metrics is served (127.0.0.1; 0 picks a free port). */
+  controllerManagerPort: number;
   port: number;
   host: string;
   defaultNotReadyTolerationSeconds: number;
@@ -63,14 +67,19 @@ export async function up(opts: UpOptions): Promise<void> {
 
   // The components talk to the API server only through the client, as they would across machines.
   const components = new AbortController();
+  // Every informer and loop of every component listens on this one signal.
+  setMaxListeners(0, components.signal);
   const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
   const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
   const agents = opts.runtime === "process"
     ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token, log })))
     : [];
+  const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, log });
+  const metrics = await serveMetrics(manager.metrics, opts.controllerManagerPort, "127.0.0.1");
+  log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${metrics.port}/metrics` });
   const running = [
     new Scheduler(client, { log }).run(components.signal),
-    new NodeLifecycleController(client, { gracePeriodMs: opts.nodeMonitorGracePeriodMs, log }).run(components.signal),
+    manager.run(components.signal),
     ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
   ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));
 
@@ -83,6 +92,7 @@ export async function up(opts: UpOptions): Promise<void> {
     await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);
     await Promise.all(agents.map((a) => a.shutdown(10)));
     client.close();
+    metrics.server.close();
     await server.close();
     await store.close();
     process.exit(0);

@@ -36,7 +36,8 @@ export async function deleteObject(
     throw conflict(rest.qualified, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
   }
   const grace = rest.info.strategy.gracePeriod?.(current, opts.gracePeriodSeconds) ?? 0;
-  const finalizers = finalizersFor(meta.finalizers ?? [], policyOf(opts, rest.info.defaultPropagation));
+  const policy = policyOf(opts, rest.info.defaultPropagation);
+  const finalizers = finalizersFor(meta.finalizers ?? [], policy);
 
   if (meta.deletionTimestamp) {
     // Already being deleted: only a shorter grace period changes anything.
@@ -45,18 +46,26 @@ export async function deleteObject(
     if (grace === 0 && (meta.finalizers ?? []).length === 0) {
       return opts.dryRun ? current : rest.removeNow(namespace, name, Number(meta.resourceVersion));
     }
-    return mark(rest, namespace, name, grace, meta.finalizers ?? [], opts, clock);
+    return mark(rest, namespace, name, grace, undefined, opts, clock);
   }
   if (grace === 0 && finalizers.length === 0 && !rest.info.strategy.blocksDeletion?.(current)) {
     return opts.dryRun ? current : rest.removeNow(namespace, name, Number(meta.resourceVersion));
   }
-  return mark(rest, namespace, name, grace, finalizers, opts, clock);
+  return mark(rest, namespace, name, grace, (existing) => finalizersFor(existing, policy), opts, clock);
 }
 
-function mark(rest: RestStore, namespace: string | undefined, name: string, grace: number, finalizers: string[], opts: DeleteOptions, clock: Clock): Promise<KubeObject> {
+/**
+ * Marks the object deleted. `finalizers` maps the finalizers the object has at write time (a retried
+ * write sees the latest ones) to those it keeps; absent, they are left as they are.
+ */
+function mark(
+  rest: RestStore, namespace: string | undefined, name: string, grace: number, finalizers: ((existing: string[]) => string[]) | undefined, opts: DeleteOptions, clock: Clock,
+): Promise<KubeObject> {
   const deletion = { timestamp: formatTime(clock.now() + grace * 1000), gracePeriodSeconds: grace };
   return rest.guaranteedUpdate(namespace, name, { dryRun: opts.dryRun, deletion }, (obj) => {
-    if (finalizers.length > 0) obj.metadata.finalizers = finalizers;
+    if (!finalizers) return obj;
+    const next = finalizers(obj.metadata.finalizers ?? []);
+    if (next.length > 0) obj.metadata.finalizers = next;
     else delete obj.metadata.finalizers;
     return obj;
   });

@@ -18,10 +18,15 @@ export interface KubectlResult {
 export class Cluster {
   private constructor(
     readonly dataDir: string,
-    private proc: ChildProcess,
+    private proc: ChildProcess & { stderrText?: string },
     private readonly extraArgs: string[],
     private ownsDir: boolean,
   ) {}
+
+  /** What `tug up` has written to stderr (its structured log). */
+  get log(): string {
+    return this.proc.stderrText ?? "";
+  }
 
   get kubeconfig(): string {
     return join(this.dataDir, "kubeconfig");
@@ -33,18 +38,20 @@ export class Cluster {
     return new Cluster(dir, proc, extraArgs, dataDir === undefined);
   }
 
-  private static async launch(dir: string, extraArgs: string[]): Promise<ChildProcess> {
+  private static async launch(dir: string, extraArgs: string[]): Promise<ChildProcess & { stderrText?: string }> {
     rmSync(join(dir, "kubeconfig"), { force: true });
-    const proc = spawn(process.execPath, [TUG, "up", "--data-dir", dir, "--port", "0", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
-    let log = "";
-    proc.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    const proc = spawn(process.execPath, [TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
+    const withLog = proc as ChildProcess & { stderrText: string };
+    withLog.stderrText = "";
+    proc.stderr!.on("data", (d: Buffer) => (withLog.stderrText += d.toString()));
+    const log = () => withLog.stderrText;
     const deadline = Date.now() + 15_000;
     while (!existsSync(join(dir, "kubeconfig"))) {
-      if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}: ${log}`);
-      if (Date.now() > deadline) throw new Error(`tug up did not write a kubeconfig in 15 s: ${log}`);
+      if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}: ${log()}`);
+      if (Date.now() > deadline) throw new Error(`tug up did not write a kubeconfig in 15 s: ${log()}`);
       await new Promise((r) => setTimeout(r, 25));
     }
-    return proc;
+    return withLog;
   }
 
   /** Stops with SIGTERM and starts again on the same data dir. */

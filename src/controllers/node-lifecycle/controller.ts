@@ -5,8 +5,9 @@ import { evictionTime } from "../../api/taints.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { EventRecorder } from "../../client/events.js";
-import { Informer } from "../../client/informer.js";
+import type { Informer } from "../../client/informer.js";
 import type { ResourceRef, RestClient } from "../../client/rest.js";
+import type { SharedInformers } from "../../client/shared-informers.js";
 import { conditionTaints, unknownConditions } from "./node-health.js";
 
 const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
@@ -14,6 +15,7 @@ const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resou
 const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
 
 export interface NodeLifecycleOptions {
+  informers: SharedInformers;
   /** How long a node's agent may stay silent before it is Unknown (--node-monitor-grace-period, 40 s). */
   gracePeriodMs?: number;
   /** How often nodes and pods are checked (upstream's --node-monitor-period, 5 s). */
@@ -45,22 +47,21 @@ export class NodeLifecycleController {
   private readonly clock: Clock;
   private readonly recorder: EventRecorder;
 
-  constructor(private readonly client: RestClient, private readonly opts: NodeLifecycleOptions = {}) {
+  constructor(private readonly client: RestClient, private readonly opts: NodeLifecycleOptions) {
     this.clock = opts.clock ?? realClock;
-    this.nodes = new Informer(client, { resource: NODES, clock: this.clock });
-    this.leases = new Informer(client, { resource: LEASES, namespace: "kube-node-lease", clock: this.clock });
-    this.pods = new Informer(client, { resource: PODS, clock: this.clock, indexers: { node: (p) => [asPod(p).spec?.nodeName ?? ""] } });
+    this.nodes = opts.informers.for(NODES);
+    this.leases = opts.informers.for(LEASES);
+    this.pods = opts.informers.for(PODS);
     this.recorder = new EventRecorder(client, "node-controller", { clock: this.clock, log: opts.log });
   }
 
+  /** Monitors every period once the (separately started) shared informers have synced. */
   async run(signal: AbortSignal): Promise<void> {
-    const informers = [this.nodes, this.leases, this.pods].map((i) => i.run(signal));
     await Promise.all([this.nodes.waitForSync(), this.leases.waitForSync(), this.pods.waitForSync()]);
     while (!signal.aborted) {
       await this.monitor().catch((err: unknown) => this.opts.log?.({ level: "warn", component: "node-lifecycle", msg: "Monitoring nodes failed", err: String(err) }));
       await sleep(this.clock, this.opts.monitorPeriodMs ?? 5000, signal);
     }
-    await Promise.all(informers);
   }
 
   /** One pass over every node and the pods on tainted nodes. */

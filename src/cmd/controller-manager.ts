@@ -1,0 +1,59 @@
+import { setMaxListeners } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import { runLeaderElection } from "../client/leader-election.js";
+import { RestClient } from "../client/rest.js";
+import { ControllerManager } from "../controllers/manager.js";
+import type { ControllerMetrics } from "../controllers/kit/metrics.js";
+
+/** Serves /metrics (Prometheus text) and /healthz over HTTP; resolves with the port. */
+export function serveMetrics(metrics: ControllerMetrics, port: number, host: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.url === "/healthz") return void res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+    if (req.url !== "/metrics") return void res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found");
+    metrics.render().then(
+      (text) => res.writeHead(200, { "Content-Type": metrics.contentType }).end(text),
+      (err: unknown) => res.writeHead(503).end(String(err)),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve({ server, port: (server.address() as AddressInfo).port }));
+  });
+}
+
+export interface ControllerManagerCommand {
+  kubeconfig: string;
+  port: number;
+  leaderElect: boolean;
+  nodeMonitorGracePeriodMs: number;
+  concurrentReplicaSetSyncs: number;
+  concurrentRcSyncs: number;
+  concurrentGcSyncs: number;
+}
+
+const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug-controller-manager", ...entry }) + "\n");
+
+/** `tug controller-manager`: the controllers against any API server, optionally behind leader election. */
+export async function controllerManager(opts: ControllerManagerCommand): Promise<void> {
+  const client = RestClient.fromKubeconfig(opts.kubeconfig);
+  const manager = new ControllerManager(client, { ...opts, log });
+  const { server, port } = await serveMetrics(manager.metrics, opts.port, "0.0.0.0");
+  log({ level: "info", msg: "Controller manager is up", metrics: `http://0.0.0.0:${port}/metrics`, leaderElect: opts.leaderElect });
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const shutdown = () => {
+    stop.abort();
+    server.close();
+    setTimeout(() => process.exit(0), 500).unref();
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+  const lead = (signal: AbortSignal) => void manager.run(signal).catch((err: unknown) => {
+    log({ level: "error", msg: "The controllers stopped", err: err instanceof Error ? err.stack : String(err) });
+    process.exit(1);
+  });
+  if (!opts.leaderElect) return lead(stop.signal);
+  await runLeaderElection(client, { namespace: "kube-system", name: "kube-controller-manager", identity: `${hostname()}_${process.pid}` }, lead, stop.signal);
+}

@@ -1,0 +1,17 @@
+import type { OwnerReference } from "kubernetes-types/meta/v1.js";
+import type { KubeObject } from "../../api/types.js";
+
+/** The object's controller reference (the owner with controller: true), if any. */
+export function controllerOf(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+/** A controller reference to `owner`, as controllers set it on what they create. */
+export function controllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
+  return { apiVersion, kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+}
+
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf("/");
+  return i < 0 ? ["", key] : [key.slice(0, i), key.slice(i + 1)];
+}

@@ -1,0 +1,45 @@
+import { realClock, type Clock } from "../client/clock.js";
+import type { RestClient } from "../client/rest.js";
+import { SharedInformers } from "../client/shared-informers.js";
+import { GarbageCollector } from "./garbage-collector/collector.js";
+import { deletableResources } from "./garbage-collector/discovery.js";
+import { ControllerMetrics } from "./kit/metrics.js";
+import { NodeLifecycleController } from "./node-lifecycle/controller.js";
+import { ReplicaController } from "./replicaset/controller.js";
+import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
+
+export interface ControllerManagerOptions {
+  /** Workers per controller, as kube-controller-manager's --concurrent-*-syncs. */
+  concurrentReplicaSetSyncs?: number;
+  concurrentRcSyncs?: number;
+  concurrentGcSyncs?: number;
+  nodeMonitorGracePeriodMs?: number;
+  clock?: Clock;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+/**
+ * kube-controller-manager's role: every controller in one process, sharing one informer per resource,
+ * each with its own work queue and workers, all reporting to one metrics registry.
+ */
+export class ControllerManager {
+  readonly metrics = new ControllerMetrics();
+
+  constructor(private readonly client: RestClient, private readonly opts: ControllerManagerOptions = {}) {}
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { client, opts, metrics } = this;
+    const clock = opts.clock ?? realClock;
+    const log = opts.log;
+    const informers = new SharedInformers(client, clock);
+    const resources = await deletableResources(client);
+    const controllers = [
+      new ReplicaController(client, { kind: REPLICA_SET, informers, workers: opts.concurrentReplicaSetSyncs ?? 5, clock, metrics, log }),
+      new ReplicaController(client, { kind: REPLICATION_CONTROLLER, informers, workers: opts.concurrentRcSyncs ?? 5, clock, metrics, log }),
+      new GarbageCollector(client, { resources, informers, workers: opts.concurrentGcSyncs ?? 20, clock, metrics, log }),
+      new NodeLifecycleController(client, { informers, gracePeriodMs: opts.nodeMonitorGracePeriodMs, clock, log }),
+    ];
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "garbage-collector", "node-lifecycle"], resources: resources.length });
+    await Promise.all([informers.run(signal), ...controllers.map((c) => c.run(signal))]);
+  }
+}

@@ -1,0 +1,200 @@
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { isConflict, isNotFound } from "../../api/errors.js";
+import { canonicalJson } from "../../api/canonical.js";
+import { formatTime } from "../../api/meta.js";
+import type { KubeObject } from "../../api/types.js";
+import type { Clock } from "../../client/clock.js";
+import type { EventRecorder } from "../../client/events.js";
+import type { Informer } from "../../client/informer.js";
+import type { ResourceRef, RestClient } from "../../client/rest.js";
+import type { Expectations } from "../kit/expectations.js";
+import type { SyncResult } from "../kit/loop.js";
+import { controllerOf, controllerRef, splitKey } from "../kit/owner.js";
+import type { ReplicaKind, ReplicaSpec } from "./kind.js";
+import { isActive, isAvailable, isReady, replicaCounts, replicaDiff, slowStartBatches, victims } from "./plan.js";
+
+const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
+
+export interface ReplicaSyncDeps {
+  kind: ReplicaKind;
+  owners: Informer;
+  pods: Informer;
+  expectations: Expectations;
+  recorder: EventRecorder;
+  clock: Clock;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+type Failure = { reason: "FailedCreate" | "FailedDelete"; message: string };
+
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * One sync of a ReplicaSet/ReplicationController key: claim the pods (adopt matching orphans, release
+ * owned pods that no longer match), create or delete to reach `replicas` unless earlier writes are still
+ * unobserved (expectations), then write the status. Writes to pods are patches or creates/deletes of the
+ * API; a conflict or failure throws, and the loop retries the key with back-off.
+ */
+export class ReplicaSync {
+  constructor(private readonly client: RestClient, private readonly d: ReplicaSyncDeps) {}
+
+  async sync(key: string): Promise<SyncResult> {
+    const [namespace, name] = splitKey(key);
+    const owner = this.d.owners.lister().get(namespace, name);
+    if (!owner) {
+      this.d.expectations.forget(key);
+      return;
+    }
+    const spec = (owner.spec ?? {}) as ReplicaSpec;
+    const claimed = await this.claim(owner, this.d.pods.lister().list(namespace) as unknown as Pod[]);
+    const active = claimed.filter(isActive);
+    let failure: Failure | undefined;
+    if (this.d.expectations.satisfied(key) && !owner.metadata.deletionTimestamp) {
+      failure = await this.manage(owner, key, active, spec.replicas ?? 1);
+    }
+    await this.writeStatus(owner, active, failure);
+    if (failure) throw new Error(failure.message);
+    const minReady = spec.minReadySeconds ?? 0;
+    const now = this.d.clock.now();
+    if (minReady > 0 && active.some((p) => isReady(p) && !isAvailable(p, minReady, now))) return { requeueAfterMs: minReady * 1000 };
+  }
+
+  /** The pods this owner controls after adoption and release (upstream's ClaimPods). */
+  private async claim(owner: KubeObject, pods: Pod[]): Promise<Pod[]> {
+    const selector = this.d.kind.selector(owner);
+    const uid = owner.metadata.uid;
+    const deleting = !!owner.metadata.deletionTimestamp;
+    const mine: Pod[] = [];
+    let canAdopt: boolean | undefined;
+    for (const pod of pods) {
+      const obj = pod as unknown as KubeObject;
+      const ref = controllerOf(obj);
+      const matches = selector?.matches(pod.metadata?.labels) === true;
+      if (ref) {
+        if (ref.uid !== uid) continue;
+        if (matches || deleting) {
+          mine.push(pod);
+          continue;
+        }
+        await this.setOwners(obj, (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid)).catch(ignoreGone);
+        continue;
+      }
+      if (!matches || deleting || pod.metadata?.deletionTimestamp) continue;
+      // Recheck with a live read that the owner is still this object and not being deleted (the cache
+      // might be behind), once per sync, before taking anything.
+      canAdopt ??= await this.stillOwner(owner);
+      if (!canAdopt) continue;
+      try {
+        await this.setOwners(obj, [...(obj.metadata.ownerReferences ?? []), controllerRef(owner, this.d.kind.apiVersion, this.d.kind.kind)]);
+        mine.push(pod);
+      } catch (err) {
+        ignoreGone(err);
+      }
+    }
+    return mine;
+  }
+
+  private async stillOwner(owner: KubeObject): Promise<boolean> {
+    try {
+      const fresh = await this.client.get(this.d.kind.resource, owner.metadata.namespace, owner.metadata.name!);
+      return fresh.metadata.uid === owner.metadata.uid && !fresh.metadata.deletionTimestamp;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Rewrites a pod's ownerReferences, guarded by its resourceVersion so a concurrent change wins. */
+  private setOwners(pod: KubeObject, refs: unknown[]): Promise<KubeObject> {
+    return this.client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, "merge", {
+      metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: pod.metadata.resourceVersion },
+    });
+  }
+
+  private async manage(owner: KubeObject, key: string, active: Pod[], desired: number): Promise<Failure | undefined> {
+    const diff = replicaDiff(active.length, desired);
+    if (diff > 0) return this.create(owner, key, diff);
+    if (diff < 0) return this.remove(owner, key, victims(active, -diff));
+    return undefined;
+  }
+
+  private async create(owner: KubeObject, key: string, count: number): Promise<Failure | undefined> {
+    this.d.expectations.expect(key, count, 0);
+    const template = ((owner.spec ?? {}) as ReplicaSpec).template ?? {};
+    const ref = controllerRef(owner, this.d.kind.apiVersion, this.d.kind.kind);
+    const pod = {
+      apiVersion: "v1", kind: "Pod",
+      metadata: {
+        generateName: `${owner.metadata.name}-`, namespace: owner.metadata.namespace,
+        labels: template.metadata?.labels, annotations: template.metadata?.annotations, finalizers: template.metadata?.finalizers,
+        ownerReferences: [ref],
+      },
+      spec: template.spec,
+    };
+    let attempted = 0;
+    for (const batch of slowStartBatches(count)) {
+      attempted += batch;
+      const results = await Promise.allSettled(Array.from({ length: batch }, () => this.client.create(PODS, owner.metadata.namespace, pod)));
+      let failed: unknown;
+      for (const r of results) {
+        if (r.status === "fulfilled") {
+          void this.d.recorder.event(owner, "Normal", "SuccessfulCreate", `Created pod: ${r.value.metadata.name}`);
+        } else {
+          failed ??= r.reason;
+          this.d.expectations.lowerAdds(key);
+        }
+      }
+      if (failed !== undefined) {
+        // Stop at the first failure; the creates never attempted will not be observed either.
+        this.d.expectations.lowerAdds(key, count - attempted);
+        const message = `Error creating: ${errText(failed)}`;
+        void this.d.recorder.event(owner, "Warning", "FailedCreate", message);
+        return { reason: "FailedCreate", message: errText(failed) };
+      }
+    }
+    return undefined;
+  }
+
+  private async remove(owner: KubeObject, key: string, pods: Pod[]): Promise<Failure | undefined> {
+    this.d.expectations.expect(key, 0, pods.length);
+    let failure: Failure | undefined;
+    await Promise.all(pods.map(async (pod) => {
+      try {
+        await this.client.delete(PODS, pod.metadata?.namespace, pod.metadata!.name!, { preconditions: { uid: pod.metadata?.uid } });
+        void this.d.recorder.event(owner, "Normal", "SuccessfulDelete", `Deleted pod: ${pod.metadata?.name}`);
+      } catch (err) {
+        this.d.expectations.lowerDels(key);
+        if (isNotFound(err) || isConflict(err)) return;
+        void this.d.recorder.event(owner, "Warning", "FailedDelete", `Error deleting: ${errText(err)}`);
+        failure ??= { reason: "FailedDelete", message: errText(err) };
+      }
+    }));
+    return failure;
+  }
+
+  private async writeStatus(owner: KubeObject, active: Pod[], failure: Failure | undefined): Promise<void> {
+    const spec = (owner.spec ?? {}) as ReplicaSpec;
+    const now = this.d.clock.now();
+    const old = (owner.status ?? {}) as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }> };
+    const counts = replicaCounts(active, spec.template?.metadata?.labels ?? {}, spec.minReadySeconds ?? 0, now);
+    let conditions = (old.conditions ?? []).filter((c) => c.type !== "ReplicaFailure");
+    if (failure) {
+      const prev = old.conditions?.find((c) => c.type === "ReplicaFailure");
+      conditions = [...conditions, prev && prev.reason === failure.reason && prev.message === failure.message
+        ? prev
+        : { type: "ReplicaFailure", status: "True", lastTransitionTime: formatTime(now), reason: failure.reason, message: failure.message }];
+    }
+    const status: Record<string, unknown> = { replicas: counts.replicas };
+    if (counts.fullyLabeledReplicas) status.fullyLabeledReplicas = counts.fullyLabeledReplicas;
+    if (counts.readyReplicas) status.readyReplicas = counts.readyReplicas;
+    if (counts.availableReplicas) status.availableReplicas = counts.availableReplicas;
+    status.observedGeneration = owner.metadata.generation;
+    if (conditions.length) status.conditions = conditions;
+    if (canonicalJson(status) === canonicalJson(owner.status ?? {})) return;
+    await this.client.update(this.d.kind.resource, { ...owner, apiVersion: this.d.kind.apiVersion, kind: this.d.kind.kind, status }, "status");
+  }
+}
+
+function ignoreGone(err: unknown): void {
+  if (!isNotFound(err) && !isConflict(err)) throw err;
+}
