@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { isConflict, isNotFound } from "../api/errors.js";
 import { formatMicroTime } from "../api/meta.js";
 import type { KubeObject } from "../api/types.js";
@@ -76,6 +77,7 @@ export async function runLeaderElection(client: RestClient, opts: LeaderElection
     }
     if (held && !leading) {
       leading = new AbortController();
+      setMaxListeners(0, leading.signal); // everything the leader runs listens on it
       lead(leading.signal);
     } else if (!held && leading) {
       leading.abort();
