@@ -71,15 +71,20 @@ export class GarbageCollector {
   private observe(resource: Kinded, obj: KubeObject, old?: KubeObject): void {
     const uid = obj.metadata.uid;
     if (!uid) return;
+    this.nodes.set(uid, { resource, obj });
+    // Only what the graph is made of matters: a status update of a pod changes nothing here.
+    const refsChanged = !old || JSON.stringify(old.metadata.ownerReferences ?? []) !== JSON.stringify(obj.metadata.ownerReferences ?? []);
+    const deletionChanged = !old || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp
+      || JSON.stringify(old.metadata.finalizers ?? []) !== JSON.stringify(obj.metadata.finalizers ?? []);
+    if (!refsChanged && !deletionChanged) return;
     if (old) this.link(old, false);
     this.link(obj, true);
-    this.nodes.set(uid, { resource, obj });
     const fins = obj.metadata.finalizers ?? [];
     if ((obj.metadata.ownerReferences?.length ?? 0) > 0 || (obj.metadata.deletionTimestamp && (fins.includes(ORPHAN) || fins.includes(FOREGROUND)))) {
       this.loop.enqueue(uid);
     }
-    // Owners that removed references to them may be waiting on this object no more.
-    for (const ref of old?.metadata.ownerReferences ?? []) this.loop.enqueue(ref.uid);
+    // Owners this object no longer refers to may have been waiting on it.
+    if (refsChanged) for (const ref of old?.metadata.ownerReferences ?? []) this.loop.enqueue(ref.uid);
   }
 
   private forget(obj: KubeObject): void {

@@ -108,21 +108,19 @@ export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
     };
   };
   const completed = terminal ? "PodCompleted" : undefined;
-  const containersReady = terminal
-    ? cond("ContainersReady", false, "PodCompleted")
-    : cond("ContainersReady", unready.length === 0, unready.length ? "ContainersNotReady" : undefined, unready.length ? `containers with unready status: [${unready.join(" ")}]` : undefined);
+  // Ready and ContainersReady say the same (no readiness gates here), each with its own transition time.
+  const readiness = (type: string) => (terminal
+    ? cond(type, false, "PodCompleted")
+    : cond(type, unready.length === 0, unready.length ? "ContainersNotReady" : undefined, unready.length ? `containers with unready status: [${unready.join(" ")}]` : undefined));
   const conditions: PodCondition[] = [
     cond("PodReadyToStartContainers", view.sandboxReady),
     pendingInit.length && !terminal
       ? cond("Initialized", false, "ContainersNotInitialized", `containers with incomplete status: [${pendingInit.join(" ")}]`)
       : cond("Initialized", true, view.init.length && completed ? completed : undefined),
-    { ...containersReady, type: "Ready" },
-    containersReady,
+    readiness("Ready"),
+    readiness("ContainersReady"),
     ...(old.conditions ?? []).filter((c) => !["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"].includes(c.type)),
   ];
-  const readyCond = conditions[2] as PodCondition;
-  const prevReady = old.conditions?.find((c) => c.type === "Ready");
-  if (prevReady?.status === readyCond.status && prevReady.lastTransitionTime) readyCond.lastTransitionTime = prevReady.lastTransitionTime;
 
   const initWaiting = pendingInit.length > 0 ? "PodInitializing" : "ContainerCreating";
   return {

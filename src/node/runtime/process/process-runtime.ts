@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { CriLogWriter } from "../logs.js";
@@ -297,8 +297,4 @@ export class ProcessRuntime implements Runtime {
     for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id);
   }
 
-  /** The sandboxes recorded on disk (tests and diagnostics). */
-  recordedSandboxes(): SandboxConfig[] {
-    return readdirSync(this.sandboxDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(this.sandboxDir, f), "utf8")) as SandboxConfig);
-  }
 }
