@@ -1,10 +1,8 @@
 import { RestClient } from "../src/client/rest.js";
 import type { Figure } from "./api.js";
 import { TugProcess } from "./harness.js";
+import { NODES, PODS, REPLICASETS } from "../src/client/resources.js";
 
-const RS = { group: "apps", version: "v1", resource: "replicasets", namespaced: true };
-const PODS = { group: "", version: "v1", resource: "pods", namespaced: true };
-const NODES = { group: "", version: "v1", resource: "nodes", namespaced: false };
 
 async function until(what: string, probe: () => Promise<boolean>, ms: number): Promise<number> {
   const began = performance.now();
@@ -29,30 +27,30 @@ export async function replicaSetBenchmarks(): Promise<Figure[]> {
   const limit = 180_000;
   try {
     await until("1000 nodes", async () => (await client.list(NODES, undefined, { limit: 1000 })).items.length >= 1000, 60_000);
-    await client.create(RS, "default", {
+    await client.create(REPLICASETS, "default", {
       apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "bench" },
       spec: {
         replicas: 0, selector: { matchLabels: { app: "bench" } },
         template: { metadata: { labels: { app: "bench" } }, spec: { containers: [{ name: "c", image: "ikubernetes/myapp:v1", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
       },
     });
-    const status = async () => (await client.get(RS, "default", "bench")).status as { replicas?: number; readyReplicas?: number } | undefined;
+    const status = async () => (await client.get(REPLICASETS, "default", "bench")).status as { replicas?: number; readyReplicas?: number } | undefined;
     const podCount = async () => (await client.list(PODS, "default", { labelSelector: "app=bench", limit: 1 })).items.length;
 
-    await client.patch(RS, "default", "bench", "merge", { spec: { replicas: n } }, "scale");
+    await client.patch(REPLICASETS, "default", "bench", "merge", { spec: { replicas: n } }, "scale");
     const up = await until(`${n} ready`, async () => (await status())?.readyReplicas === n, limit);
     const rss = tug.rssBytes() / 2 ** 20;
     figures.push({ name: `ReplicaSet 0 → ${n} pods on 1000 simulated nodes, all Running and Ready`, value: up / 1000, unit: "s", goal: "≤ 10 s", met: up <= 10_000 });
     figures.push({ name: `tug up RSS with ${n} pods (API server + store + controllers + scheduler + nodes)`, value: rss, unit: "MiB", goal: "controllers ≤ 300 MiB", met: rss <= 300 });
 
-    await client.patch(RS, "default", "bench", "merge", { spec: { replicas: 0 } }, "scale");
+    await client.patch(REPLICASETS, "default", "bench", "merge", { spec: { replicas: 0 } }, "scale");
     const down = await until("0 pods", async () => (await status())?.replicas === 0 && (await podCount()) === 0, limit);
     figures.push({ name: `ReplicaSet ${n} → 0`, value: down / 1000, unit: "s", goal: "≤ 10 s", met: down <= 10_000 });
 
-    await client.patch(RS, "default", "bench", "merge", { spec: { replicas: n } }, "scale");
+    await client.patch(REPLICASETS, "default", "bench", "merge", { spec: { replicas: n } }, "scale");
     await until(`${n} ready again`, async () => (await status())?.readyReplicas === n, limit);
     const began = performance.now();
-    await client.delete(RS, "default", "bench", { propagationPolicy: "Background" });
+    await client.delete(REPLICASETS, "default", "bench", { propagationPolicy: "Background" });
     await until("pods collected", async () => (await podCount()) === 0, limit);
     const cascade = performance.now() - began;
     figures.push({ name: `cascade delete of a ReplicaSet with ${n} pods`, value: cascade / 1000, unit: "s", goal: "≤ 10 s", met: cascade <= 10_000 });

@@ -3,9 +3,8 @@ import { RestClient } from "../src/client/rest.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import type { Figure } from "./api.js";
 import { median, TugProcess } from "./harness.js";
+import { NODES, PODS } from "../src/client/resources.js";
 
-const PODS = { group: "", version: "v1", resource: "pods", namespaced: true };
-const NODES = { group: "", version: "v1", resource: "nodes", namespaced: false };
 
 function clientFor(tug: TugProcess): RestClient {
   const ep = tug.endpoint;

@@ -2,9 +2,9 @@ import { isNotFound } from "../api/errors.js";
 import { formatTime } from "../api/meta.js";
 import type { KubeObject } from "../api/types.js";
 import { realClock, type Clock } from "./clock.js";
-import type { ResourceRef, RestClient } from "./rest.js";
+import type { RestClient } from "./rest.js";
+import { EVENTS } from "./resources.js";
 
-const EVENTS: ResourceRef = { group: "", version: "v1", resource: "events", namespaced: true };
 /** Upstream's correlator: within this window repeats are counted and similar events combined. */
 const WINDOW_MS = 10 * 60_000;
 const SIMILAR_LIMIT = 10;

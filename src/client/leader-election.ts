@@ -3,9 +3,9 @@ import { isConflict, isNotFound } from "../api/errors.js";
 import { formatMicroTime } from "../api/meta.js";
 import type { KubeObject } from "../api/types.js";
 import { realClock, sleep, type Clock } from "./clock.js";
-import type { ResourceRef, RestClient } from "./rest.js";
+import type { RestClient } from "./rest.js";
+import { LEASES } from "./resources.js";
 
-const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true };
 
 export interface LeaderElectionOptions {
   namespace: string;

@@ -4,15 +4,15 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { isNotFound } from "../api/errors.js";
 import { generateServingCerts } from "../apiserver/tls.js";
-import type { ResourceRef, RestClient } from "../client/rest.js";
+import type { RestClient } from "../client/rest.js";
 import { Kubelet } from "../node/kubelet/kubelet.js";
 import { KubeletServer } from "../node/kubelet/server.js";
 import { machineCapacity } from "../node/node-object.js";
 import { ImageCatalog } from "../node/runtime/process/catalog.js";
 import { canIsolatePods, CniNetwork, DEFAULT_CNI_PATH } from "../node/runtime/process/network.js";
 import { ProcessRuntime } from "../node/runtime/process/process-runtime.js";
+import { NODES } from "../client/resources.js";
 
-const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
 
 export interface NodeAgentOptions {
   name: string;

@@ -1,8 +1,8 @@
 import { isNotFound } from "../api/errors.js";
 import { formatMicroTime } from "../api/meta.js";
-import type { ResourceRef, RestClient } from "../client/rest.js";
+import type { RestClient } from "../client/rest.js";
+import { LEASES } from "../client/resources.js";
 
-const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true };
 export const LEASE_DURATION_SECONDS = 40;
 
 /** Renews the node's Lease in kube-node-lease (the kubelet's heartbeat), creating it the first time. */

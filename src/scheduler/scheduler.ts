@@ -6,13 +6,12 @@ import { EventRecorder } from "../client/events.js";
 import { keyOf } from "../client/indexer.js";
 import { deletedObject, Informer } from "../client/informer.js";
 import { ExponentialRateLimiter } from "../client/rate-limiter.js";
-import type { ResourceRef, RestClient } from "../client/rest.js";
+import type { RestClient } from "../client/rest.js";
 import { WorkQueue } from "../client/workqueue.js";
 import { SchedulerCache } from "./cache.js";
 import { schedulePod } from "./schedule.js";
+import { NODES, PODS } from "../client/resources.js";
 
-const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
-const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
 
 type Json = Record<string, unknown>;
 

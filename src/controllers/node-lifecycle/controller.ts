@@ -6,13 +6,11 @@ import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
-import type { ResourceRef, RestClient } from "../../client/rest.js";
+import type { RestClient } from "../../client/rest.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
 import { conditionTaints, unknownConditions } from "./node-health.js";
+import { LEASES, NODES, PODS } from "../../client/resources.js";
 
-const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
-const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true };
-const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
 
 export interface NodeLifecycleOptions {
   informers: SharedInformers;

@@ -3,7 +3,7 @@ import { realClock, type Clock } from "../../client/clock.js";
 import { EventRecorder } from "../../client/events.js";
 import { keyOf } from "../../client/indexer.js";
 import { deletedObject, type Informer, type Tombstone } from "../../client/informer.js";
-import type { ResourceRef, RestClient } from "../../client/rest.js";
+import type { RestClient } from "../../client/rest.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
 import { Expectations } from "../kit/expectations.js";
 import { ReconcileLoop } from "../kit/loop.js";
@@ -11,8 +11,8 @@ import type { ControllerMetrics } from "../kit/metrics.js";
 import { controllerOf } from "../kit/owner.js";
 import type { ReplicaKind } from "./kind.js";
 import { ReplicaSync } from "./sync.js";
+import { PODS } from "../../client/resources.js";
 
-const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
 
 export interface ReplicaControllerOptions {
   kind: ReplicaKind;

@@ -6,14 +6,14 @@ import type { KubeObject } from "../../api/types.js";
 import type { Clock } from "../../client/clock.js";
 import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
-import type { ResourceRef, RestClient } from "../../client/rest.js";
+import type { RestClient } from "../../client/rest.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
 import { controllerOf, controllerRef, splitKey } from "../kit/owner.js";
 import type { ReplicaKind, ReplicaSpec } from "./kind.js";
 import { isActive, isAvailable, isReady, replicaCounts, replicaDiff, slowStartBatches, victims } from "./plan.js";
+import { PODS } from "../../client/resources.js";
 
-const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
 
 export interface ReplicaSyncDeps {
   kind: ReplicaKind;

@@ -5,7 +5,7 @@ import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { EventRecorder } from "../../client/events.js";
 import { deletedObject, Informer } from "../../client/informer.js";
-import type { ResourceRef, RestClient } from "../../client/rest.js";
+import type { RestClient } from "../../client/rest.js";
 import { WorkQueue } from "../../client/workqueue.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject, readyConditions } from "../node-object.js";
@@ -16,11 +16,8 @@ import { PodWorker } from "./pod-worker.js";
 import { Prober } from "./prober.js";
 import type { LogSource } from "./server.js";
 import { statusPatch } from "./status-patch.js";
+import { CONFIGMAPS, NODES, PODS, SECRETS } from "../../client/resources.js";
 
-const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
-const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
-const CONFIGMAPS: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
-const SECRETS: ResourceRef = { group: "", version: "v1", resource: "secrets", namespaced: true };
 
 export interface KubeletOptions {
   nodeName: string;

@@ -3,13 +3,12 @@ import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { keyOf } from "../../client/indexer.js";
 import { deletedObject, Informer } from "../../client/informer.js";
-import type { ResourceRef, RestClient } from "../../client/rest.js";
+import type { RestClient } from "../../client/rest.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject } from "../node-object.js";
 import { FAST_STAGES, type Stage } from "./stages.js";
+import { NODES, PODS } from "../../client/resources.js";
 
-const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
-const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
 
 export interface SimulatedPoolOptions {
   nodes: string[];

@@ -1,0 +1,10 @@
+import type { ResourceRef } from "./rest.js";
+
+/** The resources the components talk about, as discovery names them. */
+export const PODS: ResourceRef = { group: "", version: "v1", resource: "pods", namespaced: true };
+export const NODES: ResourceRef = { group: "", version: "v1", resource: "nodes", namespaced: false };
+export const CONFIGMAPS: ResourceRef = { group: "", version: "v1", resource: "configmaps", namespaced: true };
+export const SECRETS: ResourceRef = { group: "", version: "v1", resource: "secrets", namespaced: true };
+export const EVENTS: ResourceRef = { group: "", version: "v1", resource: "events", namespaced: true };
+export const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true };
+export const REPLICASETS: ResourceRef = { group: "apps", version: "v1", resource: "replicasets", namespaced: true };
