@@ -1,5 +1,5 @@
 import type { OwnerReference } from "kubernetes-types/meta/v1.js";
-import { isConflict, isNotFound } from "../../api/errors.js";
+import { isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, type Clock } from "../../client/clock.js";
 import { deletedObject } from "../../client/informer.js";
@@ -8,6 +8,7 @@ import type { SharedInformers } from "../../client/shared-informers.js";
 import { ReconcileLoop } from "../kit/loop.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
 import type { Kinded } from "./discovery.js";
+import { ignoreGone } from "../kit/errors.js";
 
 const ORPHAN = "orphan";
 const FOREGROUND = "foregroundDeletion";
@@ -197,8 +198,4 @@ export class GarbageCollector {
 function describe(node: Node): string {
   const m = node.obj.metadata;
   return `${node.resource.resource}/${m.namespace ? `${m.namespace}/` : ""}${m.name}`;
-}
-
-function ignoreGone(err: unknown): void {
-  if (!isNotFound(err) && !isConflict(err)) throw err;
 }

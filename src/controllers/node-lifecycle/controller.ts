@@ -1,5 +1,4 @@
 import type { Node, NodeCondition, Pod, Taint } from "kubernetes-types/core/v1.js";
-import { isConflict, isNotFound } from "../../api/errors.js";
 import { formatTime } from "../../api/meta.js";
 import { evictionTime } from "../../api/taints.js";
 import type { KubeObject } from "../../api/types.js";
@@ -10,6 +9,7 @@ import type { RestClient } from "../../client/rest.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
 import { conditionTaints, unknownConditions } from "./node-health.js";
 import { LEASES, NODES, PODS } from "../../client/resources.js";
+import { ignoreGone } from "../kit/errors.js";
 
 
 export interface NodeLifecycleOptions {
@@ -128,8 +128,4 @@ export class NodeLifecycleController {
       this.opts.log?.({ level: "info", component: "node-lifecycle", node: nodeName, pod: ref, msg: "Evicted pod from tainted node" });
     }
   }
-}
-
-function ignoreGone(err: unknown): void {
-  if (!isNotFound(err) && !isConflict(err)) throw err;
 }

@@ -13,6 +13,7 @@ import { controllerOf, controllerRef, splitKey } from "../kit/owner.js";
 import type { ReplicaKind, ReplicaSpec } from "./kind.js";
 import { isActive, isAvailable, isReady, replicaCounts, replicaDiff, slowStartBatches, victims } from "./plan.js";
 import { PODS } from "../../client/resources.js";
+import { ignoreGone } from "../kit/errors.js";
 
 
 export interface ReplicaSyncDeps {
@@ -193,8 +194,4 @@ export class ReplicaSync {
     if (canonicalJson(status) === canonicalJson(owner.status ?? {})) return;
     await this.client.update(this.d.kind.resource, { ...owner, apiVersion: this.d.kind.apiVersion, kind: this.d.kind.kind, status }, "status");
   }
-}
-
-function ignoreGone(err: unknown): void {
-  if (!isNotFound(err) && !isConflict(err)) throw err;
 }

@@ -100,17 +100,16 @@ export class ImageCatalog {
     return undefined;
   }
 
-  /** Runs busybox applets (`sh`, `/bin/sleep`, `httpd`…) through the host's busybox when there is one. */
-  busyboxArgv(argv: string[]): string[] {
+  /**
+   * The argv to execute for a container of `ref`: for busybox-like images, applets (`sh`, `/bin/sleep`,
+   * `httpd`…) run through the host's busybox when there is one; everything else as given.
+   */
+  argvFor(ref: string, argv: string[]): string[] {
     const bb = this.busybox;
     const first = argv[0];
-    if (!bb || first === undefined) return argv;
+    if (!BUSYBOX_IMAGES.has(parseImageRef(ref).repository) || !bb || first === undefined) return argv;
     const applet = first.split("/").pop() as string;
     return busyboxApplets(bb).has(applet) ? [bb, applet, ...argv.slice(1)] : argv;
-  }
-
-  isBusyboxImage(ref: string): boolean {
-    return BUSYBOX_IMAGES.has(parseImageRef(ref).repository);
   }
 
   static imageId(ref: string, spec: ImageSpec): string {

@@ -173,7 +173,7 @@ export class ProcessRuntime implements Runtime {
       return m ? join(m.hostPath, path.slice(m.containerPath.length)) : path;
     };
     const cwd = config.workingDir ?? "/";
-    const argv = this.opts.catalog.isBusyboxImage(config.image.ref) ? this.opts.catalog.busyboxArgv(config.argv) : config.argv;
+    const argv = this.opts.catalog.argvFor(config.image.ref, config.argv);
     const logs = new CriLogWriter(config.logPath);
     const startError = (msg: string) => {
       const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${msg}: unknown`;
@@ -265,7 +265,7 @@ export class ProcessRuntime implements Runtime {
     const p = this.procs.get(id);
     if (!p || p.status.state !== "running") throw new Error(`container ${id} is not running`);
     const pid = p.child?.pid;
-    const cmd = this.opts.catalog.isBusyboxImage(p.config.image.ref) ? this.opts.catalog.busyboxArgv(argv) : argv;
+    const cmd = this.opts.catalog.argvFor(p.config.image.ref, argv);
     const full = this.isolated(p.status.sandboxId) && pid
       ? ["nsenter", `--target=${pid}`, "--net", "--uts", "--mount", "--", ...cmd]
       : cmd;
