@@ -71,6 +71,21 @@ export function resourcePath(ref: ResourceRef, namespace?: string, name?: string
   return path;
 }
 
+/** Server, CA and token of the current context of a kubeconfig file. */
+export function loadKubeconfig(path: string): ClientConfig {
+  const cfg = parse(readFileSync(path, "utf8")) as {
+    "current-context": string;
+    contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
+    clusters: Array<{ name: string; cluster: { server: string; "certificate-authority-data"?: string } }>;
+    users: Array<{ name: string; user: { token?: string } }>;
+  };
+  const context = cfg.contexts.find((c) => c.name === cfg["current-context"])!.context;
+  const cluster = cfg.clusters.find((c) => c.name === context.cluster)!.cluster;
+  const user = cfg.users.find((u) => u.name === context.user)?.user ?? {};
+  const caData = cluster["certificate-authority-data"];
+  return { server: cluster.server, token: user.token, ca: caData ? Buffer.from(caData, "base64").toString("utf8") : undefined };
+}
+
 /**
  * A client for the Kubernetes REST API (ours or a real kube-apiserver): JSON over HTTP(S) with a bearer
  * token, keep-alive connections, failures decoded into StatusError, and line-delimited watch streams.
@@ -86,19 +101,9 @@ export class RestClient {
       : new HttpAgent({ keepAlive: true, maxSockets: Infinity });
   }
 
-  /** Reads server, CA and token of the current context of a kubeconfig file. */
+  /** A client for the current context of a kubeconfig file. */
   static fromKubeconfig(path: string): RestClient {
-    const cfg = parse(readFileSync(path, "utf8")) as {
-      "current-context": string;
-      contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
-      clusters: Array<{ name: string; cluster: { server: string; "certificate-authority-data"?: string } }>;
-      users: Array<{ name: string; user: { token?: string } }>;
-    };
-    const context = cfg.contexts.find((c) => c.name === cfg["current-context"])!.context;
-    const cluster = cfg.clusters.find((c) => c.name === context.cluster)!.cluster;
-    const user = cfg.users.find((u) => u.name === context.user)?.user ?? {};
-    const caData = cluster["certificate-authority-data"];
-    return new RestClient({ server: cluster.server, token: user.token, ca: caData ? Buffer.from(caData, "base64").toString("utf8") : undefined });
+    return new RestClient(loadKubeconfig(path));
   }
 
   close(): void {

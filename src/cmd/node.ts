@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
-import { RestClient } from "../client/rest.js";
+import { loadKubeconfig, RestClient } from "../client/rest.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { processNodeAgent } from "./node-agent.js";
 
@@ -13,19 +11,13 @@ export interface NodeOptions {
 
 const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug-node", ...entry }) + "\n");
 
-/** The bearer token of the kubeconfig's current user (the API server presents it when it asks for logs). */
-function kubeconfigToken(path: string): string | undefined {
-  const cfg = parse(readFileSync(path, "utf8")) as { "current-context": string; contexts: Array<{ name: string; context: { user: string } }>; users: Array<{ name: string; user: { token?: string } }> };
-  const user = cfg.contexts.find((c) => c.name === cfg["current-context"])?.context.user;
-  return cfg.users.find((u) => u.name === user)?.user.token;
-}
-
 /** `tug node`: one node agent joining a running cluster, until SIGINT or SIGTERM. */
 export async function node(opts: NodeOptions): Promise<void> {
-  const client = RestClient.fromKubeconfig(opts.kubeconfig);
+  const config = loadKubeconfig(opts.kubeconfig);
+  const client = new RestClient(config);
   const stop = new AbortController();
   const agent = opts.runtime === "process"
-    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: kubeconfigToken(opts.kubeconfig), log })
+    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: config.token, log })
     : undefined;
   const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(client, { nodes: [opts.name], log }).run(stop.signal);
   log({ level: "info", msg: "Node agent is up", node: opts.name, runtime: opts.runtime });
