@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { isAlreadyExists, isConflict, isNotFound } from "../../api/errors.js";
+import { isConflict, isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { EventRecorder } from "../../client/events.js";
@@ -9,6 +9,7 @@ import type { RestClient } from "../../client/rest.js";
 import { WorkQueue } from "../../client/workqueue.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject, readyConditions } from "../node-object.js";
+import { registerNode } from "../register.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { Backoff } from "./backoff.js";
 import { podStatus } from "./pod-status.js";
@@ -92,20 +93,8 @@ export class Kubelet implements LogSource {
     }, this.clock.now());
   }
 
-  private async register(): Promise<void> {
-    const obj = this.node();
-    try {
-      this.nodeUid = (await this.client.create(NODES, undefined, obj)).metadata.uid;
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-      const existing = await this.client.get(NODES, undefined, this.opts.nodeName);
-      this.nodeUid = existing.metadata.uid;
-      await this.client.patch(NODES, undefined, this.opts.nodeName, "merge", { metadata: { labels: obj.metadata.labels }, status: obj.status }, "status");
-    }
-  }
-
   async run(signal: AbortSignal): Promise<void> {
-    await this.register();
+    this.nodeUid = await registerNode(this.client, this.node());
     const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal)];
     await this.pods.waitForSync();
     const consumers = Array.from({ length: 32 }, () => this.consume());

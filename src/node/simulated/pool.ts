@@ -1,4 +1,4 @@
-import { isAlreadyExists, isConflict, isNotFound } from "../../api/errors.js";
+import { isConflict, isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { keyOf } from "../../client/indexer.js";
@@ -6,8 +6,9 @@ import { deletedObject, Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject } from "../node-object.js";
+import { registerNode } from "../register.js";
 import { FAST_STAGES, type Stage } from "./stages.js";
-import { NODES, PODS } from "../../client/resources.js";
+import { PODS } from "../../client/resources.js";
 
 
 export interface SimulatedPoolOptions {
@@ -67,14 +68,7 @@ export class SimulatedNodePool {
       name: n.name, cpu: this.opts.cpu ?? "32", memory: this.opts.memory ?? "256Gi", pods: this.opts.pods ?? "110",
       internalIP: n.hostIP, podCIDR: this.podCIDR(n), runtimeVersion: "simulated://0.1.0", labels: { type: "simulated" }, kubeletPort: 0,
     }, this.clock.now());
-    try {
-      n.uid = (await this.client.create(NODES, undefined, obj)).metadata.uid;
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-      const existing = await this.client.get(NODES, undefined, n.name);
-      n.uid = existing.metadata.uid;
-      await this.client.patch(NODES, undefined, n.name, "merge", { status: obj.status }, "status");
-    }
+    n.uid = await registerNode(this.client, obj);
   }
 
   async run(signal: AbortSignal): Promise<void> {
