@@ -27,6 +27,11 @@ export interface Strategy {
   status: boolean;
   /** `metadata.generation` starts at 1 and is bumped when `spec` changes. */
   generation: boolean;
+  /**
+   * A status write may also change annotations. Upstream's deployment status strategy resets only spec
+   * and labels, and the controller records the revision annotation in the same write as the status.
+   */
+  statusWritesAnnotations?: boolean;
   defaults?(obj: KubeObject): void;
   /** Resets what a create may not set (e.g. status), sets what the server owns (e.g. pod phase). */
   prepareForCreate?(obj: KubeObject): void;

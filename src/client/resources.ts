@@ -8,3 +8,4 @@ export const SECRETS: ResourceRef = { group: "", version: "v1", resource: "secre
 export const EVENTS: ResourceRef = { group: "", version: "v1", resource: "events", namespaced: true };
 export const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true };
 export const REPLICASETS: ResourceRef = { group: "apps", version: "v1", resource: "replicasets", namespaced: true };
+export const DEPLOYMENTS: ResourceRef = { group: "apps", version: "v1", resource: "deployments", namespaced: true };

@@ -3,6 +3,7 @@ import type { RestClient } from "../client/rest.js";
 import { SharedInformers } from "../client/shared-informers.js";
 import { GarbageCollector } from "./garbage-collector/collector.js";
 import { deletableResources } from "./garbage-collector/discovery.js";
+import { DeploymentController } from "./deployment/controller.js";
 import { ControllerMetrics } from "./kit/metrics.js";
 import { NodeLifecycleController } from "./node-lifecycle/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
@@ -13,6 +14,7 @@ export interface ControllerManagerOptions {
   concurrentReplicaSetSyncs?: number;
   concurrentRcSyncs?: number;
   concurrentGcSyncs?: number;
+  concurrentDeploymentSyncs?: number;
   nodeMonitorGracePeriodMs?: number;
   clock?: Clock;
   log?: (entry: Record<string, unknown>) => void;
@@ -36,10 +38,11 @@ export class ControllerManager {
     const controllers = [
       new ReplicaController(client, { kind: REPLICA_SET, informers, workers: opts.concurrentReplicaSetSyncs ?? 5, clock, metrics, log }),
       new ReplicaController(client, { kind: REPLICATION_CONTROLLER, informers, workers: opts.concurrentRcSyncs ?? 5, clock, metrics, log }),
+      new DeploymentController(client, { informers, workers: opts.concurrentDeploymentSyncs ?? 5, clock, metrics, log }),
       new GarbageCollector(client, { resources, informers, workers: opts.concurrentGcSyncs ?? 20, clock, metrics, log }),
       new NodeLifecycleController(client, { informers, gracePeriodMs: opts.nodeMonitorGracePeriodMs, clock, log }),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "garbage-collector", "node-lifecycle"], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "deployment", "garbage-collector", "node-lifecycle"], resources: resources.length });
     await Promise.all([informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

@@ -49,13 +49,18 @@ function validateSelectorAndTemplate(spec: Json, path: string, opts: { selectorR
   return errs;
 }
 
-function intOrPercent(value: unknown, field: string): FieldError[] {
+/**
+ * maxSurge/maxUnavailable: a non-negative count or a percentage; `capAt100` for maxUnavailable (a surge
+ * may exceed 100%). Strings render as Go prints an IntOrString, as upstream's messages do.
+ */
+function intOrPercent(value: unknown, field: string, capAt100: boolean): FieldError[] {
   if (value === undefined) return [];
-  if (typeof value === "number") return value < 0 ? [invalid(field, value, "must be greater than or equal to 0")] : [];
-  if (typeof value === "string" && /^\d+%$/.test(value)) {
-    return Number(value.slice(0, -1)) > 100 ? [invalid(field, value, "must not be greater than 100%")] : [];
+  if (typeof value === "number") return nonNegative(value, field);
+  const rendered = goIntOrString(value as IntOrString);
+  if (typeof value === "string" && /^[0-9]+%$/.test(value)) {
+    return capAt100 && Number(value.slice(0, -1)) > 100 ? [{ type: "Invalid", field, rendered, detail: "must not be greater than 100%" }] : [];
   }
-  return [invalid(field, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
+  return [{ type: "Invalid", field, rendered, detail: "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')" }];
 }
 
 function goIntOrString(v: IntOrString | undefined): string {
@@ -74,9 +79,9 @@ export function validateDeploymentSpec(spec: Json): FieldError[] {
     const ru = obj(strategy.rollingUpdate);
     const surge = ru.maxSurge as IntOrString | undefined;
     const unavailable = ru.maxUnavailable as IntOrString | undefined;
-    const e1 = intOrPercent(surge, "spec.strategy.rollingUpdate.maxSurge");
-    const e2 = intOrPercent(unavailable, "spec.strategy.rollingUpdate.maxUnavailable");
-    errs.push(...e1, ...e2);
+    const e1 = intOrPercent(surge, "spec.strategy.rollingUpdate.maxSurge", false);
+    const e2 = intOrPercent(unavailable, "spec.strategy.rollingUpdate.maxUnavailable", true);
+    errs.push(...e2, ...e1);
     if (e1.length === 0 && e2.length === 0 && scaledValue(surge, 100, true) === 0 && scaledValue(unavailable, 100, false) === 0 && (surge !== undefined || unavailable !== undefined)) {
       errs.push({ type: "Invalid", field: "spec.strategy.rollingUpdate.maxUnavailable", rendered: goIntOrString(unavailable), detail: "may not be 0 when `maxSurge` is 0" });
     }
@@ -107,8 +112,8 @@ export function validateDaemonSetSpec(spec: Json): FieldError[] {
   const type = strategy.type ?? "RollingUpdate";
   if (type !== "RollingUpdate" && type !== "OnDelete") errs.push(notSupported("spec.updateStrategy.type", type, ["OnDelete", "RollingUpdate"]));
   const ru = obj(strategy.rollingUpdate);
-  errs.push(...intOrPercent(ru.maxUnavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable"));
-  errs.push(...intOrPercent(ru.maxSurge, "spec.updateStrategy.rollingUpdate.maxSurge"));
+  errs.push(...intOrPercent(ru.maxUnavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable", true));
+  errs.push(...intOrPercent(ru.maxSurge, "spec.updateStrategy.rollingUpdate.maxSurge", false));
   return errs;
 }
 

@@ -26,7 +26,7 @@ function workload(defaults: (o: Json) => void, validate: (spec: Json) => FieldEr
   };
 }
 
-export const deploymentStrategy = workload(defaultDeployment, validateDeploymentSpec, true);
+export const deploymentStrategy: Strategy = { ...workload(defaultDeployment, validateDeploymentSpec, true), statusWritesAnnotations: true };
 export const replicaSetStrategy = workload(defaultReplicaSet, validateReplicaSetSpec, true);
 export const replicationControllerStrategy = workload(defaultReplicationController, validateReplicationControllerSpec, false);
 export const daemonSetStrategy = workload(defaultDaemonSet, validateDaemonSetSpec, true);

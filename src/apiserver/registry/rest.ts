@@ -303,6 +303,10 @@ export class RestStore {
       Object.assign(next, merged);
       // A status write changes only status and the metadata the object's owners may touch.
       next.metadata = { ...current.metadata, resourceVersion: meta.resourceVersion };
+      if (strategy.statusWritesAnnotations) {
+        if (meta.annotations === undefined) delete next.metadata.annotations;
+        else next.metadata.annotations = meta.annotations;
+      }
     } else if (strategy.status) {
       if (current.status === undefined) delete next.status;
       else next.status = current.status;

@@ -2,6 +2,7 @@ import type { PodTemplateSpec } from "kubernetes-types/core/v1.js";
 import { selectorFromLabelSelector, type Selector } from "../../api/labels.js";
 import type { KubeObject } from "../../api/types.js";
 import type { ResourceRef } from "../../client/rest.js";
+import { REPLICASETS } from "../../client/resources.js";
 
 /**
  * What differs between the two kinds one controller serves: ReplicaSet (apps/v1, a LabelSelector) and
@@ -24,7 +25,7 @@ export interface ReplicaSpec {
 
 export const REPLICA_SET: ReplicaKind = {
   kind: "ReplicaSet", apiVersion: "apps/v1", controllerName: "replicaset-controller",
-  resource: { group: "apps", version: "v1", resource: "replicasets", namespaced: true },
+  resource: REPLICASETS,
   selector: (obj) => selectorFromLabelSelector((obj.spec as { selector?: object } | undefined)?.selector),
 };
 

@@ -1,5 +1,6 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { isConflict, isNotFound } from "../../api/errors.js";
+import { claimChildren } from "../kit/claim.js";
 import { canonicalJson } from "../../api/canonical.js";
 import { formatTime } from "../../api/meta.js";
 import type { KubeObject } from "../../api/types.js";
@@ -9,11 +10,10 @@ import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
-import { controllerOf, controllerRef, splitKey } from "../kit/owner.js";
+import { controllerRef, splitKey } from "../kit/owner.js";
 import type { ReplicaKind, ReplicaSpec } from "./kind.js";
 import { isActive, isAvailable, isReady, replicaCounts, replicaDiff, slowStartBatches, victims } from "./plan.js";
 import { PODS } from "../../client/resources.js";
-import { ignoreGone } from "../kit/errors.js";
 
 
 export interface ReplicaSyncDeps {
@@ -47,8 +47,10 @@ export class ReplicaSync {
       return;
     }
     const spec = (owner.spec ?? {}) as ReplicaSpec;
-    const claimed = await this.claim(owner, this.d.pods.lister().list(namespace) as unknown as Pod[]);
-    const active = claimed.filter(isActive);
+    const { kind } = this.d;
+    const claimed = await claimChildren(this.client, { object: owner, apiVersion: kind.apiVersion, kind: kind.kind, resource: kind.resource, selector: kind.selector(owner) },
+      PODS, this.d.pods.lister().list(namespace));
+    const active = (claimed as unknown as Pod[]).filter(isActive);
     let failure: Failure | undefined;
     if (this.d.expectations.satisfied(key) && !owner.metadata.deletionTimestamp) {
       failure = await this.manage(owner, key, active, spec.replicas ?? 1);
@@ -58,58 +60,6 @@ export class ReplicaSync {
     const minReady = spec.minReadySeconds ?? 0;
     const now = this.d.clock.now();
     if (minReady > 0 && active.some((p) => isReady(p) && !isAvailable(p, minReady, now))) return { requeueAfterMs: minReady * 1000 };
-  }
-
-  /** The pods this owner controls after adoption and release (upstream's ClaimPods). */
-  private async claim(owner: KubeObject, pods: Pod[]): Promise<Pod[]> {
-    const selector = this.d.kind.selector(owner);
-    const uid = owner.metadata.uid;
-    const deleting = !!owner.metadata.deletionTimestamp;
-    const mine: Pod[] = [];
-    let canAdopt: boolean | undefined;
-    for (const pod of pods) {
-      const obj = pod as unknown as KubeObject;
-      const ref = controllerOf(obj);
-      const matches = selector?.matches(pod.metadata?.labels) === true;
-      if (ref) {
-        if (ref.uid !== uid) continue;
-        if (matches || deleting) {
-          mine.push(pod);
-          continue;
-        }
-        await this.setOwners(obj, (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid)).catch(ignoreGone);
-        continue;
-      }
-      if (!matches || deleting || pod.metadata?.deletionTimestamp) continue;
-      // Recheck with a live read that the owner is still this object and not being deleted (the cache
-      // might be behind), once per sync, before taking anything.
-      canAdopt ??= await this.stillOwner(owner);
-      if (!canAdopt) continue;
-      try {
-        await this.setOwners(obj, [...(obj.metadata.ownerReferences ?? []), controllerRef(owner, this.d.kind.apiVersion, this.d.kind.kind)]);
-        mine.push(pod);
-      } catch (err) {
-        ignoreGone(err);
-      }
-    }
-    return mine;
-  }
-
-  private async stillOwner(owner: KubeObject): Promise<boolean> {
-    try {
-      const fresh = await this.client.get(this.d.kind.resource, owner.metadata.namespace, owner.metadata.name!);
-      return fresh.metadata.uid === owner.metadata.uid && !fresh.metadata.deletionTimestamp;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
-
-  /** Rewrites a pod's ownerReferences, guarded by its resourceVersion so a concurrent change wins. */
-  private setOwners(pod: KubeObject, refs: unknown[]): Promise<KubeObject> {
-    return this.client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, "merge", {
-      metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: pod.metadata.resourceVersion },
-    });
   }
 
   private async manage(owner: KubeObject, key: string, active: Pod[], desired: number): Promise<Failure | undefined> {
