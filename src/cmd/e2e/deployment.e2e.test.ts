@@ -32,7 +32,7 @@ spec:
 
 const HASH = "[bcdfghjklmnpqrstvwxz2456789]{1,10}";
 
-describe("Deployment controller: seeds 000 and 002 with real kubectl and real pods", () => {
+describe("Deployment controller: seed 000 with real kubectl and real pods", () => {
   let c: Cluster;
   const images = () => rows(c.ok(["get", "pods", "-l", "app=deploy-app", "-o", "custom-columns=Name:metadata.name,Image:spec.containers[0].image"])).slice(1);
   const rsNames = () => rows(c.ok(["get", "rs", "-l", "app=deploy-app", "--sort-by=.metadata.creationTimestamp"])).slice(1).map((r) => r[0]!);
@@ -215,5 +215,45 @@ spec:
       'The Deployment "deploy-demo" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"110%"}: must not be greater than 100%');
     assert.match(patch('{"spec":{"replicas":-1}}'), /spec\.replicas: Invalid value: -1: must be greater than or equal to 0/);
     assert.match(patch('{"spec":{"selector":{"matchLabels":{"app":"other"}}}}'), /spec\.selector: Invalid value: .*: field is immutable/);
+  });
+});
+
+describe("Deployment controller: seed 002's nginx walk-through (create, scale, set image, restart, history, undo)", () => {
+  let c: Cluster;
+  const history = () => rows(c.ok(["rollout", "history", "deployment", "nginx"])).slice(2).map((r) => r[0]);
+
+  before(async () => {
+    c = await Cluster.start(["--runtime", "process"]);
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  test("create and scale 2 → 3, set image, restart and undo; -o wide and history print as upstream", async () => {
+    assert.equal(c.ok(["create", "deployment", "nginx", "--image=nginx:1.18"]).trim(), "deployment.apps/nginx created");
+    c.ok(["scale", "deployment", "nginx", "--replicas=2"]);
+    c.ok(["scale", "deployment", "nginx", "--replicas=3"]);
+    c.ok(["rollout", "status", "deployment/nginx", "--timeout=60s"]);
+    c.ok(["set", "image", "deployment/nginx", "nginx=nginx:1.20.1"]);
+    c.ok(["rollout", "status", "deployment/nginx", "--timeout=60s"]);
+    const events = c.ok(["get", "events", "--field-selector", "involvedObject.kind=Deployment", "-o", "custom-columns=REASON:.reason,MESSAGE:.message"]);
+    assert.match(events, /ScalingReplicaSet\s+Scaled up replica set nginx-\w+ to 1/);
+    assert.match(events, /ScalingReplicaSet\s+(\(combined from similar events\): )?Scaled down replica set nginx-\w+ to 0/);
+
+    assert.equal(c.ok(["rollout", "restart", "deployment", "nginx"]).trim(), "deployment.apps/nginx restarted");
+    c.ok(["rollout", "status", "deployment/nginx", "--timeout=60s"]);
+    assert.deepEqual(history(), ["1", "2", "3"]);
+    assert.match(c.ok(["rollout", "history", "deployment", "nginx", "--revision=3"]),
+      /deployment\.apps\/nginx with revision #3\nPod Template:\n\s+Labels:\s+app=nginx\n\s+pod-template-hash=\w+\n\s+Annotations:\s+kubectl\.kubernetes\.io\/restartedAt: \S+\n\s+Containers:\n\s+nginx:\n\s+Image:\s+nginx:1\.20\.1/);
+    assert.equal(rows(c.ok(["get", "rs"])).length - 1, 3);
+
+    assert.equal(c.ok(["rollout", "undo", "deployment", "nginx", "--to-revision=1"]).trim(), "deployment.apps/nginx rolled back");
+    c.ok(["rollout", "status", "deployment/nginx", "--timeout=60s"]);
+    const wide = rows(c.ok(["get", "deployments.apps", "-o", "wide"]));
+    assert.deepEqual(wide[0], ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]);
+    assert.deepEqual([wide[1]![0], wide[1]![1], wide[1]![2], wide[1]![3], wide[1]![5], wide[1]![6], wide[1]![7]], ["nginx", "3/3", "3", "3", "nginx", "nginx:1.18", "app=nginx"]);
+    assert.deepEqual(history(), ["2", "3", "4"]);
+    const rs = rows(c.ok(["get", "rs", "-o", "wide"]));
+    assert.ok(rs.slice(1).some((r) => r[1] === "3" && r[6] === "nginx:1.18" && /^app=nginx,pod-template-hash=\w+$/.test(r[7]!)), rs.map((r) => r.join(" ")).join("\n"));
   });
 });
