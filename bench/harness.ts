@@ -17,12 +17,24 @@ export interface Endpoint {
 
 /** A started `tug up` in a fresh data dir, and how to reach it. */
 export class TugProcess {
-  private constructor(readonly dir: string, readonly proc: ChildProcess, readonly endpoint: Endpoint, readonly readyMs: number) {}
+  private constructor(readonly dir: string, readonly proc: ChildProcess, readonly endpoint: Endpoint, readonly readyMs: number, private readonly logHead: () => string) {}
+
+  /** The controller manager's /metrics URL, as `tug up` logs it. */
+  async metricsUrl(): Promise<string> {
+    await until("the controller manager's metrics URL", async () => /Controller manager metrics","url":"([^"]+)"/.test(this.logHead()), 30_000);
+    return /Controller manager metrics","url":"([^"]+)"/.exec(this.logHead())![1]!;
+  }
 
   static async start(args: string[] = []): Promise<TugProcess> {
     const dir = mkdtempSync(join(tmpdir(), "tug-bench-"));
     const started = performance.now();
-    const proc = spawn(process.execPath, [...(process.env.TUG_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...args], { stdio: ["ignore", "ignore", "inherit"] });
+    const proc = spawn(process.execPath, [...(process.env.TUG_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    // Forward the structured log, and keep its start (where `tug up` says what it serves).
+    let head = "";
+    proc.stderr!.on("data", (d: Buffer) => {
+      process.stderr.write(d);
+      if (head.length < 64 * 1024) head += d.toString();
+    });
     const kubeconfig = join(dir, "kubeconfig");
     while (!existsSync(kubeconfig)) {
       if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}`);
@@ -38,7 +50,7 @@ export class TugProcess {
     while ((await client.call("GET", "/readyz").catch(() => ({ status: 0 }))).status !== 200) await new Promise((r) => setTimeout(r, 2));
     const readyMs = performance.now() - started;
     client.close();
-    return new TugProcess(dir, proc, endpoint, readyMs);
+    return new TugProcess(dir, proc, endpoint, readyMs, () => head);
   }
 
   async stop(): Promise<void> {
@@ -109,6 +121,16 @@ export class Client {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** Polls `probe` every 100 ms until it holds; returns how long that took (ms). */
+export async function until(what: string, probe: () => Promise<boolean>, ms: number): Promise<number> {
+  const began = performance.now();
+  while (!(await probe())) {
+    if (performance.now() - began > ms) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return performance.now() - began;
 }
 
 export function percentile(sorted: number[], p: number): number {

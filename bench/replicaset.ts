@@ -1,17 +1,8 @@
 import { RestClient } from "../src/client/rest.js";
 import type { Figure } from "./api.js";
-import { TugProcess } from "./harness.js";
+import { TugProcess, until } from "./harness.js";
 import { NODES, PODS, REPLICASETS } from "../src/client/resources.js";
 
-
-async function until(what: string, probe: () => Promise<boolean>, ms: number): Promise<number> {
-  const began = performance.now();
-  while (!(await probe())) {
-    if (performance.now() - began > ms) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return performance.now() - began;
-}
 
 /**
  * Issue 4's figures: a ReplicaSet scaled 0 → 10,000 on 1,000 simulated nodes until every pod is Running

@@ -11,11 +11,16 @@ const SIMILAR_LIMIT = 10;
 
 export type EventType = "Normal" | "Warning";
 
+/** An Event this recorder wrote, and the count/time/message it should show next. */
 interface Seen {
   name: string;
   namespace: string;
   count: number;
   last: number;
+  message: string;
+  /** The write in flight (the create, then patches); repeats meanwhile only mark the entry dirty. */
+  writing?: Promise<void>;
+  dirty: boolean;
 }
 
 /**
@@ -61,21 +66,18 @@ export class EventRecorder {
     if (previous && now - previous.last <= WINDOW_MS) {
       previous.count++;
       previous.last = now;
-      try {
-        await this.client.patch(EVENTS, previous.namespace, previous.name, "merge", {
-          count: previous.count, lastTimestamp: formatTime(now), message,
-        });
-        return;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      previous.message = message;
+      previous.dirty = true;
+      return this.flush(previous);
     }
     // Upstream names events <object>.<UnixNano in hex>; the clock here has milliseconds, so the
     // sub-millisecond digits come from a sequence (random start: two recorders do not collide).
     this.sequence = (this.sequence + 1) % 1_000_000;
     const name = `${meta.name}.${(BigInt(now) * 1_000_000n + BigInt(this.sequence)).toString(16)}`;
     const timestamp = formatTime(now);
-    await this.client.create(EVENTS, namespace, {
+    const entry: Seen = { name, namespace, count: 1, last: now, message, dirty: false };
+    this.seen.set(key, entry);
+    entry.writing = this.client.create(EVENTS, namespace, {
       apiVersion: "v1", kind: "Event",
       metadata: { name, namespace },
       involvedObject: { kind: obj.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: obj.apiVersion, resourceVersion: meta.resourceVersion },
@@ -83,7 +85,36 @@ export class EventRecorder {
       firstTimestamp: timestamp, lastTimestamp: timestamp, eventTime: null,
       source: { component: this.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
       reportingComponent: this.component, reportingInstance: this.opts.host ?? "",
+    }).then(() => undefined, (err: unknown) => {
+      this.seen.delete(key);
+      throw err;
+    }).finally(() => {
+      entry.writing = undefined;
     });
-    this.seen.set(key, { name, namespace, count: 1, last: now });
+    await entry.writing;
+    if (entry.dirty) await this.flush(entry);
+  }
+
+  /**
+   * Brings a recorded Event up to its latest count: one patch at a time per Event, each carrying
+   * everything seen so far, so a burst of repeats costs a few writes and never races itself.
+   */
+  private flush(entry: Seen): Promise<void> {
+    if (entry.writing) return entry.writing.then(() => (entry.dirty ? this.flush(entry) : undefined));
+    entry.writing = (async () => {
+      while (entry.dirty) {
+        entry.dirty = false;
+        try {
+          await this.client.patch(EVENTS, entry.namespace, entry.name, "merge", { count: entry.count, lastTimestamp: formatTime(entry.last), message: entry.message });
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          entry.last = -Infinity; // deleted meanwhile: the next repeat records a new Event
+          return;
+        }
+      }
+    })().finally(() => {
+      entry.writing = undefined;
+    });
+    return entry.writing;
   }
 }

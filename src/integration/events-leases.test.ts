@@ -40,6 +40,18 @@ describe("event recorder and leader election against the real API server", () =>
     assert.equal(list.items.length, 11);
   });
 
+  test("EventRecorder: a burst of concurrent repeats makes one Event with the full count, in a few writes", async () => {
+    const recorder = new EventRecorder(client, "deployment-controller");
+    const d: KubeObject = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "burst", namespace: "default", uid: "uid-2" } };
+    const before = Number((await client.list(events, "default")).metadata.resourceVersion);
+    await Promise.all(Array.from({ length: 200 }, () => recorder.event(d, "Normal", "ScalingReplicaSet", "Scaled up replica set burst-abc to 1")));
+    const list = await client.list(events, "default", { fieldSelector: "involvedObject.name=burst" });
+    assert.equal(list.items.length, 1);
+    assert.equal(list.items[0]!.count, 200);
+    const writes = Number(list.metadata.resourceVersion) - before;
+    assert.ok(writes <= 5, `${writes} writes`);
+  });
+
   test("runLeaderElection: one leader at a time, and a successor once the holder stops renewing", async () => {
     const opts = { namespace: "kube-system", name: "tug-controller-manager", leaseDurationMs: 400, retryPeriodMs: 50 };
     const leading: string[] = [];

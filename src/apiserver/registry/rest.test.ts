@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { Selector, parseSelector } from "../../api/labels.js";
 import type { KubeObject } from "../../api/types.js";
 import { MemoryStore } from "../../store/memory.js";
+import { KeyExistsError } from "../../store/store.js";
+import { StatusError } from "../../api/errors.js";
 import { builtinResources } from "../kinds/index.js";
 import { deleteObject } from "./delete.js";
 import type { ListQuery } from "./list-options.js";
@@ -40,6 +42,20 @@ describe("RestStore", () => {
     assert.equal(created.metadata.creationTimestamp, "2026-01-01T00:00:00Z");
     assert.equal(created.metadata.generation, 1);
     assert.deepEqual(created.status, {});
+  });
+
+  test("create: a generated name that is taken is generated again; a chosen name that is taken is a 409", async () => {
+    const { rest, store } = setup("replicasets");
+    const create = store.create.bind(store);
+    let collisions = 2;
+    store.create = async (key, value) => {
+      if (collisions-- > 0) throw new KeyExistsError(key);
+      return create(key, value);
+    };
+    const created = await rest.create("default", { ...rs(""), metadata: { generateName: "web-", labels: { app: "a" } } });
+    assert.match(created.metadata.name!, /^web-\w{5}$/);
+    collisions = 1;
+    await assert.rejects(rest.create("default", rs("fixed")), (e: StatusError) => e.code === 409 && e.reason === "AlreadyExists");
   });
 
   test("generation moves with spec changes only", async () => {

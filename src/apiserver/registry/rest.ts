@@ -44,7 +44,9 @@ export interface RestHooks {
   decode?: Decode;
 }
 
-const MAX_CONFLICT_RETRIES = 5;
+const MAX_CONFLICT_RETRIES = 20;
+/** Upstream's apiserver tries a generateName this many times before reporting AlreadyExists. */
+const GENERATE_NAME_ATTEMPTS = 8;
 
 /**
  * The one generic REST store (upstream's genericregistry.Store): every kind's create, read, update and
@@ -193,7 +195,8 @@ export class RestStore {
     const meta = obj.metadata;
     const strategy = this.info.strategy;
     strategy.defaults?.(obj);
-    if (!meta.name && meta.generateName) meta.name = generatedName(meta.generateName);
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = generatedName(meta.generateName!);
     meta.uid = newUid();
     meta.creationTimestamp = formatTime(this.clock.now());
     delete meta.deletionTimestamp;
@@ -208,14 +211,19 @@ export class RestStore {
       if (await this.store.get(this.key(meta.namespace, meta.name!))) throw alreadyExists(this.qualified, meta.name!);
       return obj;
     }
-    try {
-      const kv = await this.store.create(this.key(meta.namespace, meta.name!), this.encode(obj));
-      obj.metadata.resourceVersion = String(kv.modRevision);
-      this.written.set(obj, this.rawJson(kv));
-      return obj;
-    } catch (err) {
-      if (err instanceof KeyExistsError) throw alreadyExists(this.qualified, meta.name!);
-      throw err;
+    // A generated name that is taken is generated again (upstream's RetryGenerateName): five random
+    // characters collide now and then among tens of thousands of pods of one ReplicaSet.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const kv = await this.store.create(this.key(meta.namespace, meta.name!), this.encode(obj));
+        obj.metadata.resourceVersion = String(kv.modRevision);
+        this.written.set(obj, this.rawJson(kv));
+        return obj;
+      } catch (err) {
+        if (!(err instanceof KeyExistsError)) throw err;
+        if (!generated || attempt >= GENERATE_NAME_ATTEMPTS) throw alreadyExists(this.qualified, meta.name!);
+        meta.name = generatedName(meta.generateName!);
+      }
     }
   }
 

@@ -24,7 +24,7 @@ export class ControllerMetrics {
     this.retries = new Counter({ name: "workqueue_retries_total", help: "Keys re-queued with back-off after a failed sync.", labelNames: ["name"], registers });
     this.syncDuration = new Histogram({
       name: "controller_sync_duration_seconds", help: "How long one sync of a key took.", labelNames: ["name"], registers,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
   }
 

@@ -1,0 +1,107 @@
+import type { KubeObject } from "../src/api/types.js";
+import { RestClient } from "../src/client/rest.js";
+import { DEPLOYMENTS, NODES } from "../src/client/resources.js";
+import type { Figure } from "./api.js";
+import { TugProcess, until } from "./harness.js";
+
+type Status = { replicas?: number; updatedReplicas?: number; availableReplicas?: number; observedGeneration?: number };
+
+function deployment(name: string, replicas: number, strategy: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name },
+    spec: {
+      replicas, strategy, selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "ikubernetes/myapp:v1", resources: { requests: { cpu: "1m", memory: "1Mi" } } }] } },
+    },
+  };
+}
+
+/** The buckets of one histogram series in Prometheus' text format: upper bound → cumulative count. */
+function buckets(text: string, metric: string, name: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const re = new RegExp(`^${metric}_bucket\\{le="([^"]+)",name="${name}"\\} (\\d+)$`, "gm");
+  for (const m of text.matchAll(re)) out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
+  return out;
+}
+
+/** histogram_quantile over the difference of two snapshots: linear within the bucket, as Prometheus. */
+function quantile(q: number, before: Map<number, number>, after: Map<number, number>): { value: number; count: number } {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const total = counts[counts.length - 1] ?? 0;
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if (counts[i]! >= rank) {
+      const lower = i === 0 ? 0 : bounds[i - 1]!, below = i === 0 ? 0 : counts[i - 1]!;
+      if (bounds[i] === Infinity) return { value: lower, count: total };
+      return { value: lower + (bounds[i]! - lower) * ((rank - below) / Math.max(1, counts[i]! - below)), count: total };
+    }
+  }
+  return { value: NaN, count: total };
+}
+
+/**
+ * Issue 5's figures, on 1,000 simulated nodes: a 25%/25% rolling update of a 10,000-replica Deployment
+ * (from the template change until status reports every replica updated and available), a Recreate of
+ * 1,000 replicas, and the deployment controller's sync p99 while 100 Deployments roll at once (from its
+ * controller_sync_duration_seconds histogram).
+ */
+export async function deploymentBenchmarks(): Promise<Figure[]> {
+  const tug = await TugProcess.start(["--nodes", "1000", "--runtime", "simulated"]);
+  const ep = tug.endpoint;
+  const client = new RestClient({ server: `https://${ep.host}:${ep.port}`, token: ep.token, ca: ep.ca });
+  const figures: Figure[] = [];
+  const limit = 300_000;
+  const status = async (name: string) => ((await client.get(DEPLOYMENTS, "default", name)) as { status?: Status }).status ?? {};
+  const complete = (name: string, n: number, generation: number) => async () => {
+    const s = await status(name);
+    return s.updatedReplicas === n && s.replicas === n && s.availableReplicas === n && (s.observedGeneration ?? 0) >= generation;
+  };
+  /** Changes the template (the image) and returns the new generation. */
+  const roll = async (name: string, image: string) => {
+    const d = await client.patch(DEPLOYMENTS, "default", name, "strategic", { spec: { template: { spec: { containers: [{ name: "c", image }] } } } });
+    return d.metadata.generation ?? 0;
+  };
+  try {
+    await until("1000 nodes", async () => (await client.list(NODES, undefined, { limit: 1000 })).items.length >= 1000, 60_000);
+
+    const n = 10_000;
+    const created = await client.create(DEPLOYMENTS, "default", deployment("rolling", n, { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } }));
+    const first = await until(`${n} available`, complete("rolling", n, created.metadata.generation ?? 1), limit);
+    figures.push({ name: `Deployment of ${n} replicas created on 1000 simulated nodes, all available`, value: first / 1000, unit: "s", goal: "(context)", met: true });
+    const began = performance.now();
+    const gen = await roll("rolling", "ikubernetes/myapp:v2");
+    await until("rolling update complete", complete("rolling", n, gen), limit);
+    const rolling = performance.now() - began;
+    figures.push({ name: `rolling update (25%/25%) of a ${n}-replica Deployment`, value: rolling / 1000, unit: "s", goal: "≤ 20 s", met: rolling <= 20_000 });
+    await client.delete(DEPLOYMENTS, "default", "rolling", { propagationPolicy: "Background" });
+
+    const m = 1_000;
+    const r = await client.create(DEPLOYMENTS, "default", deployment("recreate", m, { type: "Recreate" }));
+    await until(`${m} available`, complete("recreate", m, r.metadata.generation ?? 1), limit);
+    const began2 = performance.now();
+    const gen2 = await roll("recreate", "ikubernetes/myapp:v2");
+    await until("recreate complete", complete("recreate", m, gen2), limit);
+    const recreate = performance.now() - began2;
+    figures.push({ name: `Recreate of a ${m}-replica Deployment`, value: recreate / 1000, unit: "s", goal: "≤ 5 s", met: recreate <= 5_000 });
+    await client.delete(DEPLOYMENTS, "default", "recreate", { propagationPolicy: "Background" });
+
+    const metrics = await tug.metricsUrl();
+    const scrape = async () => buckets(await (await fetch(metrics)).text(), "controller_sync_duration_seconds", "deployment-controller");
+    const names = Array.from({ length: 100 }, (_, i) => `d${i}`);
+    await Promise.all(names.map((name) => client.create(DEPLOYMENTS, "default", deployment(name, 10, { type: "RollingUpdate" }))));
+    await until("100 deployments available", async () => (await Promise.all(names.map((x) => complete(x, 10, 1)()))).every(Boolean), limit);
+    const before = await scrape();
+    const gens = await Promise.all(names.map((name) => roll(name, "ikubernetes/myapp:v2")));
+    await until("100 rollouts complete", async () => (await Promise.all(names.map((x, i) => complete(x, 10, gens[i]!)()))).every(Boolean), limit);
+    const p99 = quantile(0.99, before, await scrape());
+    figures.push({
+      name: "deployment controller sync p99, 100 Deployments rolling at once", value: p99.value * 1000, unit: "ms", goal: "≤ 10 ms", met: p99.value <= 0.01,
+      detail: `${p99.count} syncs; histogram_quantile over controller_sync_duration_seconds`,
+    });
+  } finally {
+    client.close();
+    await tug.stop();
+  }
+  return figures;
+}
