@@ -4,6 +4,8 @@ export type IndexFunc = (obj: KubeObject) => string[];
 
 export const byNamespace: IndexFunc = (o) => (o.metadata.namespace ? [o.metadata.namespace] : []);
 export const byOwnerUid: IndexFunc = (o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid);
+/** Objects no controller owns, by namespace: what a controller may adopt. */
+export const orphansByNamespace: IndexFunc = (o) => ((o.metadata.ownerReferences ?? []).some((r) => r.controller === true) ? [] : [o.metadata.namespace ?? ""]);
 export const byNodeName: IndexFunc = (o) => {
   const node = (o.spec as { nodeName?: string } | undefined)?.nodeName;
   return node ? [node] : [];

@@ -68,8 +68,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.freeze = opts.freeze ?? process.env.TUG_FREEZE_CACHE === "1";
   }
 
+  /**
+   * Registers handlers. A handler added to an informer that has already listed first receives an add for
+   * every cached object (client-go's AddEventHandler), so late components miss nothing.
+   */
   on(handlers: Handlers<T>): void {
     this.handlers.push(handlers);
+    if (this.synced) for (const obj of this.indexer.list()) handlers.add?.(obj);
   }
 
   hasSynced(): boolean {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
 import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
 import { RestClient } from "../client/rest.js";
+import { SharedInformers } from "../client/shared-informers.js";
 import { ControllerManager } from "../controllers/manager.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { Scheduler } from "../scheduler/scheduler.js";
@@ -74,13 +75,16 @@ export async function up(opts: UpOptions): Promise<void> {
   const agents = opts.runtime === "process"
     ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token, log })))
     : [];
-  const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, log });
+  // One informer per resource for the whole process: each pod event is decoded once, not once per component.
+  const informers = new SharedInformers(client);
+  const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log });
   const metrics = await serveMetrics(manager.metrics, opts.controllerManagerPort, "127.0.0.1");
   log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${metrics.port}/metrics` });
   const running = [
-    new Scheduler(client, { log }).run(components.signal),
+    new Scheduler(client, { informers, log }).run(components.signal),
     manager.run(components.signal),
-    ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
+    ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, informers, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
+    informers.run(components.signal),
   ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));
 
   let stopping = false;

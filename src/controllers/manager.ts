@@ -16,6 +16,8 @@ export interface ControllerManagerOptions {
   concurrentGcSyncs?: number;
   concurrentDeploymentSyncs?: number;
   nodeMonitorGracePeriodMs?: number;
+  /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
+  informers?: SharedInformers;
   clock?: Clock;
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -33,7 +35,7 @@ export class ControllerManager {
     const { client, opts, metrics } = this;
     const clock = opts.clock ?? realClock;
     const log = opts.log;
-    const informers = new SharedInformers(client, clock);
+    const informers = opts.informers ?? new SharedInformers(client, clock);
     const resources = await deletableResources(client);
     const controllers = [
       new ReplicaController(client, { kind: REPLICA_SET, informers, workers: opts.concurrentReplicaSetSyncs ?? 5, clock, metrics, log }),
@@ -43,6 +45,6 @@ export class ControllerManager {
       new NodeLifecycleController(client, { informers, gracePeriodMs: opts.nodeMonitorGracePeriodMs, clock, log }),
     ];
     log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "deployment", "garbage-collector", "node-lifecycle"], resources: resources.length });
-    await Promise.all([informers.run(signal), ...controllers.map((c) => c.run(signal))]);
+    await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

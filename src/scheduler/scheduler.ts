@@ -4,7 +4,8 @@ import type { KubeObject } from "../api/types.js";
 import { realClock, type Clock } from "../client/clock.js";
 import { EventRecorder } from "../client/events.js";
 import { keyOf } from "../client/indexer.js";
-import { deletedObject, Informer } from "../client/informer.js";
+import { deletedObject, type Informer } from "../client/informer.js";
+import { SharedInformers } from "../client/shared-informers.js";
 import { ExponentialRateLimiter } from "../client/rate-limiter.js";
 import type { RestClient } from "../client/rest.js";
 import { WorkQueue } from "../client/workqueue.js";
@@ -20,6 +21,8 @@ export interface SchedulerOptions {
   clock?: Clock;
   /** Binds in flight at once. */
   bindConcurrency?: number;
+  /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
+  informers?: SharedInformers;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -34,6 +37,7 @@ export class Scheduler {
   private readonly unschedulable = new Set<string>();
   private readonly pods: Informer;
   private readonly nodes: Informer;
+  private readonly ownInformers: SharedInformers | undefined;
   private readonly recorder: EventRecorder;
   private readonly clock: Clock;
   private readonly name: string;
@@ -45,8 +49,10 @@ export class Scheduler {
     this.clock = opts.clock ?? realClock;
     this.name = opts.schedulerName ?? "default-scheduler";
     this.queue = new WorkQueue<string>(this.clock, new ExponentialRateLimiter<string>(1000, 10_000));
-    this.pods = new Informer(client, { resource: PODS, clock: this.clock });
-    this.nodes = new Informer(client, { resource: NODES, clock: this.clock });
+    if (!opts.informers) this.ownInformers = new SharedInformers(client, this.clock);
+    const informers = opts.informers ?? this.ownInformers!;
+    this.pods = informers.for(PODS);
+    this.nodes = informers.for(NODES);
     this.recorder = new EventRecorder(client, this.name, { clock: this.clock, log: opts.log });
     this.nodes.on({
       add: (n) => this.nodeChanged(n),
@@ -90,7 +96,7 @@ export class Scheduler {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const informers = [this.nodes.run(signal), this.pods.run(signal)];
+    const informers = this.ownInformers?.run(signal);
     await Promise.all([this.nodes.waitForSync(), this.pods.waitForSync()]);
     signal.addEventListener("abort", () => this.queue.shutdown(), { once: true });
     while (!signal.aborted) {
@@ -102,7 +108,7 @@ export class Scheduler {
         this.queue.done(key);
       }
     }
-    await Promise.all(informers);
+    await informers;
   }
 
   private async scheduleOne(key: string): Promise<void> {

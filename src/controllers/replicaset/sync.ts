@@ -49,7 +49,7 @@ export class ReplicaSync {
     const spec = (owner.spec ?? {}) as ReplicaSpec;
     const { kind } = this.d;
     const claimed = await claimChildren(this.client, { object: owner, apiVersion: kind.apiVersion, kind: kind.kind, resource: kind.resource, selector: kind.selector(owner) },
-      PODS, this.d.pods.lister().list(namespace));
+      PODS, this.candidates(owner));
     const active = (claimed as unknown as Pod[]).filter(isActive);
     let failure: Failure | undefined;
     if (this.d.expectations.satisfied(key) && !owner.metadata.deletionTimestamp) {
@@ -60,6 +60,14 @@ export class ReplicaSync {
     const minReady = spec.minReadySeconds ?? 0;
     const now = this.d.clock.now();
     if (minReady > 0 && active.some((p) => isReady(p) && !isAvailable(p, minReady, now))) return { requeueAfterMs: minReady * 1000 };
+  }
+
+  /** The pods a claim looks at: those that reference this owner, and the namespace's orphans. */
+  private candidates(owner: KubeObject): KubeObject[] {
+    const pods = this.d.pods.lister();
+    const owned = pods.byIndex("owner", owner.metadata.uid ?? "");
+    const orphans = pods.byIndex("orphan", owner.metadata.namespace ?? "");
+    return owned.length === 0 ? orphans : [...new Set([...owned, ...orphans])];
   }
 
   private async manage(owner: KubeObject, key: string, active: Pod[], desired: number): Promise<Failure | undefined> {

@@ -2,7 +2,8 @@ import { isConflict, isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { keyOf } from "../../client/indexer.js";
-import { deletedObject, Informer } from "../../client/informer.js";
+import { deletedObject, type Informer } from "../../client/informer.js";
+import { SharedInformers } from "../../client/shared-informers.js";
 import type { RestClient } from "../../client/rest.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject } from "../node-object.js";
@@ -20,6 +21,8 @@ export interface SimulatedPoolOptions {
   leaseRenewMs?: number;
   clock?: Clock;
   random?: () => number;
+  /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
+  informers?: SharedInformers;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -40,6 +43,7 @@ export class SimulatedNodePool {
   private readonly nodes = new Map<string, SimNode>();
   private readonly pending = new Map<string, { stage: string; cancel: () => void }>();
   private readonly pods: Informer;
+  private readonly ownInformers: SharedInformers | undefined;
   private readonly clock: Clock;
   private readonly stages: Stage[];
   private readonly random: () => number;
@@ -51,7 +55,8 @@ export class SimulatedNodePool {
     opts.nodes.forEach((name, index) => this.nodes.set(name, {
       name, index, hostIP: `10.${200 + Math.floor(index / 65536)}.${Math.floor(index / 256) % 256}.${(index % 256) + 1}`, nextPodIP: 2,
     }));
-    this.pods = new Informer(client, { resource: PODS, clock: this.clock });
+    if (!opts.informers) this.ownInformers = new SharedInformers(client, this.clock);
+    this.pods = (opts.informers ?? this.ownInformers!).for(PODS);
     this.pods.on({
       add: (p) => this.consider(p),
       update: (_o, p) => this.consider(p),
@@ -75,7 +80,7 @@ export class SimulatedNodePool {
     const all = [...this.nodes.values()];
     for (let i = 0; i < all.length; i += 50) await Promise.all(all.slice(i, i + 50).map((n) => this.register(n)));
     const leases = this.renewLeases(signal);
-    await this.pods.run(signal);
+    await this.ownInformers?.run(signal);
     await leases;
     for (const p of this.pending.values()) p.cancel();
   }
