@@ -3,7 +3,7 @@ import { RestClient } from "../src/client/rest.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import type { Figure } from "./api.js";
 import { median, TugProcess } from "./harness.js";
-import { NODES, PODS } from "../src/client/resources.js";
+import { CONFIGMAPS, NODES, PODS } from "../src/client/resources.js";
 
 
 function clientFor(tug: TugProcess): RestClient {
@@ -42,12 +42,16 @@ export async function schedulerBenchmarks(): Promise<Figure[]> {
     const rates: number[] = [];
     for (let round = 0; round < 3; round++) {
       const name = `bench-scheduler-${round}`;
+      // The pods share a real owner (so the scheduler spreads them, and the garbage collector, finding the
+      // owner present, leaves them alone); a ConfigMap, because a ReplicaSet would manage them.
+      const owner = await client.create(CONFIGMAPS, "default", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `bench-owner-${round}` } });
+      const ownerRef = { apiVersion: "v1", kind: "ConfigMap", name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true };
       let next = 0;
       await Promise.all(Array.from({ length: 8 }, async () => {
         while (next < pods) {
           const i = next++;
           await client.create(PODS, "default", {
-            apiVersion: "v1", kind: "Pod", metadata: { name: `s${round}-${i}`, labels: { round: String(round) }, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "bench", uid: `bench-${round}`, controller: true }] },
+            apiVersion: "v1", kind: "Pod", metadata: { name: `s${round}-${i}`, labels: { round: String(round) }, ownerReferences: [ownerRef] },
             spec: { schedulerName: name, containers: [{ name: "c", image: "ikubernetes/myapp:v1", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] },
           });
         }

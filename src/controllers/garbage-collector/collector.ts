@@ -37,10 +37,18 @@ interface Node {
  *   kills anything): when none exists any more it is deleted (foreground if an owner waits on it), and
  *   references to owners that are gone are removed while others remain.
  */
+const ABSENT_OWNERS_CAP = 10_000;
+
 export class GarbageCollector {
   private readonly nodes = new Map<string, Node>();
   private readonly dependents = new Map<string, Set<string>>();
   private readonly byKind = new Map<string, Kinded>();
+  /**
+   * Owner uids the server said are gone (upstream's absentOwnerCache). A uid is never reused, so the
+   * answer stays true; the cap only bounds memory. It spares the 10,000 dependents of a deleted
+   * ReplicaSet 10,000 identical GETs.
+   */
+  private readonly absentOwners = new Set<string>();
   private readonly loop: ReconcileLoop;
 
   constructor(private readonly client: RestClient, private readonly opts: GarbageCollectorOptions) {
@@ -150,15 +158,22 @@ export class GarbageCollector {
     if (known) return waitsOnDependents(known.obj) ? "foreground" : "present";
     const resource = this.byKind.get(`${ref.apiVersion}/${ref.kind}`);
     if (!resource) return "unknown";
+    if (this.absentOwners.has(ref.uid)) return "absent";
     // Not in the graph: ask the server, so a cache that lags never costs an object its life.
     try {
       const live = await this.client.get(resource, resource.namespaced ? dependent.metadata.namespace : undefined, ref.name);
-      if (live.metadata.uid !== ref.uid) return "absent";
+      if (live.metadata.uid !== ref.uid) return this.absent(ref.uid);
       return waitsOnDependents(live) ? "foreground" : "present";
     } catch (err) {
-      if (isNotFound(err)) return "absent";
+      if (isNotFound(err)) return this.absent(ref.uid);
       throw err;
     }
+  }
+
+  private absent(uid: string): "absent" {
+    if (this.absentOwners.size >= ABSENT_OWNERS_CAP) this.absentOwners.delete(this.absentOwners.values().next().value!);
+    this.absentOwners.add(uid);
+    return "absent";
   }
 
   private async orphanDependents(owner: Node): Promise<void> {
