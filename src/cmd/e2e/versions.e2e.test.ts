@@ -35,7 +35,7 @@ describe("kubectl versions 1.27–1.33", { skip: versions.length === 0 ? "no ver
       const name = `v${version.replace(".", "-")}`;
       run(["create", "deployment", name, "--image=ikubernetes/myapp:v1"]);
       run(["apply", "-f", "-"], `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {k: v}\n`);
-      assert.match(run(["get", "deploy", name, "-o", "wide"]), new RegExp(`${name}\\s+0/1\\s+0\\s+0\\s+\\S+\\s+myapp\\s+ikubernetes/myapp:v1\\s+app=${name}`));
+      assert.match(run(["get", "deploy", name, "-o", "wide"]), new RegExp(`${name}\\s+[01]/1\\s+[01]\\s+[01]\\s+\\S+\\s+myapp\\s+ikubernetes/myapp:v1\\s+app=${name}`));
       run(["scale", "deploy", name, "--replicas=2"]);
       assert.equal(run(["get", "deploy", name, "-o", "jsonpath={.spec.replicas}"]), "2");
       assert.match(run(["explain", "deployment.spec.replicas"]), /replicas\s+<integer>/);
