@@ -1,6 +1,5 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { isConflict, isNotFound } from "../../api/errors.js";
-import { claimChildren } from "../kit/claim.js";
 import { canonicalJson } from "../../api/canonical.js";
 import { formatTime } from "../../api/meta.js";
 import type { KubeObject } from "../../api/types.js";
@@ -8,6 +7,7 @@ import type { Clock } from "../../client/clock.js";
 import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
+import { claimChildren } from "../kit/claim.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
 import { controllerRef, splitKey } from "../kit/owner.js";
