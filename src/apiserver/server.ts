@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { createServer as createHttpsServer, type Server } from "node:https";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -43,7 +44,12 @@ export class ApiServer {
   private readonly rests = new Map<ResourceInfo, RestStore>();
   private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
   private readonly server: Server | ReturnType<typeof createHttpServer>;
-  private readonly shutdown = new AbortController();
+  /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
+  private readonly shutdown = (() => {
+    const c = new AbortController();
+    setMaxListeners(0, c.signal);
+    return c;
+  })();
   private readonly clock: Clock;
   private readonly openapi: OpenApi;
   private readonly finalizing = new Set<string>();

@@ -1,18 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { setMaxListeners } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
 import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
 import { RestClient } from "../client/rest.js";
-import { SharedInformers } from "../client/shared-informers.js";
-import { ControllerManager } from "../controllers/manager.js";
-import { SimulatedNodePool } from "../node/simulated/pool.js";
-import { Scheduler } from "../scheduler/scheduler.js";
 import { SqliteStore } from "../store/sqlite.js";
-import { serveMetrics } from "./controller-manager.js";
+import { startComponents } from "./components.js";
 import { adminKubeconfig } from "./kubeconfig.js";
-import { processNodeAgent } from "./node-agent.js";
 
 export interface UpOptions {
   dataDir: string;
@@ -67,36 +61,19 @@ export async function up(opts: UpOptions): Promise<void> {
   log({ level: "info", msg: "Tugboat is up", server: url, kubeconfig, startupMs: Math.round(performance.now() - started) });
 
   // The components talk to the API server only through the client, as they would across machines.
-  const components = new AbortController();
-  // Every informer and loop of every component listens on this one signal.
-  setMaxListeners(0, components.signal);
   const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
-  const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
-  const agents = opts.runtime === "process"
-    ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token, log })))
-    : [];
-  // One informer per resource for the whole process: each pod event is decoded once, not once per component.
-  const informers = new SharedInformers(client);
-  const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log });
-  const metrics = await serveMetrics(manager.metrics, opts.controllerManagerPort, "127.0.0.1");
-  log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${metrics.port}/metrics` });
-  const running = [
-    new Scheduler(client, { informers, log }).run(components.signal),
-    manager.run(components.signal),
-    ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, informers, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
-    informers.run(components.signal),
-  ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));
+  const components = await startComponents(client, {
+    dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token,
+    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, controllerManagerPort: opts.controllerManagerPort,
+  }, log);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log({ level: "info", msg: "Stopping", signal });
-    components.abort();
-    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);
-    await Promise.all(agents.map((a) => a.shutdown(10)));
+    await components.stop();
     client.close();
-    metrics.server.close();
     await server.close();
     await store.close();
     process.exit(0);

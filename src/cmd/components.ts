@@ -1,0 +1,54 @@
+import { setMaxListeners } from "node:events";
+import type { RestClient } from "../client/rest.js";
+import { SharedInformers } from "../client/shared-informers.js";
+import { ControllerManager } from "../controllers/manager.js";
+import { SimulatedNodePool } from "../node/simulated/pool.js";
+import { Scheduler } from "../scheduler/scheduler.js";
+import { serveMetrics } from "./controller-manager.js";
+import { processNodeAgent } from "./node-agent.js";
+
+/** What `tug up` runs besides the API server, and how. */
+export interface ComponentsOptions {
+  dataDir: string;
+  nodes: number;
+  runtime: "process" | "simulated";
+  nodeMonitorGracePeriodMs: number;
+  controllerManagerPort: number;
+  /** The admin token, for the node agents' servers (the API server proxies pod logs with it). */
+  token: string;
+}
+
+export type Log = (entry: Record<string, unknown>) => void;
+
+/**
+ * Starts the scheduler, the controller manager and the node agents (`--nodes N`, process or simulated)
+ * against `client`, on one shared informer per resource: each pod event is decoded once, not once per
+ * component. Returns how to stop them (node agents get 10 s to stop their pods).
+ */
+export async function startComponents(client: RestClient, opts: ComponentsOptions, log: Log): Promise<{ stop(): Promise<void> }> {
+  const components = new AbortController();
+  // Every informer and loop of every component listens on this one signal.
+  setMaxListeners(0, components.signal);
+  const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
+  const agents = opts.runtime === "process"
+    ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token: opts.token, log })))
+    : [];
+  const informers = new SharedInformers(client);
+  const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log });
+  const metrics = await serveMetrics(manager.metrics, opts.controllerManagerPort, "127.0.0.1");
+  log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${metrics.port}/metrics` });
+  const running = [
+    new Scheduler(client, { informers, log }).run(components.signal),
+    manager.run(components.signal),
+    ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, informers, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
+    informers.run(components.signal),
+  ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));
+  return {
+    async stop() {
+      components.abort();
+      await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.all(agents.map((a) => a.shutdown(10)));
+      metrics.server.close();
+    },
+  };
+}
