@@ -9,7 +9,7 @@ import type { SharedInformers } from "../../client/shared-informers.js";
 import { selectorFromLabelSelector } from "../../api/labels.js";
 import { ReconcileLoop } from "../kit/loop.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
-import { controllerOf } from "../kit/owner.js";
+import { controllerOf, resolveControllerRef } from "../kit/owner.js";
 import { DeploymentSync } from "./sync.js";
 import { restWrites, type DeploymentWrites } from "./writes.js";
 
@@ -67,10 +67,7 @@ export class DeploymentController {
 
   /** The Deployment a controller reference points at, if it is in the cache. */
   private ownerOf(rs: KubeObject): KubeObject | undefined {
-    const ref = controllerOf(rs);
-    if (!ref || ref.kind !== "Deployment") return undefined;
-    const d = this.deployments.lister().get(rs.metadata.namespace, ref.name);
-    return d?.metadata.uid === ref.uid ? d : undefined;
+    return resolveControllerRef(this.deployments, rs, "Deployment");
   }
 
   /** Queues the owner of a ReplicaSet, or every Deployment that might adopt an orphan. */
@@ -88,11 +85,8 @@ export class DeploymentController {
   }
 
   private podDeleted(p: KubeObject | Tombstone<KubeObject>): void {
-    const pod = deletedObject(p);
-    const ref = controllerOf(pod);
-    if (ref?.kind !== "ReplicaSet") return;
-    const rs = this.replicaSets.lister().get(pod.metadata.namespace, ref.name);
-    const d = rs && rs.metadata.uid === ref.uid ? this.ownerOf(rs) : undefined;
+    const rs = resolveControllerRef(this.replicaSets, deletedObject(p), "ReplicaSet");
+    const d = rs ? this.ownerOf(rs) : undefined;
     if (d && (d.spec as { strategy?: { type?: string } } | undefined)?.strategy?.type === "Recreate") this.loop.enqueue(keyOf(d));
   }
 

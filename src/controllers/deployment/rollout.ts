@@ -4,6 +4,7 @@ import { canonicalJson } from "../../api/canonical.js";
 import { isAlreadyExists, isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import type { EventRecorder } from "../../client/events.js";
+import { errorMessage } from "../kit/errors.js";
 import { controllerOf, controllerRef } from "../kit/owner.js";
 import {
   maxRevision, replicasAnnotationsNeedUpdate, revisionOf, setDeploymentRevision, setNewReplicaSetAnnotations, setReplicasAnnotations,
@@ -22,7 +23,6 @@ export interface RolloutDeps {
 }
 
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? "";
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * One sync of one Deployment: its (copied) object, the ReplicaSets it controls and their pods, and the
@@ -119,7 +119,7 @@ export class Rollout {
       created = await this.deps.writes.createReplicaSet(rs);
     } catch (err) {
       if (!isAlreadyExists(err)) {
-        const message = `Failed to create new replica set "${nameOf(rs)}": ${errText(err)}`;
+        const message = `Failed to create new replica set "${nameOf(rs)}": ${errorMessage(err)}`;
         if (progressDeadline(d) !== undefined) {
           setCondition((d.status ??= {}), newCondition(PROGRESSING, "False", Reason.rsCreateError, message, this.now));
           await this.writeStatus().catch(() => undefined);

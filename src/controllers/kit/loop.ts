@@ -1,6 +1,7 @@
 import { isConflict } from "../../api/errors.js";
 import { realClock, type Clock } from "../../client/clock.js";
 import { WorkQueue } from "../../client/workqueue.js";
+import { errorMessage } from "./errors.js";
 import type { ControllerMetrics } from "./metrics.js";
 
 /** What a sync may ask for: nothing (done), or to look at the key again after a while. */
@@ -54,7 +55,7 @@ export class ReconcileLoop {
         this.queue.forget(key);
         if (result) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
-        if (!isConflict(err)) log?.({ level: "warn", component: "controller-manager", controller: name, key, msg: "Sync failed", err: err instanceof Error ? err.message : String(err) });
+        if (!isConflict(err)) log?.({ level: "warn", component: "controller-manager", controller: name, key, msg: "Sync failed", err: errorMessage(err) });
         metrics?.retries.inc({ name });
         this.queue.addRateLimited(key);
       } finally {

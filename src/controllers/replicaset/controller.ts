@@ -8,7 +8,7 @@ import type { SharedInformers } from "../../client/shared-informers.js";
 import { Expectations } from "../kit/expectations.js";
 import { ReconcileLoop } from "../kit/loop.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
-import { controllerOf } from "../kit/owner.js";
+import { controllerOf, resolveControllerRef } from "../kit/owner.js";
 import type { ReplicaKind } from "./kind.js";
 import { ReplicaSync } from "./sync.js";
 import { PODS } from "../../client/resources.js";
@@ -58,10 +58,7 @@ export class ReplicaController {
 
   /** The owner of our kind a controller reference points at, if it is in the cache. */
   private ownerOf(pod: KubeObject): KubeObject | undefined {
-    const ref = controllerOf(pod);
-    if (!ref || ref.kind !== this.opts.kind.kind) return undefined;
-    const owner = this.owners.lister().get(pod.metadata.namespace, ref.name);
-    return owner?.metadata.uid === ref.uid ? owner : undefined;
+    return resolveControllerRef(this.owners, pod, this.opts.kind.kind);
   }
 
   /** Owners whose selector matches an orphan pod: each may adopt it. */

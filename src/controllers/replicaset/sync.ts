@@ -8,6 +8,7 @@ import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { claimChildren } from "../kit/claim.js";
+import { errorMessage } from "../kit/errors.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
 import { controllerRef, splitKey } from "../kit/owner.js";
@@ -28,7 +29,6 @@ export interface ReplicaSyncDeps {
 
 type Failure = { reason: "FailedCreate" | "FailedDelete"; message: string };
 
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * One sync of a ReplicaSet/ReplicationController key: claim the pods (adopt matching orphans, release
@@ -106,9 +106,9 @@ export class ReplicaSync {
       if (failed !== undefined) {
         // Stop at the first failure; the creates never attempted will not be observed either.
         this.d.expectations.lowerAdds(key, count - attempted);
-        const message = `Error creating: ${errText(failed)}`;
+        const message = `Error creating: ${errorMessage(failed)}`;
         void this.d.recorder.event(owner, "Warning", "FailedCreate", message);
-        return { reason: "FailedCreate", message: errText(failed) };
+        return { reason: "FailedCreate", message: errorMessage(failed) };
       }
     }
     return undefined;
@@ -124,8 +124,8 @@ export class ReplicaSync {
       } catch (err) {
         this.d.expectations.lowerDels(key);
         if (isNotFound(err) || isConflict(err)) return;
-        void this.d.recorder.event(owner, "Warning", "FailedDelete", `Error deleting: ${errText(err)}`);
-        failure ??= { reason: "FailedDelete", message: errText(err) };
+        void this.d.recorder.event(owner, "Warning", "FailedDelete", `Error deleting: ${errorMessage(err)}`);
+        failure ??= { reason: "FailedDelete", message: errorMessage(err) };
       }
     }));
     return failure;
