@@ -1,6 +1,6 @@
 import type { ReplicaSet } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { activeReplicaSets, actualReplicaCount } from "./plan.js";
+import { activeReplicaSets, actualReplicaCount, desiredReplicas } from "./plan.js";
 import { deploymentComplete } from "./status.js";
 import type { Rollout } from "./rollout.js";
 
@@ -10,8 +10,7 @@ import type { Rollout } from "./rollout.js";
  * new pods never run side by side.
  */
 export async function rolloutRecreate(r: Rollout): Promise<void> {
-  let { newRS, oldRSs } = await r.replicaSets(false);
-  let allRSs = newRS ? [...oldRSs, newRS] : oldRSs;
+  let { newRS, oldRSs, allRSs } = await r.replicaSets(false);
 
   let scaledDown = false;
   for (const rs of activeReplicaSets(oldRSs)) scaledDown = (await r.scale(rs, 0)).scaled || scaledDown;
@@ -19,11 +18,8 @@ export async function rolloutRecreate(r: Rollout): Promise<void> {
 
   if (oldPodsRunning(newRS, oldRSs, r.podsByReplicaSet())) return r.syncRolloutStatus(allRSs, newRS);
 
-  if (!newRS) {
-    ({ newRS, oldRSs } = await r.replicaSets(true));
-    allRSs = newRS ? [...oldRSs, newRS] : oldRSs;
-  }
-  if (newRS) await r.scale(newRS, r.d.spec?.replicas ?? 1);
+  if (!newRS) ({ newRS, oldRSs, allRSs } = await r.replicaSets(true));
+  if (newRS) await r.scale(newRS, desiredReplicas(r.d));
   if (deploymentComplete(r.d, r.d.status ?? {})) await r.cleanup(oldRSs);
   await r.syncRolloutStatus(allRSs, newRS);
 }

@@ -9,8 +9,7 @@ import type { Rollout } from "./rollout.js";
  * Once complete, ReplicaSets beyond revisionHistoryLimit are pruned.
  */
 export async function rolloutRolling(r: Rollout): Promise<void> {
-  const { newRS, oldRSs } = await r.replicaSets(true);
-  const allRSs = newRS ? [...oldRSs, newRS] : oldRSs;
+  const { newRS, oldRSs, allRSs } = await r.replicaSets(true);
 
   if (newRS) {
     const target = newReplicaSetTarget(r.d, allRSs, newRS);

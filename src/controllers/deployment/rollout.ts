@@ -16,6 +16,13 @@ import {
 } from "./status.js";
 import type { DeploymentWrites } from "./writes.js";
 
+/** A Deployment's ReplicaSets: the one running its template (if any), the others, and all of them. */
+export interface ReplicaSetSplit {
+  newRS: ReplicaSet | undefined;
+  oldRSs: ReplicaSet[];
+  allRSs: ReplicaSet[];
+}
+
 export interface RolloutDeps {
   writes: DeploymentWrites;
   recorder: EventRecorder;
@@ -65,14 +72,15 @@ export class Rollout {
    * the new one gets max(old revisions) + 1, and the Deployment's revision annotation follows it.
    * With `create`, a missing new ReplicaSet is created (upstream's getAllReplicaSetsAndSyncRevision).
    */
-  async replicaSets(create: boolean): Promise<{ newRS: ReplicaSet | undefined; oldRSs: ReplicaSet[] }> {
+  async replicaSets(create: boolean): Promise<ReplicaSetSplit> {
     const template = this.d.spec?.template;
     const existing = [...this.rsList].sort(byCreation).find((rs) => equalIgnoreHash(rs.spec?.template, template));
     const oldRSs = this.rsList.filter((rs) => rs !== existing);
     const newRevision = maxRevision(oldRSs) + 1;
-    if (existing) return { newRS: await this.syncExisting(existing, newRevision), oldRSs };
-    if (!create) return { newRS: undefined, oldRSs };
-    return { newRS: await this.createNew(oldRSs, newRevision), oldRSs };
+    let newRS: ReplicaSet | undefined;
+    if (existing) newRS = await this.syncExisting(existing, newRevision);
+    else if (create) newRS = await this.createNew(oldRSs, newRevision);
+    return { newRS, oldRSs, allRSs: newRS ? [...oldRSs, newRS] : oldRSs };
   }
 
   private async syncExisting(existing: ReplicaSet, newRevision: number): Promise<ReplicaSet> {

@@ -1,5 +1,5 @@
 import { desiredReplicasOf } from "./annotations.js";
-import { activeReplicaSets, scalePlan } from "./plan.js";
+import { activeReplicaSets, desiredReplicas, scalePlan } from "./plan.js";
 import type { Rollout } from "./rollout.js";
 
 /**
@@ -7,9 +7,9 @@ import type { Rollout } from "./rollout.js";
  * another desired size (upstream's isScalingEvent). A resize is handled before any rollout step.
  */
 export async function isScalingEvent(r: Rollout): Promise<boolean> {
-  const { newRS, oldRSs } = await r.replicaSets(false);
-  const desired = r.d.spec?.replicas ?? 1;
-  return activeReplicaSets(newRS ? [...oldRSs, newRS] : oldRSs).some((rs) => {
+  const { allRSs } = await r.replicaSets(false);
+  const desired = desiredReplicas(r.d);
+  return activeReplicaSets(allRSs).some((rs) => {
     const annotated = desiredReplicasOf(rs);
     return annotated !== undefined && annotated !== desired;
   });
@@ -20,9 +20,9 @@ export async function isScalingEvent(r: Rollout): Promise<boolean> {
  * (proportionally when several are active, see plan.ts), prune history while paused, report status.
  */
 export async function scaleOnly(r: Rollout): Promise<void> {
-  const { newRS, oldRSs } = await r.replicaSets(false);
+  const { newRS, oldRSs, allRSs } = await r.replicaSets(false);
   const steps = scalePlan(r.d, newRS, oldRSs, newRS ? desiredReplicasOf(newRS) : undefined);
-  await r.apply(steps, newRS ? [...oldRSs, newRS] : oldRSs);
+  await r.apply(steps, allRSs);
   if (r.d.spec?.paused) await r.cleanup(oldRSs);
-  await r.syncStatus(newRS ? [...oldRSs, newRS] : oldRSs, newRS);
+  await r.syncStatus(allRSs, newRS);
 }

@@ -44,8 +44,8 @@ export class DeploymentSync {
     const r = new Rollout({ writes: this.deps.writes, recorder: this.deps.recorder, now: this.deps.clock.now() }, d, rsList, () => this.podsByReplicaSet(d, rsList));
 
     if (d.metadata?.deletionTimestamp) {
-      const { newRS, oldRSs } = await r.replicaSets(false);
-      await r.syncStatus(newRS ? [...oldRSs, newRS] : oldRSs, newRS);
+      const { newRS, allRSs } = await r.replicaSets(false);
+      await r.syncStatus(allRSs, newRS);
       return;
     }
     await r.checkPaused();
