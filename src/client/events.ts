@@ -91,8 +91,8 @@ export class EventRecorder {
     }).finally(() => {
       entry.writing = undefined;
     });
+    // Repeats that arrive meanwhile mark the entry dirty and queue their own flush behind this create.
     await entry.writing;
-    if (entry.dirty) await this.flush(entry);
   }
 
   /**
