@@ -18,6 +18,11 @@ export class Selector {
     return new Selector([]);
   }
 
+  /** A Service's or ReplicationController's selector: every key equals its value. */
+  static fromMap(labels: Readonly<Record<string, string>>): Selector {
+    return new Selector(Object.keys(labels).sort().map((key) => ({ key, operator: "=", values: [labels[key]!] })));
+  }
+
   isEmpty(): boolean {
     return this.requirements.length === 0;
   }

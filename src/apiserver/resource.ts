@@ -35,6 +35,8 @@ export interface Strategy {
   defaults?(obj: KubeObject): void;
   /** Resets what a create may not set (e.g. status), sets what the server owns (e.g. pod phase). */
   prepareForCreate?(obj: KubeObject): void;
+  /** Before an update of the main resource is validated: carries over what the server set (e.g. a Service's cluster IP). */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   validate?(obj: KubeObject): FieldError[];
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   /** Something other than metadata.finalizers holds a deleted object (namespaces: spec.finalizers). */

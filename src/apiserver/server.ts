@@ -20,6 +20,8 @@ import { OpenApi } from "./openapi/serve.js";
 import { StructuralDecoder } from "./openapi/structural.js";
 import { RestStore, type Admit, type Clock } from "./registry/rest.js";
 import type { ResourceInfo } from "./resource.js";
+import { ServiceAllocations } from "./services/allocations.js";
+import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
 import type { ServingCerts } from "./tls.js";
 
 export interface ApiServerOptions {
@@ -55,6 +57,7 @@ export class ApiServer {
   private readonly finalizing = new Set<string>();
   private address = "127.0.0.1:6443";
   private compactor: NodeJS.Timeout | undefined;
+  private readonly serviceAllocations: ServiceAllocations;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.clock = opts.clock ?? { now: () => Date.now() };
@@ -74,8 +77,10 @@ export class ApiServer {
         return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version).unknown : [];
       },
     };
+    this.serviceAllocations = new ServiceAllocations(opts.store);
     for (const r of this.resources) {
-      this.rests.set(r, new RestStore(r, opts.store, this.clock, hooks));
+      const isService = r.group === "" && r.plural === "services";
+      this.rests.set(r, new RestStore(r, opts.store, this.clock, isService ? { ...hooks, allocations: this.serviceAllocations } : hooks));
       const gv = `${r.group}/${r.version}`;
       if (!this.byGroupVersion.has(gv)) this.byGroupVersion.set(gv, new Map());
       this.byGroupVersion.get(gv)!.set(r.plural, r);
@@ -118,6 +123,10 @@ export class ApiServer {
     });
     const actual = (this.server.address() as AddressInfo).port;
     this.address = `${host}:${actual}`;
+    const rests = { services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), endpointSlices: this.restFor("discovery.k8s.io", "endpointslices") };
+    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip: advertiseAddress(host), port: actual })) {
+      this.log({ level: "warning", msg: "Service allocation conflict", conflict });
+    }
     return actual;
   }
 

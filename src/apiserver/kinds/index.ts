@@ -1,6 +1,8 @@
 import { defaultService } from "../../api/defaults/workloads.js";
-import { invalid, required, type FieldError } from "../../api/field-errors.js";
+import { invalid } from "../../api/field-errors.js";
+import { validateService, validateServiceUpdate } from "../../api/validation/service.js";
 import { dns1035Label, dns1123Label } from "../../api/validation/names.js";
+import { carryOverAllocations } from "../services/allocations.js";
 import type { ResourceInfo, Strategy, Subresource, TableConvertor } from "../resource.js";
 import * as core from "../tables/core.js";
 import { podTable } from "../tables/pods.js";
@@ -24,28 +26,6 @@ const namespaceStrategy: Strategy = {
   validate: (ns) => (ns.metadata.name ? dns1123Label(ns.metadata.name).map((m) => invalid("metadata.name", ns.metadata.name, m)) : []),
 };
 
-const PORT_PROTOCOLS = ["SCTP", "TCP", "UDP"];
-const SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
-
-function validateService(spec: Json): FieldError[] {
-  const errs: FieldError[] = [];
-  const type = String(spec.type ?? "ClusterIP");
-  if (!SERVICE_TYPES.includes(type)) errs.push({ type: "NotSupported", field: "spec.type", value: type, supported: SERVICE_TYPES });
-  const ports = Array.isArray(spec.ports) ? (spec.ports as Json[]) : [];
-  if (ports.length === 0 && spec.clusterIP !== "None" && type !== "ExternalName") errs.push(required("spec.ports"));
-  ports.forEach((p, i) => {
-    const port = p.port;
-    if (typeof port !== "number" || port < 1 || port > 65535) errs.push(invalid(`spec.ports[${i}].port`, port ?? 0, "must be between 1 and 65535, inclusive"));
-    if (ports.length > 1 && !p.name) errs.push(required(`spec.ports[${i}].name`));
-    if (p.protocol !== undefined && !PORT_PROTOCOLS.includes(p.protocol as string)) errs.push({ type: "NotSupported", field: `spec.ports[${i}].protocol`, value: p.protocol, supported: PORT_PROTOCOLS });
-    const nodePort = p.nodePort;
-    if (nodePort !== undefined && (typeof nodePort !== "number" || nodePort < 30000 || nodePort > 32767)) {
-      errs.push(invalid(`spec.ports[${i}].nodePort`, nodePort, "provided port is not in the valid range. The range of valid ports is 30000-32767"));
-    }
-  });
-  return errs;
-}
-
 const serviceStrategy: Strategy = {
   status: true,
   generation: false,
@@ -53,10 +33,12 @@ const serviceStrategy: Strategy = {
   prepareForCreate(svc) {
     svc.status = { loadBalancer: {} };
   },
+  prepareForUpdate: (svc, old) => carryOverAllocations(svc, old),
   validate: (svc) => [
     ...(svc.metadata.name ? dns1035Label(svc.metadata.name).map((m) => invalid("metadata.name", svc.metadata.name, m)) : []),
     ...validateService((svc.spec ?? {}) as Json),
   ],
+  validateUpdate: (svc, old) => validateServiceUpdate((svc.spec ?? {}) as Json, (old.spec ?? {}) as Json),
 };
 
 interface Def {

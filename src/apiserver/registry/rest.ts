@@ -39,9 +39,25 @@ export type Admit = (resource: ResourceInfo, obj: KubeObject) => Promise<void>;
 /** Decodes a body against the kind's schema: throws 400 on wrong types, prunes and returns unknown fields. */
 export type Decode = (resource: ResourceInfo, obj: KubeObject) => string[];
 
+/** What an object holds outside its own key (a Service's cluster IP and node ports), reserved before it is written. */
+export interface Allocations {
+  /** Fills in and reserves what `obj` needs (`old`: the stored object, on update); a requested member that is taken is a 422. */
+  reserve(obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<Reservation>;
+  /** Frees what a removed object held. */
+  release(obj: KubeObject): Promise<void>;
+}
+
+export interface Reservation {
+  /** The write landed: free what the old object held and the new one doesn't. */
+  commit(): Promise<void>;
+  /** The write failed: free what this reservation took. */
+  abort(): Promise<void>;
+}
+
 export interface RestHooks {
   admit?: Admit;
   decode?: Decode;
+  allocations?: Allocations;
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -207,6 +223,7 @@ export class RestStore {
     strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? [])]);
     await this.hooks.admit?.(this.info, obj);
+    const reservation = await this.hooks.allocations?.reserve(obj, undefined, !!opts.dryRun);
     if (opts.dryRun) {
       if (await this.store.get(this.key(meta.namespace, meta.name!))) throw alreadyExists(this.qualified, meta.name!);
       return obj;
@@ -220,8 +237,10 @@ export class RestStore {
         this.written.set(obj, this.rawJson(kv));
         return obj;
       } catch (err) {
+        const retry = err instanceof KeyExistsError && generated && attempt < GENERATE_NAME_ATTEMPTS;
+        if (!retry) await reservation?.abort();
         if (!(err instanceof KeyExistsError)) throw err;
-        if (!generated || attempt >= GENERATE_NAME_ATTEMPTS) throw alreadyExists(this.qualified, meta.name!);
+        if (!retry) throw alreadyExists(this.qualified, meta.name!);
         meta.name = generatedName(meta.generateName!);
       }
     }
@@ -261,23 +280,28 @@ export class RestStore {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
         next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
       }
-      if (opts.dryRun) return next;
       if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && this.isFinalizable(next)) {
+        if (opts.dryRun) return next;
         try {
           const gone = await this.store.delete(key, kv.modRevision);
+          await this.hooks.allocations?.release(current);
           return { ...next, metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
         } catch (err) {
           if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
           throw this.translate(err, name);
         }
       }
+      const reservation = opts.subresource ? undefined : await this.hooks.allocations?.reserve(next, current, !!opts.dryRun);
+      if (opts.dryRun) return next;
       if (this.encode(next) === this.encode(current)) return current;
       try {
         const written = await this.store.update(key, this.encode(next), kv.modRevision);
+        await reservation?.commit();
         next.metadata.resourceVersion = String(written.modRevision);
         this.written.set(next, this.rawJson(written));
         return next;
       } catch (err) {
+        await reservation?.abort();
         if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
         throw this.translate(err, name);
       }
@@ -320,6 +344,7 @@ export class RestStore {
       else next.status = current.status;
     }
     strategy.defaults?.(next);
+    if (subresource === "") strategy.prepareForUpdate?.(next, current);
     if (strategy.generation && subresource !== "status" && JSON.stringify(next.spec ?? null) !== JSON.stringify(current.spec ?? null)) {
       meta.generation = (current.metadata.generation ?? 0) + 1;
     }
@@ -340,7 +365,9 @@ export class RestStore {
   async removeNow(namespace: string | undefined, name: string, expectedRevision?: number): Promise<KubeObject> {
     try {
       const kv = await this.store.delete(this.key(namespace, name), expectedRevision);
-      return this.decode(kv);
+      const gone = this.decode(kv);
+      await this.hooks.allocations?.release(gone);
+      return gone;
     } catch (err) {
       throw this.translate(err, name);
     }

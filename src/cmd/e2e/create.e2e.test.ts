@@ -42,9 +42,12 @@ describe("kubectl create subcommands", () => {
 
   test("create service, job and cronjob, and a job from the cronjob", () => {
     c.ok(["create", "service", "nodeport", "np1", "--tcp=80:8080"]);
-    const svc = c.json<{ spec: { type: string; ports: unknown[]; selector: unknown } }>(["get", "svc", "np1"]);
+    const svc = c.json<{ spec: { type: string; clusterIP: string; ports: Array<{ nodePort: number }>; selector: unknown } }>(["get", "svc", "np1"]);
     assert.equal(svc.spec.type, "NodePort");
-    assert.deepEqual(svc.spec.ports, [{ name: "80-8080", port: 80, protocol: "TCP", targetPort: 8080 }]);
+    const nodePort = svc.spec.ports[0]!.nodePort;
+    assert.ok(nodePort >= 30000 && nodePort <= 32767, String(nodePort));
+    assert.deepEqual(svc.spec.ports, [{ name: "80-8080", port: 80, protocol: "TCP", targetPort: 8080, nodePort }]);
+    assert.match(c.ok(["get", "svc", "np1"]), new RegExp(`np1\\s+NodePort\\s+${svc.spec.clusterIP.replaceAll(".", "\\.")}\\s+<none>\\s+80:${nodePort}/TCP`));
     c.ok(["create", "job", "j1", "--image=busybox", "--", "echo", "hi"]);
     assert.equal(c.ok(["get", "job", "j1", "-o", "jsonpath={.spec.template.spec.containers[0].command}"]), '["echo","hi"]');
     c.ok(["create", "cronjob", "cj1", "--image=busybox", "--schedule=*/5 * * * *", "--", "date"]);
