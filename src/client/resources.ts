@@ -9,3 +9,6 @@ export const EVENTS: ResourceRef = { group: "", version: "v1", resource: "events
 export const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true };
 export const REPLICASETS: ResourceRef = { group: "apps", version: "v1", resource: "replicasets", namespaced: true };
 export const DEPLOYMENTS: ResourceRef = { group: "apps", version: "v1", resource: "deployments", namespaced: true };
+export const SERVICES: ResourceRef = { group: "", version: "v1", resource: "services", namespaced: true };
+export const ENDPOINTS: ResourceRef = { group: "", version: "v1", resource: "endpoints", namespaced: true };
+export const ENDPOINTSLICES: ResourceRef = { group: "discovery.k8s.io", version: "v1", resource: "endpointslices", namespaced: true };

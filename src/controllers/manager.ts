@@ -4,6 +4,9 @@ import { SharedInformers } from "../client/shared-informers.js";
 import { GarbageCollector } from "./garbage-collector/collector.js";
 import { deletableResources } from "./garbage-collector/discovery.js";
 import { DeploymentController } from "./deployment/controller.js";
+import { ServiceEndpointsController } from "./endpoints/controller.js";
+import { EndpointsObjects } from "./endpoints/endpoints-output.js";
+import { EndpointSlices } from "./endpoints/slices-output.js";
 import { ControllerMetrics } from "./kit/metrics.js";
 import { NodeLifecycleController } from "./node-lifecycle/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
@@ -15,6 +18,7 @@ export interface ControllerManagerOptions {
   concurrentRcSyncs?: number;
   concurrentGcSyncs?: number;
   concurrentDeploymentSyncs?: number;
+  concurrentServiceEndpointSyncs?: number;
   nodeMonitorGracePeriodMs?: number;
   /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
   informers?: SharedInformers;
@@ -43,8 +47,10 @@ export class ControllerManager {
       new DeploymentController(client, { informers, workers: opts.concurrentDeploymentSyncs ?? 5, clock, metrics, log }),
       new GarbageCollector(client, { resources, informers, workers: opts.concurrentGcSyncs ?? 20, clock, metrics, log }),
       new NodeLifecycleController(client, { informers, gracePeriodMs: opts.nodeMonitorGracePeriodMs, clock, log }),
+      new ServiceEndpointsController({ output: new EndpointsObjects(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
+      new ServiceEndpointsController({ output: new EndpointSlices(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "deployment", "garbage-collector", "node-lifecycle"], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "deployment", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice"], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

@@ -1,0 +1,108 @@
+import type { Service } from "kubernetes-types/core/v1.js";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
+import { isNotFound } from "../../api/errors.js";
+import type { KubeObject } from "../../api/types.js";
+import type { Informer } from "../../client/informer.js";
+import { ENDPOINTSLICES } from "../../client/resources.js";
+import type { RestClient } from "../../client/rest.js";
+import type { SharedInformers } from "../../client/shared-informers.js";
+import type { SyncResult } from "../kit/loop.js";
+import type { PodEndpoint } from "./addresses.js";
+import { TRIGGER_TIME, type EndpointsOutput } from "./controller.js";
+import { outputLabels } from "./endpoints-output.js";
+import { desiredSlices, planSlices, type SliceShape } from "./slices.js";
+
+export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+export const MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
+export const MANAGED_BY = "endpointslice-controller.k8s.io";
+
+/** How long to wait for the cache to show this controller's own writes before looking again. */
+const CACHE_CATCH_UP_MS = 20;
+
+/**
+ * The EndpointSlice controller's output: a service's endpoints cut into slices of at most 100, named
+ * `<service>-<5 chars>`, owned by the service (the garbage collector removes them with it). Like
+ * upstream's EndpointSliceTracker, it remembers the revision of each slice it wrote, and does not act on
+ * a cache that doesn't show them yet (it would create duplicates).
+ */
+export class EndpointSlices implements EndpointsOutput {
+  readonly name = "endpointslice-controller";
+  readonly includeTerminating = true;
+  readonly informer: Informer;
+  /** Per service: slice name → the resourceVersion written, or null once deleted. */
+  private readonly written = new Map<string, Map<string, number | null>>();
+
+  constructor(private readonly client: RestClient, informers: SharedInformers) {
+    this.informer = informers.for(ENDPOINTSLICES);
+  }
+
+  serviceOf(slice: KubeObject): string | undefined {
+    const labels = slice.metadata.labels ?? {};
+    const service = labels[SERVICE_NAME_LABEL];
+    return service && labels[MANAGED_BY_LABEL] === MANAGED_BY ? `${slice.metadata.namespace}/${service}` : undefined;
+  }
+
+  private slicesOf(namespace: string, service: string): EndpointSlice[] {
+    return this.informer.lister().list(namespace).filter((s) => this.serviceOf(s) === `${namespace}/${service}`) as unknown as EndpointSlice[];
+  }
+
+  /** Whether the cache shows every write this controller made for the service. */
+  private cacheCaughtUp(key: string, cached: EndpointSlice[]): boolean {
+    const writes = this.written.get(key);
+    if (!writes) return true;
+    const byName = new Map(cached.map((s) => [s.metadata!.name!, Number(s.metadata!.resourceVersion)]));
+    for (const [name, rv] of writes) {
+      const seen = byName.get(name);
+      if (rv === null ? seen !== undefined : seen === undefined || seen < rv) return false;
+    }
+    this.written.delete(key);
+    return true;
+  }
+
+  private record(key: string, name: string, rv: number | null): void {
+    let writes = this.written.get(key);
+    if (!writes) this.written.set(key, (writes = new Map()));
+    writes.set(name, rv);
+  }
+
+  async reconcile(svc: Service, endpoints: PodEndpoint[], triggerTime: string | undefined): Promise<SyncResult> {
+    const { namespace, name, uid } = svc.metadata as { namespace: string; name: string; uid: string };
+    const key = `${namespace}/${name}`;
+    const existing = this.slicesOf(namespace, name);
+    if (!this.cacheCaughtUp(key, existing)) return { requeueAfterMs: CACHE_CATCH_UP_MS };
+    let desired = desiredSlices(endpoints);
+    // A service with no endpoints keeps one empty placeholder slice, as upstream.
+    if (desired.length === 0) desired = [{ ports: [], endpoints: [] }];
+    const labels = { ...outputLabels(svc), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
+    const plan = planSlices(desired, existing, (s) => JSON.stringify(s.metadata?.labels ?? {}) !== JSON.stringify(labels));
+    const annotations = triggerTime ? { [TRIGGER_TIME]: triggerTime } : undefined;
+    const body = (shape: SliceShape, metadata: EndpointSlice["metadata"]): KubeObject => ({
+      apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", addressType: "IPv4",
+      metadata: { ...metadata, namespace, labels, annotations: { ...(metadata?.annotations ?? {}), ...annotations } },
+      endpoints: shape.endpoints,
+      ports: shape.ports.map((p) => ({ name: p.name ?? "", port: p.port, protocol: p.protocol, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
+    } as KubeObject);
+    const owner = { apiVersion: "v1", kind: "Service", name, uid, controller: true, blockOwnerDeletion: true };
+    await Promise.all([
+      ...plan.create.map(async (shape) => {
+        const made = await this.client.create(ENDPOINTSLICES, namespace, body(shape, { generateName: `${name}-`, ownerReferences: [owner] }));
+        this.record(key, made.metadata.name!, Number(made.metadata.resourceVersion));
+      }),
+      ...plan.update.map(async ({ slice, shape }) => {
+        const written = await this.client.update(ENDPOINTSLICES, body(shape, slice.metadata));
+        this.record(key, written.metadata.name!, Number(written.metadata.resourceVersion));
+      }),
+      ...plan.delete.map(async (slice) => {
+        await this.client.delete(ENDPOINTSLICES, namespace, slice.metadata!.name!, { preconditions: { uid: slice.metadata!.uid } }).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+        this.record(key, slice.metadata!.name!, null);
+      }),
+    ]);
+  }
+
+  /** The garbage collector removes a deleted service's slices (they name it as their owner). */
+  async serviceDeleted(namespace: string, name: string): Promise<void> {
+    this.written.delete(`${namespace}/${name}`);
+  }
+}
