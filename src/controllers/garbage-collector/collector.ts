@@ -52,6 +52,8 @@ export class GarbageCollector {
   private readonly loop: ReconcileLoop;
 
   constructor(private readonly client: RestClient, private readonly opts: GarbageCollectorOptions) {
+    // First the loop: an informer that has synced already replays its cache into the handlers at once.
+    this.loop = new ReconcileLoop({ name: "garbage-collector", workers: opts.workers ?? 20, sync: (uid) => this.sync(uid), clock: opts.clock ?? realClock, metrics: opts.metrics, log: opts.log });
     for (const r of opts.resources) {
       this.byKind.set(`${r.group ? `${r.group}/` : ""}${r.version}/${r.kind}`, r);
       opts.informers.for(r).on({
@@ -60,7 +62,6 @@ export class GarbageCollector {
         delete: (o) => this.forget(deletedObject(o)),
       });
     }
-    this.loop = new ReconcileLoop({ name: "garbage-collector", workers: opts.workers ?? 20, sync: (uid) => this.sync(uid), clock: opts.clock ?? realClock, metrics: opts.metrics, log: opts.log });
   }
 
   private link(obj: KubeObject, add: boolean): void {
