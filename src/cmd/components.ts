@@ -3,6 +3,8 @@ import type { RestClient } from "../client/rest.js";
 import { SharedInformers } from "../client/shared-informers.js";
 import { ControllerManager } from "../controllers/manager.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
+import { ServiceProxy } from "../proxy/proxy.js";
+import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { serveMetrics } from "./controller-manager.js";
 import { processNodeAgent } from "./node-agent.js";
@@ -21,7 +23,7 @@ export interface ComponentsOptions {
 export type Log = (entry: Record<string, unknown>) => void;
 
 /**
- * Starts the scheduler, the controller manager and the node agents (`--nodes N`, process or simulated)
+ * Starts the scheduler, the controller manager, the service proxy and the node agents (`--nodes N`, process or simulated)
  * against `client`, on one shared informer per resource: each pod event is decoded once, not once per
  * component. Returns how to stop them (node agents get 10 s to stop their pods).
  */
@@ -40,6 +42,8 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   const running = [
     new Scheduler(client, { informers, log }).run(components.signal),
     manager.run(components.signal),
+    // One proxy per host: node ports always; cluster IPs only where pods have real addresses behind them.
+    new ServiceProxy(client, { informers, clusterIPs: opts.runtime === "process" && canHostServiceIPs(), registry: manager.metrics.registry, log }).run(components.signal),
     ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, informers, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
     informers.run(components.signal),
   ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));

@@ -1,4 +1,6 @@
 import { loadKubeconfig, RestClient } from "../client/rest.js";
+import { ServiceProxy } from "../proxy/proxy.js";
+import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { processNodeAgent } from "./node-agent.js";
 
@@ -19,6 +21,8 @@ export async function node(opts: NodeOptions): Promise<void> {
   const agent = opts.runtime === "process"
     ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: config.token, log })
     : undefined;
+  // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
+  const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), log }).run(stop.signal) : Promise.resolve();
   const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(client, { nodes: [opts.name], log }).run(stop.signal);
   log({ level: "info", msg: "Node agent is up", node: opts.name, runtime: opts.runtime });
   let stopping = false;
@@ -27,7 +31,7 @@ export async function node(opts: NodeOptions): Promise<void> {
     stopping = true;
     log({ level: "info", msg: "Stopping", signal });
     stop.abort();
-    await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([Promise.all([running, proxy]).catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
     await agent?.shutdown(10);
     client.close();
     process.exit(0);

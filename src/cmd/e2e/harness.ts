@@ -65,6 +65,18 @@ export class Cluster {
     return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
   }
 
+  /** kubectl without blocking the event loop, for tests that do something else while it runs. */
+  kubectlAsync(args: string[]): Promise<KubectlResult> {
+    return new Promise((resolve) => {
+      const child = spawn(KUBECTL, ["--kubeconfig", this.kubeconfig, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
   /** Runs kubectl and fails with its stderr unless it exits 0. */
   ok(args: string[], input?: string): string {
     const r = this.kubectl(args, input);

@@ -1,0 +1,169 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { connect } from "node:net";
+import { canIsolate, Cluster, eventually, rows } from "./harness.js";
+
+/** The demo Deployment of seed 002, with a readiness probe so a new pod joins the endpoints only when it answers. */
+const demo = (strategy = "RollingUpdate") => `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: demo
+spec:
+  replicas: 3
+  strategy:
+    type: ${strategy}
+  selector:
+    matchLabels: {app: demo}
+  template:
+    metadata:
+      labels: {app: demo}
+    spec:
+      containers:
+      - name: demoapp
+        image: ikubernetes/demoapp:v1.0
+        ports:
+        - {name: http, containerPort: 80}
+        readinessProbe:
+          httpGet: {path: /readyz, port: 80}
+          periodSeconds: 1
+`;
+
+/** One GET on a new connection; resolves to the body, rejects on any failure. */
+function get(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: "/", agent: false, timeout: 3000 }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Sequential requests, each on a new connection, alternating between the targets, until stopped. */
+class Traffic {
+  ok = 0;
+  failures: string[] = [];
+  readonly versions = new Set<string>();
+  private stopped = false;
+  private readonly done: Promise<void>;
+
+  constructor(targets: Array<[string, number]>) {
+    this.done = (async () => {
+      for (let i = 0; !this.stopped; i++) {
+        const [host, port] = targets[i % targets.length]!;
+        try {
+          const body = await get(host, port);
+          this.ok++;
+          const version = /demoapp (v[\d.]+)/.exec(body)?.[1];
+          if (version) this.versions.add(version);
+        } catch (err) {
+          this.failures.push(`${host}:${port} ${String(err)}`);
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<this> {
+    this.stopped = true;
+    await this.done;
+    return this;
+  }
+}
+
+describe("Services: seed 002's experiment — rolling updates behind a NodePort drop no request", { skip: !canIsolate() && "needs root and the CNI plugins (pod IPs)" }, () => {
+  let c: Cluster;
+  let nodePort: number;
+  let clusterIP: string;
+  before(async () => {
+    c = await Cluster.start(["--nodes", "1", "--runtime", "process"]);
+    c.ok(["apply", "-f", "-"], demo());
+    c.ok(["rollout", "status", "deployment/demo", "--timeout=60s"]);
+    c.ok(["expose", "deployment", "demo", "--type=NodePort", "--port=80", "--target-port=80"]);
+    const svc = c.json<{ spec: { clusterIP: string; ports: Array<{ nodePort: number }> } }>(["get", "svc", "demo"]);
+    nodePort = svc.spec.ports[0]!.nodePort;
+    clusterIP = svc.spec.clusterIP;
+  });
+  after(async () => {
+    await c?.stop();
+  });
+  const targets = (): Array<[string, number]> => [["127.0.0.1", nodePort], [clusterIP, 80]];
+
+  test("kubectl get svc and ep show the cluster IP, the node port and the three ready pods", async () => {
+    const table = rows(c.ok(["get", "svc"]));
+    assert.deepEqual(table.find((r) => r[0] === "kubernetes")?.slice(1, 5), ["ClusterIP", "10.96.0.1", "<none>", "443/TCP"]);
+    assert.deepEqual(table.find((r) => r[0] === "demo")?.slice(1, 5), ["NodePort", clusterIP, "<none>", `80:${nodePort}/TCP`]);
+    assert.match(clusterIP, /^10\.(9[6-9]|10\d|11[01])\./);
+    await eventually("3 endpoints", () => (rows(c.ok(["get", "ep", "demo"]))[1]?.[1] ?? "").split(",").length === 3);
+    const served = new Set<string>();
+    for (let i = 0; i < 9; i++) served.add(/ServerName: ([\w-]+)/.exec(await get("127.0.0.1", nodePort))?.[1] ?? "");
+    assert.equal(served.size, 3, "new connections are spread over the three pods");
+  });
+
+  test("rollout restart: not one request fails", async () => {
+    const traffic = new Traffic(targets());
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await c.kubectlAsync(["rollout", "restart", "deployment/demo"])).code, 0);
+    const status = await c.kubectlAsync(["rollout", "status", "deployment/demo", "--timeout=90s"]);
+    assert.equal(status.code, 0, status.stderr);
+    await new Promise((r) => setTimeout(r, 1000));
+    await traffic.stop();
+    assert.deepEqual(traffic.failures, []);
+    assert.ok(traffic.ok > 50, `only ${traffic.ok} requests`);
+  });
+
+  test("set image: not one request fails, and both versions answer during the change", async () => {
+    const traffic = new Traffic(targets());
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await c.kubectlAsync(["set", "image", "deployment/demo", "demoapp=ikubernetes/demoapp:v1.1"])).code, 0);
+    const status = await c.kubectlAsync(["rollout", "status", "deployment/demo", "--timeout=90s"]);
+    assert.equal(status.code, 0, status.stderr);
+    await new Promise((r) => setTimeout(r, 1000));
+    await traffic.stop();
+    assert.deepEqual(traffic.failures, []);
+    assert.deepEqual([...traffic.versions].sort(), ["v1.0", "v1.1"]);
+  });
+
+  test("Recreate: the same harness does see failures (old pods gone before new ones are ready)", async () => {
+    c.ok(["patch", "deployment", "demo", "--type=merge", "-p", '{"spec":{"strategy":{"type":"Recreate","rollingUpdate":null}}}']);
+    const traffic = new Traffic(targets());
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await c.kubectlAsync(["set", "image", "deployment/demo", "demoapp=ikubernetes/demoapp:v1.2"])).code, 0);
+    const status = await c.kubectlAsync(["rollout", "status", "deployment/demo", "--timeout=90s"]);
+    assert.equal(status.code, 0, status.stderr);
+    await traffic.stop();
+    assert.ok(traffic.failures.length > 0, "Recreate leaves a gap with no endpoints");
+    assert.ok(traffic.versions.has("v1.2"));
+  });
+
+  test("a service selecting nothing has no endpoints and its port refuses cleanly", async () => {
+    c.ok(["create", "service", "nodeport", "nothing", "--tcp=80:80"]);
+    const port = c.json<{ spec: { ports: Array<{ nodePort: number }> } }>(["get", "svc", "nothing"]).spec.ports[0]!.nodePort;
+    await eventually("the node port is served", () => c.ok(["get", "ep", "nothing"]).includes("<none>"));
+    await new Promise((r) => setTimeout(r, 300));
+    const outcome = await new Promise<string>((resolve) => {
+      const s = connect({ host: "127.0.0.1", port });
+      s.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "error"));
+      s.on("close", () => resolve("closed"));
+      s.setTimeout(3000, () => resolve("hung"));
+    });
+    assert.match(outcome, /ECONNRESET|ECONNREFUSED|closed/);
+  });
+
+  test("a requested node port in use → 422; a targetPort name no container has → no address for that pod", () => {
+    const clash = c.kubectl(["create", "service", "nodeport", "clash", "--tcp=80:80", `--node-port=${nodePort}`]);
+    assert.notEqual(clash.code, 0);
+    assert.match(clash.stderr, new RegExp(`spec.ports\\[0\\].nodePort: Invalid value: ${nodePort}: provided port is already allocated`));
+    c.ok(["apply", "-f", "-"], "apiVersion: v1\nkind: Service\nmetadata: {name: named}\nspec:\n  selector: {app: demo}\n  ports: [{port: 80, targetPort: grpc}]\n");
+    const http = "apiVersion: v1\nkind: Service\nmetadata: {name: byname}\nspec:\n  selector: {app: demo}\n  ports: [{port: 80, targetPort: http}]\n";
+    c.ok(["apply", "-f", "-"], http);
+    return eventually("the named port resolves to 80 for every pod, and grpc to nothing", () =>
+      (rows(c.ok(["get", "ep", "byname"]))[1]?.[1] ?? "").split(",").filter((a) => a.endsWith(":80")).length === 3
+      && rows(c.ok(["get", "ep", "named"]))[1]?.[1] === "<none>");
+  });
+});

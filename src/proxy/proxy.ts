@@ -1,0 +1,150 @@
+import type { Service } from "kubernetes-types/core/v1.js";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
+import { Histogram, type Registry } from "prom-client";
+import { realClock, type Clock } from "../client/clock.js";
+import { ENDPOINTSLICES, SERVICES } from "../client/resources.js";
+import type { RestClient } from "../client/rest.js";
+import { SharedInformers } from "../client/shared-informers.js";
+import { ServiceAddresses } from "./service-addresses.js";
+import { buildTable, type Frontend } from "./table.js";
+import { TcpFrontend, type ProxyLog } from "./tcp-frontend.js";
+
+const TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
+/** Like kube-proxy's --iptables-sync-period: a full pass now and then retries what failed (an address in use). */
+const RESYNC_MS = 30_000;
+
+export interface ServiceProxyOptions {
+  /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
+  informers?: SharedInformers;
+  /** Serve cluster IPs: put them on the host (root only) and listen on them. Node ports are always served. */
+  clusterIPs: boolean;
+  /** Where kube-proxy's network programming latency histogram is registered. */
+  registry?: Registry;
+  clock?: Clock;
+  log?: ProxyLog;
+}
+
+/**
+ * The service proxy (kube-proxy's role, in user space): watches Services and EndpointSlices and keeps one
+ * listener per cluster IP port and node port, each relaying new connections to the ready endpoints. Every
+ * change reprograms it at once (changes arriving together are applied in one pass).
+ */
+export class ServiceProxy {
+  private readonly informers: SharedInformers;
+  private readonly frontends = new Map<string, TcpFrontend>();
+  private readonly addresses = new ServiceAddresses();
+  private readonly clock: Clock;
+  private readonly log: ProxyLog;
+  private readonly latency?: Histogram;
+  /** The trigger time of each slice already counted in the latency histogram. */
+  private readonly counted = new Map<string, string>();
+  /** Frontends that could not listen, and why (logged once each). */
+  private readonly refused = new Map<string, string>();
+  /** The first pass only notes trigger times: changes from before the proxy started are not its latency. */
+  private primed = false;
+  private syncing: Promise<void> | undefined;
+  private dirty = false;
+  private stopped = false;
+  /** Called after each pass with the frontends it programmed (tests and benchmarks wait on it). */
+  onSynced?: (frontends: readonly Frontend[]) => void;
+
+  constructor(private readonly client: RestClient, private readonly opts: ServiceProxyOptions) {
+    this.informers = opts.informers ?? new SharedInformers(client);
+    this.clock = opts.clock ?? realClock;
+    this.log = opts.log ?? (() => {});
+    if (opts.registry) {
+      this.latency = new Histogram({
+        name: "kubeproxy_network_programming_duration_seconds", registers: [opts.registry],
+        help: "From the endpoints change (the slice's last-change-trigger-time) to the proxy serving it.",
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      });
+    }
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const services = this.informers.for(SERVICES);
+    const slices = this.informers.for(ENDPOINTSLICES);
+    const changed = () => this.requestSync();
+    for (const inf of [services, slices]) inf.on({ add: changed, update: changed, delete: changed });
+    const own = this.opts.informers ? undefined : this.informers.run(signal);
+    await Promise.all([services.waitForSync(), slices.waitForSync()]);
+    this.requestSync();
+    const resync = setInterval(() => this.requestSync(), RESYNC_MS);
+    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    clearInterval(resync);
+    this.stopped = true;
+    await this.syncing;
+    for (const f of this.frontends.values()) f.destroy();
+    this.frontends.clear();
+    await own;
+  }
+
+  /** Applies the newest state; a request during a pass runs one more pass after it. */
+  private requestSync(): void {
+    if (this.stopped) return;
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    this.syncing = (async () => {
+      do {
+        this.dirty = false;
+        await this.sync().catch((err: unknown) => this.log({ level: "error", msg: "Proxy sync failed", err: String(err) }));
+      } while (this.dirty && !this.stopped);
+      this.syncing = undefined;
+    })();
+  }
+
+  private async sync(): Promise<void> {
+    const services = this.informers.for(SERVICES).lister().list() as unknown as Service[];
+    const slices = this.informers.for(ENDPOINTSLICES).lister().list() as unknown as EndpointSlice[];
+    const table = buildTable(services, slices).filter((f) => {
+      if (f.protocol === "TCP") return true;
+      this.refuse(f.key, `${f.protocol} is not proxied`);
+      return false;
+    });
+    const wanted = this.opts.clusterIPs ? table : table.filter((f) => f.ip === "0.0.0.0");
+    if (this.opts.clusterIPs) await this.addresses.sync(new Set(wanted.filter((f) => f.ip !== "0.0.0.0").map((f) => f.ip)));
+    const keep = new Set(wanted.map((f) => f.key));
+    for (const [key, f] of this.frontends) {
+      if (keep.has(key)) continue;
+      f.close();
+      this.frontends.delete(key);
+    }
+    await Promise.all(wanted.map(async (f) => {
+      const existing = this.frontends.get(f.key);
+      if (existing) return existing.setBackends(f.backends);
+      const frontend = new TcpFrontend(f, this.log);
+      try {
+        await frontend.listen();
+        this.frontends.set(f.key, frontend);
+        this.refused.delete(f.key);
+      } catch (err) {
+        this.refuse(f.key, String(err));
+      }
+    }));
+    this.observeLatency(slices);
+    this.onSynced?.(wanted);
+  }
+
+  private refuse(key: string, reason: string): void {
+    if (this.refused.get(key) === reason) return;
+    this.refused.set(key, reason);
+    this.log({ level: "warning", msg: "Proxy frontend not served", frontend: key, reason });
+  }
+
+  private observeLatency(slices: readonly EndpointSlice[]): void {
+    const now = this.clock.now();
+    const seen = new Set<string>();
+    for (const s of slices) {
+      const key = `${s.metadata!.namespace}/${s.metadata!.name}`;
+      seen.add(key);
+      const trigger = s.metadata?.annotations?.[TRIGGER_TIME];
+      if (!trigger || this.counted.get(key) === trigger) continue;
+      this.counted.set(key, trigger);
+      if (this.primed) this.latency?.observe(Math.max(0, now - Date.parse(trigger)) / 1000);
+    }
+    for (const key of this.counted.keys()) if (!seen.has(key)) this.counted.delete(key);
+    this.primed = true;
+  }
+}
