@@ -12,6 +12,7 @@ import { ImageCatalog } from "../node/runtime/process/catalog.js";
 import { canIsolatePods, CniNetwork, DEFAULT_CNI_PATH } from "../node/runtime/process/network.js";
 import { ProcessRuntime } from "../node/runtime/process/process-runtime.js";
 import { NODES } from "../client/resources.js";
+import { CLUSTER_DNS } from "./cluster-dns.js";
 
 
 export interface NodeAgentOptions {
@@ -65,7 +66,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
     : undefined;
   const runtime = new ProcessRuntime({
     stateDir, hostIP, network, log: opts.log,
-    catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml") }),
+    catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml"), appletDir: join(opts.dataDir, "busybox", "bin") }),
   });
   const cleaned = await runtime.cleanUpLeftovers();
   if (cleaned) opts.log({ level: "info", component: "kubelet", node: opts.name, msg: "Cleaned up pod sandboxes of a previous run", count: cleaned });
@@ -81,6 +82,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   const disk = statfsSync(stateDir);
   const kubelet = new Kubelet(client, {
     nodeName: opts.name, runtime, stateDir, hostIP, podCIDR: cidr, kubeletPort: port, ...machineCapacity(),
+    clusterDNS: { nameserver: CLUSTER_DNS.ip, domain: CLUSTER_DNS.domain },
     ephemeralStorage: `${Math.floor((disk.blocks * disk.bsize) / 1024)}Ki`, log: opts.log,
   });
   logs.kubelet = kubelet;

@@ -2,6 +2,7 @@ import { loadKubeconfig, RestClient } from "../client/rest.js";
 import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
+import { CLUSTER_DNS } from "./cluster-dns.js";
 import { processNodeAgent } from "./node-agent.js";
 
 export interface NodeOptions {
@@ -22,7 +23,7 @@ export async function node(opts: NodeOptions): Promise<void> {
     ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: config.token, log })
     : undefined;
   // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
-  const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), log }).run(stop.signal) : Promise.resolve();
+  const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() ? CLUSTER_DNS : undefined, log }).run(stop.signal) : Promise.resolve();
   const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(client, { nodes: [opts.name], log }).run(stop.signal);
   log({ level: "info", msg: "Node agent is up", node: opts.name, runtime: opts.runtime });
   let stopping = false;

@@ -5,11 +5,13 @@ import { realClock, type Clock } from "../client/clock.js";
 import { ENDPOINTSLICES, SERVICES } from "../client/resources.js";
 import type { RestClient } from "../client/rest.js";
 import { SharedInformers } from "../client/shared-informers.js";
+import { ClusterDns } from "./dns/server.js";
 import { ServiceAddresses } from "./service-addresses.js";
 import { buildTable, type Frontend } from "./table.js";
 import { TcpFrontend, type ProxyLog } from "./tcp-frontend.js";
 
 const TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
+const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 /** Like kube-proxy's --iptables-sync-period: a full pass now and then retries what failed (an address in use). */
 const RESYNC_MS = 30_000;
 
@@ -18,6 +20,11 @@ export interface ServiceProxyOptions {
   informers?: SharedInformers;
   /** Serve cluster IPs: put them on the host (root only) and listen on them. Node ports are always served. */
   clusterIPs: boolean;
+  /**
+   * Also answer cluster DNS on this address (the kube-dns Service's cluster IP), as a node-local DNS:
+   * its service ports are served here, not relayed. Needs `clusterIPs`.
+   */
+  dns?: { ip: string; domain: string };
   /** Where kube-proxy's network programming latency histogram is registered. */
   registry?: Registry;
   clock?: Clock;
@@ -43,6 +50,7 @@ export class ServiceProxy {
   /** The first pass only notes trigger times: changes from before the proxy started are not its latency. */
   private primed = false;
   private syncing: Promise<void> | undefined;
+  private dns: ClusterDns | undefined;
   private dirty = false;
   private stopped = false;
   /** Called after each pass with the frontends it programmed (tests and benchmarks wait on it). */
@@ -74,6 +82,7 @@ export class ServiceProxy {
     clearInterval(resync);
     this.stopped = true;
     await this.syncing;
+    this.dns?.close();
     for (const f of this.frontends.values()) f.destroy();
     this.frontends.clear();
     await own;
@@ -98,13 +107,19 @@ export class ServiceProxy {
   private async sync(): Promise<void> {
     const services = this.informers.for(SERVICES).lister().list() as unknown as Service[];
     const slices = this.informers.for(ENDPOINTSLICES).lister().list() as unknown as EndpointSlice[];
-    const table = buildTable(services, slices).filter((f) => {
+    const dnsIP = this.opts.clusterIPs ? this.opts.dns?.ip : undefined;
+    const wanted = buildTable(services, slices).filter((f) => {
+      if (f.ip === dnsIP || (!this.opts.clusterIPs && f.ip !== "0.0.0.0")) return false;
       if (f.protocol === "TCP") return true;
       this.refuse(f.key, `${f.protocol} is not proxied`);
       return false;
     });
-    const wanted = this.opts.clusterIPs ? table : table.filter((f) => f.ip === "0.0.0.0");
-    if (this.opts.clusterIPs) await this.addresses.sync(new Set(wanted.filter((f) => f.ip !== "0.0.0.0").map((f) => f.ip)));
+    if (this.opts.clusterIPs) {
+      const ips = new Set(wanted.filter((f) => f.ip !== "0.0.0.0").map((f) => f.ip));
+      if (dnsIP) ips.add(dnsIP);
+      await this.addresses.sync(ips);
+      await this.startDns();
+    }
     const keep = new Set(wanted.map((f) => f.key));
     for (const [key, f] of this.frontends) {
       if (keep.has(key)) continue;
@@ -125,6 +140,29 @@ export class ServiceProxy {
     }));
     this.observeLatency(slices);
     this.onSynced?.(wanted);
+  }
+
+  /** Starts answering cluster DNS once its address is on the host (retried on the next pass if it fails). */
+  private async startDns(): Promise<void> {
+    const opts = this.opts.dns;
+    if (!opts || this.dns) return;
+    const services = this.informers.for(SERVICES).lister();
+    const slices = this.informers.for(ENDPOINTSLICES).lister();
+    const dns = new ClusterDns({
+      ip: opts.ip, domain: opts.domain, log: this.log,
+      view: {
+        service: (ns, name) => services.get(ns, name) as unknown as Service | undefined,
+        slices: (ns, name) => slices.list(ns, `${SERVICE_NAME_LABEL}=${name}`) as unknown as EndpointSlice[],
+      },
+    });
+    try {
+      await dns.listen();
+      this.dns = dns;
+      this.log({ level: "info", msg: "Serving cluster DNS", address: `${opts.ip}:53`, domain: opts.domain });
+    } catch (err) {
+      dns.close();
+      this.refuse(`${opts.ip}:53/DNS`, String(err));
+    }
   }
 
   private refuse(key: string, reason: string): void {

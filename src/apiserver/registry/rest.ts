@@ -223,6 +223,8 @@ export class RestStore {
     strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? [])]);
     await this.hooks.admit?.(this.info, obj);
+    // An object that exists is a 409 before anything is reserved for it (its own allocations would clash).
+    if (this.hooks.allocations && !generated && (await this.store.get(this.key(meta.namespace, meta.name!)))) throw alreadyExists(this.qualified, meta.name!);
     const reservation = await this.hooks.allocations?.reserve(obj, undefined, !!opts.dryRun);
     if (opts.dryRun) {
       if (await this.store.get(this.key(meta.namespace, meta.name!))) throw alreadyExists(this.qualified, meta.name!);

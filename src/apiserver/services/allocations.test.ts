@@ -142,3 +142,16 @@ test("Service allocations survive a restart of the API server", async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("creating a Service that exists → 409 AlreadyExists, not a clash with its own cluster IP", async () => {
+  const t = await startTestServer();
+  try {
+    const svc = service("twice", { clusterIP: "10.96.0.90" });
+    assert.equal((await t.call("POST", SVCS, svc)).status, 201);
+    const again = await t.call("POST", SVCS, svc);
+    assert.equal(again.status, 409);
+    assert.equal(again.body.reason, "AlreadyExists");
+  } finally {
+    await t.close();
+  }
+});

@@ -105,6 +105,43 @@ describe("Services: seed 002's experiment — rolling updates behind a NodePort 
     assert.equal(served.size, 3, "new connections are spread over the three pods");
   });
 
+  test("a pod resolves services and a headless service's pods through the cluster DNS", async () => {
+    c.ok(["apply", "-f", "-"], `
+apiVersion: v1
+kind: Service
+metadata: {name: nginx}
+spec:
+  clusterIP: None
+  selector: {app: named}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-0, labels: {app: named}}
+spec:
+  hostname: web-0
+  subdomain: nginx
+  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "until nslookup web-0.nginx.default.svc.cluster.local >/dev/null 2>&1; do sleep 0.2; done; nslookup demo; nslookup web-0.nginx.default.svc.cluster.local; wget -qO- http://demo/; cat /etc/resolv.conf"]
+`);
+    await eventually("the client pod finished", () => c.ok(["get", "pod", "client", "-o", "jsonpath={.status.phase}"]) === "Succeeded", 30_000);
+    const log = c.ok(["logs", "client"]);
+    const web0 = c.ok(["get", "pod", "web-0", "-o", "jsonpath={.status.podIP}"]);
+    assert.match(log, new RegExp(`Name:\\s+demo\\.default\\.svc\\.cluster\\.local\\s+Address:\\s+${clusterIP.replaceAll(".", "\\.")}`));
+    assert.match(log, new RegExp(`Name:\\s+web-0\\.nginx\\.default\\.svc\\.cluster\\.local\\s+Address:\\s+${web0.replaceAll(".", "\\.")}`));
+    assert.match(log, /iKubernetes demoapp v1\.0/);
+    assert.match(log, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
+  });
+
   test("rollout restart: not one request fails", async () => {
     const traffic = new Traffic(targets());
     await new Promise((r) => setTimeout(r, 500));

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { isConflict, isNotFound } from "../../api/errors.js";
@@ -12,6 +13,7 @@ import { nodeObject, readyConditions } from "../node-object.js";
 import { registerNode } from "../register.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { Backoff } from "./backoff.js";
+import type { ClusterDnsConfig } from "./dns-files.js";
 import { podStatus } from "./pod-status.js";
 import { PodWorker } from "./pod-worker.js";
 import { Prober } from "./prober.js";
@@ -27,6 +29,8 @@ export interface KubeletOptions {
   stateDir: string;
   hostIP: string;
   podCIDR?: string;
+  /** --cluster-dns and --cluster-domain: pods (dnsPolicy ClusterFirst) resolve through the cluster DNS. */
+  clusterDNS?: ClusterDnsConfig;
   kubeletPort: number;
   cpu: string;
   memory: string;
@@ -54,6 +58,8 @@ export class Kubelet implements LogSource {
   private readonly recorder: EventRecorder;
   private readonly backoff = new Backoff();
   private readonly imageBackoff = new Backoff();
+  /** Read once at start, as the kubelet's --resolv-conf. */
+  private readonly hostResolvConf = readResolvConf();
   private nodeUid?: string;
   private since: number;
 
@@ -157,6 +163,7 @@ export class Kubelet implements LogSource {
     return {
       runtime: this.opts.runtime, prober: this.prober, backoff: this.backoff, imageBackoff: this.imageBackoff, clock: this.clock,
       hostIP: this.opts.hostIP, nodeCpu: this.opts.cpu, nodeMemory: this.opts.memory,
+      clusterDNS: this.opts.clusterDNS, hostResolvConf: this.hostResolvConf,
       podsDir: join(this.opts.stateDir, "pods"), logsDir: join(this.opts.stateDir, "logs"),
       event: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => this.event(pod, type, reason, message),
       fetch: (kind: "configmap" | "secret", namespace: string, name: string) => this.fetch(kind, namespace, name),
@@ -226,5 +233,13 @@ export class Kubelet implements LogSource {
   async shutdown(graceSeconds: number): Promise<void> {
     for (const [uid] of this.workers) this.prober.stopPod(uid);
     await this.opts.runtime.close(graceSeconds);
+  }
+}
+
+function readResolvConf(path = "/etc/resolv.conf"): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
 }

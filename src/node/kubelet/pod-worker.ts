@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { Clock } from "../../client/clock.js";
@@ -6,6 +6,7 @@ import type { EventType } from "../../client/events.js";
 import { ImagePullError, type ContainerStatus, type Image, type Runtime, type Sandbox } from "../runtime/runtime.js";
 import { goDuration, type Backoff } from "./backoff.js";
 import { ContainerConfigError, containerArgv, containerEnv } from "./container-env.js";
+import { parseResolvConf, podHostsFile, podResolvConf, type ClusterDnsConfig } from "./dns-files.js";
 import { runHandler } from "./probe.js";
 import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
@@ -21,6 +22,10 @@ export interface PodWorkerDeps {
   hostIP: string;
   nodeCpu: string;
   nodeMemory: string;
+  /** The kubelet's --cluster-dns/--cluster-domain, for pods' /etc/resolv.conf; absent: pods use the host's. */
+  clusterDNS?: ClusterDnsConfig;
+  /** The host's /etc/resolv.conf, which pods extend or (dnsPolicy Default) see as is. */
+  hostResolvConf: string;
   /** Where pod directories (volumes) and container logs live. */
   podsDir: string;
   logsDir: string;
@@ -81,6 +86,21 @@ export class PodWorker {
   private status(name: string): ContainerStatus | undefined {
     const id = this.slots.get(name)?.current;
     return id ? this.deps.runtime.containerStatus(id) : undefined;
+  }
+
+  /** The pod's own /etc/hosts and /etc/resolv.conf, bind-mounted over the host's as the kubelet does. */
+  private etcMounts(pod: Pod): Array<{ hostPath: string; containerPath: string; readOnly: boolean }> {
+    if (pod.spec?.hostNetwork) return [];
+    const dir = this.podDir(pod);
+    mkdirSync(dir, { recursive: true });
+    const mounts = [{ hostPath: join(dir, "etc-hosts"), containerPath: "/etc/hosts", readOnly: false }];
+    writeFileSync(mounts[0]!.hostPath, podHostsFile(pod, this.sandbox!.ip, this.deps.clusterDNS?.domain));
+    const resolv = podResolvConf(pod, this.deps.clusterDNS, parseResolvConf(this.deps.hostResolvConf));
+    if (resolv !== undefined) {
+      mounts.push({ hostPath: join(dir, "resolv.conf"), containerPath: "/etc/resolv.conf", readOnly: false });
+      writeFileSync(mounts[1]!.hostPath, resolv);
+    }
+    return mounts;
   }
 
   private podDir(pod: Pod): string {
@@ -191,7 +211,7 @@ export class PodWorker {
     let env: Record<string, string>;
     let mounts;
     try {
-      mounts = containerMounts(c, setUpVolumes(pod, this.podDir(pod), sources));
+      mounts = [...containerMounts(c, setUpVolumes(pod, this.podDir(pod), sources)), ...this.etcMounts(pod)];
       env = containerEnv(pod, c, image.env, sources, {
         podIP: this.sandbox!.ip, hostIP: this.deps.hostIP, nodeCpu: this.deps.nodeCpu, nodeMemory: this.deps.nodeMemory,
       });

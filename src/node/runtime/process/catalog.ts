@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { ImageSpec } from "../runtime.js";
@@ -48,6 +49,11 @@ export interface CatalogOptions {
   demoAppPath?: string;
   /** The host's busybox binary (default: found in /usr/bin or /bin). */
   busybox?: string;
+  /**
+   * Where the busybox applets are linked (`nslookup` → busybox …), first on busybox images' PATH as in
+   * the real image's /bin, so a shell script finds them. Absent: only the first command is an applet.
+   */
+  appletDir?: string;
   /** A YAML list of user images: `- image: name:tag` with command, args, env (map) and workingDir. */
   userImagesFile?: string;
 }
@@ -95,7 +101,10 @@ export class ImageCatalog {
         env: { TUG_DEMO_FLAVOR: demo.flavor, TUG_DEMO_VERSION: demo.version(tag), TUG_DEMO_IMAGE: `${repository}:${tag}`, PORT: String(demo.port) },
       };
     }
-    if (BUSYBOX_IMAGES.has(repository)) return { entrypoint: [], cmd: ["sh"], env: {} };
+    if (BUSYBOX_IMAGES.has(repository)) {
+      const dir = this.appletDir();
+      return { entrypoint: [], cmd: ["sh"], env: dir ? { PATH: `${dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` } : {} };
+    }
     if (PAUSE_IMAGES.has(repository)) return { entrypoint: ["sleep", "infinity"], cmd: [], env: {} };
     return undefined;
   }
@@ -110,6 +119,20 @@ export class ImageCatalog {
     if (!BUSYBOX_IMAGES.has(parseImageRef(ref).repository) || !bb || first === undefined) return argv;
     const applet = first.split("/").pop() as string;
     return busyboxApplets(bb).has(applet) ? [bb, applet, ...argv.slice(1)] : argv;
+  }
+
+  /** The applet links, made once (undefined without busybox or an appletDir). */
+  private appletDir(): string | undefined {
+    const { appletDir } = this.opts;
+    if (!appletDir || !this.busybox) return undefined;
+    if (!existsSync(join(appletDir, "sh"))) {
+      mkdirSync(appletDir, { recursive: true });
+      for (const applet of busyboxApplets(this.busybox)) {
+        const link = join(appletDir, applet);
+        if (!existsSync(link)) symlinkSync(this.busybox, link);
+      }
+    }
+    return appletDir;
   }
 
   static imageId(ref: string, spec: ImageSpec): string {

@@ -193,15 +193,17 @@ export class ProcessRuntime implements Runtime {
       const ns = this.opts.network!.namespaces(p.status.sandboxId);
       const script = [
         ...mounts.flatMap((m) => [
-          `mkdir -p ${shQuote(m.containerPath)}`, `mount --bind ${shQuote(m.hostPath)} ${shQuote(m.containerPath)}`,
+          // A file (the pod's /etc/hosts) is mounted over a file; a directory over a directory made for it.
+          statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ? `{ [ -e ${shQuote(m.containerPath)} ] || touch ${shQuote(m.containerPath)}; }` : `mkdir -p ${shQuote(m.containerPath)}`,
+          `mount --bind ${shQuote(m.hostPath)} ${shQuote(m.containerPath)}`,
           ...(m.readOnly ? [`mount -o remount,bind,ro ${shQuote(m.containerPath)}`] : []),
         ]),
         `cd ${shQuote(cwd)}`, `exec "$@"`,
       ].join(" && ");
-      command = ["nsenter", `--net=${ns.netns}`, `--uts=${ns.uts}`, "--", "unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", ...argv];
+      command = [hostTool("nsenter"), `--net=${ns.netns}`, `--uts=${ns.uts}`, "--", hostTool("unshare"), "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", ...argv];
       spawnCwd = "/";
     }
-    const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", ...command], { cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(hostTool("setpriv"), ["--pdeathsig", "KILL", "--", ...command], { cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     p.child = child;
     logs.attach(child.stdout, "stdout");
     logs.attach(child.stderr, "stderr");
@@ -267,7 +269,7 @@ export class ProcessRuntime implements Runtime {
     const pid = p.child?.pid;
     const cmd = this.opts.catalog.argvFor(p.config.image.ref, argv);
     const full = this.isolated(p.status.sandboxId) && pid
-      ? ["nsenter", `--target=${pid}`, "--net", "--uts", "--mount", "--", ...cmd]
+      ? [hostTool("nsenter"), `--target=${pid}`, "--net", "--uts", "--mount", "--", ...cmd]
       : cmd;
     return new Promise((resolveExec) => {
       execFile(full[0] as string, full.slice(1), {
@@ -298,3 +300,19 @@ export class ProcessRuntime implements Runtime {
   }
 
 }
+
+const hostTools = new Map<string, string>();
+/**
+ * The host's own copy of a tool the runtime wraps containers with, found on the node agent's PATH: a
+ * container's PATH (busybox images put their applets first) must not pick the wrapper.
+ */
+function hostTool(name: string): string {
+  let path = hostTools.get(name);
+  if (!path) {
+    const dirs = (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":");
+    path = dirs.map((d) => join(d, name)).find((p) => existsSync(p)) ?? name;
+    hostTools.set(name, path);
+  }
+  return path;
+}
+
