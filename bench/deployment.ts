@@ -2,7 +2,7 @@ import type { KubeObject } from "../src/api/types.js";
 import { RestClient } from "../src/client/rest.js";
 import { DEPLOYMENTS, NODES } from "../src/client/resources.js";
 import type { Figure } from "./api.js";
-import { TugProcess, until } from "./harness.js";
+import { buckets, quantile, TugProcess, until } from "./harness.js";
 
 type Status = { replicas?: number; updatedReplicas?: number; availableReplicas?: number; observedGeneration?: number };
 
@@ -14,30 +14,6 @@ function deployment(name: string, replicas: number, strategy: Record<string, unk
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "ikubernetes/myapp:v1", resources: { requests: { cpu: "1m", memory: "1Mi" } } }] } },
     },
   };
-}
-
-/** The buckets of one histogram series in Prometheus' text format: upper bound → cumulative count. */
-function buckets(text: string, metric: string, name: string): Map<number, number> {
-  const out = new Map<number, number>();
-  const re = new RegExp(`^${metric}_bucket\\{le="([^"]+)",name="${name}"\\} (\\d+)$`, "gm");
-  for (const m of text.matchAll(re)) out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
-  return out;
-}
-
-/** histogram_quantile over the difference of two snapshots: linear within the bucket, as Prometheus. */
-function quantile(q: number, before: Map<number, number>, after: Map<number, number>): { value: number; count: number } {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
-  const counts = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
-  const total = counts[counts.length - 1] ?? 0;
-  const rank = q * total;
-  for (let i = 0; i < bounds.length; i++) {
-    if (counts[i]! >= rank) {
-      const lower = i === 0 ? 0 : bounds[i - 1]!, below = i === 0 ? 0 : counts[i - 1]!;
-      if (bounds[i] === Infinity) return { value: lower, count: total };
-      return { value: lower + (bounds[i]! - lower) * ((rank - below) / Math.max(1, counts[i]! - below)), count: total };
-    }
-  }
-  return { value: NaN, count: total };
 }
 
 /**
@@ -87,7 +63,7 @@ export async function deploymentBenchmarks(): Promise<Figure[]> {
     await client.delete(DEPLOYMENTS, "default", "recreate", { propagationPolicy: "Background" });
 
     const metrics = await tug.metricsUrl();
-    const scrape = async () => buckets(await (await fetch(metrics)).text(), "controller_sync_duration_seconds", "deployment-controller");
+    const scrape = async () => buckets(await (await fetch(metrics)).text(), "controller_sync_duration_seconds", 'name="deployment-controller"');
     const names = Array.from({ length: 100 }, (_, i) => `d${i}`);
     await Promise.all(names.map((name) => client.create(DEPLOYMENTS, "default", deployment(name, 10, { type: "RollingUpdate" }))));
     await until("100 deployments available", async () => (await Promise.all(names.map((x) => complete(x, 10, 1)()))).every(Boolean), limit);

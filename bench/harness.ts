@@ -141,3 +141,27 @@ export function percentile(sorted: number[], p: number): number {
 export function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
+
+/** The buckets of one histogram series in Prometheus' text format (`labels`: its other labels, e.g. `name="x"`): upper bound → cumulative count. */
+export function buckets(text: string, metric: string, labels = ""): Map<number, number> {
+  const out = new Map<number, number>();
+  const re = new RegExp(`^${metric}_bucket\\{le="([^"]+)"${labels ? `,${labels}` : ""}\\} (\\d+)$`, "gm");
+  for (const m of text.matchAll(re)) out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
+  return out;
+}
+
+/** histogram_quantile over the difference of two snapshots: linear within the bucket, as Prometheus. */
+export function quantile(q: number, before: Map<number, number>, after: Map<number, number>): { value: number; count: number } {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const total = counts[counts.length - 1] ?? 0;
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if (counts[i]! >= rank) {
+      const lower = i === 0 ? 0 : bounds[i - 1]!, below = i === 0 ? 0 : counts[i - 1]!;
+      if (bounds[i] === Infinity) return { value: lower, count: total };
+      return { value: lower + (bounds[i]! - lower) * ((rank - below) / Math.max(1, counts[i]! - below)), count: total };
+    }
+  }
+  return { value: NaN, count: total };
+}

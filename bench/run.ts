@@ -1,6 +1,7 @@
 import { cpus, totalmem } from "node:os";
 import { apiBenchmarks, type Figure } from "./api.js";
 import { deploymentBenchmarks } from "./deployment.js";
+import { proxyBenchmarks } from "./proxy.js";
 import { replicaSetBenchmarks } from "./replicaset.js";
 import { schedulerBenchmarks } from "./scheduler.js";
 
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   if (!only || only === "scheduler") figures.push(...(await schedulerBenchmarks()));
   if (!only || only === "replicaset") figures.push(...(await replicaSetBenchmarks()));
   if (!only || only === "deployment") figures.push(...(await deploymentBenchmarks()));
+  if (!only || only === "proxy") figures.push(...(await proxyBenchmarks()));
   const rows = figures.map((f) => `| ${f.name} | ${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit} | ${f.goal} | ${f.met ? "met" : "MISSED"} | ${f.detail ?? ""} |`);
   process.stdout.write(["| figure | measured | goal | | detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n") + "\n");
 }
