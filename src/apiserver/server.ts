@@ -31,6 +31,8 @@ export interface ApiServerOptions {
   token?: string;
   /** Serve HTTPS with these; absent: plain HTTP (tests, in-process use). */
   certs?: ServingCerts;
+  /** --service-cluster-ip-range: where Services' cluster IPs come from (default 10.96.0.0/12). */
+  serviceClusterIPRange?: string;
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
   /** How often history older than the previous round is compacted away (upstream: 5 minutes). */
@@ -77,7 +79,7 @@ export class ApiServer {
         return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version).unknown : [];
       },
     };
-    this.serviceAllocations = new ServiceAllocations(opts.store);
+    this.serviceAllocations = new ServiceAllocations(opts.store, opts.serviceClusterIPRange);
     for (const r of this.resources) {
       const isService = r.group === "" && r.plural === "services";
       this.rests.set(r, new RestStore(r, opts.store, this.clock, isService ? { ...hooks, allocations: this.serviceAllocations } : hooks));

@@ -6,7 +6,7 @@ import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import { CLUSTER_DNS, ensureClusterDnsService } from "./cluster-dns.js";
+import { CLUSTER_DOMAIN, clusterDnsIP, ensureClusterDnsService } from "./cluster-dns.js";
 import { serveMetrics } from "./controller-manager.js";
 import { processNodeAgent } from "./node-agent.js";
 
@@ -19,6 +19,8 @@ export interface ComponentsOptions {
   controllerManagerPort: number;
   /** The admin token, for the node agents' servers (the API server proxies pod logs with it). */
   token: string;
+  /** The API server's --service-cluster-ip-range (the cluster DNS takes its tenth address). */
+  serviceCIDR: string;
 }
 
 export type Log = (entry: Record<string, unknown>) => void;
@@ -32,13 +34,14 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   const components = new AbortController();
   // Every informer and loop of every component listens on this one signal.
   setMaxListeners(0, components.signal);
+  const dnsIP = clusterDnsIP(opts.serviceCIDR);
+  await ensureClusterDnsService(client, dnsIP);
   const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
   const agents = opts.runtime === "process"
-    ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token: opts.token, log })))
+    ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token: opts.token, clusterDNS: dnsIP, log })))
     : [];
   const informers = new SharedInformers(client);
   const clusterIPs = opts.runtime === "process" && canHostServiceIPs();
-  await ensureClusterDnsService(client);
   const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log });
   const metrics = await serveMetrics(manager.metrics, opts.controllerManagerPort, "127.0.0.1");
   log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${metrics.port}/metrics` });
@@ -46,7 +49,9 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
     new Scheduler(client, { informers, log }).run(components.signal),
     manager.run(components.signal),
     // One proxy per host: node ports always; cluster IPs only where pods have real addresses behind them.
-    new ServiceProxy(client, { informers, clusterIPs, dns: clusterIPs ? CLUSTER_DNS : undefined, registry: manager.metrics.registry, log }).run(components.signal),
+    new ServiceProxy(client, {
+      informers, clusterIPs, serviceCIDR: opts.serviceCIDR, dns: clusterIPs ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, registry: manager.metrics.registry, log,
+    }).run(components.signal),
     ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, informers, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
     informers.run(components.signal),
   ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));

@@ -12,7 +12,7 @@ import { ImageCatalog } from "../node/runtime/process/catalog.js";
 import { canIsolatePods, CniNetwork, DEFAULT_CNI_PATH } from "../node/runtime/process/network.js";
 import { ProcessRuntime } from "../node/runtime/process/process-runtime.js";
 import { NODES } from "../client/resources.js";
-import { CLUSTER_DNS } from "./cluster-dns.js";
+import { CLUSTER_DOMAIN } from "./cluster-dns.js";
 
 
 export interface NodeAgentOptions {
@@ -20,6 +20,8 @@ export interface NodeAgentOptions {
   dataDir: string;
   /** The token the API server presents when it asks this agent for logs. */
   token?: string;
+  /** The kubelet's --cluster-dns; absent: pods resolve with the host's resolv.conf. */
+  clusterDNS?: string;
   log: (entry: Record<string, unknown>) => void;
 }
 
@@ -82,7 +84,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   const disk = statfsSync(stateDir);
   const kubelet = new Kubelet(client, {
     nodeName: opts.name, runtime, stateDir, hostIP, podCIDR: cidr, kubeletPort: port, ...machineCapacity(),
-    clusterDNS: { nameserver: CLUSTER_DNS.ip, domain: CLUSTER_DNS.domain },
+    clusterDNS: opts.clusterDNS ? { nameserver: opts.clusterDNS, domain: CLUSTER_DOMAIN } : undefined,
     ephemeralStorage: `${Math.floor((disk.blocks * disk.bsize) / 1024)}Ki`, log: opts.log,
   });
   logs.kubelet = kubelet;

@@ -2,7 +2,7 @@ import { loadKubeconfig, RestClient } from "../client/rest.js";
 import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
-import { CLUSTER_DNS } from "./cluster-dns.js";
+import { CLUSTER_DOMAIN, discoverClusterDnsIP } from "./cluster-dns.js";
 import { processNodeAgent } from "./node-agent.js";
 
 export interface NodeOptions {
@@ -19,11 +19,12 @@ export async function node(opts: NodeOptions): Promise<void> {
   const config = loadKubeconfig(opts.kubeconfig);
   const client = new RestClient(config);
   const stop = new AbortController();
+  const dnsIP = await discoverClusterDnsIP(client);
   const agent = opts.runtime === "process"
-    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: config.token, log })
+    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: config.token, clusterDNS: dnsIP, log })
     : undefined;
   // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
-  const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() ? CLUSTER_DNS : undefined, log }).run(stop.signal) : Promise.resolve();
+  const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log }).run(stop.signal) : Promise.resolve();
   const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(client, { nodes: [opts.name], log }).run(stop.signal);
   log({ level: "info", msg: "Node agent is up", node: opts.name, runtime: opts.runtime });
   let stopping = false;

@@ -4,6 +4,8 @@ import { parseArgs } from "node:util";
 import { controllerManager } from "./controller-manager.js";
 import { node } from "./node.js";
 import { up } from "./up.js";
+import { SERVICE_CIDR } from "../apiserver/services/allocations.js";
+import { cidrRange } from "../apiserver/services/ranges.js";
 
 const USAGE = `Usage: tug <command> [flags]
 
@@ -18,6 +20,7 @@ Commands:
           --controller-manager-port N  where /metrics of the controllers is served on 127.0.0.1 (default 10257)
           --default-not-ready-toleration-seconds N     (default 300)
           --default-unreachable-toleration-seconds N   (default 300)
+          --service-cluster-ip-range CIDR  Services' cluster IPs (default 10.96.0.0/12; DNS on its tenth address)
   controller-manager  Run the controllers against a running API server, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --port N           /metrics and /healthz (default 10257)
@@ -100,9 +103,16 @@ async function main(argv: string[]): Promise<void> {
   if (command !== "up") fail(`unknown command "${command}"`);
   const v = flags(rest, [
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
-    "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds",
+    "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range",
   ]);
+  const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
+  try {
+    cidrRange(serviceClusterIPRange, "");
+  } catch {
+    fail(`invalid --service-cluster-ip-range "${serviceClusterIPRange}": want an IPv4 CIDR such as ${SERVICE_CIDR}`);
+  }
   await up({
+    serviceClusterIPRange,
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
     dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),

@@ -17,6 +17,7 @@ export interface UpOptions {
   controllerManagerPort: number;
   port: number;
   host: string;
+  serviceClusterIPRange: string;
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
 }
@@ -50,7 +51,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
   const store = new SqliteStore(join(opts.dataDir, "state.sqlite"));
   const server = new ApiServer({
-    store, certs, token,
+    store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange,
     defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
     defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
   });
@@ -63,7 +64,7 @@ export async function up(opts: UpOptions): Promise<void> {
   // The components talk to the API server only through the client, as they would across machines.
   const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
   const components = await startComponents(client, {
-    dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token,
+    dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, controllerManagerPort: opts.controllerManagerPort,
   }, log);
 

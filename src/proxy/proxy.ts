@@ -20,6 +20,8 @@ export interface ServiceProxyOptions {
   informers?: SharedInformers;
   /** Serve cluster IPs: put them on the host (root only) and listen on them. Node ports are always served. */
   clusterIPs: boolean;
+  /** The cluster's service range, when known: addresses in it that no service wants are cleared from the host. */
+  serviceCIDR?: string;
   /**
    * Also answer cluster DNS on this address (the kube-dns Service's cluster IP), as a node-local DNS:
    * its service ports are served here, not relayed. Needs `clusterIPs`.
@@ -39,7 +41,7 @@ export interface ServiceProxyOptions {
 export class ServiceProxy {
   private readonly informers: SharedInformers;
   private readonly frontends = new Map<string, TcpFrontend>();
-  private readonly addresses = new ServiceAddresses();
+  private readonly addresses: ServiceAddresses;
   private readonly clock: Clock;
   private readonly log: ProxyLog;
   private readonly latency?: Histogram;
@@ -58,6 +60,7 @@ export class ServiceProxy {
 
   constructor(private readonly client: RestClient, private readonly opts: ServiceProxyOptions) {
     this.informers = opts.informers ?? new SharedInformers(client);
+    this.addresses = new ServiceAddresses(opts.serviceCIDR);
     this.clock = opts.clock ?? realClock;
     this.log = opts.log ?? (() => {});
     if (opts.registry) {

@@ -14,16 +14,32 @@ export function canHostServiceIPs(): boolean {
   return process.platform === "linux" && process.getuid?.() === 0;
 }
 
+function ipv4ToInt(ip: string): number {
+  return ip.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/** Whether `ip` lies in the IPv4 CIDR. */
+export function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split("/");
+  const size = 2 ** (32 - Number(bits));
+  const start = Math.floor(ipv4ToInt(base!) / size) * size;
+  const n = ipv4ToInt(ip);
+  return n >= start && n < start + size;
+}
+
 /**
  * Keeps the cluster IPs of the services on the host's loopback (labelled, so only those are touched), so
  * the host owns them: connections from the host, and from pods through their bridge gateway, land on
- * the proxy's listeners.
+ * the proxy's listeners. It removes only addresses it added, or — left behind by an earlier run — ones in
+ * its cluster's service range: another cluster on the same host (another range) keeps its own.
  */
 export class ServiceAddresses {
+  /** Addresses this instance put on the device. */
+  private readonly added = new Set<string>();
   /** What the last sync left on the device, so an unchanged set costs no `ip` call. */
   private applied: Set<string> | undefined;
 
-  constructor(private readonly label = SERVICE_ADDRESS_LABEL) {}
+  constructor(private readonly serviceCIDR?: string, private readonly label = SERVICE_ADDRESS_LABEL) {}
 
   async current(): Promise<Set<string>> {
     const { stdout } = await run("ip", ["-4", "-o", "addr", "show", "dev", "lo", "label", this.label]);
@@ -35,11 +51,16 @@ export class ServiceAddresses {
     if (this.applied && this.applied.size === wanted.size && [...wanted].every((ip) => this.applied!.has(ip))) return;
     this.applied = undefined;
     const have = await this.current();
+    const adding = [...wanted].filter((ip) => !have.has(ip));
+    const ours = (ip: string) => this.added.has(ip) || (this.serviceCIDR !== undefined && inCidr(ip, this.serviceCIDR));
+    const removing = [...have].filter((ip) => !wanted.has(ip) && ours(ip));
     const commands = [
-      ...[...wanted].filter((ip) => !have.has(ip)).map((ip) => `addr add ${ip}/32 dev lo label ${this.label}`),
-      ...[...have].filter((ip) => !wanted.has(ip)).map((ip) => `addr del ${ip}/32 dev lo label ${this.label}`),
+      ...adding.map((ip) => `addr add ${ip}/32 dev lo label ${this.label}`),
+      ...removing.map((ip) => `addr del ${ip}/32 dev lo label ${this.label}`),
     ];
     if (commands.length > 0) await this.batch(commands);
+    for (const ip of adding) this.added.add(ip);
+    for (const ip of removing) this.added.delete(ip);
     this.applied = new Set(wanted);
   }
 

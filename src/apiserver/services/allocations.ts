@@ -39,7 +39,7 @@ export class ServiceAllocations implements Allocations {
   readonly ips: RangeAllocator;
   readonly nodePorts: RangeAllocator;
 
-  constructor(store: Store, readonly cidr = SERVICE_CIDR) {
+  constructor(store: Store, readonly cidr: string = SERVICE_CIDR) {
     this.ips = new RangeAllocator(store, cidrRange(cidr, "/registry/ranges/serviceips/"));
     this.nodePorts = new RangeAllocator(store, portRange(NODE_PORT_RANGE.first, NODE_PORT_RANGE.last, "/registry/ranges/servicenodeports/"));
   }

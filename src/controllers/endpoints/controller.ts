@@ -55,6 +55,8 @@ export class ServiceEndpointsController {
   private readonly pods: Informer;
   private readonly loop: ReconcileLoop;
   private readonly clock: Clock;
+  /** Each cached service's selector, parsed once per version of the object. */
+  private readonly selectors = new WeakMap<Service, Selector | null>();
   /** When the first change not yet written for a service was seen. */
   private readonly pendingSince = new Map<string, number>();
 
@@ -86,13 +88,22 @@ export class ServiceEndpointsController {
     this.loop.enqueue(key);
   }
 
+  /** The service's selector; null for a service without one (its endpoints are written by hand). */
+  private selectorOf(svc: Service): Selector | null {
+    let s = this.selectors.get(svc);
+    if (s === undefined) {
+      const selector = svc.spec?.selector;
+      s = selector && Object.keys(selector).length > 0 ? Selector.fromMap(selector) : null;
+      this.selectors.set(svc, s);
+    }
+    return s;
+  }
+
   private podChanged(pod: Pod, old?: Pod): void {
     const ns = pod.metadata!.namespace!;
     for (const svc of this.services.lister().list(ns) as Service[]) {
-      const selector = svc.spec?.selector;
-      if (!selector || Object.keys(selector).length === 0) continue;
-      const s = Selector.fromMap(selector);
-      if (s.matches(pod.metadata?.labels) || (old && s.matches(old.metadata?.labels))) this.enqueue(keyOf(svc as KubeObject));
+      const s = this.selectorOf(svc);
+      if (s && (s.matches(pod.metadata?.labels) || (old && s.matches(old.metadata?.labels)))) this.enqueue(keyOf(svc as KubeObject));
     }
   }
 
@@ -107,10 +118,9 @@ export class ServiceEndpointsController {
     this.pendingSince.delete(key);
     const svc = this.services.lister().get(namespace, name) as Service | undefined;
     if (!svc) return this.opts.output.serviceDeleted(namespace, name);
-    const selector = svc.spec?.selector;
+    const s = this.selectorOf(svc);
     // A service without a selector has its endpoints written by hand; an ExternalName one has none.
-    if (!selector || Object.keys(selector).length === 0 || svc.spec?.type === "ExternalName") return;
-    const s = Selector.fromMap(selector);
+    if (!s || svc.spec?.type === "ExternalName") return;
     const pods = (this.pods.lister().list(namespace) as Pod[]).filter((p) => s.matches(p.metadata?.labels));
     const endpoints = podEndpoints(svc, pods, this.opts.output.includeTerminating);
     const trigger = since === undefined ? undefined : new Date(since).toISOString();
