@@ -1,6 +1,7 @@
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { Histogram, type Registry } from "prom-client";
+import { SERVICE_NAME_LABEL, TRIGGER_TIME_ANNOTATION as TRIGGER_TIME } from "../api/discovery.js";
 import { realClock, type Clock } from "../client/clock.js";
 import { ENDPOINTSLICES, SERVICES } from "../client/resources.js";
 import type { RestClient } from "../client/rest.js";
@@ -10,8 +11,6 @@ import { ServiceAddresses } from "./service-addresses.js";
 import { buildTable, type Frontend } from "./table.js";
 import { TcpFrontend, type ProxyLog } from "./tcp-frontend.js";
 
-const TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
-const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 /** Like kube-proxy's --iptables-sync-period: a full pass now and then retries what failed (an address in use). */
 const RESYNC_MS = 30_000;
 

@@ -1,5 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
+import { inCidr } from "../api/ipv4.js";
 
 const run = promisify(execFile);
 
@@ -12,19 +13,6 @@ export const SERVICE_ADDRESS_LABEL = "lo:tugsvc";
 /** True when this process may put cluster IPs on the host (Linux, root). */
 export function canHostServiceIPs(): boolean {
   return process.platform === "linux" && process.getuid?.() === 0;
-}
-
-function ipv4ToInt(ip: string): number {
-  return ip.split(".").reduce((n, part) => n * 256 + Number(part), 0);
-}
-
-/** Whether `ip` lies in the IPv4 CIDR. */
-export function inCidr(ip: string, cidr: string): boolean {
-  const [base, bits] = cidr.split("/");
-  const size = 2 ** (32 - Number(bits));
-  const start = Math.floor(ipv4ToInt(base!) / size) * size;
-  const n = ipv4ToInt(ip);
-  return n >= start && n < start + size;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
+import { SERVICE_NAME_LABEL } from "../api/discovery.js";
 
 export interface Backend {
   ip: string;
@@ -19,7 +20,6 @@ export interface Frontend {
   backends: Backend[];
 }
 
-const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 /** Upstream's rule: `ready` unset counts as ready; a terminating endpoint never takes new connections here. */
 function takesNewConnections(conditions: { ready?: boolean; terminating?: boolean } | undefined): boolean {

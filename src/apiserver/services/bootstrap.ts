@@ -1,4 +1,5 @@
 import { networkInterfaces } from "node:os";
+import { SERVICE_NAME_LABEL } from "../../api/discovery.js";
 import { isNotFound } from "../../api/errors.js";
 import { Selector } from "../../api/labels.js";
 import type { KubeObject } from "../../api/types.js";
@@ -55,7 +56,7 @@ export async function bootstrapServices(rests: BootstrapRests, allocations: Serv
   }, (ep) => JSON.stringify(ep.subsets) === JSON.stringify([{ addresses: [{ ip: advertise.ip }], ports: [port] }]));
   const endpoints = [{ addresses: [advertise.ip], conditions: { ready: true } }];
   await upsert(rests.endpointSlices, {
-    apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "kubernetes", namespace: "default", labels: { "kubernetes.io/service-name": "kubernetes" } },
+    apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "kubernetes", namespace: "default", labels: { [SERVICE_NAME_LABEL]: "kubernetes" } },
     addressType: "IPv4", endpoints, ports: [port],
   }, (s) => JSON.stringify(s.endpoints) === JSON.stringify(endpoints) && JSON.stringify(s.ports) === JSON.stringify([port]));
   return conflicts;

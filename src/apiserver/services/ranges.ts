@@ -1,3 +1,4 @@
+import { intToIpv4, ipv4ToInt, parseCidr } from "../../api/ipv4.js";
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, type Store } from "../../store/store.js";
 
 /** A numbered range (IPv4 addresses as integers, or ports) whose members are handed out one each. */
@@ -12,24 +13,10 @@ export interface Range {
   parse(text: string): number | undefined;
 }
 
-export function ipv4ToInt(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
-}
-
-export function intToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-
 /** An IPv4 CIDR as a range: network and broadcast addresses excluded, the low 1/16 (16–256 addresses) kept for static picks. */
 export function cidrRange(cidr: string, prefix: string): Range {
-  const [ip, bits] = cidr.split("/");
-  const base = ipv4ToInt(ip ?? "");
-  const size = 2 ** (32 - Number(bits));
-  if (base === undefined || !Number.isInteger(size) || size < 4) throw new Error(`Invalid service CIDR ${cidr}`);
+  const { base, size } = parseCidr(cidr) ?? { base: 0, size: 0 };
+  if (size < 4) throw new Error(`Invalid service CIDR ${cidr}`);
   const staticBand = Math.min(Math.max(16, Math.floor(size / 16)), 256);
   return { prefix, first: base + 1, last: base + size - 2, dynamicFirst: base + staticBand, format: intToIpv4, parse: ipv4ToInt };
 }

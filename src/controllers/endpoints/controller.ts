@@ -11,8 +11,6 @@ import type { ControllerMetrics } from "../kit/metrics.js";
 import { splitKey } from "../kit/owner.js";
 import { isPodReady, podEndpoints, type PodEndpoint } from "./addresses.js";
 
-/** Upstream's annotation: when the change that led to this write happened (for the proxy's programming latency). */
-export const TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
 
 /** Where a service's endpoints are written: Endpoints objects, or EndpointSlices. */
 export interface EndpointsOutput {

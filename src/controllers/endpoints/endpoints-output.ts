@@ -7,7 +7,8 @@ import { ENDPOINTS } from "../../client/resources.js";
 import type { RestClient } from "../../client/rest.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
 import type { PodEndpoint } from "./addresses.js";
-import { TRIGGER_TIME, type EndpointsOutput } from "./controller.js";
+import type { EndpointsOutput } from "./controller.js";
+import { TRIGGER_TIME_ANNOTATION as TRIGGER_TIME } from "../../api/discovery.js";
 import { endpointSubsets, OVER_CAPACITY } from "./endpoints.js";
 
 export const HEADLESS_LABEL = "service.kubernetes.io/headless";

@@ -8,12 +8,11 @@ import type { RestClient } from "../../client/rest.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
 import type { SyncResult } from "../kit/loop.js";
 import type { PodEndpoint } from "./addresses.js";
-import { TRIGGER_TIME, type EndpointsOutput } from "./controller.js";
+import type { EndpointsOutput } from "./controller.js";
+import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME_ANNOTATION as TRIGGER_TIME } from "../../api/discovery.js";
 import { outputLabels } from "./endpoints-output.js";
 import { desiredSlices, planSlices, type SliceShape } from "./slices.js";
 
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-export const MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
 export const MANAGED_BY = "endpointslice-controller.k8s.io";
 
 /** How long to wait for the cache to show this controller's own writes before looking again. */
