@@ -1,5 +1,4 @@
 import type { KubeObject } from "../src/api/types.js";
-import { RestClient } from "../src/client/rest.js";
 import { DEPLOYMENTS, NODES } from "../src/client/resources.js";
 import type { Figure } from "./api.js";
 import { buckets, quantile, TugProcess, until } from "./harness.js";
@@ -24,8 +23,7 @@ function deployment(name: string, replicas: number, strategy: Record<string, unk
  */
 export async function deploymentBenchmarks(): Promise<Figure[]> {
   const tug = await TugProcess.start(["--nodes", "1000", "--runtime", "simulated"]);
-  const ep = tug.endpoint;
-  const client = new RestClient({ server: `https://${ep.host}:${ep.port}`, token: ep.token, ca: ep.ca });
+  const client = tug.client();
   const figures: Figure[] = [];
   const limit = 300_000;
   const status = async (name: string) => ((await client.get(DEPLOYMENTS, "default", name)) as { status?: Status }).status ?? {};

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { RestClient } from "../src/client/rest.js";
 
 const TUG = fileURLToPath(new URL("../../bin/tug.js", import.meta.url));
 
@@ -18,6 +19,12 @@ export interface Endpoint {
 /** A started `tug up` in a fresh data dir, and how to reach it. */
 export class TugProcess {
   private constructor(readonly dir: string, readonly proc: ChildProcess, readonly endpoint: Endpoint, readonly readyMs: number, private readonly logHead: () => string) {}
+
+  /** A client of the started cluster, with its CA and the admin token. */
+  client(): RestClient {
+    const ep = this.endpoint;
+    return new RestClient({ server: `https://${ep.host}:${ep.port}`, token: ep.token, ca: ep.ca });
+  }
 
   /** The controller manager's /metrics URL, as `tug up` logs it. */
   async metricsUrl(): Promise<string> {

@@ -1,7 +1,6 @@
 import { request } from "node:http";
 import type { KubeObject } from "../src/api/types.js";
 import { DEPLOYMENTS, ENDPOINTSLICES, NODES, PODS, SERVICES } from "../src/client/resources.js";
-import { RestClient } from "../src/client/rest.js";
 import type { Figure } from "./api.js";
 import { buckets, percentile, quantile, TugProcess, until } from "./harness.js";
 
@@ -34,8 +33,7 @@ function timedGet(host: string, port: number): Promise<number> {
 async function proxyOverhead(): Promise<Figure[]> {
   if (process.getuid?.() !== 0) throw new Error("the proxy overhead benchmark needs root (pod IPs and cluster IPs)");
   const tug = await TugProcess.start(["--nodes", "1", "--runtime", "process"]);
-  const ep = tug.endpoint;
-  const client = new RestClient({ server: `https://${ep.host}:${ep.port}`, token: ep.token, ca: ep.ca });
+  const client = tug.client();
   try {
     await client.create(DEPLOYMENTS, "default", deployment("echo", 1, "ikubernetes/demoapp:v1.0", true));
     const svc = await client.create(SERVICES, "default", service("echo", "echo"));
@@ -75,8 +73,7 @@ async function proxyOverhead(): Promise<Figure[]> {
  */
 async function propagation(): Promise<Figure[]> {
   const tug = await TugProcess.start(["--nodes", "100", "--runtime", "simulated"]);
-  const ep = tug.endpoint;
-  const client = new RestClient({ server: `https://${ep.host}:${ep.port}`, token: ep.token, ca: ep.ca });
+  const client = tug.client();
   const limit = 300_000;
   const figures: Figure[] = [];
   const n = 1000;

@@ -1,5 +1,4 @@
 import { Informer } from "../src/client/informer.js";
-import { RestClient } from "../src/client/rest.js";
 import type { Figure } from "./api.js";
 import { TugProcess, until } from "./harness.js";
 import { NODES, PODS, REPLICASETS } from "../src/client/resources.js";
@@ -12,8 +11,7 @@ import { NODES, PODS, REPLICASETS } from "../src/client/resources.js";
  */
 export async function replicaSetBenchmarks(): Promise<Figure[]> {
   const tug = await TugProcess.start(["--nodes", "1000", "--runtime", "simulated"]);
-  const ep = tug.endpoint;
-  const client = new RestClient({ server: `https://${ep.host}:${ep.port}`, token: ep.token, ca: ep.ca });
+  const client = tug.client();
   const figures: Figure[] = [];
   const n = 10_000;
   const limit = 180_000;

@@ -1,15 +1,9 @@
 import { Informer } from "../src/client/informer.js";
-import { RestClient } from "../src/client/rest.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import type { Figure } from "./api.js";
 import { median, TugProcess } from "./harness.js";
 import { CONFIGMAPS, NODES, PODS } from "../src/client/resources.js";
 
-
-function clientFor(tug: TugProcess): RestClient {
-  const ep = tug.endpoint;
-  return new RestClient({ server: `https://${ep.host}:${ep.port}`, token: ep.token, ca: ep.ca });
-}
 
 async function waitFor(what: string, probe: () => Promise<boolean>, ms: number): Promise<void> {
   const deadline = performance.now() + ms;
@@ -29,7 +23,7 @@ export async function schedulerBenchmarks(): Promise<Figure[]> {
   const nodes = 1000;
   const pods = 5000;
   const tug = await TugProcess.start(["--nodes", String(nodes), "--runtime", "simulated"]);
-  const client = clientFor(tug);
+  const client = tug.client();
   try {
     const t0 = performance.now() - tug.readyMs;
     await waitFor(`${nodes} Ready nodes`, async () => {

@@ -8,7 +8,7 @@ import type { RestClient } from "../client/rest.js";
 import { SharedInformers } from "../client/shared-informers.js";
 import { ClusterDns } from "./dns/server.js";
 import { ServiceAddresses } from "./service-addresses.js";
-import { buildTable, type Frontend } from "./table.js";
+import { buildTable } from "./table.js";
 import { TcpFrontend, type ProxyLog } from "./tcp-frontend.js";
 
 /** Like kube-proxy's --iptables-sync-period: a full pass now and then retries what failed (an address in use). */
@@ -54,8 +54,6 @@ export class ServiceProxy {
   private dns: ClusterDns | undefined;
   private dirty = false;
   private stopped = false;
-  /** Called after each pass with the frontends it programmed (tests and benchmarks wait on it). */
-  onSynced?: (frontends: readonly Frontend[]) => void;
 
   constructor(private readonly client: RestClient, private readonly opts: ServiceProxyOptions) {
     this.informers = opts.informers ?? new SharedInformers(client);
@@ -128,9 +126,13 @@ export class ServiceProxy {
       f.close();
       this.frontends.delete(key);
     }
-    await Promise.all(wanted.map(async (f) => {
+    // Existing frontends take their new backends at once; only new ones wait to listen.
+    const fresh = wanted.filter((f) => {
       const existing = this.frontends.get(f.key);
-      if (existing) return existing.setBackends(f.backends);
+      existing?.setBackends(f.backends);
+      return !existing;
+    });
+    await Promise.all(fresh.map(async (f) => {
       const frontend = new TcpFrontend(f, this.log);
       try {
         await frontend.listen();
@@ -141,7 +143,6 @@ export class ServiceProxy {
       }
     }));
     this.observeLatency(slices);
-    this.onSynced?.(wanted);
   }
 
   /** Starts answering cluster DNS once its address is on the host (retried on the next pass if it fails). */

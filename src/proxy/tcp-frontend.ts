@@ -14,7 +14,7 @@ export type ProxyLog = (entry: Record<string, unknown>) => void;
  */
 export class TcpFrontend {
   private readonly server: Server;
-  private backends: Backend[] = [];
+  private backends: Backend[];
   private turn = 0;
   private readonly open = new Set<Socket>();
 

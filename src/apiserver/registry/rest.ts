@@ -223,13 +223,13 @@ export class RestStore {
     strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? [])]);
     await this.hooks.admit?.(this.info, obj);
-    // An object that exists is a 409 before anything is reserved for it (its own allocations would clash).
-    if (this.hooks.allocations && !generated && (await this.store.get(this.key(meta.namespace, meta.name!)))) throw alreadyExists(this.qualified, meta.name!);
-    const reservation = await this.hooks.allocations?.reserve(obj, undefined, !!opts.dryRun);
-    if (opts.dryRun) {
-      if (await this.store.get(this.key(meta.namespace, meta.name!))) throw alreadyExists(this.qualified, meta.name!);
-      return obj;
+    // A dry run writes nothing to find a taken name; an object with allocations must be a 409 before
+    // anything is reserved for it (its own would clash).
+    if ((opts.dryRun || (this.hooks.allocations && !generated)) && (await this.store.get(this.key(meta.namespace, meta.name!)))) {
+      throw alreadyExists(this.qualified, meta.name!);
     }
+    const reservation = await this.hooks.allocations?.reserve(obj, undefined, !!opts.dryRun);
+    if (opts.dryRun) return obj;
     // A generated name that is taken is generated again (upstream's RetryGenerateName): five random
     // characters collide now and then among tens of thousands of pods of one ReplicaSet.
     for (let attempt = 1; ; attempt++) {
@@ -284,29 +284,32 @@ export class RestStore {
       }
       if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0 && this.isFinalizable(next)) {
         if (opts.dryRun) return next;
+        let gone;
         try {
-          const gone = await this.store.delete(key, kv.modRevision);
-          await this.hooks.allocations?.release(current);
-          return { ...next, metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
+          gone = await this.store.delete(key, kv.modRevision);
         } catch (err) {
           if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
           throw this.translate(err, name);
         }
+        await this.hooks.allocations?.release(current);
+        return { ...next, metadata: { ...next.metadata, resourceVersion: String(gone.modRevision) } };
       }
       const reservation = opts.subresource ? undefined : await this.hooks.allocations?.reserve(next, current, !!opts.dryRun);
       if (opts.dryRun) return next;
       if (this.encode(next) === this.encode(current)) return current;
+      let written;
       try {
-        const written = await this.store.update(key, this.encode(next), kv.modRevision);
-        await reservation?.commit();
-        next.metadata.resourceVersion = String(written.modRevision);
-        this.written.set(next, this.rawJson(written));
-        return next;
+        written = await this.store.update(key, this.encode(next), kv.modRevision);
       } catch (err) {
         await reservation?.abort();
         if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
         throw this.translate(err, name);
       }
+      // Only once the write landed: what the old object held and the new one doesn't is freed.
+      await reservation?.commit();
+      next.metadata.resourceVersion = String(written.modRevision);
+      this.written.set(next, this.rawJson(written));
+      return next;
     }
   }
 
@@ -365,14 +368,14 @@ export class RestStore {
 
   /** Writes a delete marker or removes the object; the delete logic lives in delete.ts. */
   async removeNow(namespace: string | undefined, name: string, expectedRevision?: number): Promise<KubeObject> {
+    let gone;
     try {
-      const kv = await this.store.delete(this.key(namespace, name), expectedRevision);
-      const gone = this.decode(kv);
-      await this.hooks.allocations?.release(gone);
-      return gone;
+      gone = this.decode(await this.store.delete(this.key(namespace, name), expectedRevision));
     } catch (err) {
       throw this.translate(err, name);
     }
+    await this.hooks.allocations?.release(gone);
+    return gone;
   }
 
   private validate(obj: KubeObject, errors: ReturnType<NonNullable<typeof this.info.strategy.validate>>): void {

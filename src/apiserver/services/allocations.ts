@@ -114,18 +114,21 @@ export class ServiceAllocations implements Allocations {
       commit: async () => {
         if (dryRun || !old) return;
         const after = heldBy(spec);
-        if (before.ip && before.ip !== after.ip) await this.ips.release(this.ips.range.parse(before.ip)!, owner);
-        await Promise.all(before.ports.filter((p) => !after.ports.includes(p)).map((p) => this.nodePorts.release(p, owner)));
+        await this.free({ ip: before.ip !== after.ip ? before.ip : undefined, ports: before.ports.filter((p) => !after.ports.includes(p)) }, owner);
       },
     };
   }
 
   async release(svc: KubeObject): Promise<void> {
-    const held = heldBy(specOf(svc));
-    const owner = svc.metadata.uid!;
+    await this.free(heldBy(specOf(svc)), svc.metadata.uid!);
+  }
+
+  private async free(held: { ip?: string; ports: number[] }, owner: string): Promise<void> {
     const ip = held.ip ? this.ips.range.parse(held.ip) : undefined;
-    if (ip !== undefined) await this.ips.release(ip, owner);
-    await Promise.all(held.ports.map((p) => this.nodePorts.release(p, owner)));
+    await Promise.all([
+      ...(ip === undefined ? [] : [this.ips.release(ip, owner)]),
+      ...held.ports.map((p) => this.nodePorts.release(p, owner)),
+    ]);
   }
 
   /**

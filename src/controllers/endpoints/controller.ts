@@ -82,8 +82,14 @@ export class ServiceEndpointsController {
   }
 
   private enqueue(key: string): void {
-    if (!this.pendingSince.has(key)) this.pendingSince.set(key, this.clock.now());
+    this.changedAt(key, this.clock.now());
     this.loop.enqueue(key);
+  }
+
+  /** Records a change not yet written; the earliest one is the trigger time, as upstream's tracker. */
+  private changedAt(key: string, at: number): void {
+    const earlier = this.pendingSince.get(key);
+    if (earlier === undefined || at < earlier) this.pendingSince.set(key, at);
   }
 
   /** The service's selector; null for a service without one (its endpoints are written by hand). */
@@ -122,13 +128,14 @@ export class ServiceEndpointsController {
     const pods = (this.pods.lister().list(namespace) as Pod[]).filter((p) => s.matches(p.metadata?.labels));
     const endpoints = podEndpoints(svc, pods, this.opts.output.includeTerminating);
     const trigger = since === undefined ? undefined : new Date(since).toISOString();
+    let written = false;
     try {
       const result = await this.opts.output.reconcile(svc, endpoints, trigger);
-      if (result && since !== undefined && !this.pendingSince.has(key)) this.pendingSince.set(key, since);
+      written = !result;
       return result;
-    } catch (err) {
-      if (since !== undefined && !this.pendingSince.has(key)) this.pendingSince.set(key, since);
-      throw err;
+    } finally {
+      // Not written (a retry, or a cache behind its own writes): the change is still pending.
+      if (!written && since !== undefined) this.changedAt(key, since);
     }
   }
 }

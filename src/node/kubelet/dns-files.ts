@@ -6,14 +6,14 @@ export interface ClusterDnsConfig {
   domain: string;
 }
 
-interface Resolv {
+export interface ResolvConf {
   nameservers: string[];
   searches: string[];
   options: string[];
 }
 
-export function parseResolvConf(text: string): Resolv {
-  const out: Resolv = { nameservers: [], searches: [], options: [] };
+export function parseResolvConf(text: string): ResolvConf {
+  const out: ResolvConf = { nameservers: [], searches: [], options: [] };
   for (const line of text.split("\n")) {
     const [key, ...values] = line.trim().split(/\s+/);
     if (key === "nameserver" && values[0]) out.nameservers.push(values[0]);
@@ -31,11 +31,11 @@ const MAX_SEARCHES = 32;
  * (dnsPolicy Default, or ClusterFirst on the host network). ClusterFirst: the cluster DNS first, the
  * namespace's search path, ndots:5; `dnsConfig` adds to it (or, with dnsPolicy None, is all of it).
  */
-export function podResolvConf(pod: Pod, cluster: ClusterDnsConfig | undefined, host: Resolv): string | undefined {
+export function podResolvConf(pod: Pod, cluster: ClusterDnsConfig | undefined, host: ResolvConf): string | undefined {
   const spec = pod.spec ?? { containers: [] };
   const policy = spec.dnsPolicy ?? "ClusterFirst";
   const clusterFirst = cluster && (policy === "ClusterFirstWithHostNet" || (policy === "ClusterFirst" && !spec.hostNetwork));
-  let base: Resolv;
+  let base: ResolvConf;
   if (policy === "None") base = { nameservers: [], searches: [], options: [] };
   else if (clusterFirst) {
     const ns = pod.metadata?.namespace ?? "default";

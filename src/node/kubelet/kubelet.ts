@@ -13,7 +13,7 @@ import { nodeObject, readyConditions } from "../node-object.js";
 import { registerNode } from "../register.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { Backoff } from "./backoff.js";
-import type { ClusterDnsConfig } from "./dns-files.js";
+import { parseResolvConf, type ClusterDnsConfig } from "./dns-files.js";
 import { podStatus } from "./pod-status.js";
 import { PodWorker } from "./pod-worker.js";
 import { Prober } from "./prober.js";
@@ -59,7 +59,7 @@ export class Kubelet implements LogSource {
   private readonly backoff = new Backoff();
   private readonly imageBackoff = new Backoff();
   /** Read once at start, as the kubelet's --resolv-conf. */
-  private readonly hostResolvConf = readResolvConf();
+  private readonly hostResolv = parseResolvConf(readResolvConf());
   private nodeUid?: string;
   private since: number;
 
@@ -163,7 +163,7 @@ export class Kubelet implements LogSource {
     return {
       runtime: this.opts.runtime, prober: this.prober, backoff: this.backoff, imageBackoff: this.imageBackoff, clock: this.clock,
       hostIP: this.opts.hostIP, nodeCpu: this.opts.cpu, nodeMemory: this.opts.memory,
-      clusterDNS: this.opts.clusterDNS, hostResolvConf: this.hostResolvConf,
+      clusterDNS: this.opts.clusterDNS, hostResolv: this.hostResolv,
       podsDir: join(this.opts.stateDir, "pods"), logsDir: join(this.opts.stateDir, "logs"),
       event: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => this.event(pod, type, reason, message),
       fetch: (kind: "configmap" | "secret", namespace: string, name: string) => this.fetch(kind, namespace, name),

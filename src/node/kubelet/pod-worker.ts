@@ -6,7 +6,7 @@ import type { EventType } from "../../client/events.js";
 import { ImagePullError, type ContainerStatus, type Image, type Runtime, type Sandbox } from "../runtime/runtime.js";
 import { goDuration, type Backoff } from "./backoff.js";
 import { ContainerConfigError, containerArgv, containerEnv } from "./container-env.js";
-import { parseResolvConf, podHostsFile, podResolvConf, type ClusterDnsConfig } from "./dns-files.js";
+import { podHostsFile, podResolvConf, type ClusterDnsConfig, type ResolvConf } from "./dns-files.js";
 import { runHandler } from "./probe.js";
 import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
@@ -25,7 +25,7 @@ export interface PodWorkerDeps {
   /** The kubelet's --cluster-dns/--cluster-domain, for pods' /etc/resolv.conf; absent: pods use the host's. */
   clusterDNS?: ClusterDnsConfig;
   /** The host's /etc/resolv.conf, which pods extend or (dnsPolicy Default) see as is. */
-  hostResolvConf: string;
+  hostResolv: ResolvConf;
   /** Where pod directories (volumes) and container logs live. */
   podsDir: string;
   logsDir: string;
@@ -93,14 +93,16 @@ export class PodWorker {
     if (pod.spec?.hostNetwork) return [];
     const dir = this.podDir(pod);
     mkdirSync(dir, { recursive: true });
-    const mounts = [{ hostPath: join(dir, "etc-hosts"), containerPath: "/etc/hosts", readOnly: false }];
-    writeFileSync(mounts[0]!.hostPath, podHostsFile(pod, this.sandbox!.ip, this.deps.clusterDNS?.domain));
-    const resolv = podResolvConf(pod, this.deps.clusterDNS, parseResolvConf(this.deps.hostResolvConf));
-    if (resolv !== undefined) {
-      mounts.push({ hostPath: join(dir, "resolv.conf"), containerPath: "/etc/resolv.conf", readOnly: false });
-      writeFileSync(mounts[1]!.hostPath, resolv);
-    }
-    return mounts;
+    const files: Array<[string, string, string | undefined]> = [
+      ["etc-hosts", "/etc/hosts", podHostsFile(pod, this.sandbox!.ip, this.deps.clusterDNS?.domain)],
+      ["resolv.conf", "/etc/resolv.conf", podResolvConf(pod, this.deps.clusterDNS, this.deps.hostResolv)],
+    ];
+    return files.flatMap(([file, containerPath, text]) => {
+      if (text === undefined) return [];
+      const hostPath = join(dir, file);
+      writeFileSync(hostPath, text);
+      return [{ hostPath, containerPath, readOnly: false }];
+    });
   }
 
   private podDir(pod: Pod): string {
