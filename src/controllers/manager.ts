@@ -3,6 +3,7 @@ import type { RestClient } from "../client/rest.js";
 import { SharedInformers } from "../client/shared-informers.js";
 import { GarbageCollector } from "./garbage-collector/collector.js";
 import { deletableResources } from "./garbage-collector/discovery.js";
+import { DaemonSetController } from "./daemonset/controller.js";
 import { DeploymentController } from "./deployment/controller.js";
 import { ServiceEndpointsController } from "./endpoints/controller.js";
 import { EndpointsObjects } from "./endpoints/endpoints-output.js";
@@ -18,6 +19,7 @@ export interface ControllerManagerOptions {
   concurrentRcSyncs?: number;
   concurrentGcSyncs?: number;
   concurrentDeploymentSyncs?: number;
+  concurrentDaemonSetSyncs?: number;
   concurrentServiceEndpointSyncs?: number;
   nodeMonitorGracePeriodMs?: number;
   /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
@@ -44,13 +46,14 @@ export class ControllerManager {
     const controllers = [
       new ReplicaController(client, { kind: REPLICA_SET, informers, workers: opts.concurrentReplicaSetSyncs ?? 5, clock, metrics, log }),
       new ReplicaController(client, { kind: REPLICATION_CONTROLLER, informers, workers: opts.concurrentRcSyncs ?? 5, clock, metrics, log }),
+      new DaemonSetController(client, { informers, workers: opts.concurrentDaemonSetSyncs ?? 2, clock, metrics, log }),
       new DeploymentController(client, { informers, workers: opts.concurrentDeploymentSyncs ?? 5, clock, metrics, log }),
       new GarbageCollector(client, { resources, informers, workers: opts.concurrentGcSyncs ?? 20, clock, metrics, log }),
       new NodeLifecycleController(client, { informers, gracePeriodMs: opts.nodeMonitorGracePeriodMs, clock, log }),
       new ServiceEndpointsController({ output: new EndpointsObjects(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
       new ServiceEndpointsController({ output: new EndpointSlices(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "deployment", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice"], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "deployment", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice"], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

@@ -43,6 +43,10 @@ export class SchedulerCache {
     return this.placed.has(key);
   }
 
+  get(name: string): NodeInfo | undefined {
+    return this.nodes.get(name);
+  }
+
   /** Nodes in name order (stable, so the rotating start spreads the search). */
   list(): NodeInfo[] {
     this.ordered ??= [...this.nodes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));

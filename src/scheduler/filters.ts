@@ -1,33 +1,15 @@
+import { podFitsNode } from "../api/node-affinity.js";
 import { tolerates, type Taint, type Toleration } from "../api/taints.js";
 import type { KubeObject } from "../api/types.js";
 import type { NodeInfo, PodDemand } from "./node-info.js";
 
 type Json = Record<string, unknown>;
 
-function matchExpression(e: { key: string; operator: string; values?: string[] }, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-  const v = labels[e.key];
-  switch (e.operator) {
-    case "In": return has && (e.values ?? []).includes(v!);
-    case "NotIn": return !has || !(e.values ?? []).includes(v!);
-    case "Exists": return has;
-    case "DoesNotExist": return !has;
-    case "Gt": return has && Number(v) > Number(e.values?.[0]);
-    case "Lt": return has && Number(v) < Number(e.values?.[0]);
-    default: return false;
-  }
-}
+export const NODE_AFFINITY_MISMATCH = "node(s) didn't match Pod's node affinity/selector";
 
 /** nodeSelector plus required node affinity (terms ORed, expressions ANDed; matchFields on metadata.name). */
 export function matchesNodeSelector(pod: KubeObject, node: KubeObject): boolean {
-  const spec = (pod.spec ?? {}) as Json;
-  const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries((spec.nodeSelector ?? {}) as Record<string, string>)) if (labels[k] !== v) return false;
-  const required = ((((spec.affinity as Json | undefined)?.nodeAffinity as Json | undefined)?.requiredDuringSchedulingIgnoredDuringExecution) as Json | undefined);
-  const terms = (required?.nodeSelectorTerms ?? []) as Array<{ matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>; matchFields?: Array<{ key: string; operator: string; values?: string[] }> }>;
-  if (terms.length === 0) return true;
-  return terms.some((t) => (t.matchExpressions ?? []).every((e) => matchExpression(e, labels))
-    && (t.matchFields ?? []).every((e) => matchExpression(e, { "metadata.name": node.metadata.name! })));
+  return podFitsNode((pod.spec ?? {}) as Json, node);
 }
 
 /**
@@ -42,7 +24,7 @@ export function filterNode(pod: KubeObject, demand: PodDemand, info: NodeInfo): 
   if (nodeSpec.unschedulable && !tolerates(tolerations, { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" })) {
     return ["node(s) were unschedulable"];
   }
-  if (!matchesNodeSelector(pod, node)) return ["node(s) didn't match Pod's node affinity/selector"];
+  if (!matchesNodeSelector(pod, node)) return [NODE_AFFINITY_MISMATCH];
   for (const taint of (nodeSpec.taints ?? []) as Taint[]) {
     if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
     if (!tolerates(tolerations, taint)) return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`];

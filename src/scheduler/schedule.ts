@@ -1,5 +1,5 @@
 import type { KubeObject } from "../api/types.js";
-import { filterNode } from "./filters.js";
+import { filterNode, NODE_AFFINITY_MISMATCH } from "./filters.js";
 import { podDemand, type NodeInfo } from "./node-info.js";
 
 export type ScheduleResult = { node: string } | { unschedulable: string };
@@ -21,15 +21,17 @@ export function scoreNode(pod: KubeObject, info: NodeInfo, demand: ReturnType<ty
 }
 
 /**
- * Picks a node for `pod`: filters (from a rotating start, stopping once enough feasible nodes are found),
+ * Picks a node for `pod` among `nodes` (all `total` nodes, or those a pin left): filters (from a rotating start, stopping once enough feasible nodes are found),
  * scores, breaks ties at random. Unschedulable pods get upstream's message:
  * "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
  */
-export function schedulePod(pod: KubeObject, nodes: NodeInfo[], start: number, random: () => number = Math.random): ScheduleResult {
+export function schedulePod(pod: KubeObject, nodes: NodeInfo[], start: number, random: () => number = Math.random, total = nodes.length): ScheduleResult {
   const demand = podDemand(pod);
   const want = nodesToFind(nodes.length);
   const feasible: NodeInfo[] = [];
   const reasons = new Map<string, number>();
+  // Nodes left out beforehand (a pod pinned by metadata.name affinity) failed its node affinity.
+  if (total > nodes.length) reasons.set(NODE_AFFINITY_MISMATCH, total - nodes.length);
   for (let i = 0; i < nodes.length && feasible.length < want; i++) {
     const info = nodes[(start + i) % nodes.length]!;
     const why = filterNode(pod, demand, info);
@@ -38,7 +40,7 @@ export function schedulePod(pod: KubeObject, nodes: NodeInfo[], start: number, r
   }
   if (feasible.length === 0) {
     const parts = [...reasons.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => `${n} ${r}`);
-    return { unschedulable: `0/${nodes.length} nodes are available: ${parts.join(", ")}.` };
+    return { unschedulable: `0/${total} nodes are available: ${parts.join(", ")}.` };
   }
   let best: NodeInfo[] = [];
   let bestScore = -Infinity;

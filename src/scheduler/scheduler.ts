@@ -1,5 +1,6 @@
 import { isConflict, isNotFound } from "../api/errors.js";
 import { formatTime } from "../api/meta.js";
+import { pinnedNodeNames } from "../api/node-affinity.js";
 import type { KubeObject } from "../api/types.js";
 import { realClock, type Clock } from "../client/clock.js";
 import { EventRecorder } from "../client/events.js";
@@ -115,10 +116,13 @@ export class Scheduler {
     const [namespace, name] = key.split("/") as [string, string];
     const pod = this.pods.lister().get(namespace, name);
     if (!pod || !this.wants(pod) || this.cache.isPlaced(key)) return;
-    const nodes = this.cache.list();
-    const result = nodes.length === 0
+    const all = this.cache.list();
+    // Upstream's NodeAffinity PreFilter: a pod pinned to named nodes (a DaemonSet's) looks at those alone.
+    const pinned = pinnedNodeNames((pod.spec ?? {}) as Json);
+    const nodes = pinned ? pinned.flatMap((n) => this.cache.get(n) ?? []) : all;
+    const result = all.length === 0
       ? { unschedulable: "0/0 nodes are available: no nodes available to schedule pods." }
-      : schedulePod(pod, nodes, this.start++ % nodes.length);
+      : schedulePod(pod, nodes, nodes.length ? this.start++ % nodes.length : 0, Math.random, all.length);
     if ("node" in result) {
       this.cache.place(key, pod, result.node);
       await this.acquireSlot();

@@ -1,3 +1,4 @@
+import { canonicalJson } from "../../api/canonical.js";
 import {
   defaultCronJob, defaultDaemonSet, defaultDeployment, defaultJob, defaultReplicaSet, defaultReplicationController, defaultStatefulSet,
 } from "../../api/defaults/workloads.js";
@@ -29,7 +30,21 @@ function workload(defaults: (o: Json) => void, validate: (spec: Json) => FieldEr
 export const deploymentStrategy: Strategy = { ...workload(defaultDeployment, validateDeploymentSpec, true), statusWritesAnnotations: true };
 export const replicaSetStrategy = workload(defaultReplicaSet, validateReplicaSetSpec, true);
 export const replicationControllerStrategy = workload(defaultReplicationController, validateReplicationControllerSpec, false);
-export const daemonSetStrategy = workload(defaultDaemonSet, validateDaemonSetSpec, true);
+/** apps/v1 keeps the DaemonSet's templateGeneration in this annotation: 1 at creation, +1 with each template change. */
+const TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
+
+export const daemonSetStrategy: Strategy = {
+  ...workload(defaultDaemonSet, validateDaemonSetSpec, true),
+  prepareForCreate(ds) {
+    ds.status = {};
+    ds.metadata.annotations = { ...ds.metadata.annotations, [TEMPLATE_GENERATION]: "1" };
+  },
+  prepareForUpdate(ds, old) {
+    const was = Number(old.metadata.annotations?.[TEMPLATE_GENERATION] ?? "1") || 1;
+    const changed = canonicalJson(spec(ds).template ?? null) !== canonicalJson(spec(old).template ?? null);
+    ds.metadata.annotations = { ...ds.metadata.annotations, [TEMPLATE_GENERATION]: String(changed ? was + 1 : was) };
+  },
+};
 export const statefulSetStrategy: Strategy = {
   ...workload(defaultStatefulSet, validateStatefulSetSpec, true),
   validate: (o) => {

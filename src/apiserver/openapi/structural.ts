@@ -3,6 +3,8 @@ import { isPlainObject } from "../../api/types.js";
 import type { Schema, SchemaMap } from "./document.js";
 
 const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+/** Embedded objects of any kind (a ControllerRevision's data): kept as they are. */
+const RAW_EXTENSION = "io.k8s.apimachinery.pkg.runtime.RawExtension";
 const REF_PREFIX = "#/components/schemas/";
 
 export interface ShapeReport {
@@ -33,6 +35,7 @@ export class StructuralDecoder {
     const walk = (value: unknown, schemaIn: Schema, path: Segment | undefined, owner: string): void => {
       const { schema, ref } = this.resolve(schemaIn);
       const at = () => `${owner}.${render(path)}`;
+      if (ref === RAW_EXTENSION) return;
       if (ref === QUANTITY) {
         if (typeof value !== "string" && typeof value !== "number") fail(jsonType(value), at(), "resource.Quantity");
         return;

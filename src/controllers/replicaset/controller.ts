@@ -2,13 +2,14 @@ import type { KubeObject } from "../../api/types.js";
 import { realClock, type Clock } from "../../client/clock.js";
 import { EventRecorder } from "../../client/events.js";
 import { keyOf } from "../../client/indexer.js";
-import { deletedObject, type Informer, type Tombstone } from "../../client/informer.js";
+import { deletedObject, type Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
 import { Expectations } from "../kit/expectations.js";
 import { ReconcileLoop } from "../kit/loop.js";
+import { PodControl } from "../kit/pod-control.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
-import { controllerOf, resolveControllerRef } from "../kit/owner.js";
+import { ownedPodHandlers } from "../kit/pod-handlers.js";
 import type { ReplicaKind } from "./kind.js";
 import { ReplicaSync } from "./sync.js";
 import { PODS } from "../../client/resources.js";
@@ -41,9 +42,10 @@ export class ReplicaController {
     this.owners = opts.informers.for(opts.kind.resource);
     this.pods = opts.informers.for(PODS);
     this.expectations = new Expectations(clock);
+    const recorder = new EventRecorder(client, opts.kind.controllerName, { clock, log: opts.log });
     const sync = new ReplicaSync(client, {
       kind: opts.kind, owners: this.owners, pods: this.pods, expectations: this.expectations, clock, log: opts.log,
-      recorder: new EventRecorder(client, opts.kind.controllerName, { clock, log: opts.log }),
+      recorder, podControl: new PodControl(client, recorder, this.expectations),
     });
     this.loop = new ReconcileLoop({ name: opts.kind.controllerName, workers: opts.workers ?? 5, sync: (key) => sync.sync(key), clock, metrics: opts.metrics, log: opts.log });
 
@@ -53,58 +55,10 @@ export class ReplicaController {
       this.expectations.forget(keyOf(obj));
       enqueue(obj);
     } });
-    this.pods.on({ add: (p) => this.podAdded(p), update: (o, n) => this.podUpdated(o, n), delete: (p) => this.podDeleted(p) });
-  }
-
-  /** The owner of our kind a controller reference points at, if it is in the cache. */
-  private ownerOf(pod: KubeObject): KubeObject | undefined {
-    return resolveControllerRef(this.owners, pod, this.opts.kind.kind);
-  }
-
-  /** Owners whose selector matches an orphan pod: each may adopt it. */
-  private matchingOwners(pod: KubeObject): KubeObject[] {
-    return this.owners.lister().list(pod.metadata.namespace).filter((o) => this.opts.kind.selector(o)?.matches(pod.metadata.labels) === true);
-  }
-
-  private podAdded(pod: KubeObject): void {
-    if (pod.metadata.deletionTimestamp) return this.podDeleted(pod);
-    const owner = this.ownerOf(pod);
-    if (owner) {
-      this.expectations.creationObserved(keyOf(owner));
-      return this.loop.enqueue(keyOf(owner));
-    }
-    if (!controllerOf(pod)) for (const o of this.matchingOwners(pod)) this.loop.enqueue(keyOf(o));
-  }
-
-  private podUpdated(old: KubeObject, pod: KubeObject): void {
-    if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-    if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) {
-      this.podDeleted(pod);
-      const before = this.ownerOf(old);
-      if (before) this.loop.enqueue(keyOf(before));
-      return;
-    }
-    const before = this.ownerOf(old);
-    const after = this.ownerOf(pod);
-    if (before && before !== after) this.loop.enqueue(keyOf(before));
-    if (after) {
-      this.loop.enqueue(keyOf(after));
-      // A pod that just turned ready becomes available minReadySeconds later: look again then.
-      const minReady = (after.spec as { minReadySeconds?: number } | undefined)?.minReadySeconds ?? 0;
-      if (minReady > 0) this.loop.enqueueAfter(keyOf(after), minReady * 1000 + 1);
-      return;
-    }
-    const labelsChanged = JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(pod.metadata.labels ?? {});
-    if (!controllerOf(pod) && (labelsChanged || controllerOf(old))) for (const o of this.matchingOwners(pod)) this.loop.enqueue(keyOf(o));
-  }
-
-  private podDeleted(p: KubeObject | Tombstone<KubeObject>): void {
-    const pod = deletedObject(p);
-    const ref = controllerOf(pod);
-    if (!ref || ref.kind !== this.opts.kind.kind) return;
-    const key = `${pod.metadata.namespace}/${ref.name}`;
-    this.expectations.deletionObserved(key);
-    this.loop.enqueue(key);
+    this.pods.on(ownedPodHandlers({
+      owners: this.owners, kind: opts.kind.kind, selector: (o) => opts.kind.selector(o), expectations: this.expectations,
+      enqueue: (key) => this.loop.enqueue(key), enqueueAfter: (key, ms) => this.loop.enqueueAfter(key, ms),
+    }));
   }
 
   /** Runs the workers once the (separately started) shared informers have synced. */

@@ -1,7 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { BURST_REPLICAS, isAvailable, replicaCounts, replicaDiff, slowStartBatches, victims } from "./plan.js";
+import { slowStartBatches } from "../kit/pod-control.js";
+import { isAvailable } from "../kit/pod-state.js";
+import { BURST_REPLICAS, replicaCounts, replicaDiff, victims } from "./plan.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString().replace(".000", "");

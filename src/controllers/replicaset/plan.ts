@@ -1,29 +1,8 @@
-import type { Pod, PodCondition } from "kubernetes-types/core/v1.js";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { isAvailable, isReady, readyCondition } from "../kit/pod-state.js";
 
 /** Upstream's burstReplicas: at most this many creates or deletes per sync. */
 export const BURST_REPLICAS = 500;
-
-export function isActive(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata?.deletionTimestamp;
-}
-
-function readyCondition(pod: Pod): PodCondition | undefined {
-  return pod.status?.conditions?.find((c) => c.type === "Ready");
-}
-
-export function isReady(pod: Pod): boolean {
-  return readyCondition(pod)?.status === "True";
-}
-
-/** Ready for at least `minReadySeconds` at `now` (upstream's IsPodAvailable). */
-export function isAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
-  const c = readyCondition(pod);
-  if (c?.status !== "True") return false;
-  if (minReadySeconds <= 0) return true;
-  const since = Date.parse(c.lastTransitionTime ?? "");
-  return !Number.isNaN(since) && since + minReadySeconds * 1000 <= now;
-}
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 
@@ -59,21 +38,6 @@ export function victims(pods: Pod[], count: number): Pod[] {
     return time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp);
   });
   return ranked.slice(0, count);
-}
-
-/**
- * Slow start: batches of 1, 2, 4, … adding up to `total`, so a template the API rejects costs one
- * failed create, not hundreds. E.g. total 10 → [1, 2, 4, 3].
- */
-export function slowStartBatches(total: number, initial = 1): number[] {
-  const batches: number[] = [];
-  let left = total;
-  for (let size = initial; left > 0; size *= 2) {
-    const n = Math.min(size, left);
-    batches.push(n);
-    left -= n;
-  }
-  return batches;
 }
 
 /** How many pods to create (positive) or delete (negative) now, capped per sync. */

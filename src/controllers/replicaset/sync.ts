@@ -1,5 +1,4 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { isConflict, isNotFound } from "../../api/errors.js";
 import { canonicalJson } from "../../api/canonical.js";
 import { formatTime } from "../../api/meta.js";
 import type { KubeObject } from "../../api/types.js";
@@ -8,12 +7,13 @@ import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { claimChildren } from "../kit/claim.js";
-import { errorMessage } from "../kit/errors.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
 import { controllerRef, splitKey } from "../kit/owner.js";
 import type { ReplicaKind, ReplicaSpec } from "./kind.js";
-import { isActive, isAvailable, isReady, replicaCounts, replicaDiff, slowStartBatches, victims } from "./plan.js";
+import { isActive, isAvailable, isReady } from "../kit/pod-state.js";
+import { replicaCounts, replicaDiff, victims } from "./plan.js";
+import { PodControl, type PodWriteFailure } from "../kit/pod-control.js";
 import { PODS } from "../../client/resources.js";
 
 
@@ -23,11 +23,12 @@ export interface ReplicaSyncDeps {
   pods: Informer;
   expectations: Expectations;
   recorder: EventRecorder;
+  podControl: PodControl;
   clock: Clock;
   log?: (entry: Record<string, unknown>) => void;
 }
 
-type Failure = { reason: "FailedCreate" | "FailedDelete"; message: string };
+type Failure = PodWriteFailure;
 
 
 /**
@@ -77,7 +78,7 @@ export class ReplicaSync {
     return undefined;
   }
 
-  private async create(owner: KubeObject, key: string, count: number): Promise<Failure | undefined> {
+  private create(owner: KubeObject, key: string, count: number): Promise<Failure | undefined> {
     this.d.expectations.expect(key, count, 0);
     const template = ((owner.spec ?? {}) as ReplicaSpec).template ?? {};
     const ref = controllerRef(owner, this.d.kind.apiVersion, this.d.kind.kind);
@@ -90,45 +91,12 @@ export class ReplicaSync {
       },
       spec: template.spec,
     };
-    let attempted = 0;
-    for (const batch of slowStartBatches(count)) {
-      attempted += batch;
-      const results = await Promise.allSettled(Array.from({ length: batch }, () => this.client.create(PODS, owner.metadata.namespace, pod)));
-      let failed: unknown;
-      for (const r of results) {
-        if (r.status === "fulfilled") {
-          void this.d.recorder.event(owner, "Normal", "SuccessfulCreate", `Created pod: ${r.value.metadata.name}`);
-        } else {
-          failed ??= r.reason;
-          this.d.expectations.lowerAdds(key);
-        }
-      }
-      if (failed !== undefined) {
-        // Stop at the first failure; the creates never attempted will not be observed either.
-        this.d.expectations.lowerAdds(key, count - attempted);
-        const message = `Error creating: ${errorMessage(failed)}`;
-        void this.d.recorder.event(owner, "Warning", "FailedCreate", message);
-        return { reason: "FailedCreate", message: errorMessage(failed) };
-      }
-    }
-    return undefined;
+    return this.d.podControl.create(owner, key, Array.from({ length: count }, () => pod));
   }
 
-  private async remove(owner: KubeObject, key: string, pods: Pod[]): Promise<Failure | undefined> {
+  private remove(owner: KubeObject, key: string, pods: Pod[]): Promise<Failure | undefined> {
     this.d.expectations.expect(key, 0, pods.length);
-    let failure: Failure | undefined;
-    await Promise.all(pods.map(async (pod) => {
-      try {
-        await this.client.delete(PODS, pod.metadata?.namespace, pod.metadata!.name!, { preconditions: { uid: pod.metadata?.uid } });
-        void this.d.recorder.event(owner, "Normal", "SuccessfulDelete", `Deleted pod: ${pod.metadata?.name}`);
-      } catch (err) {
-        this.d.expectations.lowerDels(key);
-        if (isNotFound(err) || isConflict(err)) return;
-        void this.d.recorder.event(owner, "Warning", "FailedDelete", `Error deleting: ${errorMessage(err)}`);
-        failure ??= { reason: "FailedDelete", message: errorMessage(err) };
-      }
-    }));
-    return failure;
+    return this.d.podControl.delete(owner, key, pods as KubeObject[]);
   }
 
   private async writeStatus(owner: KubeObject, active: Pod[], failure: Failure | undefined): Promise<void> {
