@@ -6,16 +6,16 @@ import { validatePodSpec } from "./pod.js";
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
+export const obj = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
 
-function nonNegative(value: unknown, field: string): FieldError[] {
+export function nonNegative(value: unknown, field: string): FieldError[] {
   if (value === undefined) return [];
   if (typeof value !== "number" || !Number.isInteger(value)) return [invalid(field, value, "must be an integer")];
   return value < 0 ? [invalid(field, value, "must be greater than or equal to 0")] : [];
 }
 
 /** Selector + template checks shared by every pod controller. */
-function validateSelectorAndTemplate(spec: Json, path: string, opts: { selectorRequired: boolean; restartPolicies?: string[] }): FieldError[] {
+export function validateSelectorAndTemplate(spec: Json, path: string, opts: { selectorRequired: boolean; restartPolicies?: string[] }): FieldError[] {
   const errs: FieldError[] = [];
   const rawSelector = spec.selector as LabelSelector | undefined;
   const template = obj(spec.template);
@@ -125,44 +125,20 @@ export function validateStatefulSetSpec(spec: Json): FieldError[] {
   }
   const type = obj(spec.updateStrategy).type;
   if (type !== undefined && type !== "RollingUpdate" && type !== "OnDelete") errs.push(notSupported("spec.updateStrategy.type", type, ["OnDelete", "RollingUpdate"]));
-  return errs;
-}
-
-export function validateJobSpec(spec: Json): FieldError[] {
-  const errs = [
-    ...nonNegative(spec.parallelism, "spec.parallelism"),
-    ...nonNegative(spec.completions, "spec.completions"),
-    ...nonNegative(spec.backoffLimit, "spec.backoffLimit"),
-    ...validateSelectorAndTemplate(spec, "spec", { selectorRequired: false, restartPolicies: ["OnFailure", "Never"] }),
-  ];
-  const policy = obj(obj(spec.template).spec).restartPolicy;
-  if (policy === undefined) errs.push(required("spec.template.spec.restartPolicy"));
-  if (spec.activeDeadlineSeconds !== undefined && !((spec.activeDeadlineSeconds as number) > 0)) {
-    errs.push(invalid("spec.activeDeadlineSeconds", spec.activeDeadlineSeconds, "must be greater than or equal to 1"));
+  if (typeof spec.serviceName !== "string" || spec.serviceName === "") errs.push(required("spec.serviceName"));
+  const ru = obj(obj(spec.updateStrategy).rollingUpdate);
+  errs.push(...nonNegative(ru.partition, "spec.updateStrategy.rollingUpdate.partition"));
+  if (ru.maxUnavailable !== undefined) {
+    errs.push(...intOrPercent(ru.maxUnavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable", true));
+    if (ru.maxUnavailable === 0 || ru.maxUnavailable === "0%") errs.push(invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", ru.maxUnavailable, "must be greater than 0"));
   }
-  const mode = spec.completionMode;
-  if (mode !== undefined && mode !== "NonIndexed" && mode !== "Indexed") errs.push(notSupported("spec.completionMode", mode, ["NonIndexed", "Indexed"]));
-  if (mode === "Indexed" && spec.completions === undefined) errs.push(required("spec.completions", "when completion mode is Indexed"));
-  return errs;
-}
-
-const MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-
-export function validateCronJobSpec(spec: Json): FieldError[] {
-  const errs: FieldError[] = [];
-  const schedule = spec.schedule;
-  if (typeof schedule !== "string" || schedule === "") errs.push(required("spec.schedule"));
-  else if (!MACROS.includes(schedule) && !/^@every /.test(schedule) && schedule.trim().split(/\s+/).length !== 5) {
-    errs.push(invalid("spec.schedule", schedule, `expected exactly 5 fields, found ${schedule.trim().split(/\s+/).length}: ${schedule}`));
+  for (const [i, claim] of (Array.isArray(spec.volumeClaimTemplates) ? (spec.volumeClaimTemplates as Json[]) : []).entries()) {
+    const name = obj(claim.metadata).name;
+    if (typeof name !== "string" || name === "") errs.push(required(`spec.volumeClaimTemplates[${i}].metadata.name`));
+    const modes = obj(claim.spec).accessModes;
+    if (!Array.isArray(modes) || modes.length === 0) errs.push(required(`spec.volumeClaimTemplates[${i}].spec.accessModes`, "at least 1 access mode is required"));
+    if (obj(obj(obj(claim.spec).resources).requests).storage === undefined) errs.push(required(`spec.volumeClaimTemplates[${i}].spec.resources[storage]`));
   }
-  const policy = spec.concurrencyPolicy;
-  if (policy !== undefined && !["Allow", "Forbid", "Replace"].includes(policy as string)) {
-    errs.push(notSupported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]));
-  }
-  errs.push(...nonNegative(spec.successfulJobsHistoryLimit, "spec.successfulJobsHistoryLimit"));
-  errs.push(...nonNegative(spec.failedJobsHistoryLimit, "spec.failedJobsHistoryLimit"));
-  const jobSpec = obj(obj(spec.jobTemplate).spec);
-  errs.push(...validateJobSpec(jobSpec).map((e) => ({ ...e, field: e.field.replace(/^spec\./, "spec.jobTemplate.spec.") })));
   return errs;
 }
 

@@ -5,9 +5,10 @@ import {
 import type { FieldError } from "../../api/field-errors.js";
 import type { KubeObject } from "../../api/types.js";
 import {
-  validateCronJobSpec, validateDaemonSetSpec, validateDeploymentSpec, validateJobSpec, validateReplicaSetSpec,
+  validateDaemonSetSpec, validateDeploymentSpec, validateReplicaSetSpec,
   validateReplicationControllerSpec, validateSelectorImmutable, validateStatefulSetSpec,
 } from "../../api/validation/workloads.js";
+import { validateCronJobSpec, validateJobSpec, validateJobSpecUpdate } from "../../api/validation/batch.js";
 import type { Strategy } from "../resource.js";
 
 type Json = Record<string, unknown>;
@@ -64,22 +65,26 @@ export const statefulSetStrategy: Strategy = {
 
 export const jobStrategy: Strategy = {
   ...workload(defaultJob, validateJobSpec, true),
+  validateUpdate: (o, old) => [...validateSelectorImmutable(spec(o), spec(old)), ...validateJobSpecUpdate(spec(o), spec(old))],
   prepareForCreate(job) {
     job.status = {};
     const s = spec(job);
-    if (s.manualSelector === true) return;
-    // Upstream generates the selector from the job's uid and labels the template to match it.
-    const uid = job.metadata.uid!;
-    const name = job.metadata.name!;
-    s.selector = { matchLabels: { "batch.kubernetes.io/controller-uid": uid } };
     const template = (s.template ?? {}) as Json;
     const meta = (template.metadata ?? {}) as Json;
-    meta.labels = {
-      ...(meta.labels as Record<string, string>), "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name,
-      "controller-uid": uid, "job-name": name,
-    };
-    template.metadata = meta;
-    s.template = template;
+    if (s.manualSelector !== true) {
+      // Upstream generates the selector from the job's uid and labels the template to match it.
+      const uid = job.metadata.uid!;
+      const name = job.metadata.name!;
+      s.selector = { matchLabels: { "batch.kubernetes.io/controller-uid": uid } };
+      meta.labels = {
+        ...(meta.labels as Record<string, string>), "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name,
+        "controller-uid": uid, "job-name": name,
+      };
+      template.metadata = meta;
+      s.template = template;
+    }
+    // batch/v1 defaulting gives a Job without labels its template's (upstream applies it on every read).
+    if (Object.keys(job.metadata.labels ?? {}).length === 0 && meta.labels) job.metadata.labels = { ...(meta.labels as Record<string, string>) };
   },
 };
 

@@ -1,6 +1,6 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { REVISION_HASH_LABEL } from "../kit/history.js";
-import { isAvailable, isReady } from "../kit/pod-state.js";
+import { byAge, isAvailable, isReady } from "../kit/pod-state.js";
 import type { NodeVerdict } from "./eligibility.js";
 
 /** One node as the DaemonSet sees it: whether a daemon pod belongs there, and the daemon pods aimed at it. */
@@ -22,14 +22,6 @@ const emptyPlan = (): DaemonPlan => ({ createOn: [], delete: [], failed: [] });
 
 export function isUpdated(pod: Pod, hash: string): boolean {
   return pod.metadata?.labels?.[REVISION_HASH_LABEL] === hash;
-}
-
-/** Upstream's podByCreationTimestampAndPhase: scheduled pods first, then oldest first, then by name. */
-export function byAge(a: Pod, b: Pod): number {
-  if (!a.spec?.nodeName !== !b.spec?.nodeName) return a.spec?.nodeName ? -1 : 1;
-  const ta = Date.parse(a.metadata?.creationTimestamp ?? ""), tb = Date.parse(b.metadata?.creationTimestamp ?? "");
-  if (ta !== tb) return (ta || 0) - (tb || 0);
-  return (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1;
 }
 
 /**

@@ -23,3 +23,11 @@ export function isAvailable(pod: Pod, minReadySeconds: number, now: number): boo
   return !Number.isNaN(since) && since + minReadySeconds * 1000 <= now;
 }
 
+
+/** Upstream's podByCreationTimestampAndPhase: scheduled pods first, then oldest first, then by name. */
+export function byAge(a: Pod, b: Pod): number {
+  if (!a.spec?.nodeName !== !b.spec?.nodeName) return a.spec?.nodeName ? -1 : 1;
+  const ta = Date.parse(a.metadata?.creationTimestamp ?? ""), tb = Date.parse(b.metadata?.creationTimestamp ?? "");
+  if (ta !== tb) return (ta || 0) - (tb || 0);
+  return (a.metadata?.name ?? "") < (b.metadata?.name ?? "") ? -1 : 1;
+}

@@ -35,6 +35,23 @@ function runningStatus(pod: KubeObject, ctx: { now: number; podIP: string; hostI
   };
 }
 
+/** A finished pod's status, as the kubelet writes it when every container exited 0. */
+function succeededStatus(pod: KubeObject, now: number): Json {
+  const t = formatTime(now);
+  const status = (pod.status ?? {}) as Json;
+  const cond = (type: string, value: string) => ({ type, status: value, lastProbeTime: null, lastTransitionTime: t, ...(value === "False" ? { reason: "PodCompleted" } : {}) });
+  return {
+    phase: "Succeeded",
+    conditions: [cond("PodReadyToStartContainers", "False"), cond("Initialized", "True"), cond("Ready", "False"), cond("ContainersReady", "False"), cond("PodScheduled", "True")],
+    containerStatuses: ((status.containerStatuses ?? []) as Json[]).map((c) => ({
+      ...c, ready: false, started: false,
+      state: { terminated: { exitCode: 0, reason: "Completed", startedAt: ((c.state as Json | undefined)?.running as Json | undefined)?.startedAt ?? t, finishedAt: t, containerID: c.containerID } },
+    })),
+  };
+}
+
+const ownedByJob = (pod: KubeObject) => (pod.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind === "Job");
+
 /** Fast: a bound pod runs and is ready within tens of milliseconds; a deleted pod goes at once. */
 export const FAST_STAGES: Stage[] = [
   {
@@ -50,6 +67,14 @@ export const FAST_STAGES: Stage[] = [
     delayMs: 5,
     jitterMs: 20,
     act: (pod, ctx) => ({ status: runningStatus(pod, ctx) }),
+  },
+  {
+    // As KWOK's pod-complete stage: a Job's pods finish successfully soon after they start.
+    name: "pod-complete",
+    selects: (pod) => !pod.metadata.deletionTimestamp && phase(pod) === "Running" && ownedByJob(pod),
+    delayMs: 5,
+    jitterMs: 20,
+    act: (pod, ctx) => ({ status: succeededStatus(pod, ctx.now) }),
   },
 ];
 
