@@ -9,6 +9,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import { CLUSTER_DOMAIN, clusterDnsIP, ensureClusterDnsService } from "./cluster-dns.js";
 import { serveMetrics } from "./controller-manager.js";
 import { processNodeAgent } from "./node-agent.js";
+import { ensureDefaultStorageClass } from "./storage.js";
 
 /** What `tug up` runs besides the API server, and how. */
 export interface ComponentsOptions {
@@ -36,6 +37,7 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   setMaxListeners(0, components.signal);
   const dnsIP = clusterDnsIP(opts.serviceCIDR);
   await ensureClusterDnsService(client, dnsIP);
+  await ensureDefaultStorageClass(client);
   const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
   const agents = opts.runtime === "process"
     ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token: opts.token, clusterDNS: dnsIP, log })))

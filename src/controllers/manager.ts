@@ -5,6 +5,7 @@ import { GarbageCollector } from "./garbage-collector/collector.js";
 import { deletableResources } from "./garbage-collector/discovery.js";
 import { DaemonSetController } from "./daemonset/controller.js";
 import { CronJobController } from "./cronjob/controller.js";
+import { StatefulSetController } from "./statefulset/controller.js";
 import { JobController } from "./job/controller.js";
 import { TtlAfterFinishedController } from "./ttl-after-finished/controller.js";
 import { DeploymentController } from "./deployment/controller.js";
@@ -13,6 +14,7 @@ import { EndpointsObjects } from "./endpoints/endpoints-output.js";
 import { EndpointSlices } from "./endpoints/slices-output.js";
 import { ControllerMetrics } from "./kit/metrics.js";
 import { NodeLifecycleController } from "./node-lifecycle/controller.js";
+import { VolumeController } from "./volume/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
 
@@ -24,6 +26,7 @@ export interface ControllerManagerOptions {
   concurrentDeploymentSyncs?: number;
   concurrentDaemonSetSyncs?: number;
   concurrentJobSyncs?: number;
+  concurrentStatefulSetSyncs?: number;
   concurrentCronJobSyncs?: number;
   concurrentServiceEndpointSyncs?: number;
   nodeMonitorGracePeriodMs?: number;
@@ -52,16 +55,18 @@ export class ControllerManager {
       new ReplicaController(client, { kind: REPLICA_SET, informers, workers: opts.concurrentReplicaSetSyncs ?? 5, clock, metrics, log }),
       new ReplicaController(client, { kind: REPLICATION_CONTROLLER, informers, workers: opts.concurrentRcSyncs ?? 5, clock, metrics, log }),
       new DaemonSetController(client, { informers, workers: opts.concurrentDaemonSetSyncs ?? 2, clock, metrics, log }),
+      new StatefulSetController(client, { informers, workers: opts.concurrentStatefulSetSyncs ?? 5, clock, metrics, log }),
       new JobController(client, { informers, workers: opts.concurrentJobSyncs ?? 5, clock, metrics, log }),
       new CronJobController(client, { informers, workers: opts.concurrentCronJobSyncs ?? 5, clock, metrics, log }),
       new TtlAfterFinishedController(client, { informers, clock, metrics, log }),
       new DeploymentController(client, { informers, workers: opts.concurrentDeploymentSyncs ?? 5, clock, metrics, log }),
+      new VolumeController(client, { informers, clock, metrics, log }),
       new GarbageCollector(client, { resources, informers, workers: opts.concurrentGcSyncs ?? 20, clock, metrics, log }),
       new NodeLifecycleController(client, { informers, gracePeriodMs: opts.nodeMonitorGracePeriodMs, clock, log }),
       new ServiceEndpointsController({ output: new EndpointsObjects(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
       new ServiceEndpointsController({ output: new EndpointSlices(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "job", "cronjob", "ttl-after-finished", "deployment", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice"], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice"], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

@@ -1,3 +1,4 @@
+import { LOCAL_VOLUME_DIR_ANNOTATION } from "../api/storage.js";
 import { arch, cpus, hostname, platform, release, totalmem } from "node:os";
 import { formatTime } from "../api/meta.js";
 import type { KubeObject } from "../api/types.js";
@@ -16,6 +17,8 @@ export interface NodeShape {
   /** Where the node agent serves logs; 0 for simulated nodes, which keep none. */
   kubeletPort?: number;
   ephemeralStorage?: string;
+  /** Where local persistent volumes of this node live (process runtime only). */
+  volumeDir?: string;
 }
 
 /** The machine's own capacity, for a node agent that runs real processes. */
@@ -48,7 +51,7 @@ export function nodeObject(shape: NodeShape, now: number): KubeObject {
         "kubernetes.io/hostname": shape.name, "kubernetes.io/os": os, "kubernetes.io/arch": goArch(arch()),
         "beta.kubernetes.io/os": os, "beta.kubernetes.io/arch": goArch(arch()), ...shape.labels,
       },
-      annotations: { "node.alpha.kubernetes.io/ttl": "0" },
+      annotations: { "node.alpha.kubernetes.io/ttl": "0", ...(shape.volumeDir ? { [LOCAL_VOLUME_DIR_ANNOTATION]: shape.volumeDir } : {}) },
     },
     spec: shape.podCIDR ? { podCIDR: shape.podCIDR, podCIDRs: [shape.podCIDR] } : {},
     status: {

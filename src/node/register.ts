@@ -14,7 +14,8 @@ export async function registerNode(client: RestClient, node: KubeObject): Promis
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     const existing = await client.get(NODES, undefined, name);
-    await client.patch(NODES, undefined, name, "merge", { metadata: { labels: node.metadata.labels }, status: node.status }, "status");
+    await client.patch(NODES, undefined, name, "merge", { metadata: { labels: node.metadata.labels, annotations: node.metadata.annotations } });
+    await client.patch(NODES, undefined, name, "merge", { status: node.status }, "status");
     return existing.metadata.uid;
   }
 }

@@ -1,5 +1,6 @@
 import type { KubeObject } from "../api/types.js";
 import { filterNode, NODE_AFFINITY_MISMATCH } from "./filters.js";
+import { VOLUME_NODE_CONFLICT } from "./volumes.js";
 import { podDemand, type NodeInfo } from "./node-info.js";
 
 export type ScheduleResult = { node: string } | { unschedulable: string };
@@ -25,7 +26,9 @@ export function scoreNode(pod: KubeObject, info: NodeInfo, demand: ReturnType<ty
  * scores, breaks ties at random. Unschedulable pods get upstream's message:
  * "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
  */
-export function schedulePod(pod: KubeObject, nodes: NodeInfo[], start: number, random: () => number = Math.random, total = nodes.length): ScheduleResult {
+export function schedulePod(
+  pod: KubeObject, nodes: NodeInfo[], start: number, random: () => number = Math.random, total = nodes.length, volumesFit?: (node: KubeObject) => boolean,
+): ScheduleResult {
   const demand = podDemand(pod);
   const want = nodesToFind(nodes.length);
   const feasible: NodeInfo[] = [];
@@ -35,6 +38,7 @@ export function schedulePod(pod: KubeObject, nodes: NodeInfo[], start: number, r
   for (let i = 0; i < nodes.length && feasible.length < want; i++) {
     const info = nodes[(start + i) % nodes.length]!;
     const why = filterNode(pod, demand, info);
+    if (why.length === 0 && volumesFit && !volumesFit(info.node)) why.push(VOLUME_NODE_CONFLICT);
     if (why.length === 0) feasible.push(info);
     else for (const r of why) reasons.set(r, (reasons.get(r) ?? 0) + 1);
   }

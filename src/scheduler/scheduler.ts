@@ -12,7 +12,9 @@ import type { RestClient } from "../client/rest.js";
 import { WorkQueue } from "../client/workqueue.js";
 import { SchedulerCache } from "./cache.js";
 import { schedulePod } from "./schedule.js";
-import { NODES, PODS } from "../client/resources.js";
+import { NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, STORAGECLASSES } from "../client/resources.js";
+import { SELECTED_NODE_ANNOTATION } from "../api/storage.js";
+import { podVolumes, type VolumeLookups } from "./volumes.js";
 
 
 type Json = Record<string, unknown>;
@@ -38,6 +40,8 @@ export class Scheduler {
   private readonly unschedulable = new Set<string>();
   private readonly pods: Informer;
   private readonly nodes: Informer;
+  private readonly volumes: VolumeLookups;
+  private readonly claims: Informer;
   private readonly ownInformers: SharedInformers | undefined;
   private readonly recorder: EventRecorder;
   private readonly clock: Clock;
@@ -54,6 +58,16 @@ export class Scheduler {
     const informers = opts.informers ?? this.ownInformers!;
     this.pods = informers.for(PODS);
     this.nodes = informers.for(NODES);
+    this.claims = informers.for(PERSISTENTVOLUMECLAIMS);
+    const pvs = informers.for(PERSISTENTVOLUMES);
+    const classes = informers.for(STORAGECLASSES);
+    this.volumes = {
+      claim: (ns, name) => this.claims.lister().get(ns, name),
+      volume: (name) => pvs.lister().get(undefined, name),
+      storageClass: (name) => classes.lister().get(undefined, name),
+    };
+    // A claim created or bound may make a waiting pod schedulable.
+    this.claims.on({ add: () => this.retryUnschedulable(), update: () => this.retryUnschedulable() });
     this.recorder = new EventRecorder(client, this.name, { clock: this.clock, log: opts.log });
     this.nodes.on({
       add: (n) => this.nodeChanged(n),
@@ -120,18 +134,48 @@ export class Scheduler {
     // Upstream's NodeAffinity PreFilter: a pod pinned to named nodes (a DaemonSet's) looks at those alone.
     const pinned = pinnedNodeNames((pod.spec ?? {}) as Json);
     const nodes = pinned ? pinned.flatMap((n) => this.cache.get(n) ?? []) : all;
+    const volumes = podVolumes(pod, this.volumes);
     const result = all.length === 0
       ? { unschedulable: "0/0 nodes are available: no nodes available to schedule pods." }
-      : schedulePod(pod, nodes, nodes.length ? this.start++ % nodes.length : 0, Math.random, all.length);
+      : volumes.unschedulable
+        ? { unschedulable: `0/${all.length} nodes are available: ${volumes.unschedulable}.` }
+        : schedulePod(pod, nodes, nodes.length ? this.start++ % nodes.length : 0, Math.random, all.length, volumes.fits);
     if ("node" in result) {
       this.cache.place(key, pod, result.node);
       await this.acquireSlot();
-      void this.bind(pod, key, result.node).finally(() => this.releaseSlot());
+      void this.bindVolumes(volumes.bindLater, result.node)
+        .then((bound) => (bound ? this.bind(pod, key, result.node) : this.unassume(key)))
+        .finally(() => this.releaseSlot());
       return;
     }
     this.unschedulable.add(key);
     this.queue.addRateLimited(key);
     await this.markUnschedulable(pod, result.unschedulable);
+  }
+
+  /**
+   * Upstream's VolumeBinding PreBind: each unbound WaitForFirstConsumer claim gets the chosen node as its
+   * selected-node, and the pod is bound only once the volume controller has bound them (false after 60 s).
+   */
+  private async bindVolumes(claims: KubeObject[], node: string): Promise<boolean> {
+    if (claims.length === 0) return true;
+    for (const claim of claims) {
+      if (claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION]) continue;
+      await this.client.patch(PERSISTENTVOLUMECLAIMS, claim.metadata.namespace, claim.metadata.name!, "merge", { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: node } } })
+        .catch((err: unknown) => this.opts.log?.({ level: "warn", component: "scheduler", msg: "Selecting a node for a claim failed", claim: keyOf(claim), err: String(err) }));
+    }
+    const deadline = this.clock.now() + 60_000;
+    const bound = () => claims.every((c) => ((this.claims.lister().get(c.metadata.namespace, c.metadata.name!)?.spec ?? {}) as Json).volumeName);
+    while (!bound()) {
+      if (this.clock.now() > deadline) return false;
+      await new Promise<void>((r) => this.clock.setTimer(50, r));
+    }
+    return true;
+  }
+
+  private unassume(key: string): void {
+    this.cache.remove(key);
+    this.queue.addRateLimited(key);
   }
 
   private async bind(pod: KubeObject, key: string, node: string): Promise<void> {

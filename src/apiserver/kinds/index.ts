@@ -8,6 +8,7 @@ import * as core from "../tables/core.js";
 import { podTable } from "../tables/pods.js";
 import * as apps from "../tables/workloads.js";
 import { podStrategy, type PodStrategyOptions } from "./pods.js";
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from "./storage.js";
 import * as w from "./workloads.js";
 
 type Json = Record<string, unknown>;
@@ -91,8 +92,8 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: plain, table: core.configMapTable }),
     define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: plain, table: core.secretTable }),
     define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], strategy: plain, table: core.serviceAccountTable }),
-    define({ kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"], strategy: withStatus, table: core.persistentVolumeTable }),
-    define({ kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"], strategy: withStatus, table: core.persistentVolumeClaimTable }),
+    define({ kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"], strategy: persistentVolumeStrategy, table: core.persistentVolumeTable }),
+    define({ kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"], strategy: persistentVolumeClaimStrategy, table: core.persistentVolumeClaimTable }),
     define({ kind: "PodTemplate", plural: "podtemplates", strategy: plain, table: core.podTemplateTable }),
     define({ kind: "ReplicationController", plural: "replicationcontrollers", shortNames: ["rc"], categories: all, subresources: ["status", "scale"], fields: ["status.replicas"], strategy: w.replicationControllerStrategy, table: apps.replicaSetTable }),
     define({ group: "apps", kind: "Deployment", plural: "deployments", shortNames: ["deploy"], categories: all, subresources: ["status", "scale"], strategy: w.deploymentStrategy, table: apps.deploymentTable }),
@@ -102,6 +103,7 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ group: "apps", kind: "ControllerRevision", plural: "controllerrevisions", strategy: plain, table: apps.controllerRevisionTable }),
     define({ group: "batch", kind: "Job", plural: "jobs", categories: all, subresources: ["status"], fields: ["status.successful"], strategy: w.jobStrategy, table: apps.jobTable }),
     define({ group: "batch", kind: "CronJob", plural: "cronjobs", shortNames: ["cj"], categories: all, subresources: ["status"], strategy: w.cronJobStrategy, table: apps.cronJobTable }),
+    define({ group: "storage.k8s.io", kind: "StorageClass", plural: "storageclasses", namespaced: false, shortNames: ["sc"], strategy: storageClassStrategy, table: core.storageClassTable }),
     define({ group: "coordination.k8s.io", kind: "Lease", plural: "leases", strategy: plain, table: core.leaseTable }),
     define({ group: "discovery.k8s.io", kind: "EndpointSlice", plural: "endpointslices", strategy: plain, table: core.endpointSliceTable }),
     define({ group: "events.k8s.io", kind: "Event", plural: "events", shortNames: ["ev"], fields: ["reason", "type", "regarding.kind", "regarding.name", "regarding.namespace"], strategy: plain, table: core.eventTable }),

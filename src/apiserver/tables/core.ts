@@ -94,6 +94,13 @@ export const persistentVolumeClaimTable = simple([col("Status"), col("Volume"), 
     spec.storageClassName ?? "", none(spec.volumeAttributesClassName as string), age(pvc.metadata.creationTimestamp, ctx), spec.volumeMode ?? "Filesystem"];
 });
 
+export const storageClassTable = simple([col("Provisioner"), col("ReclaimPolicy"), col("VolumeBindingMode"), col("AllowVolumeExpansion"), ageColumn], (sc, ctx) => {
+  const o = sc as Record<string, unknown>;
+  const isDefault = sc.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true";
+  return [`${sc.metadata.name}${isDefault ? " (default)" : ""}`, o.provisioner ?? "", o.reclaimPolicy ?? "Delete", o.volumeBindingMode ?? "Immediate",
+    o.allowVolumeExpansion === true ? "true" : "false", age(sc.metadata.creationTimestamp, ctx)];
+});
+
 export const leaseTable = simple([col("Holder"), ageColumn], (l, ctx) => [l.metadata.name, obj(l.spec).holderIdentity ?? "", age(l.metadata.creationTimestamp, ctx)]);
 
 export const endpointSliceTable = simple([col("AddressType"), col("Ports"), col("Endpoints"), ageColumn], (s, ctx) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import { join, resolve } from "node:path";
+import type { PersistentVolume, Pod } from "kubernetes-types/core/v1.js";
 import { isConflict, isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
@@ -19,7 +19,8 @@ import { PodWorker } from "./pod-worker.js";
 import { Prober } from "./prober.js";
 import type { LogSource } from "./server.js";
 import { statusPatch } from "./status-patch.js";
-import { CONFIGMAPS, NODES, PODS, SECRETS } from "../../client/resources.js";
+import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SECRETS } from "../../client/resources.js";
+import { matchesNodeSelectorTerms } from "../../api/node-affinity.js";
 
 
 export interface KubeletOptions {
@@ -95,7 +96,7 @@ export class Kubelet implements LogSource {
     const o = this.opts;
     return nodeObject({
       name: o.nodeName, cpu: o.cpu, memory: o.memory, pods: o.pods ?? "110", internalIP: o.hostIP, podCIDR: o.podCIDR,
-      runtimeVersion: o.runtime.version, kubeletPort: o.kubeletPort, ephemeralStorage: o.ephemeralStorage,
+      runtimeVersion: o.runtime.version, kubeletPort: o.kubeletPort, ephemeralStorage: o.ephemeralStorage, volumeDir: resolve(o.stateDir, "volumes"),
     }, this.clock.now());
   }
 
@@ -167,6 +168,7 @@ export class Kubelet implements LogSource {
       podsDir: join(this.opts.stateDir, "pods"), logsDir: join(this.opts.stateDir, "logs"),
       event: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => this.event(pod, type, reason, message),
       fetch: (kind: "configmap" | "secret", namespace: string, name: string) => this.fetch(kind, namespace, name),
+      claimPath: (namespace: string, claim: string) => this.claimPath(namespace, claim),
       requeue: (ms: number) => this.queue.addAfter(uid, Math.max(0, ms)),
     };
   }
@@ -182,6 +184,17 @@ export class Kubelet implements LogSource {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /** A bound claim's volume directory: the PersistentVolume's hostPath or local path, when its node affinity allows this node. */
+  private async claimPath(namespace: string, claim: string): Promise<string | undefined> {
+    const pvc = await this.client.get(PERSISTENTVOLUMECLAIMS, namespace, claim).catch(() => undefined);
+    const volumeName = (pvc?.spec as { volumeName?: string } | undefined)?.volumeName;
+    if (!volumeName) return undefined;
+    const pv = (await this.client.get(PERSISTENTVOLUMES, undefined, volumeName).catch(() => undefined)) as (KubeObject & PersistentVolume) | undefined;
+    const terms = pv?.spec?.nodeAffinity?.required?.nodeSelectorTerms;
+    if (!pv || (terms?.length && !matchesNodeSelectorTerms(terms, this.node()))) return undefined;
+    return pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
   }
 
   private async syncPod(uid: string): Promise<void> {

@@ -32,6 +32,8 @@ export interface PodWorkerDeps {
   event(pod: Pod, type: EventType, reason: string, message: string): void;
   /** ConfigMap or Secret data (secrets decoded), undefined when it does not exist. */
   fetch(kind: "configmap" | "secret", namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** The host directory of the PersistentVolume a claim is bound to, if it is bound to one this node can mount. */
+  claimPath(namespace: string, claim: string): Promise<string | undefined>;
   /** Sync this pod again after `ms`. */
   requeue(ms: number): void;
 }
@@ -208,7 +210,12 @@ export class PodWorker {
       ...(pod.spec?.volumes ?? []).flatMap((v) => [v.configMap && ["configmap", v.configMap.name], v.secret && ["secret", v.secret.secretName]]),
     ].filter((r): r is [string, string] => Array.isArray(r) && typeof r[1] === "string");
     for (const [kind, name] of refs) cache.set(`${kind}/${name}`, await this.deps.fetch(kind as "configmap" | "secret", ns, name));
-    const sources = { configMap: (n: string) => cache.get(`configmap/${n}`), secret: (n: string) => cache.get(`secret/${n}`) };
+    const claims = new Map<string, string | undefined>();
+    for (const v of pod.spec?.volumes ?? []) {
+      const claim = v.persistentVolumeClaim?.claimName;
+      if (claim !== undefined) claims.set(claim, await this.deps.claimPath(ns, claim));
+    }
+    const sources = { configMap: (n: string) => cache.get(`configmap/${n}`), secret: (n: string) => cache.get(`secret/${n}`), claimPath: (n: string) => claims.get(n) };
 
     let env: Record<string, string>;
     let mounts;

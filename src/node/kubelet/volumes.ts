@@ -9,11 +9,13 @@ export class MountError extends Error {}
 export interface VolumeSources {
   configMap(name: string): Record<string, string> | undefined;
   secret(name: string): Record<string, string> | undefined;
+  /** Where a claim's bound volume lives on this host. */
+  claimPath?(claim: string): string | undefined;
 }
 
 /**
  * Sets up the pod's volumes as directories under `podDir` (emptyDir; configMap and secret files) or on
- * the host (hostPath), returning where each volume lives.
+ * the host (hostPath; a claim's PersistentVolume), returning where each volume lives.
  */
 export function setUpVolumes(pod: Pod, podDir: string, sources: VolumeSources): Map<string, string> {
   const out = new Map<string, string>();
@@ -29,6 +31,12 @@ export function setUpVolumes(pod: Pod, podDir: string, sources: VolumeSources): 
       else if (type === "FileOrCreate" && !existsSync(path)) writeFileSync(path, "");
       else if (type === "Directory" && !(existsSync(path) && statSync(path).isDirectory())) throw new MountError(`${prefix}hostPath type check failed: ${path} is not a directory`);
       else if (type === "File" && !(existsSync(path) && statSync(path).isFile())) throw new MountError(`${prefix}hostPath type check failed: ${path} is not a file`);
+      out.set(v.name, path);
+    } else if (v.persistentVolumeClaim) {
+      const claim = v.persistentVolumeClaim.claimName;
+      const path = sources.claimPath?.(claim);
+      if (!path) throw new MountError(`${prefix}persistentvolumeclaim "${claim}" is not bound to a volume this node can mount`);
+      mkdirSync(path, { recursive: true });
       out.set(v.name, path);
     } else if (v.configMap || v.secret) {
       const isSecret = v.secret !== undefined;
