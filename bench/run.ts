@@ -4,6 +4,7 @@ import { deploymentBenchmarks } from "./deployment.js";
 import { proxyBenchmarks } from "./proxy.js";
 import { replicaSetBenchmarks } from "./replicaset.js";
 import { schedulerBenchmarks } from "./scheduler.js";
+import { workloadBenchmarks } from "./workloads.js";
 
 /** Runs every benchmark and prints its figures; exits non-zero if a scenario could not complete. */
 async function main(): Promise<void> {
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   if (!only || only === "replicaset") figures.push(...(await replicaSetBenchmarks()));
   if (!only || only === "deployment") figures.push(...(await deploymentBenchmarks()));
   if (!only || only === "proxy") figures.push(...(await proxyBenchmarks()));
+  if (!only || only === "workloads") figures.push(...(await workloadBenchmarks()));
   const rows = figures.map((f) => `| ${f.name} | ${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit} | ${f.goal} | ${f.met ? "met" : "MISSED"} | ${f.detail ?? ""} |`);
   process.stdout.write(["| figure | measured | goal | | detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n") + "\n");
 }
