@@ -14,6 +14,7 @@ import { EndpointsObjects } from "./endpoints/endpoints-output.js";
 import { EndpointSlices } from "./endpoints/slices-output.js";
 import { ControllerMetrics } from "./kit/metrics.js";
 import { NodeLifecycleController } from "./node-lifecycle/controller.js";
+import { PodGarbageCollector } from "./podgc/controller.js";
 import { VolumeController } from "./volume/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
@@ -60,13 +61,14 @@ export class ControllerManager {
       new CronJobController(client, { informers, workers: opts.concurrentCronJobSyncs ?? 5, clock, metrics, log }),
       new TtlAfterFinishedController(client, { informers, clock, metrics, log }),
       new DeploymentController(client, { informers, workers: opts.concurrentDeploymentSyncs ?? 5, clock, metrics, log }),
+      new PodGarbageCollector(client, { informers, clock, metrics, log }),
       new VolumeController(client, { informers, clock, metrics, log }),
       new GarbageCollector(client, { resources, informers, workers: opts.concurrentGcSyncs ?? 20, clock, metrics, log }),
       new NodeLifecycleController(client, { informers, gracePeriodMs: opts.nodeMonitorGracePeriodMs, clock, log }),
       new ServiceEndpointsController({ output: new EndpointsObjects(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
       new ServiceEndpointsController({ output: new EndpointSlices(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice"], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice"], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

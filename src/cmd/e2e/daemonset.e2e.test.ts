@@ -113,6 +113,13 @@ describe("DaemonSet controller (seed 000)", () => {
     assert.match(rows(c.ok(["get", "ds", "daemset-nginx"]))[1]![4]!, /^1$/, "UP-TO-DATE counts the one replaced pod");
   });
 
+  test("a removed node's daemon pod is collected (after the pod GC's 40 s quarantine)", async () => {
+    joiner?.kill("SIGKILL");
+    c.ok(["delete", "node", "tug-node-3"]);
+    await eventually("DESIRED follows the nodes", () => rows(c.ok(["get", "ds", "daemset-nginx"]))[1]![1] === "2", 15_000);
+    await eventually("no pod left on tug-node-3", () => podsByNode().length === 2 && podsByNode().every((p) => p[1] !== "tug-node-3"), 60_000);
+  });
+
   test("deleting the DaemonSet deletes its pods and revisions", async () => {
     c.ok(["delete", "ds", "daemset-nginx"]);
     await eventually("pods and revisions gone", () => podsByNode().length === 0 && c.ok(["get", "controllerrevisions", "-o", "name"]).trim() === "", 15_000);
