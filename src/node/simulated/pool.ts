@@ -72,6 +72,8 @@ export class SimulatedNodePool {
     const obj = nodeObject({
       name: n.name, cpu: this.opts.cpu ?? "32", memory: this.opts.memory ?? "256Gi", pods: this.opts.pods ?? "110",
       internalIP: n.hostIP, podCIDR: this.podCIDR(n), runtimeVersion: "simulated://0.1.0", labels: { type: "simulated" }, kubeletPort: 0,
+      // Local volumes are provisioned for simulated nodes too; nothing is ever mounted there.
+      volumeDir: `/var/lib/tugboat/simulated/${n.name}/volumes`,
     }, this.clock.now());
     n.uid = await registerNode(this.client, obj);
   }
