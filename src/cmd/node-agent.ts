@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, statfsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { isNotFound } from "../api/errors.js";
 import { generateServingCerts } from "../apiserver/tls.js";
 import type { RestClient } from "../client/rest.js";
@@ -33,8 +33,21 @@ export function hostIPv4(): string {
   return "127.0.0.1";
 }
 
-/** The node's pod CIDR: the one it had, else the first /24 of 10.88.0.0/16 no other node uses. */
-async function podCIDR(client: RestClient, name: string): Promise<string> {
+/** The 10.88.x.0/24 subnets this host already has an address in (other clusters' node bridges). */
+function hostPodSubnets(): Set<string> {
+  const out = new Set<string>();
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && a.address.startsWith("10.88.")) out.add(`${a.address.split(".").slice(0, 3).join(".")}.0/24`);
+  }
+  return out;
+}
+
+/**
+ * The node's pod CIDR: the one it had, else a /24 of 10.88.0.0/16 that no other node of the cluster uses and
+ * no bridge on this host holds, searched from a point that depends on the data dir, so clusters side by side
+ * on one host (the end-to-end tests) do not hand out the same pod IPs.
+ */
+async function podCIDR(client: RestClient, name: string, dataDir: string): Promise<string> {
   try {
     const existing = (await client.get(NODES, undefined, name)).spec as { podCIDR?: string } | undefined;
     if (existing?.podCIDR?.startsWith("10.88.")) return existing.podCIDR;
@@ -42,7 +55,12 @@ async function podCIDR(client: RestClient, name: string): Promise<string> {
     if (!isNotFound(err)) throw err;
   }
   const used = new Set((await client.list(NODES)).items.map((n) => (n.spec as { podCIDR?: string } | undefined)?.podCIDR));
-  for (let i = 1; i < 255; i++) if (!used.has(`10.88.${i}.0/24`)) return `10.88.${i}.0/24`;
+  const onHost = hostPodSubnets();
+  const start = createHash("sha1").update(resolve(dataDir)).digest().readUInt32BE(0) % 254;
+  for (let k = 0; k < 254; k++) {
+    const cidr = `10.88.${1 + ((start + k) % 254)}.0/24`;
+    if (!used.has(cidr) && !onHost.has(cidr)) return cidr;
+  }
   throw new Error("no free pod CIDR left in 10.88.0.0/16");
 }
 
@@ -58,12 +76,13 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   const stateDir = join(opts.dataDir, "nodes", opts.name);
   mkdirSync(stateDir, { recursive: true });
   const hostIP = hostIPv4();
-  const cidr = await podCIDR(client, opts.name);
+  const cidr = await podCIDR(client, opts.name, opts.dataDir);
   const isolate = canIsolatePods();
   const network = isolate
     ? new CniNetwork({
       cniPath: DEFAULT_CNI_PATH, subnet: cidr, stateDir: join(stateDir, "cni"),
-      bridge: `tug${createHash("sha1").update(opts.name).digest("hex").slice(0, 8)}`,
+      // One bridge per node of each cluster: the name hashes the data dir with the node's name.
+      bridge: `tug${createHash("sha1").update(`${resolve(opts.dataDir)}\0${opts.name}`).digest("hex").slice(0, 8)}`,
     })
     : undefined;
   const runtime = new ProcessRuntime({

@@ -64,7 +64,8 @@ describe("StatefulSet controller with volumes (seed 004)", () => {
   const volumeDir = (claim: string) => c.ok(["get", "pv", "-o", `jsonpath={.items[?(@.spec.claimRef.name=="${claim}")].spec.hostPath.path}`]).trim();
 
   before(async () => {
-    c = await Cluster.start();
+    // Its own service range: the cluster DNS it asks is its own, not another test cluster's on 10.96.0.10.
+    c = await Cluster.start(["--service-cluster-ip-range", "10.132.0.0/16"]);
   });
   after(() => c.stop());
 
