@@ -10,7 +10,7 @@ import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { DAEMONSETS, PODS } from "../../client/resources.js";
-import { claimChildren } from "../kit/claim.js";
+import { claimCandidates, claimChildren } from "../kit/claim.js";
 import type { Expectations } from "../kit/expectations.js";
 import { HashCollision, REVISION_HASH_LABEL, type ControllerHistory } from "../kit/history.js";
 import type { SyncResult } from "../kit/loop.js";
@@ -75,7 +75,7 @@ export class DaemonSetSync {
     }
     const { hash } = revision;
     const selector = selectorFromLabelSelector(spec.selector);
-    const claimed = await claimChildren(this.client, { object: ds, apiVersion: "apps/v1", kind: "DaemonSet", resource: DAEMONSETS, selector }, PODS, this.candidates(ds)) as Pod[];
+    const claimed = await claimChildren(this.client, { object: ds, apiVersion: "apps/v1", kind: "DaemonSet", resource: DAEMONSETS, selector }, PODS, claimCandidates(this.d.pods, ds)) as Pod[];
     const slots = this.slots(spec, claimed);
     const now = this.d.clock.now();
     const minReady = spec.minReadySeconds ?? 0;
@@ -102,11 +102,6 @@ export class DaemonSetSync {
     if (minReady > 0 && claimed.some((p) => isReady(p) && !isAvailable(p, minReady, now))) waits.push(minReady * 1000);
     const wait = Math.min(...waits.filter((w) => w > 0));
     if (Number.isFinite(wait)) return { requeueAfterMs: wait };
-  }
-
-  private candidates(ds: KubeObject): KubeObject[] {
-    const pods = this.d.pods.lister();
-    return [...new Set([...pods.byIndex("owner", ds.metadata.uid ?? ""), ...pods.byIndex("orphan", ds.metadata.namespace ?? "")])];
   }
 
   /** Every node with its verdict and the daemon pods aimed at it (bound there, or pinned there by affinity). */

@@ -9,7 +9,7 @@ import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { JOBS, PODS } from "../../client/resources.js";
-import { claimChildren } from "../kit/claim.js";
+import { claimCandidates, claimChildren } from "../kit/claim.js";
 import { ignoreGone } from "../kit/errors.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
@@ -68,7 +68,7 @@ export class JobSync {
     if (!this.d.tracker.caughtUp(key, job)) return { requeueAfterMs: 20 };
     const spec = job.spec ?? ({} as JobSpec);
     const selector = selectorFromLabelSelector(spec.selector);
-    const pods = await claimChildren(this.client, { object: job, apiVersion: "batch/v1", kind: "Job", resource: JOBS, selector }, PODS, this.candidates(job)) as Pod[];
+    const pods = await claimChildren(this.client, { object: job, apiVersion: "batch/v1", kind: "Job", resource: JOBS, selector }, PODS, claimCandidates(this.d.pods, job)) as Pod[];
     const status: JobStatus = structuredClone(job.status ?? {});
     if (job.metadata.deletionTimestamp || conditionTrue(status, "Complete") || conditionTrue(status, "Failed")) {
       // Nothing more to count: let every pod go.
@@ -192,11 +192,6 @@ export class JobSync {
     await this.writeStatus(key, job, status);
     if (failure) throw new Error(failure.message);
     if (requeueAfterMs !== undefined && Number.isFinite(requeueAfterMs)) return { requeueAfterMs: Math.max(1, requeueAfterMs) };
-  }
-
-  private candidates(job: KubeObject): KubeObject[] {
-    const pods = this.d.pods.lister();
-    return [...new Set([...pods.byIndex("owner", job.metadata.uid ?? ""), ...pods.byIndex("orphan", job.metadata.namespace ?? "")])];
   }
 
   private async manageCount(job: JobObject, key: string, active: Pod[], succeeded: number, mayCreate: boolean): Promise<PodWriteFailure | undefined> {

@@ -1,6 +1,7 @@
 import { isNotFound } from "../../api/errors.js";
 import type { Selector } from "../../api/labels.js";
 import type { KubeObject } from "../../api/types.js";
+import type { Informer } from "../../client/informer.js";
 import type { ResourceRef, RestClient } from "../../client/rest.js";
 import { ignoreGone } from "./errors.js";
 import { controllerOf, controllerRef } from "./owner.js";
@@ -59,4 +60,15 @@ async function stillOwner(client: RestClient, owner: ClaimOwner): Promise<boolea
     if (isNotFound(err)) return false;
     throw err;
   }
+}
+
+/**
+ * The children a claim looks at, from an informer with the shared owner and orphan indices: those that
+ * reference this owner, and the namespace's orphans it may adopt.
+ */
+export function claimCandidates(children: Informer, owner: KubeObject): KubeObject[] {
+  const lister = children.lister();
+  const owned = lister.byIndex("owner", owner.metadata.uid ?? "");
+  const orphans = lister.byIndex("orphan", owner.metadata.namespace ?? "");
+  return owned.length === 0 ? orphans : [...new Set([...owned, ...orphans])];
 }

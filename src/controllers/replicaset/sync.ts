@@ -6,7 +6,7 @@ import type { Clock } from "../../client/clock.js";
 import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
-import { claimChildren } from "../kit/claim.js";
+import { claimCandidates, claimChildren } from "../kit/claim.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
 import { controllerRef, splitKey } from "../kit/owner.js";
@@ -50,7 +50,7 @@ export class ReplicaSync {
     const spec = (owner.spec ?? {}) as ReplicaSpec;
     const { kind } = this.d;
     const claimed = await claimChildren(this.client, { object: owner, apiVersion: kind.apiVersion, kind: kind.kind, resource: kind.resource, selector: kind.selector(owner) },
-      PODS, this.candidates(owner));
+      PODS, claimCandidates(this.d.pods, owner));
     const active = (claimed as unknown as Pod[]).filter(isActive);
     let failure: Failure | undefined;
     if (this.d.expectations.satisfied(key) && !owner.metadata.deletionTimestamp) {
@@ -61,14 +61,6 @@ export class ReplicaSync {
     const minReady = spec.minReadySeconds ?? 0;
     const now = this.d.clock.now();
     if (minReady > 0 && active.some((p) => isReady(p) && !isAvailable(p, minReady, now))) return { requeueAfterMs: minReady * 1000 };
-  }
-
-  /** The pods a claim looks at: those that reference this owner, and the namespace's orphans. */
-  private candidates(owner: KubeObject): KubeObject[] {
-    const pods = this.d.pods.lister();
-    const owned = pods.byIndex("owner", owner.metadata.uid ?? "");
-    const orphans = pods.byIndex("orphan", owner.metadata.namespace ?? "");
-    return owned.length === 0 ? orphans : [...new Set([...owned, ...orphans])];
   }
 
   private async manage(owner: KubeObject, key: string, active: Pod[], desired: number): Promise<Failure | undefined> {

@@ -10,7 +10,7 @@ import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { PERSISTENTVOLUMECLAIMS, PODS, STATEFULSETS } from "../../client/resources.js";
-import { claimChildren } from "../kit/claim.js";
+import { claimCandidates, claimChildren } from "../kit/claim.js";
 import { errorMessage, ignoreGone } from "../kit/errors.js";
 import { HashCollision, type ControllerHistory, type Revision } from "../kit/history.js";
 import type { SyncResult } from "../kit/loop.js";
@@ -68,8 +68,7 @@ export class StatefulSetSync {
       current: revisionTemplate(state.history.find((r) => r.metadata.name === currentRevision)) ?? spec.template,
     };
     const selector = selectorFromLabelSelector(spec.selector);
-    const candidates = [...new Set([...this.d.pods.lister().byIndex("owner", set.metadata.uid ?? ""), ...this.d.pods.lister().byIndex("orphan", namespace)])];
-    const pods = await claimChildren(this.client, { object: set, apiVersion: "apps/v1", kind: "StatefulSet", resource: STATEFULSETS, selector }, PODS, candidates) as Pod[];
+    const pods = await claimChildren(this.client, { object: set, apiVersion: "apps/v1", kind: "StatefulSet", resource: STATEFULSETS, selector }, PODS, claimCandidates(this.d.pods, set)) as Pod[];
     const now = this.d.clock.now();
     const replicas = spec.replicas ?? 1;
     const ru = spec.updateStrategy?.rollingUpdate;
