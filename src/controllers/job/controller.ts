@@ -14,7 +14,7 @@ import type { ControllerMetrics } from "../kit/metrics.js";
 import { controllerOf, resolveControllerRef, splitKey } from "../kit/owner.js";
 import { PodControl } from "../kit/pod-control.js";
 import { ownedPodHandlers } from "../kit/pod-handlers.js";
-import { hasTrackingFinalizer, JOB_TRACKING_FINALIZER } from "./plan.js";
+import { hasTrackingFinalizer, releasePatch } from "./plan.js";
 import { JobSync } from "./sync.js";
 import { JobTracker } from "./tracker.js";
 
@@ -88,8 +88,7 @@ export class JobController {
       return undefined;
     });
     if (job?.metadata.uid === ref.uid && !job.metadata.deletionTimestamp) return;
-    const finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
-    await this.client.patch(PODS, namespace, name, "merge", { metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: pod.metadata.resourceVersion } }).catch(ignoreGone);
+    await this.client.patch(PODS, namespace, name, "merge", releasePatch(pod)).catch(ignoreGone);
   }
 
   async run(signal: AbortSignal): Promise<void> {

@@ -27,12 +27,6 @@ export function isFailed(pod: Pod, spec: JobSpec): boolean {
   return !!pod.metadata?.deletionTimestamp && !isSucceeded(pod);
 }
 
-/** Neither finished nor being deleted: a pod doing the Job's work. */
-export function isActive(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata?.deletionTimestamp;
-}
-
 /** Being deleted but not finished yet (status.terminating). */
 export function isTerminating(pod: Pod): boolean {
   const phase = pod.status?.phase;
@@ -41,6 +35,12 @@ export function isTerminating(pod: Pod): boolean {
 
 export function hasTrackingFinalizer(pod: Pick<Pod, "metadata">): boolean {
   return (pod.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
+}
+
+/** The merge patch that lets a pod go: its finalizers without job-tracking, guarded by its resourceVersion. */
+export function releasePatch(pod: Pick<Pod, "metadata">): { metadata: { finalizers: string[] | null; resourceVersion: string | undefined } } {
+  const finalizers = (pod.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+  return { metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: pod.metadata?.resourceVersion } };
 }
 
 /** The completion index of an Indexed Job's pod, from its annotation (or label). */

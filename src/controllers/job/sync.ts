@@ -15,12 +15,12 @@ import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
 import { splitKey } from "../kit/owner.js";
 import type { PodControl, PodWriteFailure } from "../kit/pod-control.js";
-import { isReady } from "../kit/pod-state.js";
+import { isActive, isReady } from "../kit/pod-state.js";
 import { matchPodFailurePolicy, type PolicyMatch } from "./failure-policy.js";
 import { formatIndexes, parseIndexes } from "./indexes.js";
 import {
-  backoffRemaining, excessActive, hasTrackingFinalizer, indexedExcess, indexesToCreate, isActive, isFailed, isSucceeded, isTerminating,
-  JOB_TRACKING_FINALIZER, MAX_POD_WRITES_PER_SYNC, podIndex, wantActive,
+  backoffRemaining, excessActive, hasTrackingFinalizer, indexedExcess, indexesToCreate, isFailed, isSucceeded, isTerminating,
+  MAX_POD_WRITES_PER_SYNC, podIndex, releasePatch, wantActive,
 } from "./plan.js";
 import { jobPod } from "./pod-template.js";
 import type { JobTracker } from "./tracker.js";
@@ -107,7 +107,7 @@ export class JobSync {
     setUncounted();
     job = await this.writeStatus(key, job, status);
     const byUid = new Map(pods.map((p) => [p.metadata!.uid!, p]));
-    const holding = [...uncounted.succeeded, ...uncounted.failed].flatMap((uid) => (byUid.get(uid) && hasTrackingFinalizer(byUid.get(uid)!) ? [byUid.get(uid)!] : []));
+    const holding = [...uncounted.succeeded, ...uncounted.failed].map((uid) => byUid.get(uid)).filter((p): p is Pod => !!p && hasTrackingFinalizer(p));
     const freed = await this.removeFinalizers(key, [...holding, ...letGo]);
     for (const uid of [...uncounted.succeeded]) {
       const pod = byUid.get(uid);
@@ -223,11 +223,8 @@ export class JobSync {
   private async removeFinalizers(key: string, pods: Pod[]): Promise<Set<string>> {
     const freed = new Set<string>();
     await Promise.all(pods.map(async (pod) => {
-      const finalizers = (pod.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
       try {
-        await this.client.patch(PODS, pod.metadata?.namespace, pod.metadata!.name!, "merge", {
-          metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: pod.metadata?.resourceVersion },
-        });
+        await this.client.patch(PODS, pod.metadata?.namespace, pod.metadata!.name!, "merge", releasePatch(pod));
         freed.add(pod.metadata!.uid!);
       } catch (err) {
         ignoreGone(err);

@@ -1,6 +1,6 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { KubeObject } from "../../api/types.js";
-import { JOB_TRACKING_FINALIZER } from "./plan.js";
+import { hasTrackingFinalizer } from "./plan.js";
 
 /**
  * What the Job controller wrote that its caches may not show yet (upstream's uidTrackingExpectations and
@@ -36,7 +36,7 @@ export class JobTracker {
   released(key: string, cached: Pod[]): Set<string> {
     const set = this.freed.get(key);
     if (!set) return new Set();
-    const stillHeld = new Set(cached.filter((p) => (p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER)).map((p) => p.metadata!.uid!));
+    const stillHeld = new Set(cached.filter(hasTrackingFinalizer).map((p) => p.metadata!.uid!));
     for (const uid of set) if (!stillHeld.has(uid)) set.delete(uid);
     if (set.size === 0) this.freed.delete(key);
     return set;
