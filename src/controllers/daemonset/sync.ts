@@ -12,7 +12,7 @@ import type { RestClient } from "../../client/rest.js";
 import { DAEMONSETS, PODS } from "../../client/resources.js";
 import { claimCandidates, claimChildren } from "../kit/claim.js";
 import type { Expectations } from "../kit/expectations.js";
-import { HashCollision, REVISION_HASH_LABEL, type ControllerHistory } from "../kit/history.js";
+import { REVISION_HASH_LABEL, type ControllerHistory } from "../kit/history.js";
 import type { SyncResult } from "../kit/loop.js";
 import { controllerRef, splitKey } from "../kit/owner.js";
 import type { PodControl, PodWriteFailure } from "../kit/pod-control.js";
@@ -65,14 +65,7 @@ export class DaemonSetSync {
     if (ds.metadata.deletionTimestamp) return;
     const spec = (ds.spec ?? {}) as DaemonSetSpec;
     const template = (spec.template ?? {}) as Json;
-    const status = (ds.status ?? {}) as Json;
-    let revision;
-    try {
-      revision = await this.d.history.ensure({ object: ds, apiVersion: "apps/v1", kind: "DaemonSet", template, collisionCount: status.collisionCount as number | undefined });
-    } catch (err) {
-      if (err instanceof HashCollision) await this.client.update(DAEMONSETS, { ...ds, status: { ...status, collisionCount: ((status.collisionCount as number | undefined) ?? 0) + 1 } }, "status");
-      throw err;
-    }
+    const revision = await this.d.history.ensure({ object: ds, apiVersion: "apps/v1", kind: "DaemonSet", resource: DAEMONSETS, template });
     const { hash } = revision;
     const selector = selectorFromLabelSelector(spec.selector);
     const claimed = await claimChildren(this.client, { object: ds, apiVersion: "apps/v1", kind: "DaemonSet", resource: DAEMONSETS, selector }, PODS, claimCandidates(this.d.pods, ds)) as Pod[];

@@ -2,7 +2,7 @@ import { canonicalJson } from "../../api/canonical.js";
 import { isAlreadyExists } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import type { Informer } from "../../client/informer.js";
-import type { RestClient } from "../../client/rest.js";
+import type { ResourceRef, RestClient } from "../../client/rest.js";
 import { CONTROLLERREVISIONS } from "../../client/resources.js";
 import { ignoreGone } from "./errors.js";
 import { computeHash } from "./hash.js";
@@ -18,13 +18,13 @@ export interface Revision extends KubeObject {
   revision: number;
 }
 
-/** The owner of a history: a DaemonSet or a StatefulSet, with how to reference it. */
+/** The owner of a history: a DaemonSet or a StatefulSet, with how to reference it (its status.collisionCount salts the hash). */
 export interface HistoryOwner {
   object: KubeObject;
   apiVersion: string;
   kind: string;
+  resource: ResourceRef;
   template: Json;
-  collisionCount: number | undefined;
 }
 
 /**
@@ -60,8 +60,8 @@ export class ControllerHistory {
 
   /**
    * The revision of the owner's template: an existing one with the same data (renumbered to come last if
-   * it isn't), or a new one named `<owner>-<hash>`. A namesake holding other data is a hash collision:
-   * the caller must bump collisionCount (thrown as HashCollision).
+   * it isn't), or a new one named `<owner>-<hash>`. A namesake holding other data is a hash collision: the
+   * owner's status.collisionCount goes up and HashCollision is thrown, so the next sync hashes anew.
    */
   async ensure(owner: HistoryOwner): Promise<RevisionState> {
     const history = this.owned(owner.object);
@@ -69,7 +69,8 @@ export class ControllerHistory {
     const want = canonicalJson(data);
     const max = history.reduce((m, r) => Math.max(m, r.revision), 0);
     const equal = history.filter((r) => canonicalJson(r.data ?? {}) === want);
-    const hash = computeHash(owner.template, owner.collisionCount);
+    const status = (owner.object.status ?? {}) as { collisionCount?: number };
+    const hash = computeHash(owner.template, status.collisionCount);
     const existing = equal.at(-1);
     if (existing) {
       if (existing.revision === max) return { current: existing, hash: existing.metadata.labels?.[REVISION_HASH_LABEL] ?? hash, history };
@@ -93,6 +94,7 @@ export class ControllerHistory {
       if (!isAlreadyExists(err)) throw err;
       const clash = await this.client.get<Revision>(CONTROLLERREVISIONS, object.metadata.namespace, revision.metadata.name!);
       if (controllerOf(clash)?.uid === object.metadata.uid && canonicalJson(clash.data ?? {}) === want) return { current: clash, hash, history: [...history, clash] };
+      await this.client.update(owner.resource, { ...object, apiVersion: owner.apiVersion, kind: owner.kind, status: { ...status, collisionCount: (status.collisionCount ?? 0) + 1 } }, "status");
       throw new HashCollision(revision.metadata.name!);
     }
   }

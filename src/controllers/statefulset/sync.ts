@@ -12,7 +12,7 @@ import type { RestClient } from "../../client/rest.js";
 import { PERSISTENTVOLUMECLAIMS, PODS, STATEFULSETS } from "../../client/resources.js";
 import { claimCandidates, claimChildren } from "../kit/claim.js";
 import { errorMessage, ignoreGone } from "../kit/errors.js";
-import { HashCollision, type ControllerHistory, type Revision } from "../kit/history.js";
+import type { ControllerHistory, Revision } from "../kit/history.js";
 import type { SyncResult } from "../kit/loop.js";
 import { splitKey } from "../kit/owner.js";
 import { isReady } from "../kit/pod-state.js";
@@ -54,13 +54,7 @@ export class StatefulSetSync {
     if (!set || set.metadata.deletionTimestamp) return;
     const spec = set.spec ?? ({} as StatefulSetSpec);
     const status: StatefulSetStatus = structuredClone(set.status ?? { replicas: 0 });
-    let state;
-    try {
-      state = await this.d.history.ensure({ object: set, apiVersion: "apps/v1", kind: "StatefulSet", template: (spec.template ?? {}) as Json, collisionCount: status.collisionCount });
-    } catch (err) {
-      if (err instanceof HashCollision) await this.client.update(STATEFULSETS, { ...set, status: { ...status, collisionCount: (status.collisionCount ?? 0) + 1 } }, "status");
-      throw err;
-    }
+    const state = await this.d.history.ensure({ object: set, apiVersion: "apps/v1", kind: "StatefulSet", resource: STATEFULSETS, template: (spec.template ?? {}) as Json });
     const updateRevision = state.current.metadata.name!;
     const currentRevision = status.currentRevision && state.history.some((r) => r.metadata.name === status.currentRevision) ? status.currentRevision : updateRevision;
     const templates = {
