@@ -10,6 +10,7 @@ import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { CRONJOBS, JOBS } from "../../client/resources.js";
 import { errorMessage, ignoreGone } from "../kit/errors.js";
+import { finishedCondition } from "../kit/job-state.js";
 import type { SyncResult } from "../kit/loop.js";
 import { controllerOf, controllerRef, splitKey } from "../kit/owner.js";
 import { dueTime, jobNameFor, Schedule } from "./schedule.js";
@@ -18,12 +19,6 @@ type CronJobObject = KubeObject & { spec?: CronJobSpec; status?: CronJobStatus }
 type JobObject = KubeObject & { status?: JobStatus };
 
 const SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp";
-
-/** A finished Job's condition type (Complete or Failed), if it finished. */
-export function finishedAs(job: JobObject): "Complete" | "Failed" | undefined {
-  const c = (job.status?.conditions ?? []).find((x) => (x.type === "Complete" || x.type === "Failed") && x.status === "True");
-  return c?.type as "Complete" | "Failed" | undefined;
-}
 
 export interface CronJobSyncDeps {
   cronJobs: Informer;
@@ -73,7 +68,7 @@ export class CronJobSync {
   private async reconcileActive(cj: CronJobObject, status: CronJobStatus, jobs: JobObject[]): Promise<void> {
     const active = new Map((status.active ?? []).map((r) => [r.uid, r]));
     for (const job of jobs) {
-      const finished = finishedAs(job);
+      const finished = finishedCondition(job.status)?.type;
       const listed = active.has(job.metadata.uid);
       if (!listed && !finished) {
         void this.d.recorder.event(cj, "Warning", "UnexpectedJob", `Saw a job that the controller did not create or forgot: ${job.metadata.name}`);
@@ -163,7 +158,7 @@ export class CronJobSync {
     const spec = cj.spec!;
     const started = (j: JobObject) => Date.parse(j.status?.startTime ?? j.metadata.creationTimestamp ?? "") || 0;
     for (const [kind, limit] of [["Complete", spec.successfulJobsHistoryLimit ?? 3], ["Failed", spec.failedJobsHistoryLimit ?? 1]] as const) {
-      const finished = jobs.filter((j) => finishedAs(j) === kind && !j.metadata.deletionTimestamp).sort((a, b) => started(a) - started(b));
+      const finished = jobs.filter((j) => finishedCondition(j.status)?.type === kind && !j.metadata.deletionTimestamp).sort((a, b) => started(a) - started(b));
       for (const job of finished.slice(0, Math.max(0, finished.length - limit))) {
         await this.client.delete(JOBS, job.metadata.namespace, job.metadata.name!, { propagationPolicy: "Background", preconditions: { uid: job.metadata.uid } }).catch(ignoreGone);
         void this.d.recorder.event(cj, "Normal", "SuccessfulDelete", `Deleted job ${job.metadata.name}`);

@@ -15,6 +15,7 @@ import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
 import { splitKey } from "../kit/owner.js";
 import type { PodControl, PodWriteFailure } from "../kit/pod-control.js";
+import { finishedCondition } from "../kit/job-state.js";
 import { isActive, isReady } from "../kit/pod-state.js";
 import { matchPodFailurePolicy, type PolicyMatch } from "./failure-policy.js";
 import { formatIndexes, parseIndexes } from "./indexes.js";
@@ -70,7 +71,7 @@ export class JobSync {
     const selector = selectorFromLabelSelector(spec.selector);
     const pods = await claimChildren(this.client, { object: job, apiVersion: "batch/v1", kind: "Job", resource: JOBS, selector }, PODS, claimCandidates(this.d.pods, job)) as Pod[];
     const status: JobStatus = structuredClone(job.status ?? {});
-    if (job.metadata.deletionTimestamp || conditionTrue(status, "Complete") || conditionTrue(status, "Failed")) {
+    if (job.metadata.deletionTimestamp || finishedCondition(status)) {
       // Nothing more to count: let every pod go.
       await this.removeFinalizers(key, pods.filter(hasTrackingFinalizer));
       return;

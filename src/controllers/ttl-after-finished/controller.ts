@@ -7,6 +7,7 @@ import type { RestClient } from "../../client/rest.js";
 import { JOBS } from "../../client/resources.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
 import { ignoreGone } from "../kit/errors.js";
+import { finishedCondition } from "../kit/job-state.js";
 import { ReconcileLoop, type SyncResult } from "../kit/loop.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
 import { splitKey } from "../kit/owner.js";
@@ -16,7 +17,7 @@ export function expiresAt(job: KubeObject): number | undefined {
   const ttl = (job.spec as { ttlSecondsAfterFinished?: number } | undefined)?.ttlSecondsAfterFinished;
   if (ttl === undefined || ttl === null) return undefined;
   const status = (job.status ?? {}) as JobStatus;
-  const done = (status.conditions ?? []).find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  const done = finishedCondition(status);
   if (!done) return undefined;
   const finished = Date.parse(status.completionTime ?? done.lastTransitionTime ?? "");
   return Number.isNaN(finished) ? undefined : finished + ttl * 1000;
