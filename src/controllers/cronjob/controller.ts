@@ -2,13 +2,13 @@ import type { KubeObject } from "../../api/types.js";
 import { realClock, type Clock } from "../../client/clock.js";
 import { EventRecorder } from "../../client/events.js";
 import { keyOf } from "../../client/indexer.js";
-import { deletedObject, type Informer } from "../../client/informer.js";
+import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { CRONJOBS, JOBS } from "../../client/resources.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
 import { ReconcileLoop } from "../kit/loop.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
-import { controllerOf } from "../kit/owner.js";
+import { controllerRefHandlers } from "../kit/handlers.js";
 import { CronJobSync } from "./sync.js";
 
 export interface CronJobControllerOptions {
@@ -37,11 +37,7 @@ export class CronJobController {
     this.loop = new ReconcileLoop({ name: "cronjob", workers: opts.workers ?? 5, sync: (key) => sync.sync(key), clock, metrics: opts.metrics, log: opts.log });
     const enqueue = (o: KubeObject) => this.loop.enqueue(keyOf(o));
     this.cronJobs.on({ add: enqueue, update: (_o, n) => enqueue(n) });
-    const jobChanged = (job: KubeObject) => {
-      const ref = controllerOf(job);
-      if (ref?.kind === "CronJob") this.loop.enqueue(`${job.metadata.namespace}/${ref.name}`);
-    };
-    this.jobs.on({ add: jobChanged, update: (_o, n) => jobChanged(n), delete: (j) => jobChanged(deletedObject(j)) });
+    this.jobs.on(controllerRefHandlers("CronJob", (key) => this.loop.enqueue(key)));
   }
 
   async run(signal: AbortSignal): Promise<void> {

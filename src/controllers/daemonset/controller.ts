@@ -13,9 +13,8 @@ import { Expectations } from "../kit/expectations.js";
 import { ControllerHistory } from "../kit/history.js";
 import { ReconcileLoop } from "../kit/loop.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
-import { controllerOf } from "../kit/owner.js";
 import { PodControl } from "../kit/pod-control.js";
-import { ownedPodHandlers } from "../kit/pod-handlers.js";
+import { controllerRefHandlers, ownedPodHandlers } from "../kit/handlers.js";
 import { DaemonSetSync } from "./sync.js";
 
 export interface DaemonSetControllerOptions {
@@ -90,11 +89,7 @@ export class DaemonSetController {
     this.nodes.on({ add: enqueueAll, update: (o, n) => {
       if (placementOf(o) !== placementOf(n)) enqueueAll();
     }, delete: enqueueAll });
-    const revisionChanged = (r: KubeObject) => {
-      const ref = controllerOf(r);
-      if (ref?.kind === "DaemonSet") this.loop.enqueue(`${r.metadata.namespace}/${ref.name}`);
-    };
-    this.revisions.on({ add: revisionChanged, update: (_o, n) => revisionChanged(n), delete: (r) => revisionChanged(deletedObject(r)) });
+    this.revisions.on(controllerRefHandlers("DaemonSet", (key) => this.loop.enqueue(key)));
   }
 
   async run(signal: AbortSignal): Promise<void> {

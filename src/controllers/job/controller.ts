@@ -13,7 +13,7 @@ import { ReconcileLoop } from "../kit/loop.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
 import { controllerOf, resolveControllerRef, splitKey } from "../kit/owner.js";
 import { PodControl } from "../kit/pod-control.js";
-import { ownedPodHandlers } from "../kit/pod-handlers.js";
+import { ownedPodHandlers } from "../kit/handlers.js";
 import { hasTrackingFinalizer, releasePatch } from "./plan.js";
 import { JobSync } from "./sync.js";
 import { JobTracker } from "./tracker.js";

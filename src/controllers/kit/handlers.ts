@@ -65,3 +65,15 @@ export function ownedPodHandlers(o: OwnedPodEvents): Handlers<KubeObject> {
     delete: deleted,
   };
 }
+
+/**
+ * Handlers for objects a controller owns but does not count (ControllerRevisions, a CronJob's Jobs): any
+ * change to one wakes the owner of `kind` its controller reference names.
+ */
+export function controllerRefHandlers(kind: string, enqueue: (key: string) => void): Handlers<KubeObject> {
+  const changed = (obj: KubeObject) => {
+    const ref = controllerOf(obj);
+    if (ref?.kind === kind) enqueue(`${obj.metadata.namespace}/${ref.name}`);
+  };
+  return { add: changed, update: (_o, n) => changed(n), delete: (o) => changed(deletedObject(o)) };
+}

@@ -9,7 +9,7 @@ import { Expectations } from "../kit/expectations.js";
 import { ReconcileLoop } from "../kit/loop.js";
 import { PodControl } from "../kit/pod-control.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
-import { ownedPodHandlers } from "../kit/pod-handlers.js";
+import { ownedPodHandlers } from "../kit/handlers.js";
 import type { ReplicaKind } from "./kind.js";
 import { ReplicaSync } from "./sync.js";
 import { PODS } from "../../client/resources.js";

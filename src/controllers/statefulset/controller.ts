@@ -11,8 +11,7 @@ import { Expectations } from "../kit/expectations.js";
 import { ControllerHistory } from "../kit/history.js";
 import { ReconcileLoop } from "../kit/loop.js";
 import type { ControllerMetrics } from "../kit/metrics.js";
-import { controllerOf } from "../kit/owner.js";
-import { ownedPodHandlers } from "../kit/pod-handlers.js";
+import { controllerRefHandlers, ownedPodHandlers } from "../kit/handlers.js";
 import { StatefulSetSync } from "./sync.js";
 
 export interface StatefulSetControllerOptions {
@@ -53,11 +52,7 @@ export class StatefulSetController {
       owners: this.sets, kind: "StatefulSet", selector: (s) => selectorFromLabelSelector((s.spec as { selector?: object } | undefined)?.selector),
       expectations: new Expectations(clock), enqueue: (key) => this.loop.enqueue(key), enqueueAfter: (key, ms) => this.loop.enqueueAfter(key, ms),
     }));
-    const revisionChanged = (r: KubeObject) => {
-      const ref = controllerOf(r);
-      if (ref?.kind === "StatefulSet") this.loop.enqueue(`${r.metadata.namespace}/${ref.name}`);
-    };
-    this.revisions.on({ add: revisionChanged, delete: (r) => revisionChanged(deletedObject(r)) });
+    this.revisions.on(controllerRefHandlers("StatefulSet", (key) => this.loop.enqueue(key)));
   }
 
   async run(signal: AbortSignal): Promise<void> {
