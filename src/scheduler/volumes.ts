@@ -1,3 +1,4 @@
+import type { NodeSelectorTerm, PersistentVolumeSpec } from "kubernetes-types/core/v1.js";
 import { matchesNodeSelectorTerms } from "../api/node-affinity.js";
 import type { KubeObject } from "../api/types.js";
 
@@ -24,7 +25,7 @@ export const VOLUME_NODE_CONFLICT = "node(s) had volume node affinity conflict";
 export function podVolumes(pod: KubeObject, look: VolumeLookups): VolumeVerdict {
   const namespace = pod.metadata.namespace ?? "default";
   const volumes = (((pod.spec ?? {}) as Json).volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName: string } }>;
-  const terms: Json[][] = [];
+  const terms: NodeSelectorTerm[][] = [];
   const bindLater: KubeObject[] = [];
   for (const v of volumes) {
     const claimName = v.persistentVolumeClaim?.claimName;
@@ -37,7 +38,7 @@ export function podVolumes(pod: KubeObject, look: VolumeLookups): VolumeVerdict 
     if (volumeName) {
       const pv = look.volume(volumeName);
       if (!pv) return { unschedulable: `persistentvolume "${volumeName}" not found`, bindLater };
-      const required = ((((pv.spec ?? {}) as Json).nodeAffinity as Json | undefined)?.required as Json | undefined)?.nodeSelectorTerms as Json[] | undefined;
+      const required = (pv.spec as PersistentVolumeSpec | undefined)?.nodeAffinity?.required?.nodeSelectorTerms;
       if (required?.length) terms.push(required);
       continue;
     }
@@ -45,6 +46,6 @@ export function podVolumes(pod: KubeObject, look: VolumeLookups): VolumeVerdict 
     if ((cls as Json | undefined)?.volumeBindingMode === "WaitForFirstConsumer") bindLater.push(claim);
     else return { unschedulable: "pod has unbound immediate PersistentVolumeClaims", bindLater };
   }
-  const fits = terms.length ? (node: KubeObject) => terms.every((t) => matchesNodeSelectorTerms(t as never, node)) : undefined;
+  const fits = terms.length ? (node: KubeObject) => terms.every((t) => matchesNodeSelectorTerms(t, node)) : undefined;
   return { fits, bindLater };
 }

@@ -1,9 +1,9 @@
 import { canonicalJson } from "../canonical.js";
 import { forbidden, notSupported, required, type FieldError } from "../field-errors.js";
+import { obj } from "./workloads.js";
 
 type Json = Record<string, unknown>;
 
-const obj = (v: unknown): Json => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {});
 const ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"];
 
 function accessModes(modes: unknown, field: string): FieldError[] {
