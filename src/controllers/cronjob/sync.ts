@@ -1,6 +1,5 @@
 import type { CronJobSpec, CronJobStatus, JobStatus } from "kubernetes-types/batch/v1.js";
 import type { ObjectReference } from "kubernetes-types/core/v1.js";
-import { canonicalJson } from "../../api/canonical.js";
 import { isAlreadyExists, isNotFound } from "../../api/errors.js";
 import { formatTime } from "../../api/meta.js";
 import type { KubeObject } from "../../api/types.js";
@@ -12,6 +11,7 @@ import { CRONJOBS, JOBS } from "../../client/resources.js";
 import { errorMessage, ignoreGone } from "../kit/errors.js";
 import { finishedCondition } from "../kit/job-state.js";
 import type { SyncResult } from "../kit/loop.js";
+import { writeStatusIfChanged } from "../kit/status.js";
 import { controllerOf, controllerRef, splitKey } from "../kit/owner.js";
 import { dueTime, jobNameFor, Schedule } from "./schedule.js";
 
@@ -58,9 +58,7 @@ export class CronJobSync {
       if (schedule) requeue = await this.startDue(cj, status, schedule, now);
     }
     await this.cleanupFinished(cj, jobs);
-    if (canonicalJson(status) !== canonicalJson(cj.status ?? {})) {
-      await this.client.update(CRONJOBS, { ...cj, apiVersion: "batch/v1", kind: "CronJob", status }, "status");
-    }
+    await writeStatusIfChanged(this.client, { resource: CRONJOBS, apiVersion: "batch/v1", kind: "CronJob" }, cj, status);
     if (requeue !== undefined) return { requeueAfterMs: Math.max(1, requeue) };
   }
 

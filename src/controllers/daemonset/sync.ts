@@ -1,6 +1,5 @@
 import type { DaemonSetSpec } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { canonicalJson } from "../../api/canonical.js";
 import { scaledValue } from "../../api/intstr.js";
 import { selectorFromLabelSelector } from "../../api/labels.js";
 import { pinnedNodeNames } from "../../api/node-affinity.js";
@@ -14,6 +13,7 @@ import { claimCandidates, claimChildren } from "../kit/claim.js";
 import type { Expectations } from "../kit/expectations.js";
 import { REVISION_HASH_LABEL, type ControllerHistory } from "../kit/history.js";
 import type { SyncResult } from "../kit/loop.js";
+import { writeStatusIfChanged } from "../kit/status.js";
 import { controllerRef, splitKey } from "../kit/owner.js";
 import type { PodControl, PodWriteFailure } from "../kit/pod-control.js";
 import { isAvailable, isReady } from "../kit/pod-state.js";
@@ -156,7 +156,6 @@ export class DaemonSetSync {
     if (counts.numberUnavailable) status.numberUnavailable = counts.numberUnavailable;
     if (old.collisionCount !== undefined) status.collisionCount = old.collisionCount;
     if (old.conditions !== undefined) status.conditions = old.conditions;
-    if (canonicalJson(status) === canonicalJson(old)) return;
-    await this.client.update(DAEMONSETS, { ...ds, apiVersion: "apps/v1", kind: "DaemonSet", status }, "status");
+    await writeStatusIfChanged(this.client, { resource: DAEMONSETS, apiVersion: "apps/v1", kind: "DaemonSet" }, ds, status);
   }
 }

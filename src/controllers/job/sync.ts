@@ -1,6 +1,5 @@
 import type { JobCondition, JobSpec, JobStatus } from "kubernetes-types/batch/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { canonicalJson } from "../../api/canonical.js";
 import { selectorFromLabelSelector } from "../../api/labels.js";
 import { formatTime } from "../../api/meta.js";
 import type { KubeObject } from "../../api/types.js";
@@ -13,6 +12,7 @@ import { claimCandidates, claimChildren } from "../kit/claim.js";
 import { ignoreGone } from "../kit/errors.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
+import { writeStatusIfChanged } from "../kit/status.js";
 import { splitKey } from "../kit/owner.js";
 import type { PodControl, PodWriteFailure } from "../kit/pod-control.js";
 import { finishedCondition } from "../kit/job-state.js";
@@ -237,8 +237,8 @@ export class JobSync {
 
   /** Writes the status when it changed, remembering the revision so the next sync waits for the cache to show it. */
   private async writeStatus(key: string, job: JobObject, status: JobStatus): Promise<JobObject> {
-    if (canonicalJson(status) === canonicalJson(job.status ?? {})) return job;
-    const written = await this.client.update<JobObject>(JOBS, { ...job, apiVersion: "batch/v1", kind: "Job", status: structuredClone(status) }, "status");
+    const written = await writeStatusIfChanged(this.client, { resource: JOBS, apiVersion: "batch/v1", kind: "Job" }, job, structuredClone(status));
+    if (!written) return job;
     this.d.tracker.wrote(key, written);
     return written;
   }

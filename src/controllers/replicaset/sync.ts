@@ -1,5 +1,4 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { canonicalJson } from "../../api/canonical.js";
 import { formatTime } from "../../api/meta.js";
 import type { KubeObject } from "../../api/types.js";
 import type { Clock } from "../../client/clock.js";
@@ -9,6 +8,7 @@ import type { RestClient } from "../../client/rest.js";
 import { claimCandidates, claimChildren } from "../kit/claim.js";
 import type { Expectations } from "../kit/expectations.js";
 import type { SyncResult } from "../kit/loop.js";
+import { writeStatusIfChanged } from "../kit/status.js";
 import { controllerRef, splitKey } from "../kit/owner.js";
 import type { ReplicaKind, ReplicaSpec } from "./kind.js";
 import { isActive, isAvailable, isReady } from "../kit/pod-state.js";
@@ -109,7 +109,6 @@ export class ReplicaSync {
     if (counts.availableReplicas) status.availableReplicas = counts.availableReplicas;
     status.observedGeneration = owner.metadata.generation;
     if (conditions.length) status.conditions = conditions;
-    if (canonicalJson(status) === canonicalJson(owner.status ?? {})) return;
-    await this.client.update(this.d.kind.resource, { ...owner, apiVersion: this.d.kind.apiVersion, kind: this.d.kind.kind, status }, "status");
+    await writeStatusIfChanged(this.client, this.d.kind, owner, status);
   }
 }

@@ -1,6 +1,5 @@
 import type { StatefulSetSpec, StatefulSetStatus } from "kubernetes-types/apps/v1.js";
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec } from "kubernetes-types/core/v1.js";
-import { canonicalJson } from "../../api/canonical.js";
 import { isAlreadyExists } from "../../api/errors.js";
 import { scaledValue } from "../../api/intstr.js";
 import { selectorFromLabelSelector } from "../../api/labels.js";
@@ -14,6 +13,7 @@ import { claimCandidates, claimChildren } from "../kit/claim.js";
 import { errorMessage, ignoreGone } from "../kit/errors.js";
 import type { ControllerHistory, Revision } from "../kit/history.js";
 import type { SyncResult } from "../kit/loop.js";
+import { writeStatusIfChanged } from "../kit/status.js";
 import { splitKey } from "../kit/owner.js";
 import { isReady } from "../kit/pod-state.js";
 import { claimName, ordinalOf, statefulClaim, statefulPod } from "./identity.js";
@@ -90,9 +90,7 @@ export class StatefulSetSync {
       next.currentRevision = updateRevision;
       next.currentReplicas = counts.updatedReplicas;
     }
-    if (canonicalJson(next) !== canonicalJson(set.status ?? {})) {
-      await this.client.update(STATEFULSETS, { ...set, apiVersion: "apps/v1", kind: "StatefulSet", status: next }, "status");
-    }
+    await writeStatusIfChanged(this.client, { resource: STATEFULSETS, apiVersion: "apps/v1", kind: "StatefulSet" }, set, next);
     if (failures.length) throw new Error(failures[0]);
     const minReady = spec.minReadySeconds ?? 0;
     if (minReady > 0 && pods.some((p) => isReady(p) && !healthy(p, minReady, now))) return { requeueAfterMs: minReady * 1000 };
