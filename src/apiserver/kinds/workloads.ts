@@ -1,3 +1,4 @@
+import { DAEMONSET_TEMPLATE_GENERATION_ANNOTATION } from "../../api/apps.js";
 import { canonicalJson } from "../../api/canonical.js";
 import {
   defaultCronJob, defaultDaemonSet, defaultDeployment, defaultJob, defaultReplicaSet, defaultReplicationController, defaultStatefulSet,
@@ -31,19 +32,17 @@ function workload(defaults: (o: Json) => void, validate: (spec: Json) => FieldEr
 export const deploymentStrategy: Strategy = { ...workload(defaultDeployment, validateDeploymentSpec, true), statusWritesAnnotations: true };
 export const replicaSetStrategy = workload(defaultReplicaSet, validateReplicaSetSpec, true);
 export const replicationControllerStrategy = workload(defaultReplicationController, validateReplicationControllerSpec, false);
-/** apps/v1 keeps the DaemonSet's templateGeneration in this annotation: 1 at creation, +1 with each template change. */
-const TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
 
 export const daemonSetStrategy: Strategy = {
   ...workload(defaultDaemonSet, validateDaemonSetSpec, true),
   prepareForCreate(ds) {
     ds.status = {};
-    ds.metadata.annotations = { ...ds.metadata.annotations, [TEMPLATE_GENERATION]: "1" };
+    ds.metadata.annotations = { ...ds.metadata.annotations, [DAEMONSET_TEMPLATE_GENERATION_ANNOTATION]: "1" };
   },
   prepareForUpdate(ds, old) {
-    const was = Number(old.metadata.annotations?.[TEMPLATE_GENERATION] ?? "1") || 1;
+    const was = Number(old.metadata.annotations?.[DAEMONSET_TEMPLATE_GENERATION_ANNOTATION] ?? "1") || 1;
     const changed = canonicalJson(spec(ds).template ?? null) !== canonicalJson(spec(old).template ?? null);
-    ds.metadata.annotations = { ...ds.metadata.annotations, [TEMPLATE_GENERATION]: String(changed ? was + 1 : was) };
+    ds.metadata.annotations = { ...ds.metadata.annotations, [DAEMONSET_TEMPLATE_GENERATION_ANNOTATION]: String(changed ? was + 1 : was) };
   },
 };
 export const statefulSetStrategy: Strategy = {

@@ -1,5 +1,6 @@
 import type { DaemonSetSpec } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
+import { DAEMONSET_TEMPLATE_GENERATION_ANNOTATION } from "../../api/apps.js";
 import { scaledValue } from "../../api/intstr.js";
 import { selectorFromLabelSelector } from "../../api/labels.js";
 import { pinnedNodeNames } from "../../api/node-affinity.js";
@@ -24,7 +25,6 @@ type Json = Record<string, unknown>;
 
 /** The deprecated label with the DaemonSet's template generation that upstream still puts on daemon pods. */
 const TEMPLATE_GENERATION_LABEL = "pod-template-generation";
-export const TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
 
 export interface DaemonSetSyncDeps {
   daemonSets: Informer;
@@ -130,7 +130,7 @@ export class DaemonSetSync {
 
   private podFor(ds: KubeObject, node: string, hash: string): KubeObject {
     const template = ((ds.spec ?? {}) as DaemonSetSpec).template ?? {};
-    const generation = ds.metadata.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
+    const generation = ds.metadata.annotations?.[DAEMONSET_TEMPLATE_GENERATION_ANNOTATION];
     return {
       apiVersion: "v1", kind: "Pod",
       metadata: {
