@@ -47,10 +47,6 @@ export const daemonSetStrategy: Strategy = {
 };
 export const statefulSetStrategy: Strategy = {
   ...workload(defaultStatefulSet, validateStatefulSetSpec, true),
-  validate: (o) => {
-    const errs = validateStatefulSetSpec(spec(o));
-    return errs;
-  },
   validateUpdate: (o, old) => {
     const errs = validateSelectorImmutable(spec(o), spec(old));
     const mutable = ["replicas", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds", "ordinals", "revisionHistoryLimit"];
