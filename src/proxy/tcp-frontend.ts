@@ -1,15 +1,36 @@
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { Backend, Frontend } from "./table.js";
 
-/** How long a backend may take to accept before the next one is tried. */
-const CONNECT_TIMEOUT_MS = 1000;
+/**
+ * How long the n-th backend tried for one connection may take to accept before the next is tried: upstream's
+ * user-space proxy's EndpointDialTimeouts. A pod on this host accepts within microseconds (the kernel does
+ * it), so a short first timeout only cuts short a backend that is gone, e.g. a pod whose network namespace
+ * was removed before its endpoint was.
+ */
+const DIAL_TIMEOUTS_MS = [250, 500, 1000, 2000];
+/** A backend that refused or timed out is tried after the others for this long, or until it leaves the endpoints. */
+const FAILED_BACKEND_MS = 10_000;
+
+const key = (b: Backend) => `${b.ip}:${b.port}`;
+
+/**
+ * The backends in the order to try for one connection: round robin from `first`, except that the ones that
+ * failed to accept within FAILED_BACKEND_MS of `now` come last.
+ */
+export function tryOrder(backends: readonly Backend[], first: number, failedAt: ReadonlyMap<string, number>, now: number): Backend[] {
+  const rotated = [...backends.slice(first), ...backends.slice(0, first)];
+  if (failedAt.size === 0) return rotated;
+  const recentlyFailed = (b: Backend) => now - (failedAt.get(key(b)) ?? -Infinity) < FAILED_BACKEND_MS;
+  return [...rotated.filter((b) => !recentlyFailed(b)), ...rotated.filter(recentlyFailed)];
+}
 
 export type ProxyLog = (entry: Record<string, unknown>) => void;
 
 /**
  * One TCP frontend of the user-space proxy: accepts on the service's address and relays each connection
  * to one ready backend, round robin. A backend that refuses (a pod that just began draining) or doesn't
- * answer in time is skipped for the next, so a new connection fails only when no backend takes it; with
+ * answer in time is skipped for the next, and tried last for a while after, so a new connection fails
+ * only when no backend takes it; with
  * no backends at all the client's connection is reset, as kube-proxy's REJECT rule refuses it.
  */
 export class TcpFrontend {
@@ -17,27 +38,33 @@ export class TcpFrontend {
   private backends: Backend[];
   private turn = 0;
   private readonly open = new Set<Socket>();
+  /** `ip:port` → when it last failed to accept. */
+  private readonly failed = new Map<string, number>();
 
-  constructor(readonly frontend: Frontend, private readonly log: ProxyLog) {
+  constructor(readonly frontend: Frontend, private readonly log: ProxyLog, private readonly now: () => number = () => performance.now()) {
     this.backends = frontend.backends;
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => this.accept(client));
   }
 
-  /** Starts accepting; rejects with the socket error (EADDRINUSE: another proxy serves this address). */
-  listen(): Promise<void> {
+  /** Starts accepting; resolves to the bound port; rejects with the socket error (EADDRINUSE: another proxy serves this address). */
+  listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen({ host: this.frontend.ip, port: this.frontend.port }, () => {
         this.server.off("error", reject);
         this.server.on("error", (err) => this.log({ level: "warning", msg: "Proxy frontend error", frontend: this.frontend.key, err: String(err) }));
-        resolve();
+        resolve((this.server.address() as AddressInfo).port);
       });
     });
   }
 
   setBackends(backends: Backend[]): void {
     this.backends = backends;
+    const current = new Set(backends.map(key));
+    for (const k of this.failed.keys()) if (!current.has(k)) this.failed.delete(k);
   }
+
+
 
   /** Stops accepting; connections already relayed run to their end. */
   close(): void {
@@ -53,26 +80,27 @@ export class TcpFrontend {
   private accept(client: Socket): void {
     client.setNoDelay(true);
     client.on("error", () => client.destroy());
-    const candidates = this.backends;
+    const candidates = this.backends.length === 0 ? [] : tryOrder(this.backends, this.turn++ % this.backends.length, this.failed, this.now());
     if (candidates.length === 0) return void client.resetAndDestroy();
-    const first = this.turn++ % candidates.length;
     const attempt = (n: number) => {
       if (n >= candidates.length) {
         this.log({ level: "warning", msg: "No backend accepted the connection", frontend: this.frontend.key, service: this.frontend.service });
         return void client.resetAndDestroy();
       }
       if (client.destroyed) return;
-      const backend = candidates[(first + n) % candidates.length]!;
+      const backend = candidates[n]!;
       const upstream = connect({ host: backend.ip, port: backend.port, allowHalfOpen: true, noDelay: true });
-      const timer = setTimeout(() => upstream.destroy(new Error("connect timeout")), CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(() => upstream.destroy(new Error("connect timeout")), DIAL_TIMEOUTS_MS[Math.min(n, DIAL_TIMEOUTS_MS.length - 1)]);
       const failed = () => {
         clearTimeout(timer);
+        this.failed.set(key(backend), this.now());
         attempt(n + 1);
       };
       upstream.once("error", failed);
       upstream.once("connect", () => {
         clearTimeout(timer);
         upstream.off("error", failed);
+        this.failed.delete(key(backend));
         this.relay(client, upstream);
       });
     };
