@@ -9,6 +9,7 @@ import { Kubelet } from "../node/kubelet/kubelet.js";
 import { KubeletServer } from "../node/kubelet/server.js";
 import { machineCapacity } from "../node/node-object.js";
 import { ImageCatalog } from "../node/runtime/process/catalog.js";
+import { CpuCgroups } from "../node/runtime/process/cgroups.js";
 import { canIsolatePods, CniNetwork, DEFAULT_CNI_PATH } from "../node/runtime/process/network.js";
 import { ProcessRuntime } from "../node/runtime/process/process-runtime.js";
 import { NODES } from "../client/resources.js";
@@ -78,15 +79,13 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   const hostIP = hostIPv4();
   const cidr = await podCIDR(client, opts.name, opts.dataDir);
   const isolate = canIsolatePods();
-  const network = isolate
-    ? new CniNetwork({
-      cniPath: DEFAULT_CNI_PATH, subnet: cidr, stateDir: join(stateDir, "cni"),
-      // One bridge per node of each cluster: the name hashes the data dir with the node's name.
-      bridge: `tug${createHash("sha1").update(`${resolve(opts.dataDir)}\0${opts.name}`).digest("hex").slice(0, 8)}`,
-    })
-    : undefined;
+  // One bridge and one cgroup per node of each cluster: the name hashes the data dir with the node's name.
+  const hostName = `tug${createHash("sha1").update(`${resolve(opts.dataDir)}\0${opts.name}`).digest("hex").slice(0, 8)}`;
+  const network = isolate ? new CniNetwork({ cniPath: DEFAULT_CNI_PATH, subnet: cidr, stateDir: join(stateDir, "cni"), bridge: hostName }) : undefined;
+  const cgroups = CpuCgroups.open(hostName, Number(machineCapacity().cpu) * 1000);
+  if (!cgroups) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "No writable cgroup v1 CPU controller: pods run without CPU shares or limits" });
   const runtime = new ProcessRuntime({
-    stateDir, hostIP, network, log: opts.log,
+    stateDir, hostIP, network, cgroups, log: opts.log,
     catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml"), appletDir: join(opts.dataDir, "busybox", "bin") }),
   });
   const cleaned = await runtime.cleanUpLeftovers();

@@ -23,6 +23,15 @@ export interface Image extends ImageSpec {
 /** The image is unknown to the runtime: the pod shows ErrImagePull, as for an image no registry has. */
 export class ImagePullError extends Error {}
 
+/** The pod-level cgroup settings (CRI's LinuxPodSandboxConfig resources), computed by the kubelet. */
+export interface PodResources {
+  qosClass: "Guaranteed" | "Burstable" | "BestEffort";
+  /** cgroup v1 cpu.shares (1 CPU = 1024). */
+  cpuShares: number;
+  /** CFS quota per 100 ms period, when every container has a CPU limit. */
+  cpuQuotaUs?: number;
+}
+
 export interface SandboxConfig {
   uid: string;
   namespace: string;
@@ -30,6 +39,7 @@ export interface SandboxConfig {
   /** The pod's hostname (its name, or spec.hostname). */
   hostname: string;
   hostNetwork: boolean;
+  resources?: PodResources;
 }
 
 export interface Sandbox {

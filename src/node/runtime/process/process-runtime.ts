@@ -8,7 +8,8 @@ import {
   ImagePullError, type ContainerConfig, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
 } from "../runtime.js";
 import { ImageCatalog } from "./catalog.js";
-import { CniNetwork } from "./network.js";
+import { CniNetwork, shQuote } from "./network.js";
+import type { CpuCgroups } from "./cgroups.js";
 
 export interface ProcessRuntimeOptions {
   /** Where sandboxes are recorded, so a restarted agent can clean up after a crash. */
@@ -18,6 +19,8 @@ export interface ProcessRuntimeOptions {
   hostIP: string;
   /** When set (root on Linux), pods get their own network, UTS and mount namespaces. */
   network?: CniNetwork;
+  /** When set (root, cgroup v1), pods run in CPU cgroups weighted by their requests, as under the kubelet. */
+  cgroups?: CpuCgroups;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -31,9 +34,6 @@ interface Proc {
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 function isExecutable(path: string): boolean {
   try {
@@ -72,6 +72,7 @@ export class ProcessRuntime implements Runtime {
       await this.opts.network?.teardown(id);
       rmSync(join(this.sandboxDir, f), { force: true });
     }
+    this.opts.cgroups?.cleanUp();
     return files.length;
   }
 
@@ -94,6 +95,7 @@ export class ProcessRuntime implements Runtime {
     const id = randomBytes(6).toString("hex");
     const isolate = this.opts.network !== undefined && !config.hostNetwork;
     writeFileSync(join(this.sandboxDir, `${id}.json`), JSON.stringify(config));
+    if (config.resources) this.opts.cgroups?.createPod(config.uid, config.resources);
     let ip = this.opts.hostIP;
     if (isolate) {
       try {
@@ -117,6 +119,8 @@ export class ProcessRuntime implements Runtime {
   async removePodSandbox(id: string): Promise<void> {
     await this.stopPodSandbox(id);
     for (const c of this.listContainers(id)) await this.removeContainer(c.id);
+    const config = this.sandboxes.get(id)?.config;
+    if (config?.resources) this.opts.cgroups?.removePod(config.uid, config.resources.qosClass);
     this.sandboxes.delete(id);
     rmSync(join(this.sandboxDir, `${id}.json`), { force: true });
   }
@@ -209,6 +213,8 @@ export class ProcessRuntime implements Runtime {
     logs.attach(child.stderr, "stderr");
     await new Promise<void>((resolveStart) => {
       child.once("spawn", () => {
+        const pod = this.sandboxes.get(p.status.sandboxId)?.config;
+        if (pod?.resources && child.pid !== undefined) this.opts.cgroups?.addProcess(pod.uid, pod.resources.qosClass, child.pid);
         Object.assign(p.status, { state: "running", startedAt: Date.now() });
         resolveStart();
       });

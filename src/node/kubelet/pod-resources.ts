@@ -1,0 +1,33 @@
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { Quantity } from "../../api/quantity.js";
+import type { PodResources } from "../runtime/runtime.js";
+
+/** Upstream's cgroup constants: the smallest cpu.shares, and the CFS period the quota is measured in. */
+export const MIN_SHARES = 2;
+export const CPU_PERIOD_US = 100_000;
+const MIN_QUOTA_US = 1000;
+
+/** Upstream's MilliCPUToShares: 1 CPU is 1024 shares; nothing requested is the minimum. */
+export function milliCpuToShares(milliCpu: number): number {
+  return milliCpu === 0 ? MIN_SHARES : Math.max(MIN_SHARES, Math.floor((milliCpu * 1024) / 1000));
+}
+
+const milli = (q: string | number | undefined) => (q === undefined ? 0 : Number(Quantity.parse(q).milliValue()));
+
+/**
+ * The pod-level CPU cgroup settings the kubelet gives a pod (upstream's ResourceConfigForPod): shares from
+ * the CPU requests — the larger of the containers' sum and any one init container's — and, when every
+ * container has a CPU limit, a CFS quota from the limits. BestEffort pods get the minimum shares.
+ */
+export function podResources(pod: Pod): PodResources {
+  const qosClass = (pod.status?.qosClass ?? "BestEffort") as PodResources["qosClass"];
+  const spec = pod.spec!;
+  const sum = (pick: "requests" | "limits") => spec.containers.reduce((s, c) => s + milli(c.resources?.[pick]?.cpu), 0);
+  const initMax = (pick: "requests" | "limits") => Math.max(0, ...(spec.initContainers ?? []).map((c) => milli(c.resources?.[pick]?.cpu)));
+  if (qosClass === "BestEffort") return { qosClass, cpuShares: MIN_SHARES };
+  const requests = Math.max(sum("requests"), initMax("requests"));
+  const allLimited = [...spec.containers, ...(spec.initContainers ?? [])].every((c) => c.resources?.limits?.cpu !== undefined);
+  const limits = Math.max(sum("limits"), initMax("limits"));
+  const cpuQuotaUs = allLimited && limits > 0 ? Math.max(MIN_QUOTA_US, Math.floor((limits * CPU_PERIOD_US) / 1000)) : undefined;
+  return { qosClass, cpuShares: milliCpuToShares(requests), ...(cpuQuotaUs === undefined ? {} : { cpuQuotaUs }) };
+}
