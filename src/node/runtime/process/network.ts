@@ -1,9 +1,6 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { OffThreadExec } from "./off-thread-exec.js";
 
 export interface CniOptions {
   /** Where the CNI plugins live (Debian: /usr/lib/cni). */
@@ -35,13 +32,32 @@ interface CniResult {
 }
 
 /**
+ * What one setup or teardown runs, in one shell: spawning a process blocks the node agent's event loop
+ * for milliseconds (fork of a large process), so the handful of steps of a pod's network are one spawn,
+ * and the shell forks the rest. Arguments: $1 id, $2 netns file, $3 UTS file, $4 hostname. A plugin
+ * that fails prints `<type> <command>` and then its output (a CNI error object) and exits 3.
+ */
+const CNI_FUNCTION = `cni() { out=$(CNI_COMMAND=$2 CNI_IFNAME=$3 "$CNI_PATH/$1" < "$4") || { printf '%s %s\\n%s' "$1" "$2" "$out"; exit 3; }; }`;
+
+/**
  * A pod's own network and UTS namespaces, wired with the standard CNI plugins: `loopback` for lo and
  * `bridge` + `host-local` for eth0, so the pod has an IP on the node's bridge that the host can reach.
  * The namespaces are bind-mounted to files, so they outlive any one process of the pod.
  */
 export class CniNetwork {
+  private readonly loopbackConfig: string;
+  private readonly bridgeConfig: string;
+  private readonly exec = new OffThreadExec();
+
   constructor(private readonly opts: CniOptions) {
     mkdirSync(this.utsDir, { recursive: true });
+    this.loopbackConfig = join(opts.stateDir, "loopback.conf");
+    this.bridgeConfig = join(opts.stateDir, "bridge.conf");
+    writeFileSync(this.loopbackConfig, JSON.stringify({ cniVersion: "1.0.0", name: "tugboat-lo", type: "loopback" }));
+    writeFileSync(this.bridgeConfig, JSON.stringify({
+      cniVersion: "1.0.0", name: "tugboat", type: "bridge", bridge: opts.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
+      ipam: { type: "host-local", ranges: [[{ subnet: opts.subnet }]], routes: [{ dst: "0.0.0.0/0" }], dataDir: join(opts.stateDir, "ipam") },
+    }));
   }
 
   private get utsDir(): string {
@@ -52,58 +68,52 @@ export class CniNetwork {
     return { netns: `/run/netns/tug-${id}`, uts: join(this.utsDir, id) };
   }
 
-  private bridgeConfig(): object {
-    return {
-      cniVersion: "1.0.0", name: "tugboat", type: "bridge", bridge: this.opts.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
-      ipam: { type: "host-local", ranges: [[{ subnet: this.opts.subnet }]], routes: [{ dst: "0.0.0.0/0" }], dataDir: join(this.opts.stateDir, "ipam") },
-    };
-  }
-
-  private async plugin(type: string, command: "ADD" | "DEL", id: string, ifname: string, config: object): Promise<CniResult> {
-    const env = {
-      ...process.env, CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: this.namespaces(id).netns, CNI_IFNAME: ifname, CNI_PATH: this.opts.cniPath,
-    };
-    const child = execFile(join(this.opts.cniPath, type), { env, timeout: 20_000 });
-    const output = new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        if (code === 0) return resolve(out);
-        let msg = out.trim();
-        try {
-          const parsed = JSON.parse(out) as { msg?: string; details?: string };
-          msg = [parsed.msg, parsed.details].filter(Boolean).join(": ");
-        } catch { /* plain text */ }
-        reject(new Error(`plugin type="${type}" failed (${command.toLowerCase()}): ${msg || `exit status ${code}`}`));
-      });
-    });
-    child.stdin?.end(JSON.stringify(config));
-    const text = await output;
-    return text.trim() ? (JSON.parse(text) as CniResult) : {};
+  /** Runs `script` in one shell with the pod's CNI environment; resolves to its stdout. */
+  private async shell(id: string, hostname: string, script: string[]): Promise<string> {
+    const ns = this.namespaces(id);
+    const env = { ...process.env, CNI_CONTAINERID: id, CNI_NETNS: ns.netns, CNI_PATH: this.opts.cniPath };
+    const r = await this.exec.run("/bin/sh", ["-c", [CNI_FUNCTION, ...script].join("\n"), "sh", id, ns.netns, ns.uts, hostname], env, 30_000);
+    if (r.code === 0) return r.stdout;
+    if (r.code !== 3) throw new Error(r.stderr.trim() || r.error || `exit status ${r.code}`);
+    const [what = "", ...rest] = r.stdout.split("\n");
+    const [type, command = ""] = what.split(" ");
+    const out = rest.join("\n").trim();
+    let msg = out;
+    try {
+      const parsed = JSON.parse(out) as { msg?: string; details?: string };
+      msg = [parsed.msg, parsed.details].filter(Boolean).join(": ");
+    } catch { /* plain text */ }
+    throw new Error(`plugin type="${type}" failed (${command.toLowerCase()}): ${msg || "no output"}`);
   }
 
   /** Creates the namespaces, sets the hostname and attaches the pod to the bridge; returns its IP. */
   async setup(id: string, hostname: string): Promise<string> {
-    const ns = this.namespaces(id);
-    await run("ip", ["netns", "add", `tug-${id}`]);
-    writeFileSync(ns.uts, "");
-    await run("unshare", [`--uts=${ns.uts}`, "hostname", hostname]);
-    await this.plugin("loopback", "ADD", id, "lo", { cniVersion: "1.0.0", name: "tugboat-lo", type: "loopback" });
-    const result = await this.plugin("bridge", "ADD", id, "eth0", this.bridgeConfig());
-    const address = result.ips?.[0]?.address;
+    const out = await this.shell(id, hostname, [
+      "set -e",
+      'ip netns add "tug-$1"',
+      ': > "$3"',
+      'unshare --uts="$3" hostname "$4"',
+      `cni loopback ADD lo ${shQuote(this.loopbackConfig)}`,
+      `cni bridge ADD eth0 ${shQuote(this.bridgeConfig)}`,
+      'printf %s "$out"',
+    ]);
+    const address = (JSON.parse(out) as CniResult).ips?.[0]?.address;
     if (!address) throw new Error("CNI bridge returned no IP address");
     return address.split("/")[0] as string;
   }
 
   /** Releases the IP and removes the namespaces; safe to repeat and after a crash. */
   async teardown(id: string): Promise<void> {
-    const ns = this.namespaces(id);
-    await this.plugin("bridge", "DEL", id, "eth0", this.bridgeConfig()).catch(() => undefined);
-    if (existsSync(ns.netns)) await run("ip", ["netns", "delete", `tug-${id}`]).catch(() => undefined);
-    if (existsSync(ns.uts)) {
-      await run("umount", [ns.uts]).catch(() => undefined);
-      rmSync(ns.uts, { force: true });
-    }
+    await this.shell(id, "", [
+      `CNI_COMMAND=DEL CNI_IFNAME=eth0 "$CNI_PATH/bridge" < ${shQuote(this.bridgeConfig)} > /dev/null 2>&1 || true`,
+      '[ ! -e "$2" ] || ip netns delete "tug-$1" 2>/dev/null || true',
+      '[ ! -e "$3" ] || umount "$3" 2>/dev/null || true',
+      'rm -f "$3"',
+    ]);
   }
+}
+
+/** `s` as one single-quoted shell word. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, "'\\''")}'`;
 }
