@@ -21,6 +21,7 @@ Commands:
           --default-not-ready-toleration-seconds N     (default 300)
           --default-unreachable-toleration-seconds N   (default 300)
           --service-cluster-ip-range CIDR  Services' cluster IPs (default 10.96.0.0/12; DNS on its tenth address)
+          --store S        sqlite (default: DIR/state.sqlite) or memory (nothing kept across a restart; for benchmarks)
   controller-manager  Run the controllers against a running API server, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --port N           /metrics and /healthz (default 10257)
@@ -67,6 +68,12 @@ function runtimeFlag(value: string | undefined): "process" | "simulated" {
   return runtime;
 }
 
+function storeFlag(value: string | undefined): "sqlite" | "memory" {
+  const store = value ?? "sqlite";
+  if (store !== "sqlite" && store !== "memory") fail(`unknown store "${store}" (want sqlite, or memory for throwaway clusters)`);
+  return store;
+}
+
 function flags(args: string[], names: string[]): Record<string, string | undefined> {
   try {
     const { values } = parseArgs({ args, options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), strict: true });
@@ -103,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
   if (command !== "up") fail(`unknown command "${command}"`);
   const v = flags(rest, [
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
-    "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range",
+    "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
   ]);
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
   try {
@@ -115,6 +122,7 @@ async function main(argv: string[]): Promise<void> {
     serviceClusterIPRange,
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
+    store: storeFlag(v.store),
     dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
     port: integer(v.port, "port", 6443),
     host: v.host ?? "127.0.0.1",

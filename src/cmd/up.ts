@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
 import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
 import { RestClient } from "../client/rest.js";
+import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
 import { startComponents } from "./components.js";
 import { adminKubeconfig } from "./kubeconfig.js";
@@ -12,6 +13,8 @@ export interface UpOptions {
   dataDir: string;
   nodes: number;
   runtime: "process" | "simulated";
+  /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart. */
+  store: "sqlite" | "memory";
   nodeMonitorGracePeriodMs: number;
   /** Where the controller manager's /metrics is served (127.0.0.1; 0 picks a free port). */
   controllerManagerPort: number;
@@ -49,7 +52,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const started = performance.now();
   mkdirSync(opts.dataDir, { recursive: true });
   const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
-  const store = new SqliteStore(join(opts.dataDir, "state.sqlite"));
+  const store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"));
   const server = new ApiServer({
     store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange,
     defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,

@@ -7,8 +7,8 @@ import { WatchHub } from "./watch-hub.js";
 
 /**
  * The embedded default Store: SQLite through better-sqlite3, MVCC as kine does it. Every write appends a
- * row whose id is the revision; a delete appends a tombstone carrying the last value. One transaction per
- * write, WAL journal, so a crash leaves either the whole write or none of it.
+ * row whose id is the revision; a delete appends a tombstone carrying the last value. The writes of one
+ * event-loop turn share a transaction (WAL journal), so a crash leaves either a whole write or none of it.
  */
 interface Row {
   id: number;
@@ -39,6 +39,14 @@ export interface SqliteStoreOptions {
   durable?: boolean;
 }
 
+/** The store's journal and durability settings (the benchmark's raw SQLite ceiling uses the same). */
+export function configure(db: Database.Database, options: SqliteStoreOptions = {}): void {
+  db.pragma("journal_mode = WAL");
+  db.pragma(`synchronous = ${options.durable ? "FULL" : "NORMAL"}`);
+  db.pragma("busy_timeout = 5000");
+  db.exec(SCHEMA);
+}
+
 interface PendingWrite {
   body: () => StoreEvent;
   resolve: (kv: KeyValue) => void;
@@ -58,10 +66,7 @@ export class SqliteStore implements Store {
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma(`synchronous = ${options.durable ? "FULL" : "NORMAL"}`);
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    configure(this.db, options);
     const latestSelect = "SELECT * FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1";
     this.q = {
       latest: this.db.prepare<[string], Row>(latestSelect),
