@@ -90,7 +90,11 @@ export class TcpFrontend {
       if (client.destroyed) return;
       const backend = candidates[n]!;
       const upstream = connect({ host: backend.ip, port: backend.port, allowHalfOpen: true, noDelay: true });
-      const timer = setTimeout(() => upstream.destroy(new Error("connect timeout")), DIAL_TIMEOUTS_MS[Math.min(n, DIAL_TIMEOUTS_MS.length - 1)]);
+      // Judged after the loop's poll phase: when the event loop was busy past the deadline, a connection the
+      // kernel completed in time is seen (and kept) before it would be given up.
+      const timer = setTimeout(() => setImmediate(() => {
+        if (upstream.connecting) upstream.destroy(new Error("connect timeout"));
+      }), DIAL_TIMEOUTS_MS[Math.min(n, DIAL_TIMEOUTS_MS.length - 1)]);
       const failed = () => {
         clearTimeout(timer);
         this.failed.set(key(backend), this.now());
