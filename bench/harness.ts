@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,13 +68,46 @@ export class TugProcess {
   }
 
   rssBytes(): number {
+    return rssOf(this.proc.pid!);
+  }
+
+  /** The RSS of `tug up` and every process below it (pods of the process runtime, their helpers). */
+  treeRssBytes(): number {
+    return treeRss(this.proc.pid!);
+  }
+}
+
+/** A process's resident set size in bytes; 0 once it has gone. */
+export function rssOf(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** The summed RSS of a process and all its descendants, from /proc. */
+export function treeRss(root: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      const status = readFileSync(`/proc/${this.proc.pid}/status`, "utf8");
-      return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+      // The parent pid is the 2nd field after the parenthesised command name (which may hold spaces).
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
     } catch {
-      return 0;
+      // Exited while we looked.
     }
   }
+  let total = 0;
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    total += rssOf(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return total;
 }
 
 /** A keep-alive HTTPS client with the admin token. */
@@ -143,10 +176,6 @@ export async function until(what: string, probe: () => Promise<boolean>, ms: num
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
 }
 
 /** The buckets of one histogram series in Prometheus' text format (`labels`: its other labels, e.g. `name="x"`): upper bound → cumulative count. */

@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import type { KubeObject } from "../src/api/types.js";
 import { DEPLOYMENTS, ENDPOINTSLICES, NODES, PODS, SERVICES } from "../src/client/resources.js";
-import type { Figure } from "./api.js";
+import type { Figure } from "./figure.js";
 import { buckets, percentile, quantile, TugProcess, until } from "./harness.js";
 
 function deployment(name: string, replicas: number, image: string, probe = false): KubeObject {

@@ -1,5 +1,5 @@
 import { Informer } from "../src/client/informer.js";
-import type { Figure } from "./api.js";
+import type { Figure } from "./figure.js";
 import { TugProcess, until } from "./harness.js";
 import { NODES, PODS, REPLICASETS } from "../src/client/resources.js";
 

@@ -1,27 +1,74 @@
-import { cpus, totalmem } from "node:os";
-import { apiBenchmarks, type Figure } from "./api.js";
+import { fileURLToPath } from "node:url";
+import { apiBenchmarks } from "./api.js";
 import { deploymentBenchmarks } from "./deployment.js";
+import type { Figure } from "./figure.js";
+import { pm2Benchmarks } from "./pm2.js";
 import { proxyBenchmarks } from "./proxy.js";
 import { replicaSetBenchmarks } from "./replicaset.js";
+import { machine, section, writeReport, type ScenarioResult } from "./report.js";
+import { scaleBenchmarks } from "./scale.js";
 import { schedulerBenchmarks } from "./scheduler.js";
+import { startupBenchmarks } from "./startup.js";
 import { workloadBenchmarks } from "./workloads.js";
 
-/** Runs every benchmark and prints its figures; exits non-zero if a scenario could not complete. */
-async function main(): Promise<void> {
-  process.stdout.write(`Tugboat benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n\n`);
-  const only = process.argv[2];
-  const figures: Figure[] = [];
-  if (!only || only === "api") figures.push(...(await apiBenchmarks()));
-  if (!only || only === "scheduler") figures.push(...(await schedulerBenchmarks()));
-  if (!only || only === "replicaset") figures.push(...(await replicaSetBenchmarks()));
-  if (!only || only === "deployment") figures.push(...(await deploymentBenchmarks()));
-  if (!only || only === "proxy") figures.push(...(await proxyBenchmarks()));
-  if (!only || only === "workloads") figures.push(...(await workloadBenchmarks()));
-  const rows = figures.map((f) => `| ${f.name} | ${f.value.toFixed(f.value < 10 ? 2 : 0)} ${f.unit} | ${f.goal} | ${f.met ? "met" : "MISSED"} | ${f.detail ?? ""} |`);
-  process.stdout.write(["| figure | measured | goal | | detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n") + "\n");
+interface Scenario {
+  id: string;
+  title: string;
+  run: () => Promise<Figure[]>;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`benchmark failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+// Scenario 1 and 6 come from the same runs (10,000 pods is one of the growth sizes): run once, report twice.
+let scaled: Promise<{ scale: Figure[]; growth: Figure[] }> | undefined;
+const scale = () => (scaled ??= scaleBenchmarks());
+
+const SCENARIOS: Scenario[] = [
+  { id: "startup", title: "5. Start-up", run: startupBenchmarks },
+  { id: "api", title: "2. API server: SQLite, the in-memory store, and raw SQLite", run: apiBenchmarks },
+  { id: "scheduler", title: "3. Scheduler", run: schedulerBenchmarks },
+  { id: "scale", title: "1. Scale-up: a 10,000-replica Deployment on 1,000 simulated nodes", run: async () => (await scale()).scale },
+  { id: "growth", title: "6. How cost grows: scenario 1 at 1,000 – 30,000 pods", run: async () => (await scale()).growth },
+  { id: "pm2", title: "4. Process runtime side by side with PM2: 50 copies of one HTTP server", run: pm2Benchmarks },
+  { id: "replicaset", title: "ReplicaSet controller (issue 4)", run: replicaSetBenchmarks },
+  { id: "deployment", title: "Deployment controller (issue 5)", run: deploymentBenchmarks },
+  { id: "workloads", title: "DaemonSet and Job controllers (issue 6)", run: workloadBenchmarks },
+  { id: "proxy", title: "Service proxy (issue 7)", run: proxyBenchmarks },
+];
+
+/**
+ * `npm run bench [-- id …]`: runs the scenarios (all, or the ones named), prints each table as it
+ * completes, and writes bench/results/latest.md + .json (a partial run writes partial.md + .json).
+ * Exits non-zero if any scenario did not complete — after reporting the others.
+ */
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
+  const scenarios = wanted.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => wanted.includes(s.id));
+  const startedAt = new Date();
+  const m = machine();
+  const results: ScenarioResult[] = [];
+  for (const s of scenarios) {
+    const began = performance.now();
+    const result: ScenarioResult = { id: s.id, title: s.title, seconds: 0, figures: [] };
+    try {
+      result.figures = await s.run();
+    } catch (err) {
+      result.error = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`scenario ${s.id} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    }
+    result.seconds = (performance.now() - began) / 1000;
+    results.push(result);
+    process.stdout.write(section(result) + "\n");
+  }
+  const dir = fileURLToPath(new URL("../../bench/results", import.meta.url));
+  const files = writeReport(dir, wanted.length === 0 ? "latest" : "partial", results, m, startedAt);
+  process.stdout.write(`Report: ${files.join(", ")}\n`);
+  const failed = results.filter((r) => r.error);
+  if (failed.length > 0) throw new Error(`${failed.length} scenario(s) did not complete: ${failed.map((r) => r.id).join(", ")}`);
+}
+
+// Exit when done: a peer's client (PM2's) may keep handles open after it disconnects.
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import { DAEMONSETS, JOBS, NODES } from "../src/client/resources.js";
-import type { Figure } from "./api.js";
+import type { Figure } from "./figure.js";
 import { TugProcess, until } from "./harness.js";
 
 const podSpec = (image: string) => ({ containers: [{ name: "c", image, resources: { requests: { cpu: "10m", memory: "16Mi" } } }] });
