@@ -29,7 +29,8 @@ export async function schedulerBenchmarks(): Promise<Figure[]> {
  */
 async function schedulerOn(nodes: number): Promise<Figure[]> {
   const figures: Figure[] = [];
-  const pods = 5000;
+  // Three rounds' pods stay bound: at 100 nodes (110 pods each) that caps a round at 3,666.
+  const pods = Math.min(5000, Math.floor((nodes * 110) / 3));
   const tug = await TugProcess.start(["--nodes", String(nodes), "--runtime", "simulated"]);
   const client = tug.client();
   try {

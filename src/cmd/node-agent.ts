@@ -9,6 +9,7 @@ import { Kubelet } from "../node/kubelet/kubelet.js";
 import { KubeletServer } from "../node/kubelet/server.js";
 import { machineCapacity } from "../node/node-object.js";
 import { ImageCatalog } from "../node/runtime/process/catalog.js";
+import { milliCpuToShares } from "../node/kubelet/pod-resources.js";
 import { CpuCgroups } from "../node/runtime/process/cgroups.js";
 import { canIsolatePods, CniNetwork, DEFAULT_CNI_PATH } from "../node/runtime/process/network.js";
 import { ProcessRuntime } from "../node/runtime/process/process-runtime.js";
@@ -82,7 +83,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   // One bridge and one cgroup per node of each cluster: the name hashes the data dir with the node's name.
   const hostName = `tug${createHash("sha1").update(`${resolve(opts.dataDir)}\0${opts.name}`).digest("hex").slice(0, 8)}`;
   const network = isolate ? new CniNetwork({ cniPath: DEFAULT_CNI_PATH, subnet: cidr, stateDir: join(stateDir, "cni"), bridge: hostName }) : undefined;
-  const cgroups = CpuCgroups.open(hostName, Number(machineCapacity().cpu) * 1000);
+  const cgroups = CpuCgroups.open(hostName, milliCpuToShares(Number(machineCapacity().cpu) * 1000));
   if (!cgroups) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "No writable cgroup v1 CPU controller: pods run without CPU shares or limits" });
   const runtime = new ProcessRuntime({
     stateDir, hostIP, network, cgroups, log: opts.log,

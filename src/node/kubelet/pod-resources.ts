@@ -1,15 +1,12 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { Quantity } from "../../api/quantity.js";
-import type { PodResources } from "../runtime/runtime.js";
+import { CPU_PERIOD_US, MIN_CPU_SHARES, type PodResources } from "../runtime/runtime.js";
 
-/** Upstream's cgroup constants: the smallest cpu.shares, and the CFS period the quota is measured in. */
-export const MIN_SHARES = 2;
-export const CPU_PERIOD_US = 100_000;
 const MIN_QUOTA_US = 1000;
 
 /** Upstream's MilliCPUToShares: 1 CPU is 1024 shares; nothing requested is the minimum. */
 export function milliCpuToShares(milliCpu: number): number {
-  return milliCpu === 0 ? MIN_SHARES : Math.max(MIN_SHARES, Math.floor((milliCpu * 1024) / 1000));
+  return milliCpu === 0 ? MIN_CPU_SHARES : Math.max(MIN_CPU_SHARES, Math.floor((milliCpu * 1024) / 1000));
 }
 
 const milli = (q: string | number | undefined) => (q === undefined ? 0 : Number(Quantity.parse(q).milliValue()));
@@ -24,7 +21,7 @@ export function podResources(pod: Pod): PodResources {
   const spec = pod.spec!;
   const sum = (pick: "requests" | "limits") => spec.containers.reduce((s, c) => s + milli(c.resources?.[pick]?.cpu), 0);
   const initMax = (pick: "requests" | "limits") => Math.max(0, ...(spec.initContainers ?? []).map((c) => milli(c.resources?.[pick]?.cpu)));
-  if (qosClass === "BestEffort") return { qosClass, cpuShares: MIN_SHARES };
+  if (qosClass === "BestEffort") return { qosClass, cpuShares: MIN_CPU_SHARES };
   const requests = Math.max(sum("requests"), initMax("requests"));
   const allLimited = [...spec.containers, ...(spec.initContainers ?? [])].every((c) => c.resources?.limits?.cpu !== undefined);
   const limits = Math.max(sum("limits"), initMax("limits"));

@@ -23,6 +23,10 @@ export interface Image extends ImageSpec {
 /** The image is unknown to the runtime: the pod shows ErrImagePull, as for an image no registry has. */
 export class ImagePullError extends Error {}
 
+/** Upstream's cgroup constants: the smallest cpu.shares, and the CFS period a CPU quota is measured in. */
+export const MIN_CPU_SHARES = 2;
+export const CPU_PERIOD_US = 100_000;
+
 /** The pod-level cgroup settings (CRI's LinuxPodSandboxConfig resources), computed by the kubelet. */
 export interface PodResources {
   qosClass: "Guaranteed" | "Burstable" | "BestEffort";

@@ -1,11 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PodResources } from "../runtime.js";
+import { CPU_PERIOD_US, MIN_CPU_SHARES, type PodResources } from "../runtime.js";
 
 /** The cgroup v1 CPU hierarchy, where this kernel mounts it. */
 const CPU_V1 = "/sys/fs/cgroup/cpu";
-const CPU_PERIOD_US = 100_000;
-const MIN_SHARES = 2;
 
 /**
  * The kubelet's CPU cgroups for one node, on cgroup v1 (upstream's layout under a node-wide parent):
@@ -22,14 +20,14 @@ export class CpuCgroups {
   private constructor(private readonly base: string) {}
 
   /** The node's hierarchy, or undefined where there is no writable cgroup v1 CPU controller (v2, not root). */
-  static open(node: string, allocatableMilliCpu: number): CpuCgroups | undefined {
+  static open(node: string, allocatableShares: number): CpuCgroups | undefined {
     if (process.platform !== "linux" || process.getuid?.() !== 0 || !existsSync(join(CPU_V1, "cpu.shares"))) return undefined;
     const base = join(CPU_V1, "tugboat", node);
     try {
       for (const dir of [base, join(base, "besteffort"), join(base, "burstable")]) mkdirSync(dir, { recursive: true });
-      writeFileSync(join(base, "cpu.shares"), String(Math.max(MIN_SHARES, Math.floor((allocatableMilliCpu * 1024) / 1000))));
-      writeFileSync(join(base, "besteffort", "cpu.shares"), String(MIN_SHARES));
-      writeFileSync(join(base, "burstable", "cpu.shares"), String(MIN_SHARES));
+      writeFileSync(join(base, "cpu.shares"), String(allocatableShares));
+      writeFileSync(join(base, "besteffort", "cpu.shares"), String(MIN_CPU_SHARES));
+      writeFileSync(join(base, "burstable", "cpu.shares"), String(MIN_CPU_SHARES));
     } catch {
       return undefined;
     }
@@ -80,7 +78,7 @@ export class CpuCgroups {
   /** Upstream's QoS container manager: the burstable cgroup weighs what its pods requested. */
   private updateBurstable(): void {
     const total = [...this.burstable.values()].reduce((s, v) => s + v, 0);
-    writeFileSync(join(this.base, "burstable", "cpu.shares"), String(Math.max(MIN_SHARES, total)));
+    writeFileSync(join(this.base, "burstable", "cpu.shares"), String(Math.max(MIN_CPU_SHARES, total)));
   }
 }
 
