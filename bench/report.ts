@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import type { Figure } from "./figure.js";
@@ -11,6 +11,16 @@ export interface ScenarioResult {
   seconds: number;
   figures: Figure[];
   error?: string;
+  /** When it ran (ISO time) and on which commit: a report may be refreshed one scenario at a time. */
+  ranAt: string;
+  commit: string;
+}
+
+/** A written report, as latest.json holds it. */
+export interface Report {
+  startedAt: string;
+  machine: Machine;
+  scenarios: ScenarioResult[];
 }
 
 export interface Machine {
@@ -48,12 +58,14 @@ function row(f: Figure): string {
 }
 
 /** The report as Markdown: the machine, then one table per scenario (median, min–max, ratio, goal). */
-export function markdown(results: ScenarioResult[], m: Machine, startedAt: Date): string {
+export function markdown(report: Report): string {
+  const { machine: m, scenarios: results } = report;
   const total = results.reduce((s, r) => s + r.seconds, 0);
   const lines = [
     "# Tugboat benchmark report",
     "",
-    `Run ${startedAt.toISOString()} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, commit ${m.commit}; ${Math.round(total)} s in all.`,
+    `Run ${report.startedAt} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, commit ${m.commit}; ${Math.round(total)} s in all.`,
+    "A section run again later (`npm run bench -- <id> --update-latest`) says so under its table.",
     "Each figure is the median of its runs (min – max beside it). Ratios divide the figure by a ceiling or peer measured in the same run.",
     "The machine is shared: expect a few percent of noise between runs, more on figures under a millisecond.",
     "",
@@ -69,16 +81,27 @@ export function section(r: ScenarioResult): string {
   if (r.figures.length > 0) {
     lines.push("| figure | median | min – max | against | goal | | detail |", "| --- | --- | --- | --- | --- | --- | --- |", ...r.figures.map(row), "");
   }
-  lines.push(`(${Math.round(r.seconds)} s)`, "");
+  lines.push(`(${Math.round(r.seconds)} s; ran ${r.ranAt} at commit ${r.commit})`, "");
   return lines.join("\n");
 }
 
 /** Writes `<name>.md` and `<name>.json` under bench/results/. */
-export function writeReport(dir: string, name: string, results: ScenarioResult[], m: Machine, startedAt: Date): string[] {
+export function writeReport(dir: string, name: string, report: Report): string[] {
   mkdirSync(dir, { recursive: true });
   const md = join(dir, `${name}.md`);
   const json = join(dir, `${name}.json`);
-  writeFileSync(md, markdown(results, m, startedAt));
-  writeFileSync(json, JSON.stringify({ startedAt: startedAt.toISOString(), machine: m, scenarios: results }, null, 2) + "\n");
+  writeFileSync(md, markdown(report));
+  writeFileSync(json, JSON.stringify(report, null, 2) + "\n");
   return [md, json];
+}
+
+/** The report at `dir/<name>.json`, with `fresh` in place of the scenarios of the same id (in `order`). */
+export function mergeInto(dir: string, name: string, fresh: ScenarioResult[], order: string[]): Report | undefined {
+  const file = join(dir, `${name}.json`);
+  if (!existsSync(file)) return undefined;
+  const report = JSON.parse(readFileSync(file, "utf8")) as Report;
+  const byId = new Map(report.scenarios.map((r) => [r.id, { ...r, ranAt: r.ranAt ?? report.startedAt, commit: r.commit ?? report.machine.commit }]));
+  for (const r of fresh) byId.set(r.id, r);
+  report.scenarios = order.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
+  return report;
 }

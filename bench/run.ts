@@ -5,7 +5,7 @@ import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
 import { proxyBenchmarks } from "./proxy.js";
 import { replicaSetBenchmarks } from "./replicaset.js";
-import { machine, section, writeReport, type ScenarioResult } from "./report.js";
+import { machine, mergeInto, section, writeReport, type ScenarioResult } from "./report.js";
 import { scaleBenchmarks } from "./scale.js";
 import { schedulerBenchmarks } from "./scheduler.js";
 import { startupBenchmarks } from "./startup.js";
@@ -35,12 +35,15 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /**
- * `npm run bench [-- id …]`: runs the scenarios (all, or the ones named), prints each table as it
- * completes, and writes bench/results/latest.md + .json (a partial run writes partial.md + .json).
+ * `npm run bench [-- id … [--update-latest]]`: runs the scenarios (all, or the ones named), prints each
+ * table as it completes, and writes bench/results/latest.md + .json. A partial run writes partial.md +
+ * .json, and with --update-latest also replaces its scenarios in latest (each section says when it ran).
  * Exits non-zero if any scenario did not complete — after reporting the others.
  */
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const updateLatest = args.includes("--update-latest");
+  const wanted = args.filter((a) => a !== "--update-latest");
   const unknown = wanted.filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
   const scenarios = wanted.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => wanted.includes(s.id));
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {
     const began = performance.now();
-    const result: ScenarioResult = { id: s.id, title: s.title, seconds: 0, figures: [] };
+    const result: ScenarioResult = { id: s.id, title: s.title, seconds: 0, figures: [], ranAt: new Date().toISOString(), commit: m.commit };
     try {
       result.figures = await s.run();
     } catch (err) {
@@ -61,7 +64,12 @@ async function main(): Promise<void> {
     process.stdout.write(section(result) + "\n");
   }
   const dir = fileURLToPath(new URL("../../bench/results", import.meta.url));
-  const files = writeReport(dir, wanted.length === 0 ? "latest" : "partial", results, m, startedAt);
+  const files = writeReport(dir, wanted.length === 0 ? "latest" : "partial", { startedAt: startedAt.toISOString(), machine: m, scenarios: results });
+  if (updateLatest && wanted.length > 0) {
+    const merged = mergeInto(dir, "latest", results, SCENARIOS.map((s) => s.id));
+    if (!merged) throw new Error("--update-latest: there is no bench/results/latest.json to update; run the whole suite first");
+    files.push(...writeReport(dir, "latest", merged));
+  }
   process.stdout.write(`Report: ${files.join(", ")}\n`);
   const failed = results.filter((r) => r.error);
   if (failed.length > 0) throw new Error(`${failed.length} scenario(s) did not complete: ${failed.map((r) => r.id).join(", ")}`);
