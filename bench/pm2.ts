@@ -114,8 +114,10 @@ async function pm2Rounds(): Promise<Round[]> {
   const daemonPid = Number(readFileSync(join(home, "pm2.pid"), "utf8"));
   const app = (name: string, mode: "fork" | "cluster", port: number) => {
     const file = join(home, `${name}.json`);
+    // Fork mode: a port each (increment_var). Cluster mode: all on one port, shared through PM2's master.
     // kill_signal SIGTERM: the demo server drains on SIGTERM, as it does under Tugboat.
-    writeFileSync(file, JSON.stringify({ apps: [{ name, script: DEMO_APP, instances: INSTANCES, exec_mode: mode, increment_var: "PORT", kill_signal: "SIGTERM", env: { ...DEMO_ENV, PORT: String(port) } }] }));
+    const spread = mode === "fork" ? { increment_var: "PORT" } : {};
+    writeFileSync(file, JSON.stringify({ apps: [{ name, script: DEMO_APP, instances: INSTANCES, exec_mode: mode, ...spread, kill_signal: "SIGTERM", env: { ...DEMO_ENV, PORT: String(port) } }] }));
     return file;
   };
   try {

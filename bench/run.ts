@@ -26,7 +26,7 @@ const SCENARIOS: Scenario[] = [
   { id: "api", title: "2. API server: SQLite, the in-memory store, and raw SQLite", run: apiBenchmarks },
   { id: "scheduler", title: "3. Scheduler", run: schedulerBenchmarks },
   { id: "scale", title: "1. Scale-up: a 10,000-replica Deployment on 1,000 simulated nodes", run: async () => (await scale()).scale },
-  { id: "growth", title: "6. How cost grows: scenario 1 at 1,000 – 30,000 pods", run: async () => (await scale()).growth },
+  { id: "growth", title: "6. How cost grows: scenario 1 at 1,000 – 30,000 pods (the same runs as scenario 1)", run: async () => (await scale()).growth },
   { id: "pm2", title: "4. Process runtime side by side with PM2: 50 copies of one HTTP server", run: pm2Benchmarks },
   { id: "replicaset", title: "ReplicaSet controller (issue 4)", run: replicaSetBenchmarks },
   { id: "deployment", title: "Deployment controller (issue 5)", run: deploymentBenchmarks },
