@@ -34,7 +34,6 @@ interface Proc {
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, fsConstants.X_OK);
@@ -102,6 +101,7 @@ export class ProcessRuntime implements Runtime {
         ip = await this.opts.network!.setup(id, config.hostname);
       } catch (err) {
         await this.opts.network!.teardown(id);
+        if (config.resources) this.opts.cgroups?.removePod(config.uid, config.resources.qosClass);
         rmSync(join(this.sandboxDir, `${id}.json`), { force: true });
         throw err;
       }
