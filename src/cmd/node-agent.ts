@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, statfsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
@@ -35,12 +36,20 @@ export function hostIPv4(): string {
   return "127.0.0.1";
 }
 
-/** The 10.88.x.0/24 subnets this host already has an address in (other clusters' node bridges). */
+/**
+ * The 10.88.x.0/24 subnets this host already has an address in (other clusters' node bridges), from
+ * `ip addr`: a bridge whose pods are all gone has no carrier, and os.networkInterfaces() leaves such
+ * interfaces out — yet its route would still shadow a second bridge on the same subnet.
+ */
 function hostPodSubnets(): Set<string> {
   const out = new Set<string>();
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === "IPv4" && a.address.startsWith("10.88.")) out.add(`${a.address.split(".").slice(0, 3).join(".")}.0/24`);
+  let listing = "";
+  try {
+    listing = execFileSync("ip", ["-o", "-4", "addr", "show"], { encoding: "utf8" });
+  } catch {
+    for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) if (a.family === "IPv4") listing += ` inet ${a.address}/24\n`;
   }
+  for (const m of listing.matchAll(/ inet (10\.88\.\d+)\.\d+\//g)) out.add(`${m[1]}.0/24`);
   return out;
 }
 
@@ -112,6 +121,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
     run: (signal) => kubelet.run(signal),
     shutdown: async (graceSeconds) => {
       await kubelet.shutdown(graceSeconds);
+      await network?.removeBridge();
       await server.close();
     },
   };

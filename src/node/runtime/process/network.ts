@@ -102,6 +102,11 @@ export class CniNetwork {
     return address.split("/")[0] as string;
   }
 
+  /** Removes the node's bridge (when the node agent stops), so no stale route is left for its subnet. */
+  async removeBridge(): Promise<void> {
+    await this.exec.run("ip", ["link", "delete", this.opts.bridge], process.env, 10_000);
+  }
+
   /** Releases the IP and removes the namespaces; safe to repeat and after a crash. */
   async teardown(id: string): Promise<void> {
     await this.shell(id, "", [

@@ -1,4 +1,5 @@
-import { describe } from "node:test";
+import { spawnSync } from "node:child_process";
+import { after, describe } from "node:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,9 @@ describe("ProcessRuntime on the host network", () => {
 describe("ProcessRuntime with pod namespaces and a CNI bridge", { skip: !canIsolatePods() && "needs root and /usr/lib/cni" }, () => {
   runtimeConformance(async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "tug-rt-"));
-    const network = new CniNetwork({ cniPath: DEFAULT_CNI_PATH, bridge: "tugtest0", subnet: "10.88.250.0/24", stateDir: join(stateDir, "cni") });
+    // Outside 10.88.0.0/16, where the node agents of clusters running beside this test pick their subnets.
+    const network = new CniNetwork({ cniPath: DEFAULT_CNI_PATH, bridge: "tugtest0", subnet: "10.89.250.0/24", stateDir: join(stateDir, "cni") });
     return new ProcessRuntime({ stateDir, catalog: new ImageCatalog(), hostIP: "127.0.0.1", network });
   });
+  after(() => spawnSync("ip", ["link", "delete", "tugtest0"]));
 });
