@@ -122,6 +122,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
     shutdown: async (graceSeconds) => {
       await kubelet.shutdown(graceSeconds);
       await network?.removeBridge();
+      cgroups?.close();
       await server.close();
     },
   };

@@ -75,6 +75,12 @@ export class CpuCgroups {
     }
   }
 
+  /** Removes the node's hierarchy when its agent stops (what still holds a process stays). */
+  close(): void {
+    this.cleanUp();
+    for (const dir of [join(this.base, "besteffort"), join(this.base, "burstable"), this.base]) removeDir(dir);
+  }
+
   /** Upstream's QoS container manager: the burstable cgroup weighs what its pods requested. */
   private updateBurstable(): void {
     const total = [...this.burstable.values()].reduce((s, v) => s + v, 0);
