@@ -8,6 +8,7 @@ import { DEPLOYMENTS, PODS, SERVICES } from "../src/client/resources.js";
 import { fromRuns, median, MiB, rounds, type Figure } from "./figure.js";
 import { rssOf, treeRss, TugProcess, until } from "./harness.js";
 import { answers, Load } from "./load.js";
+import { rolledOut } from "./scale.js";
 
 const INSTANCES = 50;
 const ROUNDS = 3;
@@ -70,11 +71,7 @@ async function tugboatRounds(): Promise<Round[]> {
         return answered.size >= INSTANCES;
       }, 300_000);
       const startS = (performance.now() - began) / 1000;
-      const available = async () => {
-        const d = await client.get(DEPLOYMENTS, "default", "web");
-        const s = (d.status ?? {}) as { observedGeneration?: number; updatedReplicas?: number; availableReplicas?: number; replicas?: number };
-        return (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && s.updatedReplicas === INSTANCES && s.availableReplicas === INSTANCES && s.replicas === INSTANCES;
-      };
+      const available = rolledOut(client, "web", INSTANCES);
       await until("the Deployment available", available, 120_000);
       const managerRss = tug.rssBytes();
       const tree = tug.treeRssBytes();

@@ -1,10 +1,23 @@
 import type { KubeObject } from "../src/api/types.js";
 import { Informer } from "../src/client/informer.js";
 import { DEPLOYMENTS, NODES, PODS, REPLICASETS } from "../src/client/resources.js";
+import type { RestClient } from "../src/client/rest.js";
 import { fromRuns, MiB, reported, rounds, type Figure } from "./figure.js";
 import { TugProcess, until } from "./harness.js";
 
 type Status = { replicas?: number; updatedReplicas?: number; availableReplicas?: number; observedGeneration?: number };
+
+/**
+ * A probe for `until`: the Deployment's controller has seen its latest spec and reports `replicas` replicas,
+ * all updated and available (what `kubectl rollout status` waits for).
+ */
+export function rolledOut(client: RestClient, name: string, replicas: number): () => Promise<boolean> {
+  return async () => {
+    const d = await client.get(DEPLOYMENTS, "default", name);
+    const s = (d.status ?? {}) as Status;
+    return (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && s.replicas === replicas && s.updatedReplicas === replicas && s.availableReplicas === replicas;
+  };
+}
 
 export function deployment(name: string, replicas: number, strategy: Record<string, unknown>): KubeObject {
   return {
@@ -37,21 +50,16 @@ async function scaleRun(pods: number, nodes = 1000): Promise<ScaleRun> {
   const client = tug.client();
   const limit = Math.max(300_000, pods * 30);
   const name = "scale";
-  const complete = (generation: number) => async () => {
-    const d = await client.get(DEPLOYMENTS, "default", name);
-    const s = (d.status ?? {}) as Status;
-    return (s.observedGeneration ?? 0) >= generation && s.replicas === pods && s.updatedReplicas === pods && s.availableReplicas === pods;
-  };
   try {
     await until(`${nodes} nodes`, async () => (await client.list(NODES, undefined, { limit: nodes })).items.length >= nodes, 120_000);
     const idleRss = tug.treeRssBytes();
-    const created = await client.create(DEPLOYMENTS, "default", deployment(name, pods, { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } }));
-    const createS = (await until(`${pods} replicas available`, complete(created.metadata.generation ?? 1), limit)) / 1000;
+    await client.create(DEPLOYMENTS, "default", deployment(name, pods, { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } }));
+    const createS = (await until(`${pods} replicas available`, rolledOut(client, name, pods), limit)) / 1000;
     const podsRss = tug.treeRssBytes();
 
     const rollBegan = performance.now();
-    const rolled = await client.patch(DEPLOYMENTS, "default", name, "strategic", { spec: { template: { spec: { containers: [{ name: "c", image: "ikubernetes/myapp:v2" }] } } } });
-    await until("the rollout complete", complete(rolled.metadata.generation ?? 2), limit);
+    await client.patch(DEPLOYMENTS, "default", name, "strategic", { spec: { template: { spec: { containers: [{ name: "c", image: "ikubernetes/myapp:v2" }] } } } });
+    await until("the rollout complete", rolledOut(client, name, pods), limit);
     const rollS = (performance.now() - rollBegan) / 1000;
 
     // Pods are counted from a watch: a limited list every 100 ms makes the server count what is left each

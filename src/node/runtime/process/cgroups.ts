@@ -39,8 +39,8 @@ export class CpuCgroups {
     return join(parent, `pod${uid}`);
   }
 
-  /** Creates (or updates) the pod's cgroup; returns its directory. */
-  createPod(uid: string, r: PodResources): string {
+  /** Creates (or updates) the pod's cgroup. */
+  createPod(uid: string, r: PodResources): void {
     const dir = this.podDir(uid, r.qosClass);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "cpu.shares"), String(r.cpuShares));
@@ -50,7 +50,6 @@ export class CpuCgroups {
       this.burstable.set(uid, r.cpuShares);
       this.updateBurstable();
     }
-    return dir;
   }
 
   /** Moves a process (and its threads) into the pod's cgroup; its children inherit it. */

@@ -60,8 +60,4 @@ export class OffThreadExec {
     for (const [id, resolve] of this.pending) resolve({ id, code: -1, stdout: "", stderr: "", error });
     this.pending.clear();
   }
-
-  async close(): Promise<void> {
-    await this.worker?.terminate();
-  }
 }
