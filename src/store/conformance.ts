@@ -67,10 +67,11 @@ export function storeConformance(backend: string, open: () => Promise<Store>, sk
 
   it("list pages at a fixed revision", async (s) => {
     for (const k of ["a", "b", "c", "d", "e"]) await s.create(`/p/${k}`, k);
-    const first = await s.list("/p/", { limit: 2 });
+    const first = await s.list("/p/", { limit: 2, count: true });
     assert.deepEqual(first.items.map((i) => i.value), ["a", "b"]);
     assert.equal(first.more, true);
     assert.equal(first.remaining, 3);
+    assert.equal((await s.list("/p/", { limit: 2 })).remaining, 0, "not counted unless asked");
     await s.delete("/p/c");
     await s.create("/p/bb", "bb");
     const second = await s.list("/p/", { limit: 2, after: first.items[1]!.key, revision: first.revision });

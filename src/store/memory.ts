@@ -45,7 +45,7 @@ export class MemoryStore implements Store {
       items: keys.slice(0, limit).map((k) => view.get(k)!),
       revision: at,
       more: keys.length > limit,
-      remaining: Math.max(0, keys.length - limit),
+      remaining: options.count ? Math.max(0, keys.length - limit) : 0,
     };
   }
 

@@ -125,7 +125,7 @@ export class SqliteStore implements Store {
     const more = limit !== -1 && rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(toKeyValue);
     let remaining = 0;
-    if (more) remaining = this.q.countAt.get(items[items.length - 1]!.key, prefixEnd(prefix), at, at)!.n;
+    if (more && options.count) remaining = this.q.countAt.get(items[items.length - 1]!.key, prefixEnd(prefix), at, at)!.n;
     return { items, revision: at, more, remaining };
   }
 

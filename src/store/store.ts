@@ -25,6 +25,8 @@ export interface ListOptions {
   after?: string;
   /** List as of this revision (0 or absent: now). Older than the compacted revision → CompactedError. */
   revision?: number;
+  /** Also count the items left after this page (`remaining`); SQLite pays a scan of them for it. */
+  count?: boolean;
 }
 
 export interface ListResult {
@@ -32,7 +34,7 @@ export interface ListResult {
   /** The revision the list reflects. */
   revision: number;
   more: boolean;
-  /** How many items are left after this page, when `more`. */
+  /** How many items are left after this page, when `more` and `count` was asked for (0 otherwise). */
   remaining: number;
 }
 

@@ -8,7 +8,7 @@ import { apiVersionOf } from "../resource.js";
 import { deleteObject, type DeleteOptions } from "../registry/delete.js";
 import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
-import { watchResource, type WatchEvent } from "../registry/watch.js";
+import { watchLine, watchResource, type WatchEvent } from "../registry/watch.js";
 import { decodeBody, readBody } from "./body.js";
 import { streamPodLog } from "./pod-log.js";
 import { sendJson, sendRawJson } from "./respond.js";
@@ -139,16 +139,6 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   }
 }
 
-/** One serialization per change, however many watchers receive it (objects of live events are shared). */
-const lines = new WeakMap<object, Map<string, string>>();
-function sharedLine(event: WatchEvent): string {
-  let byType = lines.get(event.object);
-  if (!byType) lines.set(event.object, (byType = new Map()));
-  let line = byType.get(event.type);
-  if (line === undefined) byType.set(event.type, (line = JSON.stringify(event) + "\n"));
-  return line;
-}
-
 function tableOptions(accept: string | undefined, params: URLSearchParams, ctx: HandlerContext) {
   const include = (params.get("includeObject") ?? "Metadata") as IncludeObject;
   return { include, apiVersion: tableApiVersion(accept), now: ctx.clock.now() };
@@ -166,15 +156,27 @@ async function streamWatch(req: IncomingMessage, res: ServerResponse, rest: Rest
   let sentColumns = false;
   res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
+  // The lines of one event-loop turn go out as one write (one chunk, one TLS record) at its end.
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const chunk = pending.length === 1 ? pending[0]! : pending.join("");
+    pending = [];
+    if (!res.writableEnded) res.write(chunk);
+  };
+  const write = (line: string) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
   const send = (event: WatchEvent) => {
     if (abort.signal.aborted) return;
-    let object: unknown = event.object;
     if (asTable && event.type !== "ERROR" && event.type !== "BOOKMARK") {
       const obj = event.object as KubeObject;
-      object = toTable(rest.info, [obj], { resourceVersion: obj.metadata.resourceVersion }, { ...tableOptions(accept, params, ctx), noHeaders: sentColumns });
+      const object = toTable(rest.info, [obj], { resourceVersion: obj.metadata.resourceVersion }, { ...tableOptions(accept, params, ctx), noHeaders: sentColumns });
       sentColumns = true;
+      write(JSON.stringify({ type: event.type, object }) + "\n");
+    } else {
+      write(watchLine(event));
     }
-    res.write(object === event.object ? sharedLine(event) : JSON.stringify({ type: event.type, object }) + "\n");
     if (event.type === "ERROR") stop();
   };
   let bookmarks: NodeJS.Timeout | undefined;
@@ -188,6 +190,7 @@ async function streamWatch(req: IncomingMessage, res: ServerResponse, rest: Rest
     clearTimeout(timer);
     if (bookmarks) clearInterval(bookmarks);
     ctx.shutdown.removeEventListener("abort", stop);
+    flush();
     res.end();
   }, { once: true });
   await watchResource(rest, ns, q, send, abort.signal);

@@ -37,18 +37,25 @@ export function matchesQuery(obj: KubeObject, q: Pick<ListQuery, "labels" | "fie
 interface ContinuePosition {
   rv: number;
   start: string;
+  /** How many items of an unfiltered list were left after the page that gave out the token. */
+  remaining?: number;
 }
 
-/** Continue tokens carry the list's revision and the last key, as upstream's (base64 JSON). */
-export function encodeContinue(rv: number, lastKey: string): string {
-  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start: lastKey })).toString("base64url");
+/**
+ * Continue tokens carry the list's revision and the last key, as upstream's (base64 JSON), and — ours
+ * only — the remainingItemCount of that page, so the next page needn't count again (the list at one
+ * revision never changes: what is left after it is that count minus what it returns).
+ */
+export function encodeContinue(rv: number, lastKey: string, remaining?: number): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start: lastKey, ...(remaining === undefined ? {} : { rem: remaining }) })).toString("base64url");
 }
 
 export function decodeContinue(token: string): ContinuePosition {
   try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: string; rv?: number; start?: string };
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: string; rv?: number; start?: string; rem?: unknown };
     if (parsed.v !== "meta.k8s.io/v1" || typeof parsed.rv !== "number" || typeof parsed.start !== "string") throw new Error("bad");
-    return { rv: parsed.rv, start: parsed.start };
+    const remaining = Number.isSafeInteger(parsed.rem) && (parsed.rem as number) >= 0 ? parsed.rem as number : undefined;
+    return { rv: parsed.rv, start: parsed.start, remaining };
   } catch {
     throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
   }

@@ -148,6 +148,12 @@ describe("RestStore", () => {
     assert.deepEqual(names, ["r5", "r7", "r9"]);
     const unfiltered = await rest.list("default", all({ limit: 4 }));
     assert.equal(unfiltered.metadata.remainingItemCount, 7);
+    // The continuation reports what is left of the list at its revision, whatever was written since.
+    await rest.create("default", rs("zz", { app: "a" }));
+    const second = await rest.list("default", all({ limit: 4, continueToken: unfiltered.metadata.continue }));
+    assert.equal(second.metadata.remainingItemCount, 3);
+    const last = await rest.list("default", all({ limit: 4, continueToken: second.metadata.continue }));
+    assert.deepEqual([last.items.length, last.metadata.continue, last.metadata.remainingItemCount], [3, undefined, undefined]);
   });
 
   test("watch turns selector transitions into ADDED and DELETED", async () => {

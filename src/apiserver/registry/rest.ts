@@ -156,10 +156,12 @@ export class RestStore {
   private async listWith<T>(namespace: string | undefined, q: ListQuery, pick: (kv: KeyValue) => T | undefined): Promise<{ items: T[]; metadata: ObjectList["metadata"] }> {
     let revision = 0;
     let after: string | undefined;
+    let counted: number | undefined;
     if (q.continueToken) {
       const pos = decodeContinue(q.continueToken);
       revision = pos.rv;
       after = this.prefix(namespace) + pos.start;
+      counted = pos.remaining;
     } else if (q.resourceVersion && q.resourceVersion !== "0" && q.resourceVersionMatch === "Exact") {
       revision = Number(q.resourceVersion);
     }
@@ -171,7 +173,9 @@ export class RestStore {
     try {
       while (true) {
         const want = q.limit > 0 ? q.limit - items.length : 0;
-        const page = await this.store.list(this.prefix(namespace), { revision, after, limit: want > 0 ? Math.max(want, filtered ? 500 : want) : 0 });
+        // Only an unfiltered list reports remainingItemCount (as upstream), and a continuation knows it already.
+        const count = !filtered && counted === undefined;
+        const page = await this.store.list(this.prefix(namespace), { revision, after, limit: want > 0 ? Math.max(want, filtered ? 500 : want) : 0, count });
         revision = page.revision;
         let consumed = 0;
         for (const kv of page.items) {
@@ -185,7 +189,7 @@ export class RestStore {
         const pageLeft = page.items.length - consumed;
         if (q.limit > 0 && items.length === q.limit) {
           more = page.more || pageLeft > 0;
-          remaining = page.remaining + pageLeft;
+          remaining = counted === undefined ? page.remaining + pageLeft : Math.max(0, counted - items.length);
           break;
         }
         if (!page.more) break;
@@ -200,7 +204,7 @@ export class RestStore {
     }
     const metadata: ObjectList["metadata"] = { resourceVersion: String(revision) };
     if (more) {
-      metadata.continue = encodeContinue(revision, lastKey.slice(this.prefix(namespace).length));
+      metadata.continue = encodeContinue(revision, lastKey.slice(this.prefix(namespace).length), filtered ? undefined : remaining);
       if (!filtered) metadata.remainingItemCount = remaining;
     }
     return { items, metadata };
@@ -272,12 +276,13 @@ export class RestStore {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(this.qualified, name);
+      // Each reader gets its own parse of the stored JSON (cheaper than structuredClone of one).
       const current = this.decode(kv);
-      const next = this.normalize(await transform(structuredClone(current)), namespace, opts);
+      const next = this.normalize(await transform(this.decode(kv)), namespace, opts);
       // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
-      this.prepareUpdate(next, current, opts.subresource ?? "");
+      this.prepareUpdate(next, current, opts.subresource ?? "", () => this.decode(kv));
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
         next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
@@ -296,10 +301,12 @@ export class RestStore {
       }
       const reservation = opts.subresource ? undefined : await this.hooks.allocations?.reserve(next, current, !!opts.dryRun);
       if (opts.dryRun) return next;
-      if (this.encode(next) === this.encode(current)) return current;
+      // The stored value is the encoding of `current`: an update that changes nothing writes nothing.
+      const value = this.encode(next);
+      if (value === kv.value) return current;
       let written;
       try {
-        written = await this.store.update(key, this.encode(next), kv.modRevision);
+        written = await this.store.update(key, value, kv.modRevision);
       } catch (err) {
         await reservation?.abort();
         if (err instanceof RevisionMismatchError && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -319,7 +326,8 @@ export class RestStore {
     return !(this.info.strategy.gracePeriod && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0);
   }
 
-  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string): void {
+  /** `fresh` gives a copy of `current` that is the caller's to change. */
+  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string, fresh: () => KubeObject): void {
     const strategy = this.info.strategy;
     const meta = next.metadata;
     // The server owns these; clients can't change them through an update.
@@ -333,7 +341,7 @@ export class RestStore {
     if (meta.generation === undefined) delete meta.generation;
     if (subresource === "status") {
       const status = next.status;
-      const merged = structuredClone(current);
+      const merged = fresh();
       merged.metadata = meta;
       merged.status = status;
       for (const k of Object.keys(next)) delete next[k];

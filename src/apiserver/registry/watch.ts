@@ -1,6 +1,6 @@
 import { badRequest, StatusError, type Status } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
-import { CompactedError, type StoreEvent } from "../../store/store.js";
+import { CompactedError, type KeyValue, type StoreEvent } from "../../store/store.js";
 import { matchesQuery, type ListQuery } from "./list-options.js";
 import type { RestStore } from "./rest.js";
 
@@ -46,15 +46,48 @@ export async function watchResource(
   }
 }
 
+/**
+ * Which event a watcher with this query sees for a change, if any. Without selectors nothing is decoded;
+ * with them the object and its previous value are decoded once for all watchers (and shared).
+ */
 function translate(rest: RestStore, e: StoreEvent, q: ListQuery): WatchEvent | undefined {
-  const obj = rest.decodeShared(e.kv);
-  const prev = e.prev ? rest.decodeShared(e.prev) : undefined;
-  const now = e.type !== "DELETED" && matchesQuery(obj, q);
-  const before = prev !== undefined && matchesQuery(prev, q);
-  if (e.type === "ADDED") return now ? { type: "ADDED", object: obj } : undefined;
-  if (e.type === "DELETED") return before ? { type: "DELETED", object: obj } : undefined;
-  if (now && before) return { type: "MODIFIED", object: obj };
-  if (now) return { type: "ADDED", object: obj };
-  if (before) return { type: "DELETED", object: obj };
+  const change = (type: WatchEventType) => new StoredChange(type, rest, e.kv);
+  const filtered = !q.labels.isEmpty() || q.fields.length > 0;
+  const now = e.type !== "DELETED" && (!filtered || matchesQuery(rest.decodeShared(e.kv), q));
+  const before = e.prev !== undefined && (!filtered || matchesQuery(rest.decodeShared(e.prev), q));
+  if (e.type === "ADDED") return now ? change("ADDED") : undefined;
+  if (e.type === "DELETED") return before ? change("DELETED") : undefined;
+  if (now && before) return change("MODIFIED");
+  if (now) return change("ADDED");
+  if (before) return change("DELETED");
   return undefined;
+}
+
+/** A live change: its object is decoded only if a reader asks, its stream line is built from the stored JSON. */
+class StoredChange implements WatchEvent {
+  constructor(readonly type: WatchEventType, private readonly rest: RestStore, private readonly kv: KeyValue) {}
+
+  get object(): KubeObject {
+    return this.rest.decodeShared(this.kv);
+  }
+
+  line(): string {
+    return cachedLine(this.kv, this.type, () => `{"type":"${this.type}","object":${this.rest.rawJson(this.kv)}}\n`);
+  }
+}
+
+/** Lines by the value they carry and event type: one serialization per change, however many watchers send it. */
+const lines = new WeakMap<object, Map<string, string>>();
+function cachedLine(of: object, type: string, build: () => string): string {
+  let byType = lines.get(of);
+  if (!byType) lines.set(of, (byType = new Map()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = build()));
+  return line;
+}
+
+/** The event as one line of a watch stream (JSON and a newline). */
+export function watchLine(event: WatchEvent): string {
+  if (event instanceof StoredChange) return event.line();
+  return cachedLine(event.object, event.type, () => JSON.stringify({ type: event.type, object: event.object }) + "\n");
 }
