@@ -156,7 +156,9 @@ async function streamWatch(req: IncomingMessage, res: ServerResponse, rest: Rest
   let sentColumns = false;
   res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
-  // The lines of one event-loop turn go out as one write (one chunk, one TLS record) at its end.
+  // The lines of one store commit (it publishes its writes' events together) go out as one write: one
+  // chunk, one TLS record. A microtask, not setImmediate: delivery waits for no I/O (a turn later, the
+  // controllers downstream saw changes late enough to slow a 10,000-pod scale-up by a third).
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -165,7 +167,7 @@ async function streamWatch(req: IncomingMessage, res: ServerResponse, rest: Rest
     if (!res.writableEnded) res.write(chunk);
   };
   const write = (line: string) => {
-    if (pending.push(line) === 1) setImmediate(flush);
+    if (pending.push(line) === 1) queueMicrotask(flush);
   };
   const send = (event: WatchEvent) => {
     if (abort.signal.aborted) return;
