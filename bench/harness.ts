@@ -71,6 +71,34 @@ export class TugProcess {
     return rssOf(this.proc.pid!);
   }
 
+  /**
+   * A `tug controller-manager` of its own against this cluster (no leader election: tug up's controllers
+   * don't take the lease), once its controllers have synced: what the controllers alone cost.
+   */
+  async controllerManager(): Promise<{ pid: number; stop(): Promise<void> }> {
+    const proc = spawn(process.execPath, [TUG, "controller-manager", "--kubeconfig", join(this.dir, "kubeconfig"), "--port", "0", "--leader-elect", "false"], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    proc.stderr!.on("data", (d: Buffer) => {
+      if (log.length < 64 * 1024) log += d.toString();
+    });
+    const stop = async () => {
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      await exited;
+    };
+    try {
+      await until("the controller manager's metrics", async () => /"metrics":"http:\/\/0\.0\.0\.0:(\d+)/.test(log), 30_000);
+      const url = `http://127.0.0.1:${/"metrics":"http:\/\/0\.0\.0\.0:(\d+)/.exec(log)![1]}/metrics`;
+      // The ReplicaSet controller syncs once its informers (every pod among them) have synced.
+      const synced = async () => /controller_sync_duration_seconds_count\{name="replicaset-controller"\} [1-9]/.test(await (await fetch(url)).text());
+      await until("the controller manager's first ReplicaSet sync", synced, 120_000);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return { pid: proc.pid!, stop };
+  }
+
   /** The RSS of `tug up` and every process below it (pods of the process runtime, their helpers). */
   treeRssBytes(): number {
     return treeRss(this.proc.pid!);

@@ -1,6 +1,6 @@
 import { Informer } from "../src/client/informer.js";
-import type { Figure } from "./figure.js";
-import { TugProcess, until } from "./harness.js";
+import { reported, type Figure } from "./figure.js";
+import { rssOf, TugProcess, until } from "./harness.js";
 import { NODES, PODS, REPLICASETS } from "../src/client/resources.js";
 
 
@@ -37,7 +37,12 @@ export async function replicaSetBenchmarks(): Promise<Figure[]> {
     const up = await until(`${n} ready`, async () => (await status())?.readyReplicas === n, limit);
     const rss = tug.rssBytes() / 2 ** 20;
     figures.push({ name: `ReplicaSet 0 → ${n} pods on 1000 simulated nodes, all Running and Ready`, value: up / 1000, unit: "s", goal: "≤ 10 s", met: up <= 10_000 });
-    figures.push({ name: `tug up RSS with ${n} pods (API server + store + controllers + scheduler + nodes)`, value: rss, unit: "MiB", goal: "controllers ≤ 300 MiB", met: rss <= 300 });
+    const cm = await tug.controllerManager();
+    let cmRss = 0;
+    for (let i = 0; i < 6; i++, await new Promise((r) => setTimeout(r, 500))) cmRss = Math.max(cmRss, rssOf(cm.pid) / 2 ** 20);
+    await cm.stop();
+    figures.push({ name: `controller manager RSS with ${n} pods cached (\`tug controller-manager\`, its own process)`, value: cmRss, unit: "MiB", goal: "≤ 300 MiB", met: cmRss <= 300, detail: "the most of six samples over 3 s after its first ReplicaSet sync" });
+    figures.push(reported(`tug up RSS with ${n} pods (API server + store + controllers + scheduler + nodes)`, [rss], "MiB"));
 
     await client.patch(REPLICASETS, "default", "bench", "merge", { spec: { replicas: 0 } }, "scale");
     const down = await until("0 pods", async () => (await status())?.replicas === 0 && (await podCount()) === 0, limit);
