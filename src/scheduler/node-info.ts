@@ -18,7 +18,19 @@ function quantity(v: unknown): Quantity {
   }
 }
 
+/**
+ * Demands by pod object: informer objects are never mutated, and a pod is counted when scheduled, when
+ * assumed and when seen bound — its quantities are parsed once.
+ */
+const demands = new WeakMap<KubeObject, PodDemand>();
+
 export function podDemand(pod: KubeObject): PodDemand {
+  let demand = demands.get(pod);
+  if (!demand) demands.set(pod, (demand = computeDemand(pod)));
+  return demand;
+}
+
+function computeDemand(pod: KubeObject): PodDemand {
   const spec = (pod.spec ?? {}) as Json;
   const sum = (containers: Json[]) => {
     let cpu = 0;
