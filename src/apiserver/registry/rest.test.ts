@@ -9,7 +9,7 @@ import { builtinResources } from "../kinds/index.js";
 import { deleteObject } from "./delete.js";
 import type { ListQuery } from "./list-options.js";
 import { RestStore } from "./rest.js";
-import { watchResource, type WatchEvent } from "./watch.js";
+import { watchLine, watchResource, type WatchEvent } from "./watch.js";
 
 const resources = builtinResources({ notReadyTolerationSeconds: 300, unreachableTolerationSeconds: 300 });
 const info = (plural: string) => resources.find((r) => r.plural === plural && r.group !== "events.k8s.io")!;
@@ -167,6 +167,23 @@ describe("RestStore", () => {
     await rest.guaranteedUpdate("default", "w", {}, (o) => ({ ...o, spec: { ...(o.spec as object), replicas: 2 } }));
     ac.abort();
     assert.deepEqual(events.map((e) => e.type), ["ADDED", "DELETED", "ADDED", "MODIFIED"]);
+  });
+
+  test("watchLine of a live change is the event's JSON, from the stored value, for every watcher alike", async () => {
+    const { rest } = setup("replicasets");
+    await rest.create("default", rs("l1", { app: "a" }));
+    const plain: WatchEvent[] = [];
+    const selected: WatchEvent[] = [];
+    const ac = new AbortController();
+    await watchResource(rest, "default", all({ resourceVersion: String(await rest.store.revision()) }), (e) => plain.push(e), ac.signal);
+    await watchResource(rest, "default", all({ resourceVersion: String(await rest.store.revision()), labels: parseSelector("app=a") }), (e) => selected.push(e), ac.signal);
+    await rest.guaranteedUpdate("default", "l1", {}, (o) => ({ ...o, metadata: { ...o.metadata, annotations: { x: "1" } } }));
+    ac.abort();
+    assert.deepEqual([plain.map((e) => e.type), selected.map((e) => e.type)], [["MODIFIED"], ["MODIFIED"]]);
+    const line = watchLine(plain[0]!);
+    assert.equal(line, JSON.stringify({ type: "MODIFIED", object: plain[0]!.object }) + "\n");
+    assert.equal((JSON.parse(line) as { object: KubeObject }).object.metadata.annotations?.x, "1");
+    assert.equal(watchLine(selected[0]!), line, "a selecting watcher sends the same line");
   });
 
   test("a watch from a compacted revision gets a 410 ERROR event", async () => {
