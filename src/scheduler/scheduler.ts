@@ -23,8 +23,8 @@ export interface SchedulerOptions {
   schedulerName?: string;
   clock?: Clock;
   /**
-   * Binds in flight at once (256). Binding is asynchronous, as upstream's binding cycle: with the API
-   * server a thread away, 32 in flight capped a 10,000-pod scale-up at about 500 binds/s.
+   * Binds in flight at once (32: over HTTPS each is a connection of its own). Binding is asynchronous,
+   * as upstream's binding cycle.
    */
   bindConcurrency?: number;
   /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
@@ -212,7 +212,7 @@ export class Scheduler {
   }
 
   private acquireSlot(): Promise<void> {
-    if (this.inFlight < (this.opts.bindConcurrency ?? 256)) {
+    if (this.inFlight < (this.opts.bindConcurrency ?? 32)) {
       this.inFlight++;
       return Promise.resolve();
     }
