@@ -18,6 +18,11 @@ export interface TransportResponse {
   headers: Record<string, string | string[] | number | undefined>;
   /** The response body, streamed (watches stay open). */
   body: Readable;
+  /**
+   * The whole body, when the server gave it in one piece before answering (an in-process transport's
+   * ordinary response): a reader may take it and skip the stream, which carries the same bytes.
+   */
+  whole?: string | Buffer;
 }
 
 export type Transport = (request: TransportRequest) => Promise<TransportResponse>;

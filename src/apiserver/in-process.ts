@@ -17,6 +17,7 @@ class InProcessRequest extends Readable {
 class InProcessResponse extends PassThrough {
   statusCode = 200;
   headersSent = false;
+  private headLeft = false;
   private readonly head: Record<string, string | string[] | number | undefined> = {};
 
   constructor(private readonly onHead: (r: TransportResponse) => void) {
@@ -32,10 +33,11 @@ class InProcessResponse extends PassThrough {
     return this.head[name.toLowerCase()];
   }
 
+  /** As node's: headers count as sent, but the head leaves with the first write, the end or flushHeaders(). */
   writeHead(code: number, headers: Record<string, string | string[] | number> = {}): this {
     this.statusCode = code;
     for (const [k, v] of Object.entries(headers)) this.setHeader(k, v);
-    this.sendHead();
+    this.headersSent = true;
     return this;
   }
 
@@ -51,14 +53,18 @@ class InProcessResponse extends PassThrough {
 
   override end(...args: unknown[]): this {
     if (this.destroyed) return this;
-    this.sendHead();
+    // A body given whole to end() before anything else (every response but watches and logs) is handed
+    // over as it is: the client needn't read it back through the stream.
+    const [chunk] = args;
+    this.sendHead(typeof chunk === "string" || Buffer.isBuffer(chunk) ? chunk : undefined);
     return super.end(...(args as [])) as this;
   }
 
-  private sendHead(): void {
-    if (this.headersSent) return;
+  private sendHead(whole?: string | Buffer): void {
+    if (this.headLeft) return;
+    this.headLeft = true;
     this.headersSent = true;
-    this.onHead({ statusCode: this.statusCode, headers: this.head, body: this });
+    this.onHead({ statusCode: this.statusCode, headers: this.head, body: this, whole });
   }
 }
 

@@ -141,9 +141,7 @@ export class RestClient {
   /** Sends a request and decodes the JSON answer; a non-2xx answer throws its Status as a StatusError. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.send(method, path, opts);
-    const chunks: Buffer[] = [];
-    for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-    const text = Buffer.concat(chunks).toString("utf8");
+    const text = res.whole !== undefined ? res.whole.toString() : await readText(res.body);
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) {
       let status: Partial<Status>;
@@ -188,11 +186,9 @@ export class RestClient {
   async watch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, opts: WatchOptions, onEvent: (type: WatchEventType, obj: T) => void, signal?: AbortSignal): Promise<void> {
     const res = await this.send("GET", resourcePath(ref, namespace), { query: { ...opts, watch: true }, signal });
     if (res.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       let status: Partial<Status>;
       try {
-        status = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Partial<Status>;
+        status = JSON.parse(res.whole !== undefined ? res.whole.toString() : await readText(res.body)) as Partial<Status>;
       } catch {
         status = {};
       }
@@ -221,4 +217,10 @@ export class RestClient {
       throw err;
     }
   }
+}
+
+async function readText(body: AsyncIterable<Buffer | string>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
 }
