@@ -39,3 +39,19 @@ test("sqlite store never reuses a revision after compaction removed the newest r
   await second.close();
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("sqlite store reads and checks keys the same whether it still remembers them or not", async () => {
+  const store = new SqliteStore(join(dir, "recent.sqlite"));
+  const first = await store.create("/k/0", "v0");
+  for (let i = 1; i <= 5000; i++) await store.create(`/k/${i}`, `v${i}`);
+  // /k/0 has long left the store's memory of recent keys, /k/5000 has not.
+  for (const [key, kv] of [["/k/0", first], ["/k/5000", await store.get("/k/5000")]] as const) {
+    await assert.rejects(store.update(key, "stale", kv!.modRevision - 1), /revision/i);
+    await assert.rejects(store.create(key, "again"), /exists/i);
+    const next = await store.update(key, `${kv!.value}+`, kv!.modRevision);
+    assert.deepEqual(await store.get(key), next);
+    await store.delete(key, next.modRevision);
+    assert.equal(await store.get(key), undefined);
+  }
+  await store.close();
+});

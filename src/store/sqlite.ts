@@ -47,6 +47,9 @@ export function configure(db: Database.Database, options: SqliteStoreOptions = {
   db.exec(SCHEMA);
 }
 
+/** How many keys' newest values the store keeps in memory (a few seconds of writes at full speed). */
+const RECENT_KEYS = 4096;
+
 interface PendingWrite {
   body: () => StoreEvent;
   resolve: (kv: KeyValue) => void;
@@ -63,6 +66,12 @@ export class SqliteStore implements Store {
   private assigned = 0;
   private compacted: number;
   private readonly q;
+  /**
+   * The newest value of keys recently read or written, in use order. This store is its file's only
+   * writer, so the map is kept exact at every write: most updates read the object they then write (and a
+   * pod is written several times within a second), and neither read then touches SQLite.
+   */
+  private readonly recent = new Map<string, KeyValue>();
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path);
@@ -108,8 +117,22 @@ export class SqliteStore implements Store {
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
+    return this.newest(key);
+  }
+
+  /** The key's live value, from memory when it was used recently. */
+  private newest(key: string): KeyValue | undefined {
+    const known = this.recent.get(key);
+    if (known) return this.remember(known);
     const row = this.q.latest.get(key);
-    return row && !row.deleted ? toKeyValue(row) : undefined;
+    return row && !row.deleted ? this.remember(toKeyValue(row)) : undefined;
+  }
+
+  private remember(kv: KeyValue): KeyValue {
+    this.recent.delete(kv.key);
+    this.recent.set(kv.key, kv);
+    if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.keys().next().value!);
+    return kv;
   }
 
   async count(prefix: string): Promise<number> {
@@ -131,34 +154,34 @@ export class SqliteStore implements Store {
 
   async create(key: string, value: string): Promise<KeyValue> {
     return this.write(() => {
+      if (this.recent.has(key)) throw new KeyExistsError(key);
       const latest = this.q.latest.get(key);
       if (latest && !latest.deleted) throw new KeyExistsError(key);
       const id = this.nextRevision();
       this.q.insert.run(id, key, 1, 0, 0, latest?.id ?? 0, value);
-      return { type: "ADDED", kv: { key, value, createRevision: id, modRevision: id } };
+      return { type: "ADDED", kv: this.remember({ key, value, createRevision: id, modRevision: id }) };
     });
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     return this.write(() => {
-      const latest = this.q.latest.get(key);
-      if (!latest || latest.deleted) throw new KeyNotFoundError(key);
-      const prev = toKeyValue(latest);
+      const prev = this.newest(key);
+      if (!prev) throw new KeyNotFoundError(key);
       if (prev.modRevision !== expectedRevision) throw new RevisionMismatchError(key, prev);
       const id = this.nextRevision();
       this.q.insert.run(id, key, 0, 0, prev.createRevision, prev.modRevision, value);
-      return { type: "MODIFIED", kv: { key, value, createRevision: prev.createRevision, modRevision: id }, prev };
+      return { type: "MODIFIED", kv: this.remember({ key, value, createRevision: prev.createRevision, modRevision: id }), prev };
     });
   }
 
   async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
     return this.write(() => {
-      const latest = this.q.latest.get(key);
-      if (!latest || latest.deleted) throw new KeyNotFoundError(key);
-      const prev = toKeyValue(latest);
+      const prev = this.newest(key);
+      if (!prev) throw new KeyNotFoundError(key);
       if (expectedRevision !== undefined && prev.modRevision !== expectedRevision) throw new RevisionMismatchError(key, prev);
       const id = this.nextRevision();
       this.q.insert.run(id, key, 0, 1, prev.createRevision, prev.modRevision, prev.value);
+      this.recent.delete(key);
       return { type: "DELETED", kv: { ...prev, modRevision: id }, prev };
     });
   }
@@ -211,7 +234,9 @@ export class SqliteStore implements Store {
     try {
       results = this.commitBatch(batch);
     } catch (err) {
+      // Rolled back: what the batch remembered never happened.
       this.assigned = this.rev;
+      this.recent.clear();
       for (const w of batch) w.reject(err);
       return;
     }
