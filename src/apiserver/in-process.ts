@@ -21,7 +21,8 @@ class InProcessResponse extends PassThrough {
   private readonly head: Record<string, string | string[] | number | undefined> = {};
 
   constructor(private readonly onHead: (r: TransportResponse) => void) {
-    super();
+    // Text in, text out: a watch's JSON lines reach the client without a round trip through UTF-8 bytes.
+    super({ decodeStrings: false, encoding: "utf8" });
   }
 
   setHeader(name: string, value: string | string[] | number): this {
