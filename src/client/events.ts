@@ -2,7 +2,7 @@ import { isNotFound } from "../api/errors.js";
 import { formatTime } from "../api/meta.js";
 import type { KubeObject } from "../api/types.js";
 import { realClock, type Clock } from "./clock.js";
-import type { RestClient } from "./rest.js";
+import { resourcePath, type RestClient } from "./rest.js";
 import { EVENTS } from "./resources.js";
 
 /** Upstream's correlator: within this window repeats are counted and similar events combined. */
@@ -77,7 +77,7 @@ export class EventRecorder {
     const timestamp = formatTime(now);
     const entry: Seen = { name, namespace, count: 1, last: now, message, dirty: false };
     this.seen.set(key, entry);
-    entry.writing = this.client.create(EVENTS, namespace, {
+    entry.writing = this.client.call("POST", resourcePath(EVENTS, namespace), { body: {
       apiVersion: "v1", kind: "Event",
       metadata: { name, namespace },
       involvedObject: { kind: obj.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: obj.apiVersion, resourceVersion: meta.resourceVersion },
@@ -85,7 +85,7 @@ export class EventRecorder {
       firstTimestamp: timestamp, lastTimestamp: timestamp, eventTime: null,
       source: { component: this.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
       reportingComponent: this.component, reportingInstance: this.opts.host ?? "",
-    }).then(() => undefined, (err: unknown) => {
+    } }).then(() => undefined, (err: unknown) => {
       this.seen.delete(key);
       throw err;
     }).finally(() => {

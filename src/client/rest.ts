@@ -56,7 +56,7 @@ export interface RequestOptions {
 
 export type PatchType = "strategic" | "merge" | "json";
 
-const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: "application/strategic-merge-patch+json",
   merge: "application/merge-patch+json",
   json: "application/json-patch+json",
@@ -140,6 +140,17 @@ export class RestClient {
 
   /** Sends a request and decodes the JSON answer; a non-2xx answer throws its Status as a StatusError. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const text = await this.exchange(method, path, opts);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Sends a request for its effect: a failure throws its Status as request's does, a success isn't decoded. */
+  async call(method: string, path: string, opts: RequestOptions = {}): Promise<void> {
+    await this.exchange(method, path, opts);
+  }
+
+  /** The answer's text, or its Status thrown as a StatusError. */
+  private async exchange(method: string, path: string, opts: RequestOptions): Promise<string> {
     const res = await this.send(method, path, opts);
     const text = res.whole !== undefined ? res.whole.toString() : await readText(res.body);
     const code = res.statusCode ?? 0;
@@ -152,7 +163,7 @@ export class RestClient {
       }
       throw StatusError.fromStatus(status, code);
     }
-    return (text ? JSON.parse(text) : undefined) as T;
+    return text;
   }
 
   get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string): Promise<T> {

@@ -184,7 +184,7 @@ export class Scheduler {
   private async bind(pod: KubeObject, key: string, node: string): Promise<void> {
     const { namespace, name } = pod.metadata;
     try {
-      await this.client.request("POST", `/api/v1/namespaces/${namespace}/pods/${name}/binding`, {
+      await this.client.call("POST", `/api/v1/namespaces/${namespace}/pods/${name}/binding`, {
         body: { apiVersion: "v1", kind: "Binding", metadata: { name, namespace }, target: { apiVersion: "v1", kind: "Node", name: node } },
       });
       this.queue.forget(key);

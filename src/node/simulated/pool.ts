@@ -4,7 +4,7 @@ import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { keyOf } from "../../client/indexer.js";
 import { deletedObject, type Informer } from "../../client/informer.js";
 import { SharedInformers } from "../../client/shared-informers.js";
-import type { RestClient } from "../../client/rest.js";
+import { PATCH_CONTENT_TYPES, resourcePath, type RestClient } from "../../client/rest.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject } from "../node-object.js";
 import { registerNode } from "../register.js";
@@ -133,7 +133,8 @@ export class SimulatedNodePool {
     const action = stage.act(pod, { now: this.clock.now(), podIP, hostIP: node.hostIP });
     try {
       if ("delete" in action) await this.client.delete(PODS, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
-      else await this.client.patch(PODS, namespace, name, "merge", { status: action.status }, "status");
+      // The patched pod isn't needed back: the informer brings it.
+      else await this.client.call("PATCH", resourcePath(PODS, namespace, name, "status"), { body: { status: action.status }, contentType: PATCH_CONTENT_TYPES.merge });
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return;
       this.opts.log?.({ level: "warn", component: "simulated-node", node: node.name, pod: key, stage: stage.name, err: String(err) });
