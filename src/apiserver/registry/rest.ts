@@ -282,7 +282,7 @@ export class RestStore {
       // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
-      this.prepareUpdate(next, current, opts.subresource ?? "", () => this.decode(kv));
+      this.prepareUpdate(next, current, opts.subresource ?? "");
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
         next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
@@ -326,8 +326,7 @@ export class RestStore {
     return !(this.info.strategy.gracePeriod && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0);
   }
 
-  /** `fresh` gives a copy of `current` that is the caller's to change. */
-  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string, fresh: () => KubeObject): void {
+  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string): void {
     const strategy = this.info.strategy;
     const meta = next.metadata;
     // The server owns these; clients can't change them through an update.
@@ -340,12 +339,11 @@ export class RestStore {
     meta.generation = current.metadata.generation;
     if (meta.generation === undefined) delete meta.generation;
     if (subresource === "status") {
+      // All but the status is the stored object's, shared rather than copied (as the other branch shares
+      // the stored status): neither object changes once the update is prepared.
       const status = next.status;
-      const merged = fresh();
-      merged.metadata = meta;
-      merged.status = status;
       for (const k of Object.keys(next)) delete next[k];
-      Object.assign(next, merged);
+      Object.assign(next, current, { status });
       // A status write changes only status and the metadata the object's owners may touch.
       next.metadata = { ...current.metadata, resourceVersion: meta.resourceVersion };
       if (strategy.statusWritesAnnotations) {
