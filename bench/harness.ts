@@ -87,8 +87,9 @@ export class TugProcess {
       await exited;
     };
     try {
-      await until("the controller manager's metrics", async () => /"metrics":"http:\/\/0\.0\.0\.0:(\d+)/.test(log), 30_000);
-      const url = `http://127.0.0.1:${/"metrics":"http:\/\/0\.0\.0\.0:(\d+)/.exec(log)![1]}/metrics`;
+      const port = () => /"metrics":"http:\/\/0\.0\.0\.0:(\d+)/.exec(log)?.[1];
+      await until("the controller manager's metrics", async () => port() !== undefined, 30_000);
+      const url = `http://127.0.0.1:${port()}/metrics`;
       // The ReplicaSet controller syncs once its informers (every pod among them) have synced.
       const synced = async () => /controller_sync_duration_seconds_count\{name="replicaset-controller"\} [1-9]/.test(await (await fetch(url)).text());
       await until("the controller manager's first ReplicaSet sync", synced, 120_000);

@@ -4,17 +4,9 @@ import { SharedInformers } from "../src/client/shared-informers.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import type { Figure } from "./figure.js";
 import { fromRuns, reported } from "./figure.js";
-import { TugProcess } from "./harness.js";
+import { TugProcess, until } from "./harness.js";
 import { CONFIGMAPS, NODES, PODS } from "../src/client/resources.js";
 
-
-async function waitFor(what: string, probe: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!(await probe())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Scenario 3: scheduling throughput at 100, 1,000 and 5,000 simulated nodes. */
 export async function schedulerBenchmarks(): Promise<Figure[]> {
@@ -41,7 +33,7 @@ async function schedulerOn(nodes: number): Promise<Figure[]> {
     const stopNodes = new AbortController();
     const watchingNodes = nodeWatch.run(stopNodes.signal);
     const ready = (n: KubeObject) => ((n.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-    await waitFor(`${nodes} Ready nodes`, async () => nodeWatch.lister().list().filter(ready).length >= nodes, 120_000);
+    await until(`${nodes} Ready nodes`, async () => nodeWatch.lister().list().filter(ready).length >= nodes, 120_000);
     const nodesReady = performance.now() - t0;
     stopNodes.abort();
     await watchingNodes;
