@@ -8,7 +8,7 @@ import { keyOf } from "../client/indexer.js";
 import { deletedObject, type Informer } from "../client/informer.js";
 import { SharedInformers } from "../client/shared-informers.js";
 import { ExponentialRateLimiter } from "../client/rate-limiter.js";
-import type { RestClient } from "../client/rest.js";
+import { resourcePath, type RestClient } from "../client/rest.js";
 import { WorkQueue } from "../client/workqueue.js";
 import { SchedulerCache } from "./cache.js";
 import { schedulePod } from "./schedule.js";
@@ -184,7 +184,7 @@ export class Scheduler {
   private async bind(pod: KubeObject, key: string, node: string): Promise<void> {
     const { namespace, name } = pod.metadata;
     try {
-      await this.client.call("POST", `/api/v1/namespaces/${namespace}/pods/${name}/binding`, {
+      await this.client.call("POST", resourcePath(PODS, namespace, name, "binding"), {
         body: { apiVersion: "v1", kind: "Binding", metadata: { name, namespace }, target: { apiVersion: "v1", kind: "Node", name: node } },
       });
       this.queue.forget(key);
