@@ -74,7 +74,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     case "POST": {
       if (name === undefined) return respond(201, await rest.create(ns, (await body()) as KubeObject, write));
       if (subresource === "binding") {
-        await bindPod(ctx.pods, namespace!, name, await body());
+        await bindPod(ctx.pods, namespace!, name, await body(), ctx.clock.now());
         return sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
       }
       if (subresource === "eviction") {

@@ -1,5 +1,6 @@
 import { badRequest, conflict, StatusError } from "../../api/errors.js";
 import { formatLabelSelector } from "../../api/labels.js";
+import { formatTime } from "../../api/meta.js";
 import { isPlainObject, type KubeObject } from "../../api/types.js";
 import type { LabelSelector } from "kubernetes-types/meta/v1.js";
 import type { RestStore } from "../registry/rest.js";
@@ -42,16 +43,37 @@ export async function updateScale(rest: RestStore, namespace: string | undefined
   return toScale(updated);
 }
 
-/** pods/binding: assigns a node to a pod once (upstream's BindingREST). */
-export async function bindPod(pods: RestStore, namespace: string, name: string, binding: unknown): Promise<void> {
+/**
+ * pods/binding: assigns a node to a pod once, as upstream's BindingREST: spec.nodeName, the binding's
+ * annotations and PodScheduled=True, written at the storage layer (the server's own change to a pod it
+ * already validated is not decoded, defaulted or validated again). A uid in the binding is a precondition.
+ */
+export async function bindPod(pods: RestStore, namespace: string, name: string, binding: unknown, now: number): Promise<void> {
   const target = isPlainObject(binding) && isPlainObject(binding.target) ? binding.target : undefined;
   const node = target?.name;
   if (typeof node !== "string" || node === "") throw badRequest("a binding needs target.name");
+  const meta = isPlainObject(binding) && isPlainObject(binding.metadata) ? binding.metadata : {};
+  const annotations = isPlainObject(meta.annotations) ? meta.annotations : {};
   await pods.guaranteedUpdate(namespace, name, { subresource: "binding" }, (pod) => {
     const spec = (pod.spec ?? {}) as Json;
+    if (typeof meta.uid === "string" && meta.uid !== "" && meta.uid !== pod.metadata.uid) {
+      throw conflict(pods.qualified, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${pod.metadata.uid ?? ""}`);
+    }
     if (pod.metadata.deletionTimestamp) throw conflict(pods.qualified, name, "pod is being deleted, cannot be assigned to a host");
     if (spec.nodeName) throw conflict(pods.qualified, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
     spec.nodeName = node;
+    for (const [k, v] of Object.entries(annotations)) if (typeof v === "string") (pod.metadata.annotations ??= {})[k] = v;
+    setCondition((pod.status ??= {}) as Json, { type: "PodScheduled", status: "True" }, formatTime(now));
     return pod;
   });
+}
+
+/** Upstream's UpdatePodCondition: replaces the condition of that type; its transition time moves only with its status. */
+function setCondition(status: Json, condition: { type: string; status: string }, now: string): void {
+  const conditions = (status.conditions ??= []) as Json[];
+  const i = conditions.findIndex((c) => c.type === condition.type);
+  const old = i === -1 ? undefined : conditions[i]!;
+  const next = { ...condition, lastProbeTime: null, lastTransitionTime: old?.status === condition.status ? old.lastTransitionTime : now };
+  if (old) conditions[i] = next;
+  else conditions.push(next);
 }

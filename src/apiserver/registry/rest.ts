@@ -16,7 +16,7 @@ export interface Clock {
 
 export interface WriteOptions {
   dryRun?: boolean;
-  /** Which part an update may change: the main resource, or a subresource such as status. */
+  /** Which part an update may change: the main resource, or a subresource such as status (a binding: see guaranteedUpdate). */
   subresource?: "status" | "binding" | "";
   /** What to do with unknown fields: Strict → 400, Warn → `warnings`, Ignore → drop silently (upstream's fieldValidation). */
   fieldValidation?: "Strict" | "Warn" | "Ignore";
@@ -278,11 +278,15 @@ export class RestStore {
       if (!kv) throw notFound(this.qualified, name);
       // Each reader gets its own parse of the stored JSON (cheaper than structuredClone of one).
       const current = this.decode(kv);
-      const next = this.normalize(await transform(this.decode(kv)), namespace, opts);
+      // A binding is the server's own edit at the storage layer (upstream's BindingREST): nothing in it
+      // needs decoding against the schema, defaulting or validating again.
+      const stored = opts.subresource === "binding";
+      const transformed = await transform(this.decode(kv));
+      const next = stored ? transformed : this.normalize(transformed, namespace, opts);
       // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
-      this.prepareUpdate(next, current, opts.subresource ?? "");
+      if (!stored) this.prepareUpdate(next, current, opts.subresource ?? "");
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
         next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
