@@ -10,7 +10,20 @@ export function podTemplateHash(template: PodTemplateSpec | undefined, collision
   return computeHash(template ?? {}, collisionCount);
 }
 
+/**
+ * Canonical JSON of templates without the hash label, by template object: a sync compares its template
+ * with every ReplicaSet's, several times, and cached ReplicaSets (and their templates) never change.
+ */
+const canonicalTemplates = new WeakMap<PodTemplateSpec, string>();
+
 function withoutHash(template: PodTemplateSpec | undefined): string {
+  if (!template) return canonicalWithoutHash(undefined);
+  let json = canonicalTemplates.get(template);
+  if (json === undefined) canonicalTemplates.set(template, (json = canonicalWithoutHash(template)));
+  return json;
+}
+
+function canonicalWithoutHash(template: PodTemplateSpec | undefined): string {
   const labels = { ...(template?.metadata?.labels ?? {}) };
   delete labels[POD_TEMPLATE_HASH];
   const meta = { ...(template?.metadata ?? {}), labels: Object.keys(labels).length ? labels : undefined };

@@ -7,7 +7,7 @@ import type { EventRecorder } from "../../client/events.js";
 import type { Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { DEPLOYMENTS, REPLICASETS } from "../../client/resources.js";
-import { claimChildren } from "../kit/claim.js";
+import { claimCandidates, claimChildren } from "../kit/claim.js";
 import type { SyncResult } from "../kit/loop.js";
 import { controllerOf, splitKey } from "../kit/owner.js";
 import { rolloutRecreate } from "./recreate.js";
@@ -59,8 +59,7 @@ export class DeploymentSync {
   private async claimReplicaSets(d: Deployment): Promise<ReplicaSet[]> {
     const owner = d as unknown as KubeObject;
     const selector = selectorFromLabelSelector(d.spec?.selector);
-    const candidates = this.deps.replicaSets.lister().list(owner.metadata.namespace);
-    const mine = await claimChildren(this.client, { object: owner, apiVersion: "apps/v1", kind: "Deployment", resource: DEPLOYMENTS, selector }, REPLICASETS, candidates);
+    const mine = await claimChildren(this.client, { object: owner, apiVersion: "apps/v1", kind: "Deployment", resource: DEPLOYMENTS, selector }, REPLICASETS, claimCandidates(this.deps.replicaSets, owner));
     return mine as unknown as ReplicaSet[];
   }
 
