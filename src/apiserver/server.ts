@@ -74,9 +74,9 @@ export class ApiServer {
         namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
         serviceAccountAdmission(() => this.restFor("", "serviceaccounts")),
       ),
-      decode: (r: ResourceInfo, obj: KubeObject) => {
+      decode: (r: ResourceInfo, obj: KubeObject, stored?: KubeObject) => {
         const definition = definitionName(r.group, r.version, r.kind);
-        return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version).unknown : [];
+        return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version, stored).unknown : [];
       },
     };
     this.serviceAllocations = new ServiceAllocations(opts.store, opts.serviceClusterIPRange);

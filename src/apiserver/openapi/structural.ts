@@ -26,7 +26,8 @@ export class StructuralDecoder {
     return this.schemas[definition] !== undefined;
   }
 
-  decode(obj: Record<string, unknown>, definition: string, kind: string, version: string): ShapeReport {
+  /** `stored`: an already valid object whose top-level values `obj` may share; those are not walked again. */
+  decode(obj: Record<string, unknown>, definition: string, kind: string, version: string, stored?: Record<string, unknown>): ShapeReport {
     const unknown: string[] = [];
     const fail = (what: string, field: string, goType: string): never => {
       throw new StatusError(400, "BadRequest", `${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${what} into Go struct field ${field} of type ${goType}`);
@@ -75,6 +76,7 @@ export class StructuralDecoder {
               delete o[key];
               continue;
             }
+            if (path === undefined && stored !== undefined && child === stored[key] && typeof child === "object") continue;
             const childSchema = properties ? properties[key] : additional;
             const segment: Segment = { parent: path, key, index: !properties };
             if (!childSchema) {

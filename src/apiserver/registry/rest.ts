@@ -22,6 +22,8 @@ export interface WriteOptions {
   fieldValidation?: "Strict" | "Warn" | "Ignore";
   /** Collects warnings for the response's Warning headers. */
   warnings?: string[];
+  /** Internal: the transform returns a copy of a body normalize() has already decoded (a PUT's). */
+  normalized?: boolean;
   /** Internal: this update marks the object for deletion (set by delete.ts only). */
   deletion?: { timestamp: string; gracePeriodSeconds: number };
 }
@@ -36,8 +38,11 @@ export interface ObjectList {
 /** Checks run before a create (upstream's admission chain), e.g. that the namespace exists. */
 export type Admit = (resource: ResourceInfo, obj: KubeObject) => Promise<void>;
 
-/** Decodes a body against the kind's schema: throws 400 on wrong types, prunes and returns unknown fields. */
-export type Decode = (resource: ResourceInfo, obj: KubeObject) => string[];
+/**
+ * Decodes a body against the kind's schema: throws 400 on wrong types, prunes and returns unknown fields.
+ * Top-level fields that are the very values of `stored` (decoded from the store, so already valid) are skipped.
+ */
+export type Decode = (resource: ResourceInfo, obj: KubeObject, stored?: KubeObject) => string[];
 
 /** What an object holds outside its own key (a Service's cluster IP and node ports), reserved before it is written. */
 export interface Allocations {
@@ -258,7 +263,7 @@ export class RestStore {
     if (incoming.metadata.name !== name) {
       throw badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
     }
-    return this.guaranteedUpdate(namespace, name, opts, () => structuredClone(incoming));
+    return this.guaranteedUpdate(namespace, name, { ...opts, normalized: true }, () => structuredClone(incoming));
   }
 
   /**
@@ -276,13 +281,16 @@ export class RestStore {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(this.qualified, name);
-      // Each reader gets its own parse of the stored JSON (cheaper than structuredClone of one).
-      const current = this.decode(kv);
       // A binding is the server's own edit at the storage layer (upstream's BindingREST): nothing in it
       // needs decoding against the schema, defaulting or validating again.
       const stored = opts.subresource === "binding";
-      const transformed = await transform(this.decode(kv));
-      const next = stored ? transformed : this.normalize(transformed, namespace, opts);
+      // The transform gets its own parse of the stored JSON (cheaper than structuredClone of one), except
+      // where sharing is safe: a binding needs no other copy, and a status write keeps all but the status
+      // of the stored object while its transforms (patches, PUT bodies) copy whatever they change.
+      const current = this.decode(kv);
+      const shared = stored || opts.subresource === "status";
+      const transformed = await transform(shared ? current : this.decode(kv));
+      const next = stored || opts.normalized ? transformed : this.normalize(transformed, namespace, opts, shared ? current : undefined);
       // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
@@ -396,7 +404,7 @@ export class RestStore {
    * Fills apiVersion/kind and namespace, rejects a body of the wrong kind or namespace, and decodes it
    * against the schema (wrong types → 400; unknown fields pruned, then refused or warned per fieldValidation).
    */
-  normalize(input: KubeObject, namespace: string | undefined, opts: WriteOptions = {}): KubeObject {
+  normalize(input: KubeObject, namespace: string | undefined, opts: WriteOptions = {}, stored?: KubeObject): KubeObject {
     if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
     const obj = input;
     if (obj.metadata !== undefined && obj.metadata !== null && !isPlainObject(obj.metadata)) {
@@ -412,7 +420,7 @@ export class RestStore {
     }
     obj.apiVersion = expected;
     obj.kind = this.info.kind;
-    const unknown = this.hooks.decode?.(this.info, obj) ?? [];
+    const unknown = this.hooks.decode?.(this.info, obj, stored) ?? [];
     if (unknown.length > 0 && opts.fieldValidation === "Strict") throw strictDecodingError(this.info.kind, this.info.version, unknown);
     if (unknown.length > 0 && opts.fieldValidation !== "Ignore") opts.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
     if (this.info.namespaced) {
