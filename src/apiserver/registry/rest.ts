@@ -283,18 +283,18 @@ export class RestStore {
       if (!kv) throw notFound(this.qualified, name);
       // A binding is the server's own edit at the storage layer (upstream's BindingREST): nothing in it
       // needs decoding against the schema, defaulting or validating again.
-      const stored = opts.subresource === "binding";
+      const storageLevel = opts.subresource === "binding";
       // The transform gets its own parse of the stored JSON (cheaper than structuredClone of one), except
       // where sharing is safe: a binding needs no other copy, and a status write keeps all but the status
       // of the stored object while its transforms (patches, PUT bodies) copy whatever they change.
       const current = this.decode(kv);
-      const shared = stored || opts.subresource === "status";
+      const shared = storageLevel || opts.subresource === "status";
       const transformed = await transform(shared ? current : this.decode(kv));
-      const next = stored || opts.normalized ? transformed : this.normalize(transformed, namespace, opts, shared ? current : undefined);
+      const next = storageLevel || opts.normalized ? transformed : this.normalize(transformed, namespace, opts, shared ? current : undefined);
       // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
-      if (!stored) this.prepareUpdate(next, current, opts.subresource ?? "");
+      if (!storageLevel) this.prepareUpdate(next, current, opts.subresource ?? "");
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
         next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
