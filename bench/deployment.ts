@@ -1,12 +1,12 @@
 import { DEPLOYMENTS, NODES } from "../src/client/resources.js";
-import type { Figure } from "./figure.js";
+import { fromRuns, type Figure } from "./figure.js";
 import { buckets, quantile, TugProcess, until } from "./harness.js";
 import { deployment, rolledOut } from "./scale.js";
 
 /**
  * Issue 5's figures beside scenario 1 (bench/scale.ts), on 1,000 simulated nodes: a Recreate of 1,000
  * replicas (from the template change until status reports every replica updated and available), and the
- * deployment controller's sync p99 while 100 Deployments roll at once (from its
+ * deployment controller's sync p99 while 100 Deployments roll at once, three times (from its
  * controller_sync_duration_seconds histogram).
  */
 export async function deploymentBenchmarks(): Promise<Figure[]> {
@@ -34,14 +34,20 @@ export async function deploymentBenchmarks(): Promise<Figure[]> {
     const names = Array.from({ length: 100 }, (_, i) => `d${i}`);
     await Promise.all(names.map((name) => client.create(DEPLOYMENTS, "default", deployment(name, 10, { type: "RollingUpdate" }))));
     await until("100 deployments available", async () => (await Promise.all(names.map((x) => rolledOut(client, x, 10)()))).every(Boolean), limit);
-    const before = await scrape();
-    await Promise.all(names.map((name) => roll(name, "ikubernetes/myapp:v2")));
-    await until("100 rollouts complete", async () => (await Promise.all(names.map((x) => rolledOut(client, x, 10)()))).every(Boolean), limit);
-    const p99 = quantile(0.99, before, await scrape());
-    figures.push({
-      name: "deployment controller sync p99, 100 Deployments rolling at once", value: p99.value * 1000, unit: "ms", goal: "≤ 10 ms", met: p99.value <= 0.01,
-      detail: `${p99.count} syncs; histogram_quantile over controller_sync_duration_seconds`,
-    });
+    // Three rollouts of all 100, one after another (v2, v3, v4): the first runs on a colder process.
+    const p99s: number[] = [];
+    let syncs = 0;
+    for (let round = 0; round < 3; round++) {
+      const before = await scrape();
+      await Promise.all(names.map((name) => roll(name, `ikubernetes/myapp:v${round + 2}`)));
+      await until("100 rollouts complete", async () => (await Promise.all(names.map((x) => rolledOut(client, x, 10)()))).every(Boolean), limit);
+      const p99 = quantile(0.99, before, await scrape());
+      p99s.push(p99.value * 1000);
+      syncs += p99.count;
+    }
+    figures.push(fromRuns("deployment controller sync p99, 100 Deployments rolling at once", p99s, "ms", "≤ 10 ms", (v) => v <= 10, {
+      detail: `${syncs} syncs in 3 rollouts; histogram_quantile over controller_sync_duration_seconds`,
+    }));
   } finally {
     client.close();
     await tug.stop();
