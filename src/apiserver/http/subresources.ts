@@ -1,3 +1,4 @@
+import { withCondition } from "../../api/conditions.js";
 import { badRequest, conflict, StatusError } from "../../api/errors.js";
 import { formatLabelSelector } from "../../api/labels.js";
 import { formatTime } from "../../api/meta.js";
@@ -63,17 +64,8 @@ export async function bindPod(pods: RestStore, namespace: string, name: string, 
     if (spec.nodeName) throw conflict(pods.qualified, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
     spec.nodeName = node;
     for (const [k, v] of Object.entries(annotations)) if (typeof v === "string") (pod.metadata.annotations ??= {})[k] = v;
-    setCondition((pod.status ??= {}) as Json, { type: "PodScheduled", status: "True" }, formatTime(now));
+    const status = (pod.status ??= {}) as { conditions?: Array<{ type: string; status: string; lastProbeTime: null }> };
+    status.conditions = withCondition(status.conditions, { type: "PodScheduled", status: "True", lastProbeTime: null }, formatTime(now));
     return pod;
   });
-}
-
-/** Upstream's UpdatePodCondition: replaces the condition of that type; its transition time moves only with its status. */
-function setCondition(status: Json, condition: { type: string; status: string }, now: string): void {
-  const conditions = (status.conditions ??= []) as Json[];
-  const i = conditions.findIndex((c) => c.type === condition.type);
-  const old = i === -1 ? undefined : conditions[i]!;
-  const next = { ...condition, lastProbeTime: null, lastTransitionTime: old?.status === condition.status ? old.lastTransitionTime : now };
-  if (old) conditions[i] = next;
-  else conditions.push(next);
 }

@@ -1,5 +1,6 @@
 import type { JobCondition, JobSpec, JobStatus } from "kubernetes-types/batch/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
+import { withCondition } from "../../api/conditions.js";
 import { selectorFromLabelSelector } from "../../api/labels.js";
 import { formatTime } from "../../api/meta.js";
 import type { KubeObject } from "../../api/types.js";
@@ -43,10 +44,7 @@ const conditionTrue = (status: JobStatus, type: string) => (status.conditions ??
 
 /** Sets a condition (a new transition time only when its status changes). */
 function setCondition(status: JobStatus, type: string, value: "True" | "False", reason: string, message: string, now: string): void {
-  const conditions = status.conditions ?? [];
-  const old = conditions.find((c) => c.type === type);
-  const next: JobCondition = { type, status: value, reason, message, lastProbeTime: now, lastTransitionTime: old?.status === value ? old.lastTransitionTime : now };
-  status.conditions = old ? conditions.map((c) => (c === old ? next : c)) : [...conditions, next];
+  status.conditions = withCondition<JobCondition>(status.conditions, { type, status: value, reason, message, lastProbeTime: now }, now);
 }
 
 /**
