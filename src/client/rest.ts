@@ -152,7 +152,7 @@ export class RestClient {
   /** The answer's text, or its Status thrown as a StatusError. */
   private async exchange(method: string, path: string, opts: RequestOptions): Promise<string> {
     const res = await this.send(method, path, opts);
-    const text = res.whole !== undefined ? res.whole.toString() : await readText(res.body);
+    const text = await readText(res);
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) {
       let status: Partial<Status>;
@@ -199,7 +199,7 @@ export class RestClient {
     if (res.statusCode !== 200) {
       let status: Partial<Status>;
       try {
-        status = JSON.parse(res.whole !== undefined ? res.whole.toString() : await readText(res.body)) as Partial<Status>;
+        status = JSON.parse(await readText(res)) as Partial<Status>;
       } catch {
         status = {};
       }
@@ -230,8 +230,10 @@ export class RestClient {
   }
 }
 
-async function readText(body: AsyncIterable<Buffer | string>): Promise<string> {
+/** A response's whole body as text: handed over in one piece (in process), or read from its stream. */
+async function readText(res: TransportResponse): Promise<string> {
+  if (res.whole !== undefined) return res.whole.toString();
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  for await (const chunk of res.body as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString("utf8");
 }

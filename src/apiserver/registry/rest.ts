@@ -278,17 +278,17 @@ export class RestStore {
     transform: (current: KubeObject) => KubeObject | Promise<KubeObject>,
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
+    // A binding is the server's own edit at the storage layer (upstream's BindingREST): nothing in it
+    // needs decoding against the schema, defaulting or validating again.
+    const storageLevel = opts.subresource === "binding";
+    // The transform gets its own parse of the stored JSON (cheaper than structuredClone of one), except
+    // where sharing is safe: a binding needs no other copy, and a status write keeps all but the status
+    // of the stored object while its transforms (patches, PUT bodies) copy whatever they change.
+    const shared = storageLevel || opts.subresource === "status";
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw notFound(this.qualified, name);
-      // A binding is the server's own edit at the storage layer (upstream's BindingREST): nothing in it
-      // needs decoding against the schema, defaulting or validating again.
-      const storageLevel = opts.subresource === "binding";
-      // The transform gets its own parse of the stored JSON (cheaper than structuredClone of one), except
-      // where sharing is safe: a binding needs no other copy, and a status write keeps all but the status
-      // of the stored object while its transforms (patches, PUT bodies) copy whatever they change.
       const current = this.decode(kv);
-      const shared = storageLevel || opts.subresource === "status";
       const transformed = await transform(shared ? current : this.decode(kv));
       const next = storageLevel || opts.normalized ? transformed : this.normalize(transformed, namespace, opts, shared ? current : undefined);
       // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
