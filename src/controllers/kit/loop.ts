@@ -20,7 +20,7 @@ export interface LoopOptions {
  * The loop every controller runs: keys go into a work queue; `workers` workers take one key at a time
  * (never the same key twice at once) and call the level-triggered `sync(key)`, which never learns which
  * event queued it. A sync that throws is retried with per-key exponential back-off; conflicts are retried
- * quietly (the cache was behind), other errors are logged.
+ * quietly (the cache was behind), other errors are logged. A worker lets the event loop turn between keys.
  */
 export class ReconcileLoop {
   private readonly queue: WorkQueue<string>;
@@ -62,6 +62,9 @@ export class ReconcileLoop {
         metrics?.syncDuration.observe({ name }, (performance.now() - began) / 1000);
         this.queue.done(key);
       }
+      // A turn of the event loop between keys: the next sync would otherwise start in this one's last
+      // microtask whenever the queue isn't empty, and busy workers could hold timers and I/O off for long.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }
