@@ -69,3 +69,8 @@ export interface ResourceInfo {
 export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {
   return r.group ? `${r.group}/${r.version}` : r.version;
 }
+
+/** Where the store keeps a resource's objects: `/registry/<group, or core>/<plural>/`. */
+export function storagePrefix(r: Pick<ResourceInfo, "group" | "plural">): string {
+  return `/registry/${r.group || "core"}/${r.plural}/`;
+}

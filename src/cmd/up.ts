@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
+import { isWorkloadKey } from "../apiserver/prompt-writes.js";
 import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
 import { RestClient } from "../client/rest.js";
 import { MemoryStore } from "../store/memory.js";
@@ -52,7 +53,7 @@ export async function up(opts: UpOptions): Promise<void> {
   const started = performance.now();
   mkdirSync(opts.dataDir, { recursive: true });
   const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
-  const store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"));
+  const store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
   const server = new ApiServer({
     store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange,
     defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,

@@ -55,3 +55,24 @@ test("sqlite store reads and checks keys the same whether it still remembers the
   }
   await store.close();
 });
+
+test("sqlite store commits a prompt key's write when its task ends, the others at the end of the turn", async () => {
+  const store = new SqliteStore(join(dir, "lanes.sqlite"), { prompt: (key) => key.startsWith("/prompt/") });
+  const seen: string[] = [];
+  const watching = new AbortController();
+  await store.watch("/", 0, (e) => seen.push(`${e.kv.key}@${e.kv.modRevision}`), watching.signal);
+  const order: string[] = [];
+  setImmediate(() => order.push("turn ended"));
+  const bulk = store.create("/bulk/a", "1").then((kv) => (order.push("bulk"), kv));
+  const prompt = store.create("/prompt/a", "1").then((kv) => (order.push("prompt"), kv));
+  const [b, p] = await Promise.all([bulk, prompt]);
+  assert.deepEqual(order, ["prompt", "turn ended", "bulk"]);
+  // Revisions follow the commits, and watchers see them in that order.
+  assert.equal(b.modRevision, p.modRevision + 1);
+  assert.deepEqual(seen, [`/prompt/a@${p.modRevision}`, `/bulk/a@${b.modRevision}`]);
+  // Writes to prompt keys made in one task share a commit.
+  const [x, y] = await Promise.all([store.create("/prompt/x", "1"), store.create("/prompt/y", "1")]);
+  assert.equal(y.modRevision, x.modRevision + 1);
+  watching.abort();
+  await store.close();
+});

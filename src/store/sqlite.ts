@@ -8,7 +8,8 @@ import { WatchHub } from "./watch-hub.js";
 /**
  * The embedded default Store: SQLite through better-sqlite3, MVCC as kine does it. Every write appends a
  * row whose id is the revision; a delete appends a tombstone carrying the last value. The writes of one
- * event-loop turn share a transaction (WAL journal), so a crash leaves either a whole write or none of it.
+ * event-loop turn share a transaction (WAL journal), so a crash leaves either a whole write or none of it;
+ * writes to `prompt` keys commit sooner, at the end of the task that made them (see `write`).
  */
 interface Row {
   id: number;
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 export interface SqliteStoreOptions {
   /** fsync every commit (FULL) instead of at checkpoints (NORMAL, still crash-consistent). */
   durable?: boolean;
+  /** Keys whose writes take the prompt lane: committed when the task that made them ends, not the turn. */
+  prompt?: (key: string) => boolean;
 }
 
 /** The store's journal and durability settings (the benchmark's raw SQLite ceiling uses the same). */
@@ -59,8 +62,11 @@ interface PendingWrite {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly hub = new WatchHub();
-  /** Writes waiting for the next group commit: all writes of one event-loop turn share a transaction. */
-  private pending: PendingWrite[] = [];
+  /** Writes waiting for the group commit at the end of this event-loop turn. */
+  private turn: PendingWrite[] = [];
+  /** Writes to prompt keys, waiting for the end of the current task (a microtask). */
+  private soon: PendingWrite[] = [];
+  private readonly prompt: (key: string) => boolean;
   private readonly commitBatch: (batch: PendingWrite[]) => Array<StoreEvent | { error: unknown }>;
   private rev: number;
   private assigned = 0;
@@ -76,6 +82,7 @@ export class SqliteStore implements Store {
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path);
     configure(this.db, options);
+    this.prompt = options.prompt ?? (() => false);
     const latestSelect = "SELECT * FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1";
     this.q = {
       latest: this.db.prepare<[string], Row>(latestSelect),
@@ -153,7 +160,7 @@ export class SqliteStore implements Store {
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
-    return this.write(() => {
+    return this.write(key, () => {
       if (this.recent.has(key)) throw new KeyExistsError(key);
       const latest = this.q.latest.get(key);
       if (latest && !latest.deleted) throw new KeyExistsError(key);
@@ -164,7 +171,7 @@ export class SqliteStore implements Store {
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
-    return this.write(() => {
+    return this.write(key, () => {
       const prev = this.newest(key);
       if (!prev) throw new KeyNotFoundError(key);
       if (prev.modRevision !== expectedRevision) throw new RevisionMismatchError(key, prev);
@@ -175,7 +182,7 @@ export class SqliteStore implements Store {
   }
 
   async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
-    return this.write(() => {
+    return this.write(key, () => {
       const prev = this.newest(key);
       if (!prev) throw new KeyNotFoundError(key);
       if (expectedRevision !== undefined && prev.modRevision !== expectedRevision) throw new RevisionMismatchError(key, prev);
@@ -206,18 +213,25 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.pending.length > 0) this.flush();
+    this.flush(this.soon);
+    this.flush(this.turn);
     this.hub.clear();
     this.db.close();
   }
 
   /**
-   * Queues a write for the group commit at the end of this event-loop turn: concurrent requests then pay
-   * for one transaction between them. Revisions stay in arrival order; events publish after the commit.
+   * Queues a write for a group commit; revisions follow commit order, events publish after the commit.
+   * Two lanes, as a priority: most writes wait for the end of this event-loop turn, so the requests of one
+   * turn pay for one transaction between them (the bulk: pods, events, leases). Under load a turn is long
+   * (tens of ms), and a controller that awaits its writes one after another would wait a turn for each;
+   * writes to `prompt` keys (its objects, few) commit when the current task ends, with what else that
+   * task wrote to them.
    */
-  private write(body: () => StoreEvent): Promise<KeyValue> {
+  private write(key: string, body: () => StoreEvent): Promise<KeyValue> {
     return new Promise((resolve, reject) => {
-      if (this.pending.push({ body, resolve, reject }) === 1) setImmediate(() => this.flush());
+      if (this.prompt(key)) {
+        if (this.soon.push({ body, resolve, reject }) === 1) queueMicrotask(() => this.flush(this.soon));
+      } else if (this.turn.push({ body, resolve, reject }) === 1) setImmediate(() => this.flush(this.turn));
     });
   }
 
@@ -226,9 +240,10 @@ export class SqliteStore implements Store {
     return ++this.assigned;
   }
 
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
+  private flush(batch: PendingWrite[]): void {
+    if (batch.length === 0) return;
+    if (batch === this.soon) this.soon = [];
+    else this.turn = [];
     let results: Array<StoreEvent | { error: unknown }>;
     this.assigned = this.rev;
     try {

@@ -7,7 +7,7 @@ import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type KeyValue, type Store,
 } from "../../store/store.js";
 import { strictDecodingError } from "../openapi/structural.js";
-import { apiVersionOf, type ResourceInfo } from "../resource.js";
+import { apiVersionOf, storagePrefix, type ResourceInfo } from "../resource.js";
 import { CONTINUE_EXPIRED, decodeContinue, encodeContinue, matchesQuery, type ListQuery } from "./list-options.js";
 
 export interface Clock {
@@ -91,7 +91,7 @@ export class RestStore {
   }
 
   prefix(namespace?: string): string {
-    const base = `/registry/${this.info.group || "core"}/${this.info.plural}/`;
+    const base = storagePrefix(this.info);
     return this.info.namespaced && namespace ? `${base}${namespace}/` : base;
   }
 
