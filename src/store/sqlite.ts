@@ -217,8 +217,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.flush(this.soon);
-    this.flush(this.turn);
+    this.flush("soon");
+    this.flush("turn");
     this.hub.clear();
     this.db.close();
   }
@@ -234,8 +234,8 @@ export class SqliteStore implements Store {
   private write(key: string, body: () => StoreEvent): Promise<KeyValue> {
     return new Promise((resolve, reject) => {
       if (this.prompt(key)) {
-        if (this.soon.push({ body, resolve, reject }) === 1) queueMicrotask(() => this.flush(this.soon));
-      } else if (this.turn.push({ body, resolve, reject }) === 1) setImmediate(() => this.flush(this.turn));
+        if (this.soon.push({ body, resolve, reject }) === 1) queueMicrotask(() => this.flush("soon"));
+      } else if (this.turn.push({ body, resolve, reject }) === 1) setImmediate(() => this.flush("turn"));
     });
   }
 
@@ -244,10 +244,11 @@ export class SqliteStore implements Store {
     return ++this.assigned;
   }
 
-  private flush(batch: PendingWrite[]): void {
+  /** Commits the writes waiting in one lane (none waiting when close() committed them already). */
+  private flush(lane: "soon" | "turn"): void {
+    const batch = this[lane];
     if (batch.length === 0) return;
-    if (batch === this.soon) this.soon = [];
-    else this.turn = [];
+    this[lane] = [];
     let results: Array<StoreEvent | { error: unknown }>;
     this.assigned = this.rev;
     try {
