@@ -1,7 +1,7 @@
 import { alreadyExists, badRequest, conflict, notFound, StatusError, type Qualified } from "../../api/errors.js";
 import { invalidError } from "../../api/field-errors.js";
 import { formatTime, generatedName, newUid } from "../../api/meta.js";
-import { isPlainObject, type KubeObject } from "../../api/types.js";
+import { cloneJson, isPlainObject, type KubeObject } from "../../api/types.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/meta.js";
 import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type KeyValue, type Store,
@@ -263,7 +263,7 @@ export class RestStore {
     if (incoming.metadata.name !== name) {
       throw badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
     }
-    return this.guaranteedUpdate(namespace, name, { ...opts, normalized: true }, () => structuredClone(incoming));
+    return this.guaranteedUpdate(namespace, name, { ...opts, normalized: true }, () => cloneJson(incoming));
   }
 
   /**
