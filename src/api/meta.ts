@@ -20,9 +20,17 @@ export function newUid(): string {
   return randomUUID();
 }
 
-/** RFC 3339 with second precision, as metav1.Time serialises. */
+let lastSecond = NaN;
+let lastFormatted = "";
+
+/** RFC 3339 with second precision, as metav1.Time serialises. Busy servers stamp many objects a second: the last one is kept. */
 export function formatTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastFormatted = new Date(second * 1000).toISOString().replace(".000Z", "Z");
+    lastSecond = second;
+  }
+  return lastFormatted;
 }
 
 /** RFC 3339 with microseconds, as metav1.MicroTime serialises (events, leases). */

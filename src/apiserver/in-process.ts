@@ -4,11 +4,14 @@ import type { Transport, TransportRequest, TransportResponse } from "../api/tran
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-/** The request side: the body as a stream that isn't auto-closed, so 'close' means "the client went away". */
+/**
+ * The request side: the body as a stream that isn't auto-closed, so 'close' means "the client went away";
+ * `whole` hands the same bytes over in one piece, for a reader that needn't stream them.
+ */
 class InProcessRequest extends Readable {
-  constructor(readonly method: string, readonly url: string, readonly headers: Record<string, string>, body: Buffer | undefined) {
+  constructor(readonly method: string, readonly url: string, readonly headers: Record<string, string>, readonly whole: Buffer | undefined) {
     super({ autoDestroy: false, read() {} });
-    if (body) this.push(body);
+    if (whole) this.push(whole);
     this.push(null);
   }
 }

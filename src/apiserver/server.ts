@@ -9,7 +9,7 @@ import { aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiVers
 import { serviceAccountAdmission } from "./service-accounts.js";
 import { handleResource, type HandlerContext } from "./http/resource-handler.js";
 import { sendError, sendJson } from "./http/respond.js";
-import { resolve, type ResourceRoute } from "./http/route.js";
+import { requestTarget, resolve, type ResourceRoute } from "./http/route.js";
 import { builtinResources } from "./kinds/index.js";
 import { ensureSystemNamespaces, finalizeNamespace, namespaceAdmission } from "./namespaces.js";
 import type { Transport } from "../api/transport.js";
@@ -176,7 +176,7 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? "/", "http://localhost");
+      const url = requestTarget(req.url ?? "/");
       const path = url.pathname.replace(/\/+$/, "") || "/";
       if (["/healthz", "/livez", "/readyz"].includes(path) || path.startsWith("/healthz/") || path.startsWith("/livez/") || path.startsWith("/readyz/")) {
         res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
@@ -208,7 +208,7 @@ export class ApiServer {
         case "unknown-resource":
           throw new StatusError(404, "NotFound", "the server could not find the requested resource", { group: route.group || undefined, kind: route.resource });
         case "resource":
-          return await handleResource(req, res, url, route.route, this.context());
+          return await handleResource(req, res, url.searchParams, route.route, this.context());
         default:
           throw new StatusError(404, "NotFound", "the server could not find the requested resource");
       }

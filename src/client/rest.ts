@@ -205,35 +205,51 @@ export class RestClient {
       }
       throw StatusError.fromStatus(status, res.statusCode);
     }
+    // Read from the stream's events, not an async iterator: a busy watch delivers thousands of chunks a second.
+    const body = res.body.setEncoding("utf8");
     let buffer = "";
-    res.body.setEncoding("utf8");
-    try {
-      for await (const chunk of res.body as AsyncIterable<string>) {
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        body.off("data", onData);
+        if (err === undefined || signal?.aborted) resolve();
+        else reject(err);
+      };
+      const onData = (chunk: string) => {
         buffer += chunk;
         let nl: number;
-        while ((nl = buffer.indexOf("\n")) >= 0) {
+        while (!settled && (nl = buffer.indexOf("\n")) >= 0) {
           const line = buffer.slice(0, nl).trim();
           buffer = buffer.slice(nl + 1);
           if (!line) continue;
-          const event = JSON.parse(line) as { type: string; object: unknown };
-          if (event.type === "ERROR") {
-            res.body.destroy();
-            throw StatusError.fromStatus(event.object as Partial<Status>, (event.object as { code?: number }).code ?? 500);
+          try {
+            const event = JSON.parse(line) as { type: string; object: unknown };
+            if (event.type === "ERROR") throw StatusError.fromStatus(event.object as Partial<Status>, (event.object as { code?: number }).code ?? 500);
+            onEvent(event.type as WatchEventType, event.object as T);
+          } catch (err) {
+            body.destroy();
+            settle(err);
           }
-          onEvent(event.type as WatchEventType, event.object as T);
         }
-      }
-    } catch (err) {
-      if (signal?.aborted) return;
-      throw err;
-    }
+      };
+      body.on("data", onData);
+      body.once("end", () => settle());
+      body.once("error", (err) => settle(err));
+      body.once("close", () => settle(body.readableEnded ? undefined : new Error("The watch stream closed before it ended")));
+    });
   }
 }
 
-/** A response's whole body as text: handed over in one piece (in process), or read from its stream. */
-async function readText(res: TransportResponse): Promise<string> {
-  if (res.whole !== undefined) return res.whole.toString();
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString("utf8");
+/** A response's whole body as text: handed over in one piece (in process), or read from its stream's events. */
+function readText(res: TransportResponse): Promise<string> {
+  if (res.whole !== undefined) return Promise.resolve(res.whole.toString());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.body.on("data", (chunk: Buffer | string) => chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
+    res.body.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    res.body.once("error", reject);
+    res.body.once("close", () => res.body.readableEnded || reject(new Error("The response closed before it ended")));
+  });
 }

@@ -1,5 +1,5 @@
 import type { KubeObject } from "../api/types.js";
-import { NodeInfo } from "./node-info.js";
+import { controllerOf, NodeInfo } from "./node-info.js";
 
 /**
  * Nodes and what is placed on them, kept from the informers plus pods this scheduler has bound but not yet
@@ -25,9 +25,14 @@ export class SchedulerCache {
 
   /** Counts `pod` on `node` (replacing where it was counted before); nodeless or finished pods count nowhere. */
   place(key: string, pod: KubeObject, node: string | undefined): void {
-    this.remove(key);
     const phase = (pod.status as { phase?: string } | undefined)?.phase;
-    if (!node || phase === "Succeeded" || phase === "Failed") return;
+    const counts = !!node && phase !== "Succeeded" && phase !== "Failed";
+    // Seen again where it is counted (a status update): what a pod requests can't change, so unless its
+    // controller did, it is counted right already.
+    const was = this.placed.get(key);
+    if (counts && was && was.node === node && was.pod.metadata.uid === pod.metadata.uid && controllerOf(was.pod) === controllerOf(pod)) return;
+    this.remove(key);
+    if (!counts) return;
     this.placed.set(key, { node, pod });
     this.nodes.get(node)?.add(pod);
   }

@@ -59,6 +59,11 @@ function computeDemand(pod: KubeObject): PodDemand {
   return { milliCpu: cpu, memory: mem, hostPorts };
 }
 
+/** The uid of the pod's controller, if it has one. */
+export function controllerOf(pod: KubeObject): string | undefined {
+  return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+}
+
 /** A node with what is already placed on it: upstream's NodeInfo. */
 export class NodeInfo {
   milliCpu = 0;
@@ -87,7 +92,7 @@ export class NodeInfo {
     this.memory += sign * d.memory;
     this.pods += sign;
     for (const p of d.hostPorts) this.ports.set(p, (this.ports.get(p) ?? 0) + sign);
-    const owner = (pod.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
+    const owner = controllerOf(pod);
     if (owner) this.ownerCounts.set(owner, (this.ownerCounts.get(owner) ?? 0) + sign);
   }
 }

@@ -38,10 +38,10 @@ export function logContainer(pod: KubeObject, requested: string | null): string 
  * agent's 400/404 bodies become Status errors with its words.
  */
 export async function streamPodLog(
-  req: IncomingMessage, res: ServerResponse, url: URL, pods: RestStore, nodes: RestStore, namespace: string, name: string, kubeletToken: string | undefined,
+  req: IncomingMessage, res: ServerResponse, params: URLSearchParams, pods: RestStore, nodes: RestStore, namespace: string, name: string, kubeletToken: string | undefined,
 ): Promise<void> {
   const pod = await pods.get(namespace, name);
-  const container = logContainer(pod, url.searchParams.get("container"));
+  const container = logContainer(pod, params.get("container"));
   const nodeName = (pod as PodShape).spec?.nodeName;
   if (!nodeName) {
     res.writeHead(200, { "Content-Type": "text/plain" }).end();
@@ -53,7 +53,7 @@ export async function streamPodLog(
   if (!address || !port) throw badRequest(`node "${nodeName}" has no node agent serving logs (it is a simulated node)`);
   const query = new URLSearchParams();
   for (const k of PASSED) {
-    const v = url.searchParams.get(k);
+    const v = params.get(k);
     if (v !== null) query.set(k, v);
   }
   const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;

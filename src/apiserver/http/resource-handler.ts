@@ -30,9 +30,8 @@ export interface HandlerContext {
 const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
 
 /** Serves one request on a resource route: verbs, subresources, tables and watches. */
-export async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, route: ResourceRoute, ctx: HandlerContext): Promise<void> {
+export async function handleResource(req: IncomingMessage, res: ServerResponse, params: URLSearchParams, route: ResourceRoute, ctx: HandlerContext): Promise<void> {
   const rest = ctx.rest(route);
-  const params = url.searchParams;
   const dryRun = params.getAll("dryRun").includes("All");
   const warnings: string[] = [];
   const fieldValidation = (params.get("fieldValidation") ?? "Warn") as "Strict" | "Warn" | "Ignore";
@@ -66,7 +65,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         const list = await rest.list(ns, q);
         return sendJson(res, 200, toTable(route.resource, list.items, list.metadata, tableOptions(accept, params, ctx)));
       }
-      if (subresource === "log") return streamPodLog(req, res, url, ctx.pods, ctx.nodes, namespace!, name, ctx.kubeletToken);
+      if (subresource === "log") return streamPodLog(req, res, params, ctx.pods, ctx.nodes, namespace!, name, ctx.kubeletToken);
       const obj = await rest.get(ns, name);
       if (subresource === "scale") return sendJson(res, 200, toScale(obj));
       return respond(200, obj);

@@ -18,9 +18,21 @@ export type Route =
   | { type: "unknown-resource"; group: string; resource: string }
   | { type: "not-found" };
 
+/**
+ * A request target's path and query. Only a target that could need normalising (dot segments,
+ * backslashes, a fragment) goes through the WHATWG URL parser: every request pays for this, and almost
+ * none need it. Escapes stay in the path, as the parser leaves them: `resolve` decodes each segment.
+ */
+export function requestTarget(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const q = target.indexOf("?");
+  const pathname = q < 0 ? target : target.slice(0, q);
+  if (!pathname.startsWith("/") || /\/\.|\\/.test(pathname) || target.includes("#")) return new URL(target, "http://localhost");
+  return { pathname, searchParams: new URLSearchParams(q < 0 ? "" : target.slice(q + 1)) };
+}
+
 /** Resolves `/api/v1/namespaces/ns/pods/name/status` and `/apis/apps/v1/...` to a resource and its parts. */
 export function resolve(path: string, byGroupVersion: Map<string, Map<string, ResourceInfo>>): Route {
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = path.split("/").filter(Boolean).map((p) => (p.includes("%") ? decodeURIComponent(p) : p));
   let group: string;
   let rest: string[];
   if (parts[0] === "api") {
