@@ -1,4 +1,6 @@
+import { isDeepStrictEqual } from "node:util";
 import { invalid, notSupported, required, duplicate, type FieldError } from "../field-errors.js";
+import { cloneJson } from "../types.js";
 import { dns1123Label } from "./names.js";
 
 type Json = Record<string, unknown>;
@@ -76,14 +78,15 @@ function validateContainer(c: Json, path: string, names: Set<string>): FieldErro
 /** The pod fields upstream lets an update change: images, activeDeadlineSeconds, tolerations (added). */
 export function validatePodSpecUpdate(next: Json, old: Json, path: string): FieldError[] {
   const strip = (spec: Json) => {
-    const copy = structuredClone(spec);
+    const copy = cloneJson(spec);
     for (const list of ["containers", "initContainers"]) for (const c of asList(copy[list])) delete c.image;
     delete copy.activeDeadlineSeconds;
     delete copy.tolerations;
     delete copy.terminationGracePeriodSeconds;
-    return JSON.stringify(copy, Object.keys(copy).sort());
+    return copy;
   };
-  if (strip(next) !== strip(old)) {
+  // Compared whole, at every depth and whatever the order of keys.
+  if (!isDeepStrictEqual(strip(next), strip(old))) {
     return [{ type: "Forbidden", field: path, detail: "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)" }];
   }
   return [];
