@@ -1,12 +1,11 @@
 import { setMaxListeners } from "node:events";
-import { createServer as createHttpsServer, type Server } from "node:https";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { StatusError } from "../api/errors.js";
 import { Selector } from "../api/labels.js";
 import type { Store } from "../store/store.js";
 import { aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiVersions, resourceList } from "./http/discovery.js";
 import { serviceAccountAdmission } from "./service-accounts.js";
+import { Listener } from "./http/listener.js";
 import { handleResource, type HandlerContext } from "./http/resource-handler.js";
 import { sendError, sendJson } from "./http/respond.js";
 import { requestTarget, resolve, type ResourceRoute } from "./http/route.js";
@@ -47,7 +46,7 @@ export class ApiServer {
   readonly resources: ResourceInfo[];
   private readonly rests = new Map<ResourceInfo, RestStore>();
   private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
-  private readonly server: Server | ReturnType<typeof createHttpServer>;
+  private readonly server: Listener;
   /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
   private readonly shutdown = (() => {
     const c = new AbortController();
@@ -87,9 +86,7 @@ export class ApiServer {
       if (!this.byGroupVersion.has(gv)) this.byGroupVersion.set(gv, new Map());
       this.byGroupVersion.get(gv)!.set(r.plural, r);
     }
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
-    this.server = opts.certs ? createHttpsServer({ cert: opts.certs.cert, key: opts.certs.key }, handler) : createHttpServer(handler);
-    this.server.keepAliveTimeout = 60_000;
+    this.server = new Listener((req, res) => void this.handle(req, res), opts.certs);
   }
 
   /** A Transport for clients in this process: requests reach the handler without a socket. */
@@ -119,11 +116,7 @@ export class ApiServer {
       if (ns.metadata.deletionTimestamp) this.finalize(ns.metadata.name!);
     }
     this.startCompaction();
-    await new Promise<void>((resolveListen, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => resolveListen());
-    });
-    const actual = (this.server.address() as AddressInfo).port;
+    const actual = await this.server.listen(port, host);
     this.address = `${host}:${actual}`;
     const rests = { services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), endpointSlices: this.restFor("discovery.k8s.io", "endpointslices") };
     for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip: advertiseAddress(host), port: actual })) {
@@ -149,8 +142,7 @@ export class ApiServer {
   async close(): Promise<void> {
     clearInterval(this.compactor);
     this.shutdown.abort();
-    await new Promise<void>((r) => this.server.close(() => r()));
-    this.server.closeAllConnections?.();
+    await this.server.close();
   }
 
   private finalize(name: string): void {

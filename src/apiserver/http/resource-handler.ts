@@ -153,7 +153,8 @@ async function streamWatch(req: IncomingMessage, res: ServerResponse, rest: Rest
   const accept = req.headers.accept;
   const asTable = wantsTable(accept);
   let sentColumns = false;
-  res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
+  // No length: HTTP/1.1 sends it chunked, HTTP/2 as data frames (where a Transfer-Encoding header is an error).
+  res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
   // The lines of one store commit (it publishes its writes' events together) go out as one write: one
   // chunk, one TLS record. A microtask, not setImmediate: delivery waits for no I/O (a turn later, the

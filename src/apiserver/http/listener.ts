@@ -1,0 +1,52 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import { createSecureServer, type Http2SecureServer } from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Where the API server listens: HTTPS offering HTTP/2 and HTTP/1.1 (ALPN), as kube-apiserver does —
+ * kubectl and client-go multiplex every request and watch of a client over one HTTP/2 connection — or
+ * plain HTTP/1.1 without certificates (tests).
+ */
+export class Listener {
+  private readonly server: Http2SecureServer | HttpServer;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(handler: RequestHandler, certs?: { cert: string; key: string }) {
+    if (certs) {
+      // HTTP/2's compatibility API gives handlers what they use of IncomingMessage and ServerResponse;
+      // an HTTP/1.1 client (ALPN http/1.1, or none) gets those very classes.
+      const h2 = createSecureServer({ cert: certs.cert, key: certs.key, allowHTTP1: true, settings: { initialWindowSize: 4 << 20 } }, handler as unknown as Parameters<typeof createSecureServer>[1]);
+      h2.on("secureConnection", (socket: Socket) => this.track(socket));
+      h2.on("session", (session) => session.setLocalWindowSize(16 << 20));
+      // Kept alive between a client's requests as long as it likes (Node's HTTP/1.1 default is 5 s).
+      (h2 as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 60_000;
+      this.server = h2;
+    } else {
+      const http = createHttpServer(handler);
+      http.keepAliveTimeout = 60_000;
+      http.on("connection", (socket: Socket) => this.track(socket));
+      this.server = http;
+    }
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  /** Stops listening and drops every connection, open watches included. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+}
