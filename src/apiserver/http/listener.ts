@@ -32,6 +32,9 @@ export class Listener {
   }
 
   private track(socket: Socket): void {
+    // Responses are written whole: Nagle's algorithm would only hold the last segment of one back for an
+    // ACK the client delays (~40 ms). Node sets this for HTTP/1.1, not for HTTP/2.
+    socket.setNoDelay(true);
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
   }
