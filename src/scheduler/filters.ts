@@ -1,7 +1,7 @@
 import { podFitsNode } from "../api/node-affinity.js";
 import { tolerates, type Taint, type Toleration } from "../api/taints.js";
 import type { KubeObject } from "../api/types.js";
-import type { NodeInfo, PodDemand } from "./node-info.js";
+import { controllerOf, podDemand, type NodeInfo, type PodDemand } from "./node-info.js";
 
 type Json = Record<string, unknown>;
 
@@ -12,27 +12,58 @@ export function matchesNodeSelector(pod: KubeObject, node: KubeObject): boolean 
   return podFitsNode((pod.spec ?? {}) as Json, node);
 }
 
+/** What the filters need of a pod, worked out once per scheduling attempt instead of once per node. */
+export interface PodFacts {
+  pod: KubeObject;
+  demand: PodDemand;
+  tolerations: Toleration[];
+  /** The pod has a nodeSelector or required node affinity to check. */
+  constrained: boolean;
+  /** The uid of the pod's controller (for spreading), if any. */
+  owner: string | undefined;
+}
+
+const NONE: readonly Taint[] = [];
+/** A node that takes the pod has no reasons not to; shared, never written to. */
+export const FITS: readonly string[] = Object.freeze([]);
+
+export function podFacts(pod: KubeObject): PodFacts {
+  const spec = (pod.spec ?? {}) as Json;
+  const affinity = (spec.affinity as Json | undefined)?.nodeAffinity as Json | undefined;
+  return {
+    pod,
+    demand: podDemand(pod),
+    tolerations: (spec.tolerations ?? []) as Toleration[],
+    constrained: Object.keys((spec.nodeSelector ?? {}) as Json).length > 0 || affinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined,
+    owner: controllerOf(pod),
+  };
+}
+
 /**
  * Runs upstream's filter plugins on one node and returns why it can't take the pod (reasons as the
- * FailedScheduling message counts them), or an empty list when it fits.
+ * FailedScheduling message counts them), or FITS.
  */
-export function filterNode(pod: KubeObject, demand: PodDemand, info: NodeInfo): string[] {
-  const spec = (pod.spec ?? {}) as Json;
+export function filterNode(facts: PodFacts, info: NodeInfo): readonly string[] {
   const node = info.node;
   const nodeSpec = (node.spec ?? {}) as Json;
-  const tolerations = (spec.tolerations ?? []) as Toleration[];
+  const { tolerations, demand } = facts;
   if (nodeSpec.unschedulable && !tolerates(tolerations, { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" })) {
     return ["node(s) were unschedulable"];
   }
-  if (!matchesNodeSelector(pod, node)) return [NODE_AFFINITY_MISMATCH];
-  for (const taint of (nodeSpec.taints ?? []) as Taint[]) {
+  if (facts.constrained && !matchesNodeSelector(facts.pod, node)) return [NODE_AFFINITY_MISMATCH];
+  for (const taint of (nodeSpec.taints ?? NONE) as Taint[]) {
     if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
     if (!tolerates(tolerations, taint)) return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`];
   }
+  const tooMany = info.pods + 1 > info.allocatable.pods;
+  const cpu = demand.milliCpu > 0 && info.milliCpu + demand.milliCpu > info.allocatable.milliCpu;
+  const memory = demand.memory > 0 && info.memory + demand.memory > info.allocatable.memory;
+  const ports = demand.hostPorts.length > 0 && demand.hostPorts.some((p) => (info.ports.get(p) ?? 0) > 0);
+  if (!tooMany && !cpu && !memory && !ports) return FITS;
   const reasons: string[] = [];
-  if (info.pods + 1 > info.allocatable.pods) reasons.push("Too many pods");
-  if (demand.milliCpu > 0 && info.milliCpu + demand.milliCpu > info.allocatable.milliCpu) reasons.push("Insufficient cpu");
-  if (demand.memory > 0 && info.memory + demand.memory > info.allocatable.memory) reasons.push("Insufficient memory");
-  if (demand.hostPorts.some((p) => (info.ports.get(p) ?? 0) > 0)) reasons.push("node(s) didn't have free ports for the requested pod ports");
+  if (tooMany) reasons.push("Too many pods");
+  if (cpu) reasons.push("Insufficient cpu");
+  if (memory) reasons.push("Insufficient memory");
+  if (ports) reasons.push("node(s) didn't have free ports for the requested pod ports");
   return reasons;
 }

@@ -1,7 +1,7 @@
 import type { KubeObject } from "../api/types.js";
-import { filterNode, NODE_AFFINITY_MISMATCH } from "./filters.js";
+import { filterNode, NODE_AFFINITY_MISMATCH, podFacts, type PodFacts } from "./filters.js";
 import { VOLUME_NODE_CONFLICT } from "./volumes.js";
-import { podDemand, type NodeInfo } from "./node-info.js";
+import type { NodeInfo } from "./node-info.js";
 
 export type ScheduleResult = { node: string } | { unschedulable: string };
 
@@ -12,11 +12,12 @@ export function nodesToFind(total: number): number {
   return Math.max(100, Math.floor((total * percentage) / 100));
 }
 
+const free = (used: number, want: number, cap: number) => (cap <= 0 ? 0 : Math.max(0, ((cap - used - want) * 100) / cap));
+
 /** LeastAllocated over cpu and memory (0–100), plus spreading pods of one owner across nodes. */
-export function scoreNode(pod: KubeObject, info: NodeInfo, demand: ReturnType<typeof podDemand>): number {
-  const free = (used: number, want: number, cap: number) => (cap <= 0 ? 0 : Math.max(0, ((cap - used - want) * 100) / cap));
+export function scoreNode(facts: PodFacts, info: NodeInfo): number {
+  const { demand, owner } = facts;
   const least = (free(info.milliCpu, demand.milliCpu || 100, info.allocatable.milliCpu) + free(info.memory, demand.memory || 200 * 2 ** 20, info.allocatable.memory)) / 2;
-  const owner = (pod.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid;
   const spread = owner ? 100 / (1 + (info.ownerCounts.get(owner) ?? 0)) : 100;
   return least + spread;
 }
@@ -29,7 +30,7 @@ export function scoreNode(pod: KubeObject, info: NodeInfo, demand: ReturnType<ty
 export function schedulePod(
   pod: KubeObject, nodes: NodeInfo[], start: number, random: () => number = Math.random, total = nodes.length, volumesFit?: (node: KubeObject) => boolean,
 ): ScheduleResult {
-  const demand = podDemand(pod);
+  const facts = podFacts(pod);
   const want = nodesToFind(nodes.length);
   const feasible: NodeInfo[] = [];
   const reasons = new Map<string, number>();
@@ -37,8 +38,8 @@ export function schedulePod(
   if (total > nodes.length) reasons.set(NODE_AFFINITY_MISMATCH, total - nodes.length);
   for (let i = 0; i < nodes.length && feasible.length < want; i++) {
     const info = nodes[(start + i) % nodes.length]!;
-    const why = filterNode(pod, demand, info);
-    if (why.length === 0 && volumesFit && !volumesFit(info.node)) why.push(VOLUME_NODE_CONFLICT);
+    let why = filterNode(facts, info);
+    if (why.length === 0 && volumesFit && !volumesFit(info.node)) why = [VOLUME_NODE_CONFLICT];
     if (why.length === 0) feasible.push(info);
     else for (const r of why) reasons.set(r, (reasons.get(r) ?? 0) + 1);
   }
@@ -49,7 +50,7 @@ export function schedulePod(
   let best: NodeInfo[] = [];
   let bestScore = -Infinity;
   for (const info of feasible) {
-    const s = scoreNode(pod, info, demand);
+    const s = scoreNode(facts, info);
     if (s > bestScore) {
       bestScore = s;
       best = [info];
