@@ -8,6 +8,16 @@ import { EVENTS } from "./resources.js";
 /** Upstream's correlator: within this window repeats are counted and similar events combined. */
 const WINDOW_MS = 10 * 60_000;
 const SIMILAR_LIMIT = 10;
+/** Upstream's correlator remembers this many events and groups (its LRU caches): a recorder lives for days. */
+const CACHE_ENTRIES = 4096;
+
+/** Map order as recency: `key` becomes the newest, and the oldest beyond CACHE_ENTRIES are forgotten. */
+function keep<V>(map: Map<string, V>, key: string, value: V): V {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > CACHE_ENTRIES) map.delete(map.keys().next().value!);
+  return value;
+}
 
 export type EventType = "Normal" | "Warning";
 
@@ -57,13 +67,15 @@ export class EventRecorder {
     const objectKey = `${obj.kind}/${namespace}/${meta.name}/${meta.uid}`;
     const similarKey = `${objectKey}/${type}/${reason}`;
     let group = this.similar.get(similarKey);
-    if (!group || now - group.since > WINDOW_MS) this.similar.set(similarKey, (group = { messages: new Set(), since: now }));
+    if (!group || now - group.since > WINDOW_MS) group = { messages: new Set(), since: now };
+    keep(this.similar, similarKey, group);
     group.messages.add(rawMessage);
     const message = group.messages.size > SIMILAR_LIMIT ? `(combined from similar events): ${rawMessage}` : rawMessage;
     const key = group.messages.size > SIMILAR_LIMIT ? `${similarKey}/combined` : `${similarKey}/${rawMessage}`;
 
     const previous = this.seen.get(key);
     if (previous && now - previous.last <= WINDOW_MS) {
+      keep(this.seen, key, previous);
       previous.count++;
       previous.last = now;
       previous.message = message;
@@ -76,7 +88,7 @@ export class EventRecorder {
     const name = `${meta.name}.${(BigInt(now) * 1_000_000n + BigInt(this.sequence)).toString(16)}`;
     const timestamp = formatTime(now);
     const entry: Seen = { name, namespace, count: 1, last: now, message, dirty: false };
-    this.seen.set(key, entry);
+    keep(this.seen, key, entry);
     entry.writing = this.client.call("POST", resourcePath(EVENTS, namespace), { body: {
       apiVersion: "v1", kind: "Event",
       metadata: { name, namespace },

@@ -52,6 +52,17 @@ describe("event recorder and leader election against the real API server", () =>
     assert.ok(writes <= 5, `${writes} writes`);
   });
 
+  test("EventRecorder remembers the newest 4,096 events, as upstream's correlator: older ones are forgotten, not kept forever", async () => {
+    const recorder = new EventRecorder(client, "default-scheduler");
+    const pod = (i: number): KubeObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name: `lru-${i}`, namespace: "default", uid: `lru-uid-${i}` } });
+    for (let i = 0; i <= 4096; i += 64) await Promise.all(Array.from({ length: Math.min(64, 4097 - i) }, (_, j) => recorder.event(pod(i + j), "Normal", "Scheduled", "Successfully assigned")));
+    await recorder.event(pod(4096), "Normal", "Scheduled", "Successfully assigned");
+    await recorder.event(pod(0), "Normal", "Scheduled", "Successfully assigned");
+    const count = async (i: number) => (await client.list(events, "default", { fieldSelector: `involvedObject.name=lru-${i}` })).items.map((e) => e.count);
+    assert.deepEqual(await count(4096), [2], "a recent event is counted again");
+    assert.deepEqual((await count(0)).sort(), [1, 1], "the oldest was forgotten: its repeat is a new Event");
+  });
+
   test("runLeaderElection: one leader at a time, and a successor once the holder stops renewing", async () => {
     const opts = { namespace: "kube-system", name: "tug-controller-manager", leaseDurationMs: 400, retryPeriodMs: 50 };
     const leading: string[] = [];
