@@ -19,9 +19,14 @@ export function keyOf(obj: Pick<KubeObject, "metadata">): string {
 export class Indexer<T extends KubeObject = KubeObject> {
   private readonly items = new Map<string, T>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private readonly funcs: Array<{ fn: IndexFunc; index: Map<string, Set<string>> }> = [];
 
-  constructor(private readonly funcs: Record<string, IndexFunc> = { namespace: byNamespace }) {
-    for (const name of Object.keys(funcs)) this.indices.set(name, new Map());
+  constructor(funcs: Record<string, IndexFunc> = { namespace: byNamespace }) {
+    for (const [name, fn] of Object.entries(funcs)) {
+      const index = new Map<string, Set<string>>();
+      this.indices.set(name, index);
+      this.funcs.push({ fn, index });
+    }
   }
 
   get(key: string): T | undefined {
@@ -46,16 +51,22 @@ export class Indexer<T extends KubeObject = KubeObject> {
     return keys ? [...keys].map((k) => this.items.get(k)!) : [];
   }
 
+  /** Stores `obj`; an update leaves alone the indices whose values it didn't change (most: a status update). */
   set(obj: T): T | undefined {
     const key = keyOf(obj);
     const old = this.items.get(key);
-    if (old) this.unindex(key, old);
     this.items.set(key, obj);
-    for (const [name, fn] of Object.entries(this.funcs)) {
-      const index = this.indices.get(name)!;
-      for (const value of fn(obj)) {
-        if (!index.has(value)) index.set(value, new Set());
-        index.get(value)!.add(key);
+    for (const { fn, index } of this.funcs) {
+      const now = fn(obj);
+      if (old) {
+        const before = fn(old);
+        if (sameValues(before, now)) continue;
+        remove(index, key, before);
+      }
+      for (const value of now) {
+        let keys = index.get(value);
+        if (!keys) index.set(value, (keys = new Set()));
+        keys.add(key);
       }
     }
     return old;
@@ -64,20 +75,21 @@ export class Indexer<T extends KubeObject = KubeObject> {
   delete(key: string): T | undefined {
     const old = this.items.get(key);
     if (old) {
-      this.unindex(key, old);
+      for (const { fn, index } of this.funcs) remove(index, key, fn(old));
       this.items.delete(key);
     }
     return old;
   }
+}
 
-  private unindex(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.funcs)) {
-      const index = this.indices.get(name)!;
-      for (const value of fn(obj)) {
-        const set = index.get(value);
-        set?.delete(key);
-        if (set?.size === 0) index.delete(value);
-      }
-    }
+function remove(index: Map<string, Set<string>>, key: string, values: string[]): void {
+  for (const value of values) {
+    const keys = index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) index.delete(value);
   }
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
