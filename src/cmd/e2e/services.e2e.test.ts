@@ -175,9 +175,10 @@ spec:
     assert.equal((await c.kubectlAsync(["set", "image", "deployment/demo", "demoapp=ikubernetes/demoapp:v1.2"])).code, 0);
     const status = await c.kubectlAsync(["rollout", "status", "deployment/demo", "--timeout=90s"]);
     assert.equal(status.code, 0, status.stderr);
+    // Rolled out means the new pods are ready; the proxy hears of their endpoints a moment later.
+    await eventually("traffic reaches v1.2", () => traffic.versions.has("v1.2"));
     await traffic.stop();
     assert.ok(traffic.failures.length > 0, "Recreate leaves a gap with no endpoints");
-    assert.ok(traffic.versions.has("v1.2"));
   });
 
   test("a service selecting nothing has no endpoints and its port refuses cleanly", async () => {
