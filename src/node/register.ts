@@ -2,6 +2,7 @@ import { isAlreadyExists } from "../api/errors.js";
 import type { KubeObject } from "../api/types.js";
 import { NODES } from "../client/resources.js";
 import type { RestClient } from "../client/rest.js";
+import { sleep, type Clock } from "../client/clock.js";
 
 /**
  * Registers a node agent's Node as the kubelet does: create it, or, when it exists from an earlier run,
@@ -18,4 +19,28 @@ export async function registerNode(client: RestClient, node: KubeObject): Promis
     await client.patch(NODES, undefined, name, "merge", { status: node.status }, "status");
     return existing.metadata.uid;
   }
+}
+
+/** The kubelet's registration back-off: 100 ms, doubling to 7 s. */
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 7_000;
+
+/**
+ * Registers until it succeeds, as the kubelet's registerWithAPIServer does: an API server that can't be
+ * reached yet (an agent started before it) or refuses for now is tried again with back-off. Undefined when
+ * `signal` aborts first.
+ */
+export async function registerNodeWithRetry(
+  client: RestClient, node: () => KubeObject, opts: { clock: Clock; signal: AbortSignal; log?: (entry: Record<string, unknown>) => void },
+): Promise<string | undefined> {
+  for (let delay = FIRST_RETRY_MS; !opts.signal.aborted; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
+    const attempt = node();
+    try {
+      return await registerNode(client, attempt);
+    } catch (err) {
+      opts.log?.({ level: "warn", component: "kubelet", node: attempt.metadata.name, msg: "Unable to register node with API server", retryInMs: delay, err: String(err) });
+      await sleep(opts.clock, delay, opts.signal);
+    }
+  }
+  return undefined;
 }

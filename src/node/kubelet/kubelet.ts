@@ -10,7 +10,7 @@ import type { RestClient } from "../../client/rest.js";
 import { WorkQueue } from "../../client/workqueue.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject, readyConditions } from "../node-object.js";
-import { registerNode } from "../register.js";
+import { registerNodeWithRetry } from "../register.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { Backoff } from "./backoff.js";
 import { parseResolvConf, type ClusterDnsConfig } from "./dns-files.js";
@@ -101,7 +101,8 @@ export class Kubelet implements LogSource {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    this.nodeUid = await registerNode(this.client, this.node());
+    this.nodeUid = await registerNodeWithRetry(this.client, () => this.node(), { clock: this.clock, signal, log: this.opts.log });
+    if (signal.aborted) return;
     const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal)];
     await this.pods.waitForSync();
     const consumers = Array.from({ length: 32 }, () => this.consume());

@@ -7,7 +7,7 @@ import { SharedInformers } from "../../client/shared-informers.js";
 import { PATCH_CONTENT_TYPES, resourcePath, type RestClient } from "../../client/rest.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject } from "../node-object.js";
-import { registerNode } from "../register.js";
+import { registerNodeWithRetry } from "../register.js";
 import { FAST_STAGES, type Stage } from "./stages.js";
 import { PODS } from "../../client/resources.js";
 
@@ -68,19 +68,18 @@ export class SimulatedNodePool {
     return `10.${244 + Math.floor(n.index / 256)}.${n.index % 256}.0/24`;
   }
 
-  private async register(n: SimNode): Promise<void> {
-    const obj = nodeObject({
+  private async register(n: SimNode, signal: AbortSignal): Promise<void> {
+    n.uid = await registerNodeWithRetry(this.client, () => nodeObject({
       name: n.name, cpu: this.opts.cpu ?? "32", memory: this.opts.memory ?? "256Gi", pods: this.opts.pods ?? "110",
       internalIP: n.hostIP, podCIDR: this.podCIDR(n), runtimeVersion: "simulated://0.1.0", labels: { type: "simulated" }, kubeletPort: 0,
       // Local volumes are provisioned for simulated nodes too; nothing is ever mounted there.
       volumeDir: `/var/lib/tugboat/simulated/${n.name}/volumes`,
-    }, this.clock.now());
-    n.uid = await registerNode(this.client, obj);
+    }, this.clock.now()), { clock: this.clock, signal, log: this.opts.log });
   }
 
   async run(signal: AbortSignal): Promise<void> {
     const all = [...this.nodes.values()];
-    for (let i = 0; i < all.length; i += 50) await Promise.all(all.slice(i, i + 50).map((n) => this.register(n)));
+    for (let i = 0; i < all.length; i += 50) await Promise.all(all.slice(i, i + 50).map((n) => this.register(n, signal)));
     const leases = this.renewLeases(signal);
     await this.ownInformers?.run(signal);
     await leases;
