@@ -31,6 +31,11 @@ function requiredTerms(podSpec: Json): Term[] {
   return (required?.nodeSelectorTerms ?? []) as Term[];
 }
 
+/** Whether podFitsNode can refuse a node at all: the pod spec has a nodeSelector or required node affinity terms. */
+export function constrainsNodes(podSpec: Json): boolean {
+  return Object.keys((podSpec.nodeSelector ?? {}) as Json).length > 0 || requiredTerms(podSpec).length > 0;
+}
+
 /** A pod spec's nodeSelector plus its required node affinity, against one node (upstream's RequiredNodeAffinity). */
 export function podFitsNode(podSpec: Json, node: KubeObject): boolean {
   const labels = node.metadata.labels ?? {};

@@ -1,4 +1,4 @@
-import { podFitsNode } from "../api/node-affinity.js";
+import { constrainsNodes, podFitsNode } from "../api/node-affinity.js";
 import { tolerates, type Taint, type Toleration } from "../api/taints.js";
 import type { KubeObject } from "../api/types.js";
 import { controllerOf, podDemand, type NodeInfo, type PodDemand } from "./node-info.js";
@@ -25,16 +25,15 @@ export interface PodFacts {
 
 const NONE: readonly Taint[] = [];
 /** A node that takes the pod has no reasons not to; shared, never written to. */
-export const FITS: readonly string[] = Object.freeze([]);
+const FITS: readonly string[] = Object.freeze([]);
 
 export function podFacts(pod: KubeObject): PodFacts {
   const spec = (pod.spec ?? {}) as Json;
-  const affinity = (spec.affinity as Json | undefined)?.nodeAffinity as Json | undefined;
   return {
     pod,
     demand: podDemand(pod),
     tolerations: (spec.tolerations ?? []) as Toleration[],
-    constrained: Object.keys((spec.nodeSelector ?? {}) as Json).length > 0 || affinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined,
+    constrained: constrainsNodes(spec),
     owner: controllerOf(pod),
   };
 }
