@@ -55,7 +55,7 @@ function deepFreeze<T>(value: T): T {
  */
 export class Informer<T extends KubeObject = KubeObject> {
   readonly indexer: Indexer<T>;
-  private readonly handlers: Array<Handlers<T>> = [];
+  private handlers: Array<Handlers<T>> = [];
   private readonly clock: Clock;
   private readonly freeze: boolean;
   private synced = false;
@@ -70,11 +70,15 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /**
    * Registers handlers. A handler added to an informer that has already listed first receives an add for
-   * every cached object (client-go's AddEventHandler), so late components miss nothing.
+   * every cached object (client-go's AddEventHandler), so late components miss nothing. Returns how to
+   * remove them again (RemoveEventHandler), for a component that stops while the informer runs on.
    */
-  on(handlers: Handlers<T>): void {
-    this.handlers.push(handlers);
+  on(handlers: Handlers<T>): () => void {
+    this.handlers = [...this.handlers, handlers];
     if (this.synced) for (const obj of this.indexer.list()) handlers.add?.(obj);
+    return () => {
+      this.handlers = this.handlers.filter((h) => h !== handlers);
+    };
   }
 
   hasSynced(): boolean {

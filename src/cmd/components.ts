@@ -29,9 +29,9 @@ export type Log = (entry: Record<string, unknown>) => void;
 /**
  * Starts the scheduler, the controller manager, the service proxy and the node agents (`--nodes N`, process or simulated)
  * against `client`, on one shared informer per resource: each pod event is decoded once, not once per
- * component. Returns how to stop them (node agents get 10 s to stop their pods).
+ * component. Returns those informers and how to stop it all (node agents get 10 s to stop their pods).
  */
-export async function startComponents(client: RestClient, opts: ComponentsOptions, log: Log): Promise<{ stop(): Promise<void> }> {
+export async function startComponents(client: RestClient, opts: ComponentsOptions, log: Log): Promise<{ informers: SharedInformers; stop(): Promise<void> }> {
   const components = new AbortController();
   // Every informer and loop of every component listens on this one signal.
   setMaxListeners(0, components.signal);
@@ -60,6 +60,7 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
     informers.run(components.signal),
   ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));
   return {
+    informers,
     async stop() {
       components.abort();
       await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);

@@ -5,9 +5,10 @@ import { ApiServer } from "../apiserver/server.js";
 import { isWorkloadKey } from "../apiserver/prompt-writes.js";
 import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
 import { RestClient } from "../client/rest.js";
+import type { SharedInformers } from "../client/shared-informers.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
-import { startComponents } from "./components.js";
+import { startComponents, type Log } from "./components.js";
 import { adminKubeconfig } from "./kubeconfig.js";
 
 export interface UpOptions {
@@ -48,8 +49,18 @@ async function loadOrCreateSecrets(dataDir: string): Promise<{ certs: ServingCer
   return { certs, token };
 }
 
-/** `tug up`: the all-in-one cluster in the foreground, until SIGINT or SIGTERM. */
-export async function up(opts: UpOptions): Promise<void> {
+/** A running `tug up`: where it serves, its components' in-process client and informers, how to stop it. */
+export interface RunningTug {
+  url: string;
+  kubeconfig: string;
+  /** The client the components use: the API server's handler called in process, no socket. */
+  client: RestClient;
+  informers: SharedInformers;
+  stop(): Promise<void>;
+}
+
+/** Starts everything `tug up` runs: the store, the API server (HTTPS) and the components. */
+export async function startTug(opts: UpOptions, log: Log): Promise<RunningTug> {
   const started = performance.now();
   mkdirSync(opts.dataDir, { recursive: true });
   const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
@@ -71,16 +82,26 @@ export async function up(opts: UpOptions): Promise<void> {
     dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, controllerManagerPort: opts.controllerManagerPort,
   }, log);
+  return {
+    url, kubeconfig, client, informers: components.informers,
+    async stop() {
+      await components.stop();
+      client.close();
+      await server.close();
+      await store.close();
+    },
+  };
+}
 
+/** `tug up`: the all-in-one cluster in the foreground, until SIGINT or SIGTERM. */
+export async function up(opts: UpOptions): Promise<void> {
+  const tug = await startTug(opts, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log({ level: "info", msg: "Stopping", signal });
-    await components.stop();
-    client.close();
-    await server.close();
-    await store.close();
+    await tug.stop();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -55,6 +55,38 @@ for (const transport of ["http", "in-process"] as const) describe(`client runtim
     assert.deepEqual(seen, ["ADDED w", "MODIFIED w", "DELETED w"]);
   });
 
+  test("Informer handlers removed with the function on() returns see nothing more; the others go on", async () => {
+    const informer = new Informer(client, { resource: configmaps, namespace: "default" });
+    const kept: string[] = [];
+    const removed: string[] = [];
+    informer.on({ add: (o) => kept.push(o.metadata.name!) });
+    const remove = informer.on({ add: (o) => removed.push(o.metadata.name!) });
+    const ac = new AbortController();
+    const running = informer.run(ac.signal);
+    try {
+      await informer.waitForSync();
+      await client.create(configmaps, "default", cm("before-removal"));
+      const deadline = Date.now() + 5000;
+      const seen = async (name: string) => {
+        while (!kept.includes(name)) {
+          if (Date.now() > deadline) throw new Error(`no add of ${name} in ${JSON.stringify(kept)}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      await seen("before-removal");
+      assert.ok(removed.includes("before-removal"));
+      remove();
+      await client.create(configmaps, "default", cm("after-removal"));
+      await seen("after-removal");
+      assert.ok(!removed.includes("after-removal"));
+    } finally {
+      ac.abort();
+      await running;
+      await client.delete(configmaps, "default", "before-removal");
+      await client.delete(configmaps, "default", "after-removal");
+    }
+  });
+
   test("Informer syncs, follows changes, freezes its cache, and after a 410 relists with tombstones", async () => {
     await client.create(configmaps, "default", cm("a"));
     await client.create(configmaps, "default", cm("b"));

@@ -52,6 +52,8 @@ export class Scheduler {
   private start = 0;
   private inFlight = 0;
   private readonly slots: Array<() => void> = [];
+  /** Removes this scheduler's handlers from informers that may outlive it (shared ones). */
+  private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly client: RestClient, private readonly opts: SchedulerOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -70,23 +72,23 @@ export class Scheduler {
       storageClass: (name) => classes.lister().get(undefined, name),
     };
     // A claim created or bound may make a waiting pod schedulable.
-    this.claims.on({ add: () => this.retryUnschedulable(), update: () => this.retryUnschedulable() });
+    this.unsubscribe.push(this.claims.on({ add: () => this.retryUnschedulable(), update: () => this.retryUnschedulable() }));
     this.recorder = new EventRecorder(client, this.name, { clock: this.clock, log: opts.log });
-    this.nodes.on({
+    this.unsubscribe.push(this.nodes.on({
       add: (n) => this.nodeChanged(n),
       update: (_o, n) => this.nodeChanged(n),
       delete: (n) => {
         this.cache.deleteNode(deletedObject(n).metadata.name!);
       },
-    });
-    this.pods.on({
+    }));
+    this.unsubscribe.push(this.pods.on({
       add: (p) => this.podChanged(p),
       update: (_o, p) => this.podChanged(p),
       delete: (p) => {
         this.cache.remove(keyOf(deletedObject(p)));
         this.retryUnschedulable();
       },
-    });
+    }));
   }
 
   private nodeChanged(node: KubeObject): void {
@@ -126,6 +128,7 @@ export class Scheduler {
         this.queue.done(key);
       }
     }
+    for (const remove of this.unsubscribe) remove();
     await informers;
   }
 
