@@ -10,12 +10,34 @@ export interface PodDemand {
   hostPorts: string[];
 }
 
-function quantity(v: unknown): Quantity {
-  try {
-    return Quantity.parse(typeof v === "number" ? String(v) : String(v ?? "0"));
-  } catch {
-    return Quantity.zero();
+/** A quantity's value and milli-value as numbers (unparseable: 0). */
+interface Amount {
+  value: number;
+  milli: number;
+}
+
+/**
+ * Amounts by their text. A cluster's requests and capacities repeat a handful of strings ("100m",
+ * "128Mi"), and every pod update is a new object to count, so parsing (exact, in BigInt) is memoised;
+ * the map is emptied if a cluster ever shows it more than MEMO_LIMIT distinct ones.
+ */
+const amounts = new Map<string, Amount>();
+const MEMO_LIMIT = 4096;
+
+function amount(v: unknown): Amount {
+  const text = typeof v === "number" ? String(v) : String(v ?? "0");
+  let known = amounts.get(text);
+  if (!known) {
+    let q: Quantity;
+    try {
+      q = Quantity.parse(text);
+    } catch {
+      q = Quantity.zero();
+    }
+    if (amounts.size >= MEMO_LIMIT) amounts.clear();
+    amounts.set(text, (known = { value: Number(q.value()), milli: Number(q.milliValue()) }));
   }
+  return known;
 }
 
 /**
@@ -37,8 +59,8 @@ function computeDemand(pod: KubeObject): PodDemand {
     let mem = 0;
     for (const c of containers) {
       const requests = ((c.resources as Json | undefined)?.requests ?? {}) as Json;
-      cpu += Number(quantity(requests.cpu).milliValue());
-      mem += Number(quantity(requests.memory).value());
+      cpu += amount(requests.cpu).milli;
+      mem += amount(requests.memory).value;
     }
     return { cpu, mem };
   };
@@ -76,9 +98,9 @@ export class NodeInfo {
   constructor(readonly node: KubeObject) {
     const alloc = (((node.status ?? {}) as Json).allocatable ?? {}) as Json;
     this.allocatable = {
-      milliCpu: Number(quantity(alloc.cpu).milliValue()),
-      memory: Number(quantity(alloc.memory).value()),
-      pods: Number(quantity(alloc.pods ?? "110").value()),
+      milliCpu: amount(alloc.cpu).milli,
+      memory: amount(alloc.memory).value,
+      pods: amount(alloc.pods ?? "110").value,
     };
   }
 
