@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { RestClient } from "../src/client/rest.js";
+import { TUG_NODE_FLAGS } from "../src/cmd/node-flags.js";
 
 const TUG = fileURLToPath(new URL("../../bin/tug.js", import.meta.url));
 
@@ -35,7 +36,7 @@ export class TugProcess {
   static async start(args: string[] = []): Promise<TugProcess> {
     const dir = mkdtempSync(join(tmpdir(), "tug-bench-"));
     const started = performance.now();
-    const proc = spawn(process.execPath, [...(process.env.TUG_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(process.execPath, [...TUG_NODE_FLAGS, ...(process.env.TUG_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...args], { stdio: ["ignore", "ignore", "pipe"] });
     // Forward the structured log, and keep its start (where `tug up` says what it serves).
     let head = "";
     proc.stderr!.on("data", (d: Buffer) => {
@@ -76,7 +77,7 @@ export class TugProcess {
    * don't take the lease), once its controllers have synced: what the controllers alone cost.
    */
   async controllerManager(): Promise<{ pid: number; stop(): Promise<void> }> {
-    const proc = spawn(process.execPath, [TUG, "controller-manager", "--kubeconfig", join(this.dir, "kubeconfig"), "--port", "0", "--leader-elect", "false"], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(process.execPath, [...TUG_NODE_FLAGS, TUG, "controller-manager", "--kubeconfig", join(this.dir, "kubeconfig"), "--port", "0", "--leader-elect", "false"], { stdio: ["ignore", "ignore", "pipe"] });
     let log = "";
     proc.stderr!.on("data", (d: Buffer) => {
       if (log.length < 64 * 1024) log += d.toString();

@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { TUG_NODE_FLAGS } from "../src/cmd/node-flags.js";
 import { apiBenchmarks } from "./api.js";
 import { deploymentBenchmarks } from "./deployment.js";
 import type { Figure } from "./figure.js";
@@ -73,6 +75,19 @@ async function main(): Promise<void> {
   process.stdout.write(`Report: ${files.join(", ")}\n`);
   const failed = results.filter((r) => r.error);
   if (failed.length > 0) throw new Error(`${failed.length} scenario(s) did not complete: ${failed.map((r) => r.id).join(", ")}`);
+}
+
+/**
+ * The scheduler scenario hosts a `tug up` in this process: it runs with tug's own V8 flags (bin/tug.js's),
+ * so without them this process starts itself again with them.
+ */
+function hasTugFlags(): boolean {
+  return TUG_NODE_FLAGS.every((f) => process.execArgv.includes(f));
+}
+
+if (!hasTugFlags()) {
+  const child = spawnSync(process.execPath, [...TUG_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit" });
+  process.exit(child.status ?? 1);
 }
 
 // Exit when done: a peer's client (PM2's) may keep handles open after it disconnects.

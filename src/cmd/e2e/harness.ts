@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TUG_NODE_FLAGS } from "../node-flags.js";
 
 const TUG = fileURLToPath(new URL("../../../../bin/tug.js", import.meta.url));
 
@@ -40,7 +41,7 @@ export class Cluster {
 
   private static async launch(dir: string, extraArgs: string[]): Promise<ChildProcess & { stderrText?: string }> {
     rmSync(join(dir, "kubeconfig"), { force: true });
-    const proc = spawn(process.execPath, [TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(process.execPath, [...TUG_NODE_FLAGS, TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
     const withLog = proc as ChildProcess & { stderrText: string };
     withLog.stderrText = "";
     proc.stderr!.on("data", (d: Buffer) => (withLog.stderrText += d.toString()));
