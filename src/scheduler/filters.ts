@@ -1,5 +1,5 @@
 import { constrainsNodes, podFitsNode } from "../api/node-affinity.js";
-import { tolerates, type Taint, type Toleration } from "../api/taints.js";
+import { tolerates, type Toleration } from "../api/taints.js";
 import type { KubeObject } from "../api/types.js";
 import { controllerOf, podDemand, type NodeInfo, type PodDemand } from "./node-info.js";
 
@@ -23,7 +23,6 @@ export interface PodFacts {
   owner: string | undefined;
 }
 
-const NONE: readonly Taint[] = [];
 /** A node that takes the pod has no reasons not to; shared, never written to. */
 const FITS: readonly string[] = Object.freeze([]);
 
@@ -43,15 +42,14 @@ export function podFacts(pod: KubeObject): PodFacts {
  * FailedScheduling message counts them), or FITS.
  */
 export function filterNode(facts: PodFacts, info: NodeInfo): readonly string[] {
-  const node = info.node;
-  const nodeSpec = (node.spec ?? {}) as Json;
   const { tolerations, demand } = facts;
-  if (nodeSpec.unschedulable && !tolerates(tolerations, { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" })) {
+  if (info.unschedulable && !tolerates(tolerations, { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" })) {
     return ["node(s) were unschedulable"];
   }
-  if (facts.constrained && !matchesNodeSelector(facts.pod, node)) return [NODE_AFFINITY_MISMATCH];
-  for (const taint of (nodeSpec.taints ?? NONE) as Taint[]) {
-    if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
+  if (facts.constrained && !matchesNodeSelector(facts.pod, info.node)) return [NODE_AFFINITY_MISMATCH];
+  // Indexed: most nodes have no taints, and an iterator over none costs more than the check.
+  for (let i = 0; i < info.taints.length; i++) {
+    const taint = info.taints[i]!;
     if (!tolerates(tolerations, taint)) return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`];
   }
   const tooMany = info.pods + 1 > info.allocatable.pods;

@@ -1,4 +1,5 @@
 import { Quantity } from "../api/quantity.js";
+import type { Taint } from "../api/taints.js";
 import type { KubeObject } from "../api/types.js";
 
 type Json = Record<string, unknown>;
@@ -86,7 +87,13 @@ export function controllerOf(pod: KubeObject): string | undefined {
   return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
 }
 
-/** A node with what is already placed on it: upstream's NodeInfo. */
+const NO_TAINTS: readonly Taint[] = Object.freeze([]);
+
+/**
+ * A node with what is already placed on it: upstream's NodeInfo. What the filters read of the Node
+ * object itself is read once here: node objects come from JSON in many shapes, and a scheduling attempt
+ * looks at hundreds of them.
+ */
 export class NodeInfo {
   milliCpu = 0;
   memory = 0;
@@ -94,18 +101,23 @@ export class NodeInfo {
   readonly ports = new Map<string, number>();
   readonly ownerCounts = new Map<string, number>();
   readonly allocatable: { milliCpu: number; memory: number; pods: number };
+  readonly name: string;
+  readonly unschedulable: boolean;
+  /** The taints that keep pods off (NoSchedule, NoExecute); PreferNoSchedule only weighs in scoring upstream. */
+  readonly taints: readonly Taint[];
 
   constructor(readonly node: KubeObject) {
+    this.name = node.metadata.name!;
+    const spec = (node.spec ?? {}) as Json;
+    this.unschedulable = !!spec.unschedulable;
+    const taints = ((spec.taints ?? []) as Taint[]).filter((t) => t.effect === "NoSchedule" || t.effect === "NoExecute");
+    this.taints = taints.length > 0 ? taints : NO_TAINTS;
     const alloc = (((node.status ?? {}) as Json).allocatable ?? {}) as Json;
     this.allocatable = {
       milliCpu: amount(alloc.cpu).milli,
       memory: amount(alloc.memory).value,
       pods: amount(alloc.pods ?? "110").value,
     };
-  }
-
-  get name(): string {
-    return this.node.metadata.name!;
   }
 
   add(pod: KubeObject, sign: 1 | -1 = 1): void {

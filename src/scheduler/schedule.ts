@@ -23,38 +23,43 @@ export function scoreNode(facts: PodFacts, info: NodeInfo): number {
 }
 
 /**
- * Picks a node for `pod` among `nodes` (all `total` nodes, or those a pin left): filters (from a rotating start, stopping once enough feasible nodes are found),
- * scores, breaks ties at random. Unschedulable pods get upstream's message:
- * "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
+ * Picks a node for `pod` among `nodes` (all `total` nodes, or those a pin left): filters (from a rotating
+ * start, stopping once enough feasible nodes are found), scores, breaks ties at random. Unschedulable pods
+ * get upstream's message: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
+ * In one pass over the nodes, scoring each feasible one as it is found: a pod looks at hundreds of nodes.
  */
 export function schedulePod(
   pod: KubeObject, nodes: NodeInfo[], start: number, random: () => number = Math.random, total = nodes.length, volumesFit?: (node: KubeObject) => boolean,
 ): ScheduleResult {
   const facts = podFacts(pod);
   const want = nodesToFind(nodes.length);
-  const feasible: NodeInfo[] = [];
-  const reasons = new Map<string, number>();
-  // Nodes left out beforehand (a pod pinned by metadata.name affinity) failed its node affinity.
-  if (total > nodes.length) reasons.set(NODE_AFFINITY_MISMATCH, total - nodes.length);
-  for (let i = 0; i < nodes.length && feasible.length < want; i++) {
-    const info = nodes[(start + i) % nodes.length]!;
+  const n = nodes.length;
+  let feasible = 0;
+  let reasons: Map<string, number> | undefined;
+  const best: NodeInfo[] = [];
+  let bestScore = -Infinity;
+  for (let i = 0, at = start % n; i < n && feasible < want; i++, at = at + 1 === n ? 0 : at + 1) {
+    const info = nodes[at]!;
     let why = filterNode(facts, info);
     if (why.length === 0 && volumesFit && !volumesFit(info.node)) why = [VOLUME_NODE_CONFLICT];
-    if (why.length === 0) feasible.push(info);
-    else for (const r of why) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+    if (why.length > 0) {
+      reasons ??= new Map();
+      for (const r of why) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      continue;
+    }
+    feasible++;
+    const score = scoreNode(facts, info);
+    if (score > bestScore) {
+      bestScore = score;
+      best.length = 0;
+      best.push(info);
+    } else if (score === bestScore) best.push(info);
   }
-  if (feasible.length === 0) {
-    const parts = [...reasons.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => `${n} ${r}`);
+  if (feasible === 0) {
+    // Nodes left out beforehand (a pod pinned by metadata.name affinity) failed its node affinity.
+    if (total > n) (reasons ??= new Map()).set(NODE_AFFINITY_MISMATCH, (reasons.get(NODE_AFFINITY_MISMATCH) ?? 0) + total - n);
+    const parts = [...(reasons ?? [])].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, count]) => `${count} ${r}`);
     return { unschedulable: `0/${total} nodes are available: ${parts.join(", ")}.` };
-  }
-  let best: NodeInfo[] = [];
-  let bestScore = -Infinity;
-  for (const info of feasible) {
-    const s = scoreNode(facts, info);
-    if (s > bestScore) {
-      bestScore = s;
-      best = [info];
-    } else if (s === bestScore) best.push(info);
   }
   return { node: best[Math.floor(random() * best.length)]!.name };
 }
