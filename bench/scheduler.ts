@@ -7,6 +7,7 @@ import { Informer } from "../src/client/informer.js";
 import type { RestClient } from "../src/client/rest.js";
 import { SharedInformers } from "../src/client/shared-informers.js";
 import { CONFIGMAPS, NODES, PODS } from "../src/client/resources.js";
+import { TUG_UP_BIND_CONCURRENCY } from "../src/cmd/components.js";
 import { startTug } from "../src/cmd/up.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import type { Figure } from "./figure.js";
@@ -27,9 +28,10 @@ const isReady = (n: KubeObject) => ((n.status as { conditions?: Array<{ type: st
 
 /**
  * Issue 3's goal figure: the scheduler as `tug up` runs it — in the API server's process, on the
- * components' shared informers and in-process client (upstream's scheduler_perf, too, runs its scheduler
- * in the API server's process). The `tug up` here is this process's own (the same startTug as the
- * command's), so the measured scheduler can start once its pods exist, as scheduler_perf's does.
+ * components' shared informers and in-process client, with as many binds in flight (upstream's
+ * scheduler_perf, too, runs its scheduler in the API server's process). The `tug up` here is this
+ * process's own (the same startTug as the command's), so the measured scheduler can start once its pods
+ * exist, as scheduler_perf's does.
  */
 async function inTugUp(nodes: number): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), "tug-bench-scheduler-"));
@@ -40,7 +42,7 @@ async function inTugUp(nodes: number): Promise<Figure[]> {
   try {
     const nodeLister = tug.informers.for(NODES).lister();
     await until(`${nodes} Ready nodes`, async () => nodeLister.list().filter(isReady).length >= nodes, 120_000);
-    const rates = await bindingRates(tug.client, podsFor(nodes), async () => ({ informers: tug.informers, stopped: Promise.resolve() }), 256);
+    const rates = await bindingRates(tug.client, podsFor(nodes), async () => ({ informers: tug.informers, stopped: Promise.resolve() }), TUG_UP_BIND_CONCURRENCY);
     const goal = nodes === 1000;
     return [fromRuns(`pods bound/s on ${perRound(nodes)}, tug up's scheduler (in process)`, rates, "pods/s", goal ? "≥ 2000/s" : "(reported)", (v) => !goal || v >= 2000)];
   } finally {
