@@ -156,6 +156,9 @@ export class ServiceProxy {
       view: {
         service: (ns, name) => services.get(ns, name) as unknown as Service | undefined,
         slices: (ns, name) => slices.list(ns, `${SERVICE_NAME_LABEL}=${name}`) as unknown as EndpointSlice[],
+        hasNamespace: (ns) => services.list(ns).length > 0,
+        allServices: () => services.list() as unknown as Service[],
+        allSlices: () => slices.list() as unknown as EndpointSlice[],
       },
     });
     try {
