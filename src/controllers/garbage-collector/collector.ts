@@ -31,11 +31,11 @@ interface Node {
  * The garbage collector: a graph of every object of every deletable resource, keyed by uid, with each
  * owner's dependents. One level-triggered sync per uid does both sides of ownership:
  * - as an owner being deleted with the `orphan` finalizer, it strips itself from its dependents'
- *   ownerReferences, then drops the finalizer; with `foregroundDeletion`, it deletes its dependents and
- *   drops the finalizer once no dependent that blocks owner deletion is left;
+ *   ownerReferences, then drops the finalizer; with `foregroundDeletion`, it has its dependents synced
+ *   and drops the finalizer once no dependent that blocks owner deletion is left;
  * - as a dependent, it looks up its owners (a live read when the graph lacks one, so a cold cache never
- *   kills anything): when none exists any more it is deleted (foreground if an owner waits on it), and
- *   references to owners that are gone are removed while others remain.
+ *   kills anything): when no live owner is left it is deleted (foreground if an owner waits on it); while
+ *   one is, references to owners that are gone or being deleted in the foreground are removed.
  */
 const ABSENT_OWNERS_CAP = 10_000;
 
@@ -138,7 +138,7 @@ export class GarbageCollector {
       else if (state === "present") alive++;
       else return; // an owner kind nobody serves: leave the object alone, as upstream cannot decide either
     }
-    if (alive === 0 && dangling.length + waiting.length === refs.length) {
+    if (alive === 0) {
       const blocking = waiting.some((r) => r.blockOwnerDeletion);
       this.opts.log?.({ level: "info", component: "controller-manager", controller: "garbage-collector", msg: "Deleting an object whose owners are gone", object: describe(node) });
       await this.client.delete(node.resource, obj.metadata.namespace, obj.metadata.name!, {
@@ -146,9 +146,11 @@ export class GarbageCollector {
       }).catch(ignoreGone);
       return;
     }
-    if (dangling.length > 0) {
-      const gone = new Set(dangling.map((r) => r.uid));
-      await this.patchMeta(node, { ownerReferences: refs.filter((r) => !gone.has(r.uid)) });
+    // Another owner still holds it: it lives on, without the owners that are gone or being deleted
+    // (upstream's "solid" owner: a dependent is never collected while one remains).
+    if (dangling.length + waiting.length > 0) {
+      const drop = new Set([...dangling, ...waiting].map((r) => r.uid));
+      await this.patchMeta(node, { ownerReferences: refs.filter((r) => !drop.has(r.uid)) });
     }
   }
 
@@ -185,18 +187,17 @@ export class GarbageCollector {
     await this.patchMeta(owner, { finalizers: (owner.obj.metadata.finalizers ?? []).filter((f) => f !== ORPHAN) });
   }
 
-  private async deleteDependents(owner: Node): Promise<void> {
+  /**
+   * Foreground deletion: each dependent decides in its own sync (deleted when this owner was its last,
+   * released when another owner still holds it); the owner's finalizer goes once none blocks it.
+   */
+  private deleteDependents(owner: Node): Promise<void> {
     const uid = owner.obj.metadata.uid!;
     const deps = this.dependentsOf(uid);
-    for (const dep of deps) {
-      if (dep.obj.metadata.deletionTimestamp) continue;
-      const blocks = (dep.obj.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion);
-      await this.client.delete(dep.resource, dep.obj.metadata.namespace, dep.obj.metadata.name!, {
-        propagationPolicy: blocks ? "Foreground" : "Background", preconditions: { uid: dep.obj.metadata.uid },
-      }).catch(ignoreGone);
-    }
+    for (const dep of deps) if (!dep.obj.metadata.deletionTimestamp) this.loop.enqueue(dep.obj.metadata.uid!);
     const stillBlocking = deps.some((d) => (d.obj.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion));
-    if (!stillBlocking) await this.patchMeta(owner, { finalizers: (owner.obj.metadata.finalizers ?? []).filter((f) => f !== FOREGROUND) });
+    if (stillBlocking) return Promise.resolve();
+    return this.patchMeta(owner, { finalizers: (owner.obj.metadata.finalizers ?? []).filter((f) => f !== FOREGROUND) });
   }
 
   /** A metadata merge patch at the cached resourceVersion: if the object moved on, the sync runs again. */

@@ -1,0 +1,71 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { isNotFound } from "../api/errors.js";
+import type { KubeObject } from "../api/types.js";
+import { ApiServer } from "../apiserver/server.js";
+import { CONFIGMAPS } from "../client/resources.js";
+import { RestClient } from "../client/rest.js";
+import { SharedInformers } from "../client/shared-informers.js";
+import { ControllerManager } from "../controllers/manager.js";
+import { MemoryStore } from "../store/memory.js";
+
+async function eventually(what: string, probe: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("garbage collector with dependents of several owners, against the real API server", () => {
+  let server: ApiServer;
+  let client: RestClient;
+  const stop = new AbortController();
+  let running: Promise<unknown>;
+  before(async () => {
+    server = new ApiServer({ store: new MemoryStore(), log: () => {} });
+    client = new RestClient({ server: `http://127.0.0.1:${await server.listen(0)}` });
+    const informers = new SharedInformers(client);
+    running = Promise.all([new ControllerManager(client, { informers }).run(stop.signal), informers.run(stop.signal)]);
+  });
+  after(async () => {
+    stop.abort();
+    await running;
+    client.close();
+    await server.close();
+  });
+
+  const configMap = (name: string, owners: KubeObject[] = []): KubeObject => ({
+    apiVersion: "v1", kind: "ConfigMap",
+    metadata: { name, ownerReferences: owners.map((o) => ({ apiVersion: "v1", kind: "ConfigMap", name: o.metadata.name!, uid: o.metadata.uid!, blockOwnerDeletion: true })) },
+  });
+  const exists = (name: string) => client.get(CONFIGMAPS, "default", name).then(() => true, (err: unknown) => {
+    if (isNotFound(err)) return false;
+    throw err;
+  });
+  const owners = async (name: string) => (await client.get(CONFIGMAPS, "default", name)).metadata.ownerReferences?.map((r) => r.name);
+
+  /** Ten dependents of `doomed`, the first five also of `keeper`: upstream's "valid owner" conformance case. */
+  async function scenario(prefix: string): Promise<{ doomed: KubeObject; keeper: KubeObject; names: string[] }> {
+    const doomed = await client.create(CONFIGMAPS, "default", configMap(`${prefix}-to-be-deleted`));
+    const keeper = await client.create(CONFIGMAPS, "default", configMap(`${prefix}-to-stay`));
+    const names = Array.from({ length: 10 }, (_, i) => `${prefix}-dep-${i}`);
+    for (const [i, name] of names.entries()) await client.create(CONFIGMAPS, "default", configMap(name, i < 5 ? [doomed, keeper] : [doomed]));
+    return { doomed, keeper, names };
+  }
+
+  for (const policy of ["Foreground", "Background"] as const) {
+    test(`GarbageCollector keeps dependents that have another valid owner (${policy} deletion)`, async () => {
+      const { doomed, names } = await scenario(policy.toLowerCase());
+      await client.delete(CONFIGMAPS, "default", doomed.metadata.name!, { propagationPolicy: policy });
+      await eventually("the owner and its sole dependents to go", async () => {
+        const left = await Promise.all([doomed.metadata.name!, ...names.slice(5)].map(exists));
+        return left.every((e) => !e);
+      });
+      for (const name of names.slice(0, 5)) {
+        assert.equal(await exists(name), true, `${name} has a live owner and stays`);
+        await eventually(`${name} to lose its reference to the deleted owner`, async () => JSON.stringify(await owners(name)) === JSON.stringify([`${policy.toLowerCase()}-to-stay`]));
+      }
+    });
+  }
+});
