@@ -11,6 +11,7 @@ import type { PodEndpoint } from "./addresses.js";
 import type { EndpointsOutput } from "./controller.js";
 import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME_ANNOTATION as TRIGGER_TIME } from "../../api/discovery.js";
 import { outputLabels } from "./endpoints-output.js";
+import { SliceTracker } from "./slice-tracker.js";
 import { desiredSlices, planSlices, type SliceShape } from "./slices.js";
 
 export const MANAGED_BY = "endpointslice-controller.k8s.io";
@@ -28,8 +29,7 @@ export class EndpointSlices implements EndpointsOutput {
   readonly name = "endpointslice-controller";
   readonly includeTerminating = true;
   readonly informer: Informer;
-  /** Per service: slice name → the resourceVersion written, or null once deleted. */
-  private readonly written = new Map<string, Map<string, number | null>>();
+  private readonly tracker = new SliceTracker();
 
   constructor(private readonly client: RestClient, informers: SharedInformers) {
     this.informer = informers.for(ENDPOINTSLICES);
@@ -45,30 +45,11 @@ export class EndpointSlices implements EndpointsOutput {
     return this.informer.lister().list(namespace).filter((s) => this.serviceOf(s) === `${namespace}/${service}`) as unknown as EndpointSlice[];
   }
 
-  /** Whether the cache shows every write this controller made for the service. */
-  private cacheCaughtUp(key: string, cached: EndpointSlice[]): boolean {
-    const writes = this.written.get(key);
-    if (!writes) return true;
-    const byName = new Map(cached.map((s) => [s.metadata!.name!, Number(s.metadata!.resourceVersion)]));
-    for (const [name, rv] of writes) {
-      const seen = byName.get(name);
-      if (rv === null ? seen !== undefined : seen === undefined || seen < rv) return false;
-    }
-    this.written.delete(key);
-    return true;
-  }
-
-  private record(key: string, name: string, rv: number | null): void {
-    let writes = this.written.get(key);
-    if (!writes) this.written.set(key, (writes = new Map()));
-    writes.set(name, rv);
-  }
-
   async reconcile(svc: Service, endpoints: PodEndpoint[], triggerTime: string | undefined): Promise<SyncResult> {
     const { namespace, name, uid } = svc.metadata as { namespace: string; name: string; uid: string };
     const key = `${namespace}/${name}`;
     const existing = this.slicesOf(namespace, name);
-    if (!this.cacheCaughtUp(key, existing)) return { requeueAfterMs: CACHE_CATCH_UP_MS };
+    if (!this.tracker.caughtUp(key, existing)) return { requeueAfterMs: CACHE_CATCH_UP_MS };
     let desired = desiredSlices(endpoints);
     // A service with no endpoints keeps one empty placeholder slice, as upstream.
     if (desired.length === 0) desired = [{ ports: [], endpoints: [] }];
@@ -85,23 +66,23 @@ export class EndpointSlices implements EndpointsOutput {
     await Promise.all([
       ...plan.create.map(async (shape) => {
         const made = await this.client.create(ENDPOINTSLICES, namespace, body(shape, { generateName: `${name}-`, ownerReferences: [owner] }));
-        this.record(key, made.metadata.name!, Number(made.metadata.resourceVersion));
+        this.tracker.record(key, made.metadata.name!, Number(made.metadata.resourceVersion));
       }),
       ...plan.update.map(async ({ slice, shape }) => {
         const written = await this.client.update(ENDPOINTSLICES, body(shape, slice.metadata));
-        this.record(key, written.metadata.name!, Number(written.metadata.resourceVersion));
+        this.tracker.record(key, written.metadata.name!, Number(written.metadata.resourceVersion));
       }),
       ...plan.delete.map(async (slice) => {
         await this.client.delete(ENDPOINTSLICES, namespace, slice.metadata!.name!, { preconditions: { uid: slice.metadata!.uid } }).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
-        this.record(key, slice.metadata!.name!, null);
+        this.tracker.record(key, slice.metadata!.name!, null);
       }),
     ]);
   }
 
   /** The garbage collector removes a deleted service's slices (they name it as their owner). */
   async serviceDeleted(namespace: string, name: string): Promise<void> {
-    this.written.delete(`${namespace}/${name}`);
+    this.tracker.forget(`${namespace}/${name}`);
   }
 }
