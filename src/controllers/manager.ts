@@ -11,6 +11,7 @@ import { TtlAfterFinishedController } from "./ttl-after-finished/controller.js";
 import { DeploymentController } from "./deployment/controller.js";
 import { ServiceEndpointsController } from "./endpoints/controller.js";
 import { EndpointsObjects } from "./endpoints/endpoints-output.js";
+import { EndpointSliceMirroringController } from "./endpoints/mirroring.js";
 import { EndpointSlices } from "./endpoints/slices-output.js";
 import { ControllerMetrics } from "./kit/metrics.js";
 import { NodeLifecycleController } from "./node-lifecycle/controller.js";
@@ -67,8 +68,9 @@ export class ControllerManager {
       new NodeLifecycleController(client, { informers, gracePeriodMs: opts.nodeMonitorGracePeriodMs, clock, log }),
       new ServiceEndpointsController({ output: new EndpointsObjects(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
       new ServiceEndpointsController({ output: new EndpointSlices(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
+      new EndpointSliceMirroringController(client, { informers, clock, metrics, log }),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice"], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring"], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

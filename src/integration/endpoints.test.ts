@@ -100,4 +100,44 @@ describe("endpoints and EndpointSlice controllers against the real API server", 
     await eventually("Endpoints gone", async () => endpoints().then(() => false, () => true));
     await eventually("slices gone", async () => (await slices()).length === 0);
   });
+
+  test("Endpoints written by hand for a name no service has are left alone", async () => {
+    await client.create(ENDPOINTS, "default", { apiVersion: "v1", kind: "Endpoints", metadata: { name: "by-hand" }, subsets: [{ addresses: [{ ip: "10.0.0.24" }], ports: [{ port: 80 }] }] });
+    // The controllers had their chance: a service created and deleted after it has been handled by now.
+    await client.create(SERVICES, "default", { apiVersion: "v1", kind: "Service", metadata: { name: "marker" }, spec: { selector: { app: "none" }, ports: [{ port: 80 }] } });
+    await eventually("the marker's Endpoints", () => client.get(ENDPOINTS, "default", "marker").then(() => true, () => false));
+    assert.deepEqual((await client.get<Endpoints & KubeObject>(ENDPOINTS, "default", "by-hand")).subsets![0]!.addresses, [{ ip: "10.0.0.24" }]);
+  });
+
+  test("a selector-less service's hand-written Endpoints are mirrored into EndpointSlices, and unmirrored when the service goes", async () => {
+    const mirrored = async () => (await client.list<EndpointSlice & KubeObject>(ENDPOINTSLICES, "default", { labelSelector: "kubernetes.io/service-name=db" })).items;
+    await client.create(SERVICES, "default", { apiVersion: "v1", kind: "Service", metadata: { name: "db" }, spec: { ports: [{ name: "pg", port: 5432 }] } });
+    const ep = await client.create(ENDPOINTS, "default", {
+      apiVersion: "v1", kind: "Endpoints", metadata: { name: "db", labels: { team: "data" } },
+      subsets: [{ addresses: [{ ip: "10.0.0.5" }], notReadyAddresses: [{ ip: "10.0.0.6" }], ports: [{ name: "pg", port: 5432 }] }],
+    });
+    const [slice] = await eventually("a mirrored slice", async () => {
+      const s = await mirrored();
+      return s.length === 1 && s;
+    });
+    assert.equal(slice!.metadata!.labels!["endpointslice.kubernetes.io/managed-by"], "endpointslicemirroring-controller.k8s.io");
+    assert.equal(slice!.metadata!.labels!.team, "data");
+    assert.deepEqual(slice!.metadata!.ownerReferences!.map((r) => [r.kind, r.name, r.uid]), [["Endpoints", "db", ep.metadata.uid]]);
+    assert.deepEqual(slice!.endpoints!.map((e) => [e.addresses[0], e.conditions?.ready]), [["10.0.0.5", true], ["10.0.0.6", false]]);
+    assert.deepEqual(slice!.ports, [{ name: "pg", port: 5432, protocol: "TCP" }]);
+    assert.equal(slice!.metadata!.name!.startsWith("db-"), true);
+
+    await client.patch(ENDPOINTS, "default", "db", "merge", { subsets: [{ addresses: [{ ip: "10.0.0.7" }], ports: [{ name: "pg", port: 5432 }] }] });
+    await eventually("the slice to follow the change", async () => JSON.stringify((await mirrored())[0]?.endpoints?.map((e) => e.addresses[0])) === JSON.stringify(["10.0.0.7"]));
+    assert.equal((await mirrored())[0]!.metadata!.name, slice!.metadata!.name, "the slice is updated in place");
+
+    await client.patch(ENDPOINTS, "default", "db", "merge", { metadata: { labels: { "endpointslice.kubernetes.io/skip-mirror": "true" } } });
+    await eventually("skip-mirror to remove the mirror", async () => (await mirrored()).length === 0);
+    await client.patch(ENDPOINTS, "default", "db", "merge", { metadata: { labels: { "endpointslice.kubernetes.io/skip-mirror": null } } });
+    await eventually("the mirror back", async () => (await mirrored()).length === 1);
+
+    await client.delete(SERVICES, "default", "db");
+    await eventually("the mirror gone with the service", async () => (await mirrored()).length === 0);
+    await eventually("the Endpoints gone with the service, as upstream's endpoints controller does", () => client.get(ENDPOINTS, "default", "db").then(() => false, () => true));
+  });
 });

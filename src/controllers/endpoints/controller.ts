@@ -24,7 +24,11 @@ export interface EndpointsOutput {
   serviceOf(obj: KubeObject): string | undefined;
   /** Writes what the service's endpoints should be; returns a requeue when the cache is behind its own writes. */
   reconcile(svc: Service, endpoints: PodEndpoint[], triggerTime: string | undefined): Promise<SyncResult>;
-  serviceDeleted(namespace: string, name: string): Promise<void>;
+  /**
+   * The service is not there: `seen` when its deletion was observed (then what was written for it goes,
+   * as upstream); otherwise the output may be someone else's, written by hand before any service.
+   */
+  serviceDeleted(namespace: string, name: string, seen: boolean): Promise<void>;
 }
 
 export interface EndpointsControllerOptions {
@@ -57,6 +61,8 @@ export class ServiceEndpointsController {
   private readonly selectors = new WeakMap<Service, Selector | null>();
   /** When the first change not yet written for a service was seen. */
   private readonly pendingSince = new Map<string, number>();
+  /** Services whose deletion was observed and not yet synced. */
+  private readonly deletionsSeen = new Set<string>();
 
   constructor(private readonly opts: EndpointsControllerOptions) {
     this.clock = opts.clock ?? realClock;
@@ -65,8 +71,14 @@ export class ServiceEndpointsController {
     const output = opts.output;
     this.loop = new ReconcileLoop({ name: output.name, workers: opts.workers ?? 5, sync: (key) => this.sync(key), clock: this.clock, metrics: opts.metrics, log: opts.log });
 
-    const service = (o: KubeObject) => this.enqueue(keyOf(deletedObject(o)));
-    this.services.on({ add: service, update: (_o, n) => service(n), delete: service });
+    const service = (o: KubeObject) => this.enqueue(keyOf(o));
+    this.services.on({
+      add: service, update: (_o, n) => service(n),
+      delete: (o) => {
+        this.deletionsSeen.add(keyOf(deletedObject(o)));
+        service(deletedObject(o));
+      },
+    });
     this.pods.on({
       add: (p) => this.podChanged(p as Pod),
       update: (o, n) => {
@@ -121,7 +133,8 @@ export class ServiceEndpointsController {
     const since = this.pendingSince.get(key);
     this.pendingSince.delete(key);
     const svc = this.services.lister().get(namespace, name) as Service | undefined;
-    if (!svc) return this.opts.output.serviceDeleted(namespace, name);
+    const deletionSeen = this.deletionsSeen.delete(key);
+    if (!svc) return this.opts.output.serviceDeleted(namespace, name, deletionSeen);
     const s = this.selectorOf(svc);
     // A service without a selector has its endpoints written by hand; an ExternalName one has none.
     if (!s || svc.spec?.type === "ExternalName") return;

@@ -52,8 +52,10 @@ export class EndpointsObjects implements EndpointsOutput {
     else await this.client.create(ENDPOINTS, namespace, desired);
   }
 
-  async serviceDeleted(namespace: string, name: string): Promise<void> {
-    if (!this.informer.lister().get(namespace, name)) return;
+  async serviceDeleted(namespace: string, name: string, seen: boolean): Promise<void> {
+    const current = this.informer.lister().get(namespace, name);
+    // Endpoints without a service that this controller never wrote (no trigger time) are a user's.
+    if (!current || (!seen && current.metadata.annotations?.[TRIGGER_TIME] === undefined)) return;
     await this.client.delete(ENDPOINTS, namespace, name).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
