@@ -10,6 +10,7 @@ import { ClusterDns } from "./dns/server.js";
 import { ServiceAddresses } from "./service-addresses.js";
 import { buildTable } from "./table.js";
 import { TcpFrontend, type ProxyLog } from "./tcp-frontend.js";
+import { UdpFrontend } from "./udp-frontend.js";
 
 /** Like kube-proxy's --iptables-sync-period: a full pass now and then retries what failed (an address in use). */
 const RESYNC_MS = 30_000;
@@ -34,12 +35,13 @@ export interface ServiceProxyOptions {
 
 /**
  * The service proxy (kube-proxy's role, in user space): watches Services and EndpointSlices and keeps one
- * listener per cluster IP port and node port, each relaying new connections to the ready endpoints. Every
+ * listener per cluster IP port and node port (TCP and UDP; SCTP is refused), each relaying new
+ * connections (UDP: new flows) to the ready endpoints. Every
  * change reprograms it at once (changes arriving together are applied in one pass).
  */
 export class ServiceProxy {
   private readonly informers: SharedInformers;
-  private readonly frontends = new Map<string, TcpFrontend>();
+  private readonly frontends = new Map<string, TcpFrontend | UdpFrontend>();
   private readonly addresses: ServiceAddresses;
   private readonly clock: Clock;
   private readonly log: ProxyLog;
@@ -110,7 +112,7 @@ export class ServiceProxy {
     const dnsIP = this.opts.clusterIPs ? this.opts.dns?.ip : undefined;
     const wanted = buildTable(services, slices).filter((f) => {
       if (f.ip === dnsIP || (!this.opts.clusterIPs && f.ip !== "0.0.0.0")) return false;
-      if (f.protocol === "TCP") return true;
+      if (f.protocol === "TCP" || f.protocol === "UDP") return true;
       this.refuse(f.key, `${f.protocol} is not proxied`);
       return false;
     });
@@ -133,7 +135,7 @@ export class ServiceProxy {
       return !existing;
     });
     await Promise.all(fresh.map(async (f) => {
-      const frontend = new TcpFrontend(f, this.log);
+      const frontend = f.protocol === "UDP" ? new UdpFrontend(f, this.log) : new TcpFrontend(f, this.log);
       try {
         await frontend.listen();
         this.frontends.set(f.key, frontend);

@@ -5,7 +5,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { buildTable } from "./table.js";
 
 const svc = (name: string, spec: Service["spec"]): Service => ({ metadata: { name, namespace: "default" }, spec });
-const slice = (service: string, endpoints: Array<[string, { ready?: boolean; terminating?: boolean }]>, ports = [{ name: "http", port: 8080 }]): EndpointSlice => ({
+const slice = (service: string, endpoints: Array<[string, { ready?: boolean; terminating?: boolean }]>, ports: EndpointSlice["ports"] = [{ name: "http", port: 8080 }]): EndpointSlice => ({
   metadata: { name: `${service}-x`, namespace: "default", labels: { "kubernetes.io/service-name": service } },
   addressType: "IPv4", ports, endpoints: endpoints.map(([ip, conditions]) => ({ addresses: [ip], conditions })),
 });
@@ -40,5 +40,17 @@ describe("buildTable", () => {
       svc("empty", { clusterIP: "10.96.3.5", ports: [{ port: 80 }] }),
     ], []);
     assert.deepEqual(table.map((f) => [f.key, f.backends.length]), [["10.96.3.5:80/TCP", 0]]);
+  });
+
+  test("the same port over TCP and UDP makes two frontends; ClientIP affinity carries its timeout", () => {
+    const table = buildTable([svc("dns", {
+      clusterIP: "10.96.0.20", sessionAffinity: "ClientIP", sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } },
+      ports: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns-tcp", port: 53, protocol: "TCP" }],
+    })], [slice("dns", [["10.88.0.2", { ready: true }]], [{ name: "dns", port: 5353, protocol: "UDP" }, { name: "dns-tcp", port: 5353, protocol: "TCP" }])]);
+    assert.deepEqual(table.map((f) => [f.key, f.backends.map((b) => `${b.ip}:${b.port}`), f.affinityTimeoutSeconds]), [
+      ["10.96.0.20:53/UDP", ["10.88.0.2:5353"], 60],
+      ["10.96.0.20:53/TCP", ["10.88.0.2:5353"], 60],
+    ]);
+    assert.equal(buildTable([svc("web", { clusterIP: "10.96.3.4", sessionAffinity: "ClientIP", ports: [{ port: 80 }] })], [])[0]!.affinityTimeoutSeconds, 10_800);
   });
 });

@@ -1,6 +1,7 @@
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { SERVICE_NAME_LABEL } from "../api/discovery.js";
+import { DEFAULT_AFFINITY_TIMEOUT_SECONDS } from "./affinity.js";
 
 export interface Backend {
   ip: string;
@@ -18,6 +19,8 @@ export interface Frontend {
   service: string;
   /** Ready, not terminating endpoints, in a stable order. */
   backends: Backend[];
+  /** `sessionAffinity: ClientIP`: how long a client sticks to its backend since its last connection. */
+  affinityTimeoutSeconds?: number;
 }
 
 
@@ -63,7 +66,10 @@ export function buildTable(services: readonly Service[], slices: readonly Endpoi
     for (const port of spec.ports ?? []) {
       const protocol = port.protocol ?? "TCP";
       const name = port.name ?? "";
-      const common = { protocol, service: `${key}:${name}`, backends: byPort?.get(name) ?? [] };
+      const common = {
+        protocol, service: `${key}:${name}`, backends: byPort?.get(name) ?? [],
+        ...(spec.sessionAffinity === "ClientIP" ? { affinityTimeoutSeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS } : {}),
+      };
       const clusterIP = spec.clusterIP;
       if (clusterIP && clusterIP !== "None") frontends.push({ key: `${clusterIP}:${port.port}/${protocol}`, ip: clusterIP, port: port.port, ...common });
       if ((spec.type === "NodePort" || spec.type === "LoadBalancer") && port.nodePort) {

@@ -1,4 +1,5 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { Balancer, clientIP } from "./balancer.js";
 import type { Backend, Frontend } from "./table.js";
 
 /**
@@ -8,41 +9,22 @@ import type { Backend, Frontend } from "./table.js";
  * was removed before its endpoint was.
  */
 const DIAL_TIMEOUTS_MS = [250, 500, 1000, 2000];
-/** A backend that refused or timed out is tried after the others for this long, or until it leaves the endpoints. */
-const FAILED_BACKEND_MS = 10_000;
-
-const key = (b: Backend) => `${b.ip}:${b.port}`;
-
-/**
- * The backends in the order to try for one connection: round robin from `first`, except that the ones that
- * failed to accept within FAILED_BACKEND_MS of `now` come last.
- */
-export function tryOrder(backends: readonly Backend[], first: number, failedAt: ReadonlyMap<string, number>, now: number): Backend[] {
-  const rotated = [...backends.slice(first), ...backends.slice(0, first)];
-  if (failedAt.size === 0) return rotated;
-  const recentlyFailed = (b: Backend) => now - (failedAt.get(key(b)) ?? -Infinity) < FAILED_BACKEND_MS;
-  return [...rotated.filter((b) => !recentlyFailed(b)), ...rotated.filter(recentlyFailed)];
-}
-
 export type ProxyLog = (entry: Record<string, unknown>) => void;
 
 /**
  * One TCP frontend of the user-space proxy: accepts on the service's address and relays each connection
- * to one ready backend, round robin. A backend that refuses (a pod that just began draining) or doesn't
- * answer in time is skipped for the next, and tried last for a while after, so a new connection fails
- * only when no backend takes it; with
- * no backends at all the client's connection is reset, as kube-proxy's REJECT rule refuses it.
+ * to one ready backend, as its Balancer orders them (round robin, client IP affinity). A backend that
+ * refuses (a pod that just began draining) or doesn't answer in time is skipped for the next, and tried
+ * last for a while after, so a new connection fails only when no backend takes it; with no backends at
+ * all the client's connection is reset, as kube-proxy's REJECT rule refuses it.
  */
 export class TcpFrontend {
   private readonly server: Server;
-  private backends: Backend[];
-  private turn = 0;
+  private readonly balancer: Balancer;
   private readonly open = new Set<Socket>();
-  /** `ip:port` → when it last failed to accept. */
-  private readonly failed = new Map<string, number>();
 
-  constructor(readonly frontend: Frontend, private readonly log: ProxyLog, private readonly now: () => number = () => performance.now()) {
-    this.backends = frontend.backends;
+  constructor(readonly frontend: Frontend, private readonly log: ProxyLog, now?: () => number) {
+    this.balancer = new Balancer(frontend, now);
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => this.accept(client));
   }
 
@@ -59,12 +41,8 @@ export class TcpFrontend {
   }
 
   setBackends(backends: Backend[]): void {
-    this.backends = backends;
-    const current = new Set(backends.map(key));
-    for (const k of this.failed.keys()) if (!current.has(k)) this.failed.delete(k);
+    this.balancer.setBackends(backends);
   }
-
-
 
   /** Stops accepting; connections already relayed run to their end. */
   close(): void {
@@ -80,7 +58,8 @@ export class TcpFrontend {
   private accept(client: Socket): void {
     client.setNoDelay(true);
     client.on("error", () => client.destroy());
-    const candidates = this.backends.length === 0 ? [] : tryOrder(this.backends, this.turn++ % this.backends.length, this.failed, this.now());
+    const from = clientIP(client.remoteAddress);
+    const candidates = this.balancer.candidates(from);
     if (candidates.length === 0) return void client.resetAndDestroy();
     const attempt = (n: number) => {
       if (n >= candidates.length) {
@@ -97,14 +76,14 @@ export class TcpFrontend {
       }), DIAL_TIMEOUTS_MS[Math.min(n, DIAL_TIMEOUTS_MS.length - 1)]);
       const failed = () => {
         clearTimeout(timer);
-        this.failed.set(key(backend), this.now());
+        this.balancer.refused(backend);
         attempt(n + 1);
       };
       upstream.once("error", failed);
       upstream.once("connect", () => {
         clearTimeout(timer);
         upstream.off("error", failed);
-        this.failed.delete(key(backend));
+        this.balancer.accepted(from, backend);
         this.relay(client, upstream);
       });
     };
