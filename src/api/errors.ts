@@ -39,7 +39,7 @@ export interface StatusDetails {
 export interface Status {
   kind: "Status";
   apiVersion: "v1";
-  metadata: Record<string, never>;
+  metadata: { continue?: string; resourceVersion?: string };
   status: "Failure" | "Success";
   message: string;
   reason?: StatusReason;
@@ -51,6 +51,8 @@ export class StatusError extends Error {
   readonly code: number;
   readonly reason: StatusReason;
   readonly details: StatusDetails | undefined;
+  /** The Status's list metadata: a 410 for an expired continue token carries a token to go on with. */
+  listMeta: { continue?: string } | undefined;
 
   constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
     super(message);
@@ -64,7 +66,7 @@ export class StatusError extends Error {
     const status: Status = {
       kind: "Status",
       apiVersion: "v1",
-      metadata: {},
+      metadata: { ...this.listMeta },
       status: "Failure",
       message: this.message,
       reason: this.reason,

@@ -1,4 +1,4 @@
-import { badRequest, gone } from "../../api/errors.js";
+import { badRequest, gone, type StatusError } from "../../api/errors.js";
 import { parseFieldSelector, matchesFields, type FieldRequirement } from "../../api/fields.js";
 import { parseSelector, Selector } from "../../api/labels.js";
 import type { KubeObject } from "../../api/types.js";
@@ -53,14 +53,26 @@ export function encodeContinue(rv: number, lastKey: string, remaining?: number):
 export function decodeContinue(token: string): ContinuePosition {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: string; rv?: number; start?: string; rem?: unknown };
-    if (parsed.v !== "meta.k8s.io/v1" || typeof parsed.rv !== "number" || typeof parsed.start !== "string") throw new Error("bad");
+    const rvValid = parsed.rv === INCONSISTENT_REVISION || (Number.isSafeInteger(parsed.rv) && (parsed.rv as number) > 0);
+    if (parsed.v !== "meta.k8s.io/v1" || !rvValid || typeof parsed.start !== "string") throw new Error("bad");
     const remaining = Number.isSafeInteger(parsed.rem) && (parsed.rem as number) >= 0 ? parsed.rem as number : undefined;
-    return { rv: parsed.rv, start: parsed.start, remaining };
+    return { rv: parsed.rv as number, start: parsed.start as string, remaining };
   } catch {
     throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
   }
 }
 
-export const CONTINUE_EXPIRED = gone(
-  "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
-);
+/** A continue token's revision that means "the newest": the list goes on, but no longer at one revision. */
+export const INCONSISTENT_REVISION = -1;
+
+/**
+ * 410 for a continue token whose revision was compacted away, carrying (as upstream) a token that goes on
+ * from the same key at the newest revision, for a client that accepts an inconsistent list.
+ */
+export function continueExpired(start: string): StatusError {
+  const err = gone(
+    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+  );
+  err.listMeta = { continue: encodeContinue(INCONSISTENT_REVISION, start) };
+  return err;
+}

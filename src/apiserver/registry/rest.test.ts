@@ -156,6 +156,40 @@ describe("RestStore", () => {
     assert.deepEqual([last.items.length, last.metadata.continue, last.metadata.remainingItemCount], [3, undefined, undefined]);
   });
 
+  test("list: a continue token compacted away is 410 with a token that goes on, inconsistently, at the newest revision", async () => {
+    const { rest, store, clock } = setup("replicasets");
+    for (let i = 0; i < 6; i++) await rest.create("default", rs(`r${i}`));
+    const first = await rest.list("default", all({ limit: 2 }));
+    await deleteObject(rest, "default", "r3", {}, clock);
+    await rest.create("default", rs("r9"));
+    await store.compact(await store.revision());
+    const expired = await rest.list("default", all({ limit: 2, continueToken: first.metadata.continue })).then(() => undefined, (err: unknown) => err);
+    assert.ok(expired instanceof StatusError);
+    const status = expired.toStatus();
+    assert.deepEqual([status.code, status.reason], [410, "Expired"]);
+    const token = status.metadata?.continue;
+    assert.ok(token, "the Status carries a continue token");
+    const names: string[] = [];
+    let next: string | undefined = token;
+    let revision: string | undefined;
+    while (next) {
+      const page = await rest.list("default", all({ limit: 2, continueToken: next }));
+      names.push(...page.items.map((o) => o.metadata.name!));
+      revision ??= page.metadata.resourceVersion;
+      next = page.metadata.continue;
+    }
+    assert.deepEqual(names, ["r2", "r4", "r5", "r9"], "the rest, as it is now: r3's deletion and r9 show");
+    assert.notEqual(revision, first.metadata.resourceVersion);
+  });
+
+  test("list: continue tokens with a revision that isn't one are 400", async () => {
+    const { rest } = setup("replicasets");
+    const token = (rv: number) => Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start: "x" })).toString("base64url");
+    for (const rv of [0, -2, 1.5]) {
+      await assert.rejects(rest.list("default", all({ limit: 2, continueToken: token(rv) })), (err: StatusError) => err.code === 400);
+    }
+  });
+
   test("watch turns selector transitions into ADDED and DELETED", async () => {
     const { rest } = setup("replicasets");
     await rest.create("default", rs("w", { app: "a", tier: "web" }));

@@ -8,7 +8,7 @@ import {
 } from "../../store/store.js";
 import { strictDecodingError } from "../openapi/structural.js";
 import { apiVersionOf, storagePrefix, type ResourceInfo } from "../resource.js";
-import { CONTINUE_EXPIRED, decodeContinue, encodeContinue, matchesQuery, type ListQuery } from "./list-options.js";
+import { continueExpired, INCONSISTENT_REVISION, decodeContinue, encodeContinue, matchesQuery, type ListQuery } from "./list-options.js";
 
 export interface Clock {
   now(): number;
@@ -162,9 +162,11 @@ export class RestStore {
     let revision = 0;
     let after: string | undefined;
     let counted: number | undefined;
+    let start: string | undefined;
     if (q.continueToken) {
       const pos = decodeContinue(q.continueToken);
-      revision = pos.rv;
+      revision = pos.rv === INCONSISTENT_REVISION ? 0 : pos.rv;
+      start = pos.start;
       after = this.prefix(namespace) + pos.start;
       counted = pos.remaining;
     } else if (q.resourceVersion && q.resourceVersion !== "0" && q.resourceVersionMatch === "Exact") {
@@ -202,7 +204,7 @@ export class RestStore {
       }
     } catch (err) {
       if (err instanceof CompactedError) {
-        if (q.continueToken) throw CONTINUE_EXPIRED;
+        if (start !== undefined) throw continueExpired(start);
         throw new StatusError(410, "Expired", `too old resource version: ${q.resourceVersion} (${err.compacted})`);
       }
       throw err;
