@@ -11,6 +11,7 @@ import { runHandler } from "./probe.js";
 import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
 import { podPhase } from "./pod-status.js";
+import { podPortMappings } from "./port-mappings.js";
 import { containerMounts, MountError, setUpVolumes } from "./volumes.js";
 import { podResources } from "./pod-resources.js";
 
@@ -139,7 +140,7 @@ export class PodWorker {
       try {
         this.sandbox = await this.deps.runtime.runPodSandbox({
           uid: m.uid!, namespace: m.namespace!, name: m.name!, hostname: spec.hostname ?? m.name!, hostNetwork: spec.hostNetwork ?? false,
-          resources: podResources(pod),
+          resources: podResources(pod), portMappings: podPortMappings(pod),
         });
       } catch (err) {
         this.deps.event(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${err instanceof Error ? err.message : String(err)}`);

@@ -36,6 +36,15 @@ export interface PodResources {
   cpuQuotaUs?: number;
 }
 
+/** A container port published on the node (CRI's PortMapping): hostIP:hostPort → the pod's containerPort. */
+export interface PortMapping {
+  containerPort: number;
+  hostPort: number;
+  protocol: "TCP" | "UDP" | "SCTP";
+  /** Only this address of the host; absent: every address. */
+  hostIP?: string;
+}
+
 export interface SandboxConfig {
   uid: string;
   namespace: string;
@@ -44,6 +53,8 @@ export interface SandboxConfig {
   hostname: string;
   hostNetwork: boolean;
   resources?: PodResources;
+  /** The pod's containers' hostPorts, forwarded from the node to the pod (not for hostNetwork pods). */
+  portMappings?: PortMapping[];
 }
 
 export interface Sandbox {

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { PortMapping } from "../runtime.js";
 import { OffThreadExec } from "./off-thread-exec.js";
 
 export interface CniOptions {
@@ -31,6 +32,14 @@ interface CniResult {
   ips?: Array<{ address: string }>;
 }
 
+/** What a pod's network is set up with besides its id and hostname. */
+export interface PodNetworkOptions {
+  /** hostPorts to forward to the pod, through the CNI `portmap` plugin. */
+  portMappings?: readonly PortMapping[];
+  /** The pod's identity, passed to the plugins as CNI_ARGS (K8S_POD_NAMESPACE, K8S_POD_NAME, K8S_POD_UID). */
+  pod?: { namespace: string; name: string; uid: string };
+}
+
 /**
  * What one setup or teardown runs, in one shell: spawning a process blocks the node agent's event loop
  * for milliseconds (fork of a large process), so the handful of steps of a pod's network are one spawn,
@@ -41,7 +50,10 @@ const CNI_FUNCTION = `cni() { out=$(CNI_COMMAND=$2 CNI_IFNAME=$3 "$CNI_PATH/$1" 
 
 /**
  * A pod's own network and UTS namespaces, wired with the standard CNI plugins: `loopback` for lo and
- * `bridge` + `host-local` for eth0, so the pod has an IP on the node's bridge that the host can reach.
+ * `bridge` + `host-local` for eth0, so the pod has an IP on the node's bridge that the host can reach,
+ * then `portmap` chained after the bridge for the pod's hostPorts (iptables DNAT, with SNAT so that the
+ * host's own 127.0.0.1 reaches them). As the CNI specification asks, a chained plugin gets the previous
+ * plugin's result, and DEL gets the result ADD produced, cached under the state dir until the pod goes.
  * The namespaces are bind-mounted to files, so they outlive any one process of the pod.
  */
 export class CniNetwork {
@@ -64,14 +76,19 @@ export class CniNetwork {
     return join(this.opts.stateDir, "uts");
   }
 
+  /** Where the portmap configuration a pod was set up with is kept (with the bridge's result) for DEL. */
+  private portmapConfig(id: string): string {
+    return join(this.opts.stateDir, "results", `${id}-portmap.json`);
+  }
+
   namespaces(id: string): PodNamespaces {
     return { netns: `/run/netns/tug-${id}`, uts: join(this.utsDir, id) };
   }
 
   /** Runs `script` in one shell with the pod's CNI environment; resolves to its stdout. */
-  private async shell(id: string, hostname: string, script: string[]): Promise<string> {
+  private async shell(id: string, hostname: string, script: string[], cniArgs = ""): Promise<string> {
     const ns = this.namespaces(id);
-    const env = { ...process.env, CNI_CONTAINERID: id, CNI_NETNS: ns.netns, CNI_PATH: this.opts.cniPath };
+    const env = { ...process.env, CNI_CONTAINERID: id, CNI_NETNS: ns.netns, CNI_PATH: this.opts.cniPath, CNI_ARGS: cniArgs };
     const r = await this.exec.run("/bin/sh", ["-c", [CNI_FUNCTION, ...script].join("\n"), "sh", id, ns.netns, ns.uts, hostname], env, 30_000);
     if (r.code === 0) return r.stdout;
     if (r.code !== 3) throw new Error(r.stderr.trim() || r.error || `exit status ${r.code}`);
@@ -86,8 +103,11 @@ export class CniNetwork {
     throw new Error(`plugin type="${type}" failed (${command.toLowerCase()}): ${msg || "no output"}`);
   }
 
-  /** Creates the namespaces, sets the hostname and attaches the pod to the bridge; returns its IP. */
-  async setup(id: string, hostname: string): Promise<string> {
+  /** Creates the namespaces, sets the hostname, attaches the pod to the bridge and forwards its hostPorts; returns its IP. */
+  async setup(id: string, hostname: string, opts: PodNetworkOptions = {}): Promise<string> {
+    const cniArgs = opts.pod
+      ? `IgnoreUnknown=1;K8S_POD_NAMESPACE=${opts.pod.namespace};K8S_POD_NAME=${opts.pod.name};K8S_POD_INFRA_CONTAINER_ID=${id};K8S_POD_UID=${opts.pod.uid}`
+      : "";
     const out = await this.shell(id, hostname, [
       "set -e",
       'ip netns add "tug-$1"',
@@ -96,10 +116,26 @@ export class CniNetwork {
       `cni loopback ADD lo ${shQuote(this.loopbackConfig)}`,
       `cni bridge ADD eth0 ${shQuote(this.bridgeConfig)}`,
       'printf %s "$out"',
-    ]);
-    const address = (JSON.parse(out) as CniResult).ips?.[0]?.address;
+    ], cniArgs);
+    const result = JSON.parse(out) as CniResult;
+    const address = result.ips?.[0]?.address;
     if (!address) throw new Error("CNI bridge returned no IP address");
+    if (opts.portMappings?.length) await this.forwardPorts(id, opts.portMappings, result, cniArgs);
     return address.split("/")[0] as string;
+  }
+
+  /** Runs `portmap` ADD after the bridge, keeping its configuration (and so the bridge's result) for DEL. */
+  private async forwardPorts(id: string, mappings: readonly PortMapping[], prevResult: CniResult, cniArgs: string): Promise<void> {
+    const config = this.portmapConfig(id);
+    mkdirSync(join(config, ".."), { recursive: true });
+    writeFileSync(config, JSON.stringify({
+      cniVersion: "1.0.0", name: "tugboat", type: "portmap", capabilities: { portMappings: true }, snat: true,
+      runtimeConfig: {
+        portMappings: mappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol.toLowerCase(), ...(m.hostIP ? { hostIP: m.hostIP } : {}) })),
+      },
+      prevResult,
+    }));
+    await this.shell(id, "", [`cni portmap ADD eth0 ${shQuote(config)}`], cniArgs);
   }
 
   /** Removes the node's bridge (when the node agent stops), so no stale route is left for its subnet. */
@@ -107,14 +143,17 @@ export class CniNetwork {
     await this.exec.run("ip", ["link", "delete", this.opts.bridge], process.env, 10_000);
   }
 
-  /** Releases the IP and removes the namespaces; safe to repeat and after a crash. */
+  /** Removes the hostPort rules, releases the IP and removes the namespaces; safe to repeat and after a crash. */
   async teardown(id: string): Promise<void> {
+    const portmap = this.portmapConfig(id);
     await this.shell(id, "", [
+      `[ ! -e ${shQuote(portmap)} ] || CNI_COMMAND=DEL CNI_IFNAME=eth0 "$CNI_PATH/portmap" < ${shQuote(portmap)} > /dev/null 2>&1 || true`,
       `CNI_COMMAND=DEL CNI_IFNAME=eth0 "$CNI_PATH/bridge" < ${shQuote(this.bridgeConfig)} > /dev/null 2>&1 || true`,
       '[ ! -e "$2" ] || ip netns delete "tug-$1" 2>/dev/null || true',
       '[ ! -e "$3" ] || umount "$3" 2>/dev/null || true',
       'rm -f "$3"',
     ]);
+    rmSync(portmap, { force: true });
   }
 }
 

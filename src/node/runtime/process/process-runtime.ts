@@ -98,7 +98,9 @@ export class ProcessRuntime implements Runtime {
     let ip = this.opts.hostIP;
     if (isolate) {
       try {
-        ip = await this.opts.network!.setup(id, config.hostname);
+        ip = await this.opts.network!.setup(id, config.hostname, {
+          portMappings: config.portMappings, pod: { namespace: config.namespace, name: config.name, uid: config.uid },
+        });
       } catch (err) {
         await this.opts.network!.teardown(id);
         if (config.resources) this.opts.cgroups?.removePod(config.uid, config.resources.qosClass);
