@@ -68,6 +68,17 @@ export function runtimeConformance(make: () => Promise<Runtime>, shell = "busybo
     assert.equal(rt.containerStatus(id)?.reason, "Completed");
   }));
 
+  test("env names that are not shell identifiers (a ConfigMap key such as data-1) reach the container", () => withSandbox(async (rt, sb) => {
+    const image = await rt.pullImage(shell);
+    const id = await rt.createContainer(sb, { name: "c", attempt: 0, image, argv: ["env"], env: { "data-1": "one", "p.data.2": "two" }, mounts: [], logPath: join(logDir, `${++n}.log`) });
+    await rt.startContainer(id);
+    const s = await exited(rt, id);
+    assert.equal(s.exitCode, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = parseCriLog(readFileSync(s.logPath, "utf8")).map((e) => e.text.trim());
+    assert.deepEqual(lines.filter((l) => l.includes("data")).sort(), ["data-1=one", "p.data.2=two"]);
+  }));
+
   test("a command that does not exist leaves the container exited with StartError, exit code 128", () => withSandbox(async (rt, sb) => {
     const image = await rt.pullImage(shell);
     const id = await rt.createContainer(sb, { name: "c", attempt: 0, image, argv: ["no-such-command"], env: {}, mounts: [], logPath: join(logDir, "start-error.log") });

@@ -197,6 +197,8 @@ export class ProcessRuntime implements Runtime {
     let spawnCwd = mountsFor(cwd);
     if (isolated) {
       const ns = this.opts.network!.namespaces(p.status.sandboxId);
+      // bash, not sh: dash drops variables whose names are no shell identifiers (a ConfigMap key such as
+      // data-1 through envFrom) from what it passes on, where bash passes the environment through whole.
       const script = [
         ...mounts.flatMap((m) => [
           // A file (the pod's /etc/hosts) is mounted over a file; a directory over a directory made for it.
@@ -206,7 +208,7 @@ export class ProcessRuntime implements Runtime {
         ]),
         `cd ${shQuote(cwd)}`, `exec "$@"`,
       ].join(" && ");
-      command = [hostTool("nsenter"), `--net=${ns.netns}`, `--uts=${ns.uts}`, "--", hostTool("unshare"), "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", ...argv];
+      command = [hostTool("nsenter"), `--net=${ns.netns}`, `--uts=${ns.uts}`, "--", hostTool("unshare"), "--mount", "--propagation", "private", "--", hostTool("bash"), "-c", script, "bash", ...argv];
       spawnCwd = "/";
     }
     const child = spawn(hostTool("setpriv"), ["--pdeathsig", "KILL", "--", ...command], { cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
