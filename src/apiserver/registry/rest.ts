@@ -352,17 +352,13 @@ export class RestStore {
     meta.generation = current.metadata.generation;
     if (meta.generation === undefined) delete meta.generation;
     if (subresource === "status") {
-      // All but the status is the stored object's, shared rather than copied (as the other branch shares
-      // the stored status): neither object changes once the update is prepared.
-      const status = next.status;
+      // Upstream's status strategies reset the spec (every top-level field but metadata and status: they are
+      // shared with the stored object, not copied, as the other branch shares the stored status) and keep
+      // the metadata the write sends, but for what a kind's status strategy resets too.
+      const { status, metadata } = next;
       for (const k of Object.keys(next)) delete next[k];
-      Object.assign(next, current, { status });
-      // A status write changes only status and the metadata the object's owners may touch.
-      next.metadata = { ...current.metadata, resourceVersion: meta.resourceVersion };
-      if (strategy.statusWritesAnnotations) {
-        if (meta.annotations === undefined) delete next.metadata.annotations;
-        else next.metadata.annotations = meta.annotations;
-      }
+      Object.assign(next, current, { metadata, status });
+      strategy.prepareForStatusUpdate?.(next, current);
     } else if (strategy.status) {
       if (current.status === undefined) delete next.status;
       else next.status = current.status;
