@@ -8,6 +8,7 @@ import * as core from "../tables/core.js";
 import { podTable } from "../tables/pods.js";
 import * as apps from "../tables/workloads.js";
 import { podStrategy, type PodStrategyOptions } from "./pods.js";
+import { secretStrategy } from "./secrets.js";
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from "./storage.js";
 import * as w from "./workloads.js";
 
@@ -90,7 +91,7 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ kind: "Endpoints", plural: "endpoints", shortNames: ["ep"], strategy: plain, table: core.endpointsTable }),
     define({ kind: "Event", plural: "events", shortNames: ["ev"], fields: EVENT_FIELDS, strategy: plain, table: core.eventTable }),
     define({ kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: plain, table: core.configMapTable }),
-    define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: plain, table: core.secretTable }),
+    define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: secretStrategy, table: core.secretTable }),
     define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], strategy: plain, table: core.serviceAccountTable }),
     define({ kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"], strategy: persistentVolumeStrategy, table: core.persistentVolumeTable }),
     define({ kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"], strategy: persistentVolumeClaimStrategy, table: core.persistentVolumeClaimTable }),
