@@ -67,6 +67,13 @@ describe("API decoding by OpenAPI format", () => {
     });
   }
 
+  test("validateFinalizerName refuses a bad name in a namespace's spec.finalizers", async () => {
+    const ns = await t.call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "nsspec" } });
+    const r = await t.call("PUT", "/api/v1/namespaces/nsspec", { ...ns.body, spec: { finalizers: ["kubernetes", "no good"] } });
+    assert.equal(r.status, 422, JSON.stringify(r.body));
+    assert.match(String(r.body.message), /spec.finalizers: Invalid value: "no good"/);
+  });
+
   test("StructuralDecoder accepts the extremes of each format", async () => {
     assert.equal((await t.call("POST", DEPLOYS, deployment("max", { replicas: 2147483647, minReadySeconds: 0 }))).status, 201);
     const r = await t.call("POST", PODS, pod("int64", {}, { terminationGracePeriodSeconds: 2147483648, activeDeadlineSeconds: 9007199254740991 }));

@@ -1,6 +1,7 @@
 import { defaultService } from "../../api/defaults/workloads.js";
 import { invalid } from "../../api/field-errors.js";
 import { validateService, validateServiceUpdate } from "../../api/validation/service.js";
+import { validateFinalizerName } from "../../api/validation/meta.js";
 import { dns1035Label, dns1123Label } from "../../api/validation/names.js";
 import { carryOverAllocations } from "../services/allocations.js";
 import type { ResourceInfo, Strategy, Subresource, TableConvertor } from "../resource.js";
@@ -25,7 +26,10 @@ const namespaceStrategy: Strategy = {
     ns.status = { phase: "Active" };
   },
   blocksDeletion: (ns) => ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0,
-  validate: (ns) => (ns.metadata.name ? dns1123Label(ns.metadata.name).map((m) => invalid("metadata.name", ns.metadata.name, m)) : []),
+  validate: (ns) => [
+    ...(ns.metadata.name ? dns1123Label(ns.metadata.name).map((m) => invalid("metadata.name", ns.metadata.name, m)) : []),
+    ...((ns.spec as { finalizers?: unknown[] } | undefined)?.finalizers ?? []).flatMap((f) => validateFinalizerName(String(f), "spec.finalizers")),
+  ],
 };
 
 const serviceStrategy: Strategy = {
