@@ -30,6 +30,24 @@ const PATCH = {
   ownerReferences: ["uid", "merge"], conditions: ["type", "merge"], hostAliases: ["ip", "merge"], topologySpreadConstraints: ["topologyKey", "merge"],
   taints: ["key", "merge"], resourceClaims: ["name", "merge,retainKeys"],
 };
+/**
+ * The numbers Go declares int64 (TypeScript's declarations say only `number`; every other number is an
+ * int32), and the float64 ones. The API server's decoder refuses a value beyond its field's format.
+ */
+const INT64 = {
+  ObjectMeta: ["generation", "deletionGracePeriodSeconds"], ListMeta: ["remainingItemCount"], DeleteOptions: ["gracePeriodSeconds"],
+  Condition: ["observedGeneration"], PodSpec: ["terminationGracePeriodSeconds", "activeDeadlineSeconds"], Probe: ["terminationGracePeriodSeconds"],
+  PodSecurityContext: ["runAsUser", "runAsGroup", "fsGroup", "supplementalGroups"], SecurityContext: ["runAsUser", "runAsGroup"],
+  Toleration: ["tolerationSeconds"], SleepAction: ["seconds"], ContainerImage: ["sizeBytes"], ServiceAccountTokenProjection: ["expirationSeconds"],
+  ReplicationControllerStatus: ["observedGeneration"], DeploymentStatus: ["observedGeneration"], ReplicaSetStatus: ["observedGeneration"],
+  StatefulSetStatus: ["observedGeneration"], DaemonSetStatus: ["observedGeneration"], ControllerRevision: ["revision"],
+  JobSpec: ["activeDeadlineSeconds"], CronJobSpec: ["startingDeadlineSeconds"], TokenRequestSpec: ["expirationSeconds"], TokenRequest: ["expirationSeconds"],
+  HorizontalPodAutoscalerStatus: ["observedGeneration"], PodDisruptionBudgetStatus: ["observedGeneration"],
+  ValidatingAdmissionPolicyStatus: ["observedGeneration"], StorageVersionCondition: ["observedGeneration"],
+  JSONSchemaProps: ["maxItems", "maxLength", "maxProperties", "minItems", "minLength", "minProperties"],
+  NamedResourcesAttribute: ["int"], NamedResourcesIntSlice: ["ints"],
+};
+const FLOAT64 = { JSONSchemaProps: ["maximum", "minimum", "multipleOf"] };
 const PORT_KEYS = { Container: "containerPort", EphemeralContainer: "containerPort", ServiceSpec: "port" };
 
 function files(dir) {
@@ -92,6 +110,9 @@ for (const file of files(root)) {
         const name = m.name.getText().replace(/^"|"$/g, "");
         let s = typeSchema(m.type);
         const description = docOf(m);
+        const number = s.type === "integer" ? s : s.type === "array" && s.items.type === "integer" ? s.items : undefined;
+        if (number && INT64[st.name.text]?.includes(name)) number.format = "int64";
+        if (number && FLOAT64[st.name.text]?.includes(name)) Object.assign(number, { type: "number", format: "double" });
         if (s.$ref) s = { allOf: [s], ...(description ? { description } : {}) };
         else if (description) s.description = description;
         const patch = name === "ports" && PORT_KEYS[st.name.text] ? [PORT_KEYS[st.name.text], "merge"] : PATCH[name];

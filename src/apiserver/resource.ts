@@ -28,10 +28,10 @@ export interface Strategy {
   /** `metadata.generation` starts at 1 and is bumped when `spec` changes. */
   generation: boolean;
   /**
-   * A status write may also change annotations. Upstream's deployment status strategy resets only spec
-   * and labels, and the controller records the revision annotation in the same write as the status.
+   * A status write keeps status and the metadata it sends (labels, annotations, finalizers…) and resets
+   * the spec; this resets what else the kind's upstream status strategy does (deployments: labels).
    */
-  statusWritesAnnotations?: boolean;
+  prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
   defaults?(obj: KubeObject): void;
   /** Resets what a create may not set (e.g. status), sets what the server owns (e.g. pod phase). */
   prepareForCreate?(obj: KubeObject): void;

@@ -75,7 +75,7 @@ export class ApiServer {
       ),
       decode: (r: ResourceInfo, obj: KubeObject, stored?: KubeObject) => {
         const definition = definitionName(r.group, r.version, r.kind);
-        return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version, stored).unknown : [];
+        return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version, stored) : { unknown: [], errors: [] };
       },
     };
     this.serviceAllocations = new ServiceAllocations(opts.store, opts.serviceClusterIPRange);

@@ -24,6 +24,9 @@ const byFieldName: Record<string, string> = {
   taints: "key",
   topologySpreadConstraints: "topologyKey",
   conditions: "type",
+  schedulingGates: "name",
+  podIPs: "ip",
+  hostIPs: "ip",
 };
 
 export function listMeta(path: readonly string[]): ListMeta {

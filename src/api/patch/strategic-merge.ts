@@ -4,101 +4,199 @@ import { listMeta } from "./patch-meta.js";
 
 const SET_ORDER = "$setElementOrder/";
 const DELETE_PRIMITIVES = "$deleteFromPrimitiveList/";
+const DIRECTIVE = "$patch";
+const RETAIN_KEYS = "$retainKeys";
 
 /**
- * Strategic merge patch as upstream applies it: maps merge, lists with a merge key merge element by element,
- * and the directives `$patch` (replace/delete/merge), `$retainKeys`, `$setElementOrder/<list>` and
- * `$deleteFromPrimitiveList/<list>` are honoured and never stored.
+ * Strategic merge patch as upstream applies it (k8s.io/apimachinery/pkg/util/strategicpatch): maps merge;
+ * a list with a merge key merges element by element, a list of scalars with the merge strategy is a set,
+ * any other list is replaced. The directives `$patch` (replace, delete; merge is refused as upstream),
+ * `$retainKeys`, `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>` are honoured and never stored.
+ *
+ * Order of a merged list, as upstream's normalizeElementOrder: the patch's elements in the patch's order (or
+ * `$setElementOrder`'s), the elements only the server has in their old order, and where an element of each
+ * kind existed before, the older order between them. So a new element goes first: merging
+ * `[{name: new}]` into `[{name: a}, {name: b}]` gives `[new, a, b]`; merging `[{name: b}]` keeps `[a, b]`.
  */
 export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isPlainObject(patch)) throw new StatusError(400, "BadRequest", "the body of a strategic merge patch must be an object");
+  if (!isPlainObject(patch)) throw badRequest("the body of a strategic merge patch must be an object");
   return mergeMap(isPlainObject(target) ? target : {}, patch, []);
 }
 
-function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): JsonObject | undefined {
-  const directive = patch["$patch"];
-  if (directive === "replace") return stripDirectives(patch) as JsonObject;
-  if (directive === "delete") return undefined;
-  if (directive !== undefined && directive !== "merge") throw badDirective(directive);
-
+function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): JsonObject {
+  const directive = patch[DIRECTIVE];
+  if (directive !== undefined) {
+    // Upstream's handleDirectiveInMergeMap: replace takes the patch, delete leaves an empty map.
+    if (directive === "replace") return stripDirectives(patch) as JsonObject;
+    if (directive === "delete") return {};
+    throw badRequest(`unknown patch type: ${String(directive)} in map: ${goMap(patch)}`);
+  }
   let result: JsonObject = { ...original };
-  const retain = patch["$retainKeys"];
-  if (Array.isArray(retain)) {
-    const keep = new Set(retain.map(String));
+  const retain = patch[RETAIN_KEYS];
+  if (retain !== undefined) {
+    if (!Array.isArray(retain) || !retain.every((k) => typeof k === "string")) throw badRequest("invalid patch: $retainKeys must be a list of strings");
+    const keep = new Set(retain);
     result = Object.fromEntries(Object.entries(result).filter(([k]) => keep.has(k)));
   }
-  const orders: Array<[string, unknown[]]> = [];
+  const done = new Set<string>();
+  for (const [key, order] of Object.entries(patch)) {
+    if (!key.startsWith(SET_ORDER)) continue;
+    const field = key.slice(SET_ORDER.length);
+    result[field] = orderedBySetElementOrder(result[field], patch[field], order, [...path, field]);
+    if (result[field] === undefined) delete result[field];
+    done.add(field);
+  }
   for (const [key, value] of Object.entries(patch)) {
-    if (key === "$patch" || key === "$retainKeys") continue;
-    if (key.startsWith(SET_ORDER)) {
-      if (Array.isArray(value)) orders.push([key.slice(SET_ORDER.length), value]);
-      continue;
-    }
+    if (key === DIRECTIVE || key === RETAIN_KEYS || key.startsWith(SET_ORDER) || done.has(key)) continue;
     if (key.startsWith(DELETE_PRIMITIVES)) {
       const field = key.slice(DELETE_PRIMITIVES.length);
-      const drop = new Set((Array.isArray(value) ? value : []).map((v) => JSON.stringify(v)));
+      if (!Array.isArray(value)) throw badRequest("invalid patch: $deleteFromPrimitiveList must be a list");
       const list = result[field];
-      if (Array.isArray(list)) result[field] = list.filter((v) => !drop.has(JSON.stringify(v)));
+      if (Array.isArray(list)) {
+        const drop = new Set(value.map(identity));
+        result[field] = list.filter((v) => !drop.has(identity(v)));
+      }
       continue;
     }
     if (value === null) {
       delete result[key];
       continue;
     }
+    const current = result[key];
     const childPath = [...path, key];
-    if (isPlainObject(value)) {
-      const merged = mergeMap(isPlainObject(result[key]) ? (result[key] as JsonObject) : {}, value, childPath);
-      if (merged === undefined) delete result[key];
-      else result[key] = merged;
-    } else if (Array.isArray(value)) {
-      result[key] = mergeList(Array.isArray(result[key]) ? (result[key] as unknown[]) : [], value, childPath);
-    } else {
-      result[key] = value;
-    }
-  }
-  for (const [field, order] of orders) {
-    const list = result[field];
-    if (Array.isArray(list)) result[field] = applyOrder(list, order, listMeta([...path, field]).mergeKey);
+    if (isPlainObject(value) && isPlainObject(current)) result[key] = mergeMap(current, value, childPath);
+    else if (Array.isArray(value) && Array.isArray(current)) result[key] = mergeList(current, value, childPath);
+    else result[key] = stripDirectives(value);
   }
   return result;
 }
 
+/** Merges a list by its patch strategy (see the order rule above applyStrategicMergePatch). */
 function mergeList(original: unknown[], patch: unknown[], path: string[]): unknown[] {
-  const replaceAll = patch.some((e) => isPlainObject(e) && e["$patch"] === "replace");
-  if (replaceAll) return patch.filter((e) => !(isPlainObject(e) && e["$patch"] === "replace")).map(stripDirectives);
   const meta = listMeta(path);
-  if (meta.mergePrimitives) {
-    const seen = new Set(original.map((v) => JSON.stringify(v)));
-    return [...original, ...patch.filter((v) => !seen.has(JSON.stringify(v)))];
+  if (!meta.mergeKey && !meta.mergePrimitives) return patch.map(stripDirectives);
+  if (original.length === 0 && patch.length === 0) return original;
+  if (meta.mergePrimitives || !meta.mergeKey) {
+    if (patch.some((v) => typeof v === "object" && v !== null)) throw badRequest(`cannot merge a list of objects into ${path.join(".")}, a list of scalars`);
+    const merged = dedupe([...original, ...patch]);
+    const inPatch = new Set(patch.map(identity));
+    return normalizeOrder(merged.filter((v) => inPatch.has(identity(v))), merged.filter((v) => !inPatch.has(identity(v))), patch, original, undefined);
   }
   const key = meta.mergeKey;
-  if (!key || !patch.every(isPlainObject)) return patch.map(stripDirectives);
-
-  const result = [...original];
-  for (const element of patch as JsonObject[]) {
-    const id = element[key];
-    const at = result.findIndex((o) => isPlainObject(o) && o[key] === id);
-    if (element["$patch"] === "delete") {
-      if (at >= 0) result.splice(at, 1);
-      continue;
-    }
-    if (at >= 0) {
-      const merged = mergeMap(result[at] as JsonObject, element, path);
-      if (merged === undefined) result.splice(at, 1);
-      else result[at] = merged;
+  let base = original;
+  const elements: JsonObject[] = [];
+  let replace = false;
+  for (const element of patch) {
+    if (!isPlainObject(element)) throw badRequest(`value for key ${path.join(".")} is not a map.`);
+    const directive = element[DIRECTIVE];
+    if (directive === undefined) {
+      if (element[key] === undefined) throw noMergeKey(element, key);
+      elements.push(element);
+    } else if (directive === "delete") {
+      if (element[key] === undefined) throw noMergeKey(element, key);
+      base = base.filter((o) => !(isPlainObject(o) && identity(o[key]) === identity(element[key])));
+    } else if (directive === "replace") {
+      replace = true;
+    } else if (directive === "merge") {
+      throw badRequest("merging lists cannot yet be specified in the patch");
     } else {
-      result.push(stripDirectives(element));
+      throw badRequest(`unknown patch type: ${String(directive)} in map: ${goMap(element)}`);
     }
   }
-  return result;
+  // An element `{$patch: replace}` replaces the whole list with the rest of the patch.
+  if (replace) return elements.map(stripDirectives);
+  const merged = [...base];
+  for (const element of elements) {
+    const at = merged.findIndex((o) => isPlainObject(o) && identity(o[key]) === identity(element[key]));
+    if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, element, path);
+    else merged.push(stripDirectives(element));
+  }
+  const inPatch = new Set(elements.map((e) => identity(e[key])));
+  const fromPatch = merged.filter((o) => inPatch.has(identity((o as JsonObject)[key])));
+  const serverOnly = merged.filter((o) => !inPatch.has(identity((o as JsonObject)[key])));
+  return normalizeOrder(fromPatch, serverOnly, elements, base, key);
 }
 
-/** Orders a merged list by `$setElementOrder`: listed elements first, in that order, then the rest. */
-function applyOrder(list: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
-  const idOf = (v: unknown) => JSON.stringify(mergeKey && isPlainObject(v) ? v[mergeKey] : v);
-  const rank = new Map(order.map((o, i) => [idOf(o), i]));
-  const listed = list.filter((v) => rank.has(idOf(v))).sort((a, b) => rank.get(idOf(a))! - rank.get(idOf(b))!);
-  return [...listed, ...list.filter((v) => !rank.has(idOf(v)))];
+/**
+ * `$setElementOrder/<field>`: the list merged with the patch's, then its elements named in `order` in that
+ * order, the others where the old order puts them (upstream's mergePatchIntoOriginal).
+ */
+function orderedBySetElementOrder(current: unknown, patchList: unknown, order: unknown, path: string[]): unknown {
+  if (!Array.isArray(order)) throw badRequest("invalid patch: $setElementOrder must be a list");
+  if (patchList !== undefined && !Array.isArray(patchList)) throw badRequest("invalid patch: $setElementOrder must be a list");
+  const original = Array.isArray(current) ? current : undefined;
+  const key = listMeta(path).mergeKey;
+  if (Array.isArray(patchList)) checkOrderMatchesPatch(patchList, order, key);
+  let merged: unknown[];
+  if (original && patchList) merged = mergeList(original, patchList as unknown[], path);
+  else if (original) merged = original;
+  else if (patchList) merged = (patchList as unknown[]).map(stripDirectives);
+  else return current;
+  const idOf = (v: unknown) => identity(key && isPlainObject(v) ? v[key] : v);
+  const listed = new Set(order.map(idOf));
+  const fromOrder = merged.filter((v) => listed.has(idOf(v)));
+  const serverOnly = merged.filter((v) => !listed.has(idOf(v)));
+  return normalizeOrder(fromOrder, serverOnly, order, original ?? [], key);
+}
+
+/** Upstream's validatePatchWithSetOrderList: the patch's elements appear in `$setElementOrder` in the same order. */
+function checkOrderMatchesPatch(patchList: unknown[], order: unknown[], key: string | undefined): void {
+  const idOf = (v: unknown) => identity(key && isPlainObject(v) ? v[key] : v);
+  const elements = patchList.filter((v) => !(isPlainObject(v) && v[DIRECTIVE] !== undefined));
+  let p = 0;
+  for (let o = 0; p < elements.length && o < order.length; o++) if (idOf(elements[p]) === idOf(order[o])) p++;
+  if (p < elements.length) throw badRequest(`The order in patch list:\n${JSON.stringify(patchList)}\n doesn't match ${SET_ORDER} list:\n${JSON.stringify(order)}\n`);
+}
+
+/**
+ * Upstream's normalizeElementOrder: `fromPatch` sorted by `patchOrder`, `serverOnly` by `serverOrder`, then
+ * interleaved: a server-only element goes first only when both it and the next patch element were in the
+ * server's list and it came first there; otherwise the patch element goes first.
+ */
+function normalizeOrder(fromPatch: unknown[], serverOnly: unknown[], patchOrder: unknown[], serverOrder: unknown[], key: string | undefined): unknown[] {
+  const idOf = (v: unknown) => identity(key && isPlainObject(v) ? v[key] : v);
+  const indexIn = (list: unknown[]) => {
+    const at = new Map<string, number>();
+    list.forEach((v, i) => {
+      if (!at.has(idOf(v))) at.set(idOf(v), i);
+    });
+    return (v: unknown) => at.get(idOf(v)) ?? -1;
+  };
+  const byPatch = indexIn(patchOrder);
+  const byServer = indexIn(serverOrder);
+  const sorted = (list: unknown[], index: (v: unknown) => number) =>
+    list.map((v, i) => ({ v, i, at: index(v) })).sort((a, b) => (a.at >= 0 && b.at >= 0 ? a.at - b.at : a.i - b.i)).map((x) => x.v);
+  const left = sorted(serverOnly, byServer);
+  const right = sorted(fromPatch, byPatch);
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length || j < right.length) {
+    if (j >= right.length) out.push(left[i++]);
+    else if (i >= left.length) out.push(right[j++]);
+    else {
+      const li = byServer(left[i]);
+      const ri = byServer(right[j]);
+      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
+      else out.push(right[j++]);
+    }
+  }
+  return out;
+}
+
+/** How Go's `==` on decoded JSON values compares scalars (a merge key's value, a finalizer). */
+function identity(v: unknown): string {
+  return typeof v === "object" && v !== null ? JSON.stringify(v) : `${typeof v}:${String(v)}`;
+}
+
+function dedupe(list: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return list.filter((v) => {
+    const id = identity(v);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 function stripDirectives(value: unknown): unknown {
@@ -112,6 +210,15 @@ function stripDirectives(value: unknown): unknown {
   return out;
 }
 
-function badDirective(directive: unknown): StatusError {
-  return new StatusError(400, "BadRequest", `Unknown patch type: ${JSON.stringify(directive)}`);
+/** Go's %v of a map, as upstream's patch errors print one: `map[$patch:merge name:x]`. */
+function goMap(m: JsonObject): string {
+  return `map[${Object.keys(m).sort().map((k) => `${k}:${typeof m[k] === "object" ? JSON.stringify(m[k]) : String(m[k])}`).join(" ")}]`;
+}
+
+function noMergeKey(element: JsonObject, key: string): StatusError {
+  return badRequest(`map: ${goMap(element)} does not contain declared merge key: ${key}`);
+}
+
+function badRequest(message: string): StatusError {
+  return new StatusError(400, "BadRequest", message);
 }

@@ -1,5 +1,6 @@
 import { CronExpressionParser } from "cron-parser";
 import { canonicalJson } from "../canonical.js";
+import { parseCronSchedule } from "../cron.js";
 import { invalid, notSupported, required, type FieldError } from "../field-errors.js";
 import { nonNegative, obj, validateSelectorAndTemplate } from "./workloads.js";
 
@@ -42,26 +43,21 @@ export function validateJobSpecUpdate(next: Json, old: Json): FieldError[] {
   return errs;
 }
 
-const MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
-
-/** A schedule's problem in upstream's words (robfig/cron's parser), or undefined when it parses. */
-export function scheduleError(schedule: string, timeZone?: string): string | undefined {
-  if (/(^|\s)(CRON_)?TZ=/.test(schedule)) return "cannot use TZ or CRON_TZ in schedule, use timeZone field instead";
-  const text = schedule.trim();
-  const fields = text.split(/\s+/);
-  if (text.startsWith("@")) {
-    if (!MACROS.includes(text)) return `unrecognized descriptor: ${text}`;
-  } else if (fields.length !== 5) return `expected exactly 5 fields, found ${fields.length}: ${schedule}`;
+/**
+ * A schedule's problems in upstream's words (validateScheduleFormat): robfig's parser error, and any `TZ`
+ * in the schedule (the timeZone field replaced it; upstream lets an update keep a schedule that had one,
+ * which no CronJob here can have: they were always refused).
+ */
+export function scheduleErrors(schedule: string, allowTZ = false): string[] {
+  const problems: string[] = [];
   try {
-    CronExpressionParser.parse(text, { tz: timeZone ?? "UTC", currentDate: new Date(0) });
+    const parsed = parseCronSchedule(schedule);
+    if (parsed.kind === "fields") CronExpressionParser.parse(parsed.expression, { tz: "UTC", currentDate: new Date(0) });
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const range = /got value (-?\d+) expected range (\d+)-(\d+)/.exec(msg);
-    if (!range) return msg;
-    const [value, min, max] = range.slice(1).map(Number) as [number, number, number];
-    return value > max ? `End of range (${value}) above maximum (${max}): ${value}` : `Beginning of range (${value}) below minimum (${min}): ${value}`;
+    problems.push(err instanceof Error ? err.message : String(err));
   }
-  return undefined;
+  if (!allowTZ && schedule.includes("TZ")) problems.push("cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+  return problems;
 }
 
 /** Whether the IANA zone is known here (upstream: time.LoadLocation; "Local" is refused). */
@@ -83,10 +79,7 @@ export function validateCronJobSpec(spec: Json): FieldError[] {
     errs.push(invalid("spec.timeZone", timeZone, timeZone === "Local" ? "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones" : `unknown time zone ${String(timeZone)}`));
   }
   if (typeof schedule !== "string" || schedule === "") errs.push(required("spec.schedule"));
-  else {
-    const problem = scheduleError(schedule, badZone ? undefined : (timeZone as string | undefined));
-    if (problem) errs.push(invalid("spec.schedule", schedule, problem));
-  }
+  else for (const problem of scheduleErrors(schedule)) errs.push(invalid("spec.schedule", schedule, problem));
   const policy = spec.concurrencyPolicy;
   if (policy !== undefined && !["Allow", "Forbid", "Replace"].includes(policy as string)) {
     errs.push(notSupported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]));

@@ -1,6 +1,6 @@
 import type { ObjectMeta } from "../types.js";
 import { forbidden, invalid, required, type FieldError } from "../field-errors.js";
-import { dns1123Label, dns1123Subdomain, validateAnnotations, validateLabels } from "./names.js";
+import { dns1123Label, dns1123Subdomain, qualifiedName, validateAnnotations, validateLabels } from "./names.js";
 
 export type NameRule = (name: string) => string[];
 
@@ -38,6 +38,29 @@ export function validateObjectMeta(meta: ObjectMeta, rules: MetaRules): FieldErr
   }
   if ((meta.ownerReferences ?? []).filter((r) => r.controller).length > 1) {
     errs.push(invalid("metadata.ownerReferences", "", "Only one reference can have Controller set to true"));
+  }
+  errs.push(...validateFinalizers(meta.finalizers ?? [], "metadata.finalizers"));
+  return errs;
+}
+
+/** The finalizers Kubernetes itself knows; any other needs a domain prefix (`example.com/hold`). */
+const STANDARD_FINALIZERS = ["kubernetes", "orphan", "foregroundDeletion"];
+
+/** One finalizer name (upstream's validateFinalizerName): a qualified name, and either standard or prefixed. */
+export function validateFinalizerName(name: string, path: string): FieldError[] {
+  const errs = qualifiedName(name).map((m) => invalid(path, name, m));
+  if (!name.includes("/") && !STANDARD_FINALIZERS.includes(name)) {
+    errs.push(invalid(path, name, "name is neither a standard finalizer name nor is it fully qualified"));
+  }
+  return errs;
+}
+
+/** metadata.finalizers (upstream's ValidateFinalizers): every name valid, orphan and foregroundDeletion not both. */
+export function validateFinalizers(finalizers: string[], path: string): FieldError[] {
+  const errs = finalizers.flatMap((f) => validateFinalizerName(f, path));
+  if (finalizers.includes("orphan") && finalizers.includes("foregroundDeletion")) {
+    const rendered = `[]string{${finalizers.map((f) => JSON.stringify(f)).join(", ")}}`;
+    errs.push({ ...invalid(path, finalizers, "finalizer orphan and foregroundDeletion cannot be both set"), rendered });
   }
   return errs;
 }

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { invalid, notSupported, required, duplicate, type FieldError } from "../field-errors.js";
 import { cloneJson } from "../types.js";
 import { dns1123Label } from "./names.js";
+import { validateResourceRequirements } from "./resources.js";
 
 type Json = Record<string, unknown>;
 const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
@@ -72,6 +73,7 @@ function validateContainer(c: Json, path: string, names: Set<string>): FieldErro
   asList(c.env).forEach((e, i) => {
     if (typeof e.name !== "string" || e.name === "") errs.push(required(`${path}.env[${i}].name`));
   });
+  errs.push(...validateResourceRequirements(c.resources, `${path}.resources`));
   return errs;
 }
 

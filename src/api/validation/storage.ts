@@ -1,5 +1,6 @@
 import { canonicalJson } from "../canonical.js";
 import { forbidden, notSupported, required, type FieldError } from "../field-errors.js";
+import { validatePositiveQuantity, validateResourceList } from "./resources.js";
 import { obj } from "./workloads.js";
 
 type Json = Record<string, unknown>;
@@ -14,7 +15,10 @@ function accessModes(modes: unknown, field: string): FieldError[] {
 /** A PersistentVolumeClaim's spec (upstream's ValidatePersistentVolumeClaimSpec, the common part). */
 export function validateClaimSpec(spec: Json, path = "spec"): FieldError[] {
   const errs = accessModes(spec.accessModes, `${path}.accessModes`);
-  if (obj(obj(spec.resources).requests).storage === undefined) errs.push(required(`${path}.resources[storage]`));
+  const requests = obj(obj(spec.resources).requests);
+  if (requests.storage === undefined) errs.push(required(`${path}.resources[storage]`));
+  else errs.push(...validatePositiveQuantity(requests.storage, `${path}.resources.requests[storage]`));
+  errs.push(...validateResourceList(requests, `${path}.resources.requests`), ...validateResourceList(obj(spec.resources).limits, `${path}.resources.limits`));
   return errs;
 }
 
@@ -31,6 +35,7 @@ export function validateClaimUpdate(next: Json, old: Json): FieldError[] {
 export function validateVolumeSpec(spec: Json): FieldError[] {
   const errs = accessModes(spec.accessModes, "spec.accessModes");
   if (obj(spec.capacity).storage === undefined) errs.push(required("spec.capacity"));
+  errs.push(...validateResourceList(spec.capacity, "spec.capacity"));
   const sources = ["hostPath", "local", "nfs", "csi", "emptyDir"].filter((k) => spec[k] !== undefined);
   if (sources.length === 0) errs.push(required("spec", "must specify a volume type"));
   return errs;

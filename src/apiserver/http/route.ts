@@ -57,7 +57,7 @@ export function resolve(path: string, byGroupVersion: Map<string, Map<string, Re
   }
   let namespace: string | undefined;
   // `namespaces/x/<resource>` is a namespaced resource; `namespaces/x[/status]` the namespace itself.
-  if (rest[0] === "namespaces" && rest.length >= 3) {
+  if (rest[0] === "namespaces" && (rest.length > 3 || (rest.length === 3 && rest[2] !== "status"))) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

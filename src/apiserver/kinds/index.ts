@@ -1,6 +1,7 @@
 import { defaultService } from "../../api/defaults/workloads.js";
 import { invalid } from "../../api/field-errors.js";
 import { validateService, validateServiceUpdate } from "../../api/validation/service.js";
+import { validateFinalizerName } from "../../api/validation/meta.js";
 import { dns1035Label, dns1123Label } from "../../api/validation/names.js";
 import { carryOverAllocations } from "../services/allocations.js";
 import type { ResourceInfo, Strategy, Subresource, TableConvertor } from "../resource.js";
@@ -8,6 +9,7 @@ import * as core from "../tables/core.js";
 import { podTable } from "../tables/pods.js";
 import * as apps from "../tables/workloads.js";
 import { podStrategy, type PodStrategyOptions } from "./pods.js";
+import { secretStrategy } from "./secrets.js";
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from "./storage.js";
 import * as w from "./workloads.js";
 
@@ -24,7 +26,10 @@ const namespaceStrategy: Strategy = {
     ns.status = { phase: "Active" };
   },
   blocksDeletion: (ns) => ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0,
-  validate: (ns) => (ns.metadata.name ? dns1123Label(ns.metadata.name).map((m) => invalid("metadata.name", ns.metadata.name, m)) : []),
+  validate: (ns) => [
+    ...(ns.metadata.name ? dns1123Label(ns.metadata.name).map((m) => invalid("metadata.name", ns.metadata.name, m)) : []),
+    ...((ns.spec as { finalizers?: unknown[] } | undefined)?.finalizers ?? []).flatMap((f) => validateFinalizerName(String(f), "spec.finalizers")),
+  ],
 };
 
 const serviceStrategy: Strategy = {
@@ -90,7 +95,7 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ kind: "Endpoints", plural: "endpoints", shortNames: ["ep"], strategy: plain, table: core.endpointsTable }),
     define({ kind: "Event", plural: "events", shortNames: ["ev"], fields: EVENT_FIELDS, strategy: plain, table: core.eventTable }),
     define({ kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: plain, table: core.configMapTable }),
-    define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: plain, table: core.secretTable }),
+    define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: secretStrategy, table: core.secretTable }),
     define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], strategy: plain, table: core.serviceAccountTable }),
     define({ kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"], strategy: persistentVolumeStrategy, table: core.persistentVolumeTable }),
     define({ kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"], strategy: persistentVolumeClaimStrategy, table: core.persistentVolumeClaimTable }),

@@ -36,6 +36,15 @@ export function podStrategy(opts: PodStrategyOptions): Strategy {
     prepareForCreate(pod: KubeObject) {
       pod.status = { phase: "Pending", qosClass: qosClass((pod.spec ?? {}) as Json) };
     },
+    // Upstream's pod status strategy keeps the owner references (old kubelets corrupted them) and backfills
+    // the QoS class a status write dropped.
+    prepareForStatusUpdate(pod, old) {
+      if (old.metadata.ownerReferences === undefined) delete pod.metadata.ownerReferences;
+      else pod.metadata.ownerReferences = old.metadata.ownerReferences;
+      const status = pod.status as Json | undefined;
+      const was = (old.status as Json | undefined)?.qosClass;
+      if (status && !status.qosClass && was) pod.status = { ...status, qosClass: was };
+    },
     validate: (pod) => validatePodSpec(pod.spec, "spec"),
     validateUpdate: (pod, old) => validatePodSpecUpdate((pod.spec ?? {}) as Json, (old.spec ?? {}) as Json, "spec"),
     gracePeriod(pod, requested) {

@@ -29,7 +29,15 @@ function workload(defaults: (o: Json) => void, validate: (spec: Json) => FieldEr
   };
 }
 
-export const deploymentStrategy: Strategy = { ...workload(defaultDeployment, validateDeploymentSpec, true), statusWritesAnnotations: true };
+export const deploymentStrategy: Strategy = {
+  ...workload(defaultDeployment, validateDeploymentSpec, true),
+  // Upstream's deployment status strategy resets labels too (annotations stay: the controller records the
+  // revision annotation in the same write as the status).
+  prepareForStatusUpdate(d, old) {
+    if (old.metadata.labels === undefined) delete d.metadata.labels;
+    else d.metadata.labels = old.metadata.labels;
+  },
+};
 export const replicaSetStrategy = workload(defaultReplicaSet, validateReplicaSetSpec, true);
 export const replicationControllerStrategy = workload(defaultReplicationController, validateReplicationControllerSpec, false);
 

@@ -1,5 +1,5 @@
 import { alreadyExists, badRequest, conflict, notFound, StatusError, type Qualified } from "../../api/errors.js";
-import { invalidError } from "../../api/field-errors.js";
+import { invalidError, type FieldError } from "../../api/field-errors.js";
 import { formatTime, generatedName, newUid } from "../../api/meta.js";
 import { cloneJson, isPlainObject, type KubeObject } from "../../api/types.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/meta.js";
@@ -39,10 +39,11 @@ export interface ObjectList {
 export type Admit = (resource: ResourceInfo, obj: KubeObject) => Promise<void>;
 
 /**
- * Decodes a body against the kind's schema: throws 400 on wrong types, prunes and returns unknown fields.
+ * Decodes a body against the kind's schema: throws 400 on wrong types, prunes and returns unknown fields,
+ * and returns what must be a 422 (a null object in a list).
  * Top-level fields that are the very values of `stored` (decoded from the store, so already valid) are skipped.
  */
-export type Decode = (resource: ResourceInfo, obj: KubeObject, stored?: KubeObject) => string[];
+export type Decode = (resource: ResourceInfo, obj: KubeObject, stored?: KubeObject) => { unknown: string[]; errors: FieldError[] };
 
 /** What an object holds outside its own key (a Service's cluster IP and node ports), reserved before it is written. */
 export interface Allocations {
@@ -353,17 +354,13 @@ export class RestStore {
     meta.generation = current.metadata.generation;
     if (meta.generation === undefined) delete meta.generation;
     if (subresource === "status") {
-      // All but the status is the stored object's, shared rather than copied (as the other branch shares
-      // the stored status): neither object changes once the update is prepared.
-      const status = next.status;
+      // Upstream's status strategies reset the spec (every top-level field but metadata and status: they are
+      // shared with the stored object, not copied, as the other branch shares the stored status) and keep
+      // the metadata the write sends, but for what a kind's status strategy resets too.
+      const { status, metadata } = next;
       for (const k of Object.keys(next)) delete next[k];
-      Object.assign(next, current, { status });
-      // A status write changes only status and the metadata the object's owners may touch.
-      next.metadata = { ...current.metadata, resourceVersion: meta.resourceVersion };
-      if (strategy.statusWritesAnnotations) {
-        if (meta.annotations === undefined) delete next.metadata.annotations;
-        else next.metadata.annotations = meta.annotations;
-      }
+      Object.assign(next, current, { metadata, status });
+      strategy.prepareForStatusUpdate?.(next, current);
     } else if (strategy.status) {
       if (current.status === undefined) delete next.status;
       else next.status = current.status;
@@ -422,8 +419,9 @@ export class RestStore {
     }
     obj.apiVersion = expected;
     obj.kind = this.info.kind;
-    const unknown = this.hooks.decode?.(this.info, obj, stored) ?? [];
+    const { unknown, errors } = this.hooks.decode?.(this.info, obj, stored) ?? { unknown: [], errors: [] };
     if (unknown.length > 0 && opts.fieldValidation === "Strict") throw strictDecodingError(this.info.kind, this.info.version, unknown);
+    this.validate(obj, errors);
     if (unknown.length > 0 && opts.fieldValidation !== "Ignore") opts.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
     if (this.info.namespaced) {
       if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {

@@ -86,7 +86,7 @@ describe("Job controller with real processes", () => {
     const immutable = c.kubectl(["patch", "job", "pairs", "--type=merge", "-p", '{"spec":{"completions":7}}']);
     assert.match(immutable.stderr, /spec.completions: Invalid value: 7: field is immutable/);
     const schedule = c.kubectl(["create", "cronjob", "bad", "--image=busybox", "--schedule=61 * * * *", "--", "true"]);
-    assert.match(schedule.stderr, /spec.schedule: Invalid value: "61 \* \* \* \*": End of range \(61\) above maximum \(59\): 61/);
+    assert.match(schedule.stderr, /spec.schedule: Invalid value: "61 \* \* \* \*": end of range \(61\) above maximum \(59\): 61/);
     const zone = c.kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "tz" }, spec: { schedule: "@daily", timeZone: "Mars/Olympus", jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox" }] } } } } } }));
     assert.match(zone.stderr, /spec.timeZone: Invalid value: "Mars\/Olympus": unknown time zone Mars\/Olympus/);
   });

@@ -99,7 +99,7 @@ export class CronJobSync {
     const spec = cj.spec!;
     const earliest = Date.parse(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? "") || now;
     const window = dueTime(schedule, earliest, now, spec.startingDeadlineSeconds ?? undefined);
-    const untilNext = () => schedule.next(now) - now + 100;
+    const untilNext = () => window.next - now + 100;
     if (window.missed > 100) {
       void this.d.recorder.event(cj, "Warning", "TooManyMissedTimes", "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew");
     }
