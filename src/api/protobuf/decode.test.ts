@@ -33,3 +33,14 @@ test("decodeKubernetesProtobuf refuses unknown field numbers instead of dropping
 test("decodeKubernetesProtobuf rejects a body without the envelope", () => {
   assert.throws(() => decodeKubernetesProtobuf(new Uint8Array([1, 2, 3, 4, 5])), (e: { code?: number }) => e.code === 415);
 });
+
+test("decodeKubernetesProtobuf reads DeleteOptions in whichever group version the client encodes them", () => {
+  const preconditions = protobuf.Writer.create().uint32((1 << 3) | 2).string("uid-1").uint32((2 << 3) | 2).string("7").finish();
+  const raw = protobuf.Writer.create().uint32((1 << 3) | 0).int64(0).uint32((2 << 3) | 2).bytes(preconditions).uint32((3 << 3) | 0).bool(false)
+    .uint32((4 << 3) | 2).string("Foreground").uint32((5 << 3) | 2).string("All").finish();
+  for (const apiVersion of ["v1", "apps/v1", "meta.k8s.io/v1"]) {
+    assert.deepEqual(decodeKubernetesProtobuf(envelope(apiVersion, "DeleteOptions", raw)), {
+      apiVersion, kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: "uid-1", resourceVersion: "7" }, orphanDependents: false, propagationPolicy: "Foreground", dryRun: ["All"],
+    });
+  }
+});

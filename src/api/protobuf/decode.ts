@@ -2,7 +2,7 @@ import protobuf from "protobufjs/minimal.js";
 import { StatusError } from "../errors.js";
 import { formatTime } from "../meta.js";
 import type { KubeObject } from "../types.js";
-import { MESSAGES, TOP_LEVEL, type Field } from "./schema.js";
+import { MESSAGES, OPTIONS_KINDS, TOP_LEVEL, type Field } from "./schema.js";
 
 const MAGIC = [0x6b, 0x38, 0x73, 0x00]; // "k8s\0"
 const ZERO_TIME_SECONDS = -62135596800;
@@ -45,12 +45,13 @@ export function decodeKubernetesProtobuf(body: Uint8Array): KubeObject {
   } catch {
     throw new StatusError(400, "BadRequest", "the body of the request could not be decoded as a protobuf envelope");
   }
-  const message = TOP_LEVEL[`${apiVersion}/${kind}`];
+  const options = OPTIONS_KINDS[kind];
+  const message = options ?? TOP_LEVEL[`${apiVersion}/${kind}`];
   if (!message) throw unsupported(`protobuf is not accepted for ${apiVersion}/${kind}`);
   const obj = decodeMessage(raw ?? new Uint8Array(), message) as KubeObject;
   obj.apiVersion = apiVersion;
   obj.kind = kind;
-  if (!obj.metadata) obj.metadata = {};
+  if (!obj.metadata && !options) obj.metadata = {};
   return obj;
 }
 

@@ -21,6 +21,10 @@ const meta: Record<string, Field[]> = {
   LabelSelector: [[1, "matchLabels", "map"], [2, "matchExpressions", "msg:LabelSelectorRequirement", "r"]],
   LabelSelectorRequirement: [[1, "key", "string"], [2, "operator", "string"], [3, "values", "string", "r"]],
   Skip: [],
+  DeleteOptions: [[1, "gracePeriodSeconds", "int64", "p"], [2, "preconditions", "msg:Preconditions", "p"], [3, "orphanDependents", "bool", "p"],
+    [4, "propagationPolicy", "string", "p"], [5, "dryRun", "string", "r"], [6, "ignoreStoreReadErrorWithClusterBreakingPotential", "bool", "p"]],
+  Preconditions: [[1, "uid", "string", "p"], [2, "resourceVersion", "string", "p"]],
+  Eviction: [[1, "metadata", "msg:ObjectMeta"], [2, "deleteOptions", "msg:DeleteOptions", "p"]],
 };
 
 const core: Record<string, Field[]> = {
@@ -94,4 +98,13 @@ export const TOP_LEVEL: Record<string, string> = {
   "v1/Secret": "Secret",
   "v1/Namespace": "Namespace",
   "v1/ServiceAccount": "ServiceAccount",
+  "policy/v1/Eviction": "Eviction",
+};
+
+/**
+ * Options messages client-go encodes in whichever group version its client has (`apps/v1`
+ * DeleteOptions from the apps clientset, `v1` from the core one), as every group registers them.
+ */
+export const OPTIONS_KINDS: Record<string, string> = {
+  DeleteOptions: "DeleteOptions",
 };

@@ -3,6 +3,7 @@ import { badRequest, methodNotAllowed, notFound, StatusError } from "../../api/e
 import { applyJsonPatch } from "../../api/patch/json-patch.js";
 import { applyMergePatch } from "../../api/patch/merge-patch.js";
 import { applyStrategicMergePatch } from "../../api/patch/strategic-merge.js";
+import { queryBool } from "../../api/query.js";
 import { isPlainObject, type KubeObject } from "../../api/types.js";
 import { apiVersionOf } from "../resource.js";
 import { deleteObject, type DeleteOptions } from "../registry/delete.js";
@@ -10,9 +11,11 @@ import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 import { watchLine, watchResource, type WatchEvent } from "../registry/watch.js";
 import { decodeBody, readBody } from "./body.js";
+import { connectNotServed, connectTarget } from "./connect.js";
 import { streamPodLog } from "./pod-log.js";
 import { sendJson, sendRawJson } from "./respond.js";
 import type { ResourceRoute } from "./route.js";
+import { warningHeaders } from "./warning.js";
 import { bindPod, toScale, updateScale } from "./subresources.js";
 import { tableApiVersion, toTable, wantsTable, type IncludeObject } from "./table.js";
 
@@ -37,28 +40,43 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   const fieldValidation = (params.get("fieldValidation") ?? "Warn") as "Strict" | "Warn" | "Ignore";
   if (!["Strict", "Warn", "Ignore"].includes(fieldValidation)) throw badRequest(`fieldValidation: Unsupported value: "${fieldValidation}": supported values: "Ignore", "Strict", "Warn"`);
   const write = { dryRun, fieldValidation, warnings };
-  const warn = () => {
-    if (warnings.length > 0) res.setHeader("Warning", warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  /** Sets the Warning headers; true when it did. */
+  const warn = (): boolean => {
+    if (warnings.length === 0) return false;
+    try {
+      res.setHeader("Warning", warningHeaders(warnings));
+      return true;
+    } catch {
+      // The write is done: a warning that can't be sent is dropped, it never turns success into a 500.
+      return false;
+    }
   };
   const { namespace, name, subresource } = route;
   const ns = route.resource.namespaced ? namespace : undefined;
   if (route.resource.namespaced && name !== undefined && !namespace) throw notFound(rest.qualified, name);
+  const connect = connectTarget(route);
+  if (connect) {
+    await rest.get(ns, connect.name);
+    throw connectNotServed(connect.subresource, route.resource.plural, connect.name);
+  }
   if (subresource && !route.resource.subresources.includes(subresource as never)) throw notFound(rest.qualified, name ?? "");
   const accept = req.headers.accept;
   const respond = (code: number, obj: KubeObject) => {
-    warn();
-    if (wantsTable(accept) && !subresource) {
-      sendJson(res, code, toTable(route.resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, tableOptions(accept, params, ctx)));
-    } else sendRawJson(res, code, rest.jsonOf(obj));
+    const text = wantsTable(accept) && !subresource
+      ? JSON.stringify(toTable(route.resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, tableOptions(accept, params, ctx)))
+      : rest.jsonOf(obj);
+    // Node sends a string body together with the head, both encoded as UTF-8; warnings carry their UTF-8
+    // bytes as Latin-1 characters, which only a Buffer body leaves as they are.
+    sendRawJson(res, code, warn() ? Buffer.from(text) : text);
   };
   const body = async () => decodeBody(await readBody(req), req.headers["content-type"]);
 
   switch (req.method) {
     case "GET": {
       if (name === undefined || route.watchPath) {
-        const q = parseListQuery(params, ["metadata.name", "metadata.namespace", ...(route.resource.fields ?? [])]);
+        const q = parseListQuery(params, ["metadata.name", "metadata.namespace", ...(route.resource.fields ?? [])], route.watchPath);
         if (name !== undefined) q.fields.push({ field: "metadata.name", operator: "=", value: name });
-        if (route.watchPath || params.get("watch") === "true" || params.get("watch") === "1") {
+        if (q.watch) {
           return streamWatch(req, res, rest, ns, q, params, ctx);
         }
         if (!wantsTable(accept)) return sendRawJson(res, 200, await rest.listJson(ns, q));
@@ -113,11 +131,14 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return respond(200, patched);
     }
     case "DELETE": {
+      // client-go's typed clients (Helm's uninstall among them) send DeleteOptions in protobuf.
       const raw = await readBody(req);
-      const fromBody = raw.length > 0 ? (decodeBody(raw, "application/json") as DeleteOptions) : {};
+      const fromBody = raw.length > 0 ? (decodeBody(raw, req.headers["content-type"]) as DeleteOptions) : {};
+      if (!isPlainObject(fromBody)) throw badRequest("the body of a delete must be a DeleteOptions object");
       const opts: DeleteOptions = { ...fromBody, dryRun: dryRun || (fromBody as { dryRun?: string[] }).dryRun?.includes?.("All") === true };
       if (params.has("gracePeriodSeconds")) opts.gracePeriodSeconds = Number(params.get("gracePeriodSeconds"));
       if (params.has("propagationPolicy")) opts.propagationPolicy = params.get("propagationPolicy")!;
+      if (params.has("orphanDependents")) opts.orphanDependents = queryBool(params, "orphanDependents");
       if (opts.propagationPolicy && !["Orphan", "Background", "Foreground"].includes(opts.propagationPolicy)) {
         throw new StatusError(422, "Invalid", `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`);
       }
@@ -182,7 +203,7 @@ async function streamWatch(req: IncomingMessage, res: ServerResponse, rest: Rest
     if (event.type === "ERROR") stop();
   };
   let bookmarks: NodeJS.Timeout | undefined;
-  if (params.get("allowWatchBookmarks") === "true") {
+  if (q.allowWatchBookmarks) {
     bookmarks = setInterval(async () => {
       const rv = String(await rest.store.revision());
       send({ type: "BOOKMARK", object: { apiVersion: apiVersionOf(rest.info), kind: rest.info.kind, metadata: { resourceVersion: rv } } });

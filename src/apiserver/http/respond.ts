@@ -5,7 +5,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
   sendRawJson(res, code, JSON.stringify(body), contentType);
 }
 
-export function sendRawJson(res: ServerResponse, code: number, text: string, contentType = "application/json"): void {
+export function sendRawJson(res: ServerResponse, code: number, text: string | Buffer, contentType = "application/json"): void {
   res.writeHead(code, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-cache, private" });
   res.end(text);
 }

@@ -64,6 +64,7 @@ export function resolve(path: string, byGroupVersion: Map<string, Map<string, Re
   const resource = resources.get(rest[0]!);
   if (!resource) return { type: "unknown-resource", group, resource: rest[0]! };
   if (namespace !== undefined && !resource.namespaced) return { type: "not-found" };
-  if (rest.length > 3) return { type: "not-found" };
+  // Only a proxy takes a path after its subresource (`pods/x/proxy/healthz`).
+  if (rest.length > 3 && rest[2] !== "proxy") return { type: "not-found" };
   return { type: "resource", route: { resource, namespace, name: rest[1], subresource: rest[2], watchPath } };
 }

@@ -1,6 +1,8 @@
-import { badRequest, gone, type StatusError } from "../../api/errors.js";
+import { badRequest, gone, StatusError } from "../../api/errors.js";
+import { fieldErrorMessage, forbidden, notSupported, type FieldError } from "../../api/field-errors.js";
 import { parseFieldSelector, matchesFields, type FieldRequirement } from "../../api/fields.js";
 import { parseSelector, Selector } from "../../api/labels.js";
+import { queryBool, queryOptionalBool } from "../../api/query.js";
 import type { KubeObject } from "../../api/types.js";
 
 /** The parsed query of a list or watch: selectors, paging, resourceVersion. */
@@ -11,23 +13,70 @@ export interface ListQuery {
   continueToken?: string;
   resourceVersion?: string;
   resourceVersionMatch?: string;
+  /** `watch` (any spelling upstream reads as true, or the `/watch/` path). */
+  watch?: boolean;
+  allowWatchBookmarks?: boolean;
+  /** Watch-list: absent (legacy watch semantics), or whether to start with the current state as ADDED. */
+  sendInitialEvents?: boolean;
 }
 
-export function parseListQuery(params: URLSearchParams, allowedFields: readonly string[]): ListQuery {
+/** Reads a list or watch query; `watchPath`: the legacy `/watch/` prefix, which makes it a watch. */
+export function parseListQuery(params: URLSearchParams, allowedFields: readonly string[], watchPath = false): ListQuery {
   const fields = parseFieldSelector(params.get("fieldSelector") ?? "");
   for (const f of fields) {
     if (!allowedFields.includes(f.field)) throw badRequest(`"${f.field}" is not a known field selector: only "${allowedFields.join('", "')}"`);
   }
   const limit = Number(params.get("limit") ?? 0);
   if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: "${params.get("limit")}"`);
-  return {
+  const query: ListQuery = {
     labels: params.has("labelSelector") ? parseSelector(params.get("labelSelector")!) : Selector.everything(),
     fields,
     limit,
     continueToken: params.get("continue") || undefined,
     resourceVersion: params.get("resourceVersion") ?? undefined,
-    resourceVersionMatch: params.get("resourceVersionMatch") ?? undefined,
+    resourceVersionMatch: params.get("resourceVersionMatch") || undefined,
+    watch: watchPath || queryBool(params, "watch"),
+    allowWatchBookmarks: queryBool(params, "allowWatchBookmarks"),
+    sendInitialEvents: queryOptionalBool(params, "sendInitialEvents"),
   };
+  const errors = validateListQuery(query);
+  if (errors.length > 0) {
+    const messages = errors.map(fieldErrorMessage);
+    throw new StatusError(422, "Invalid", `ListOptions.meta.k8s.io "" is invalid: ${messages.length === 1 ? messages[0] : `[${messages.join(", ")}]`}`, {
+      group: "meta.k8s.io", kind: "ListOptions", name: "",
+      causes: errors.map((e, i) => ({ reason: e.type === "Forbidden" ? "FieldValueForbidden" : "FieldValueNotSupported", message: messages[i]!.slice(e.field.length + 2), field: e.field })),
+    });
+  }
+  return query;
+}
+
+/**
+ * The combinations upstream's ValidateListOptions allows (WatchList enabled): a watch may ask for its
+ * initial state (`sendInitialEvents`) only with resourceVersionMatch=NotOlderThan, and that match only
+ * with sendInitialEvents; a list takes Exact or NotOlderThan with a resourceVersion, never sendInitialEvents.
+ */
+function validateListQuery(q: ListQuery): FieldError[] {
+  const errors: FieldError[] = [];
+  const match = q.resourceVersionMatch;
+  if (q.watch) {
+    if (q.sendInitialEvents !== undefined && match !== "NotOlderThan") {
+      errors.push(forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+    }
+    if (match) {
+      if (q.sendInitialEvents === undefined) errors.push(forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+      if (match !== "NotOlderThan") errors.push(notSupported("resourceVersionMatch", match, ["NotOlderThan"]));
+      if (q.continueToken) errors.push(forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
+    }
+    return errors;
+  }
+  if (match) {
+    if (!q.resourceVersion) errors.push(forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+    if (q.continueToken) errors.push(forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
+    if (match !== "Exact" && match !== "NotOlderThan") errors.push(notSupported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]));
+    if (match === "Exact" && q.resourceVersion === "0") errors.push(forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+  }
+  if (q.sendInitialEvents !== undefined) errors.push(forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+  return errors;
 }
 
 export function matchesQuery(obj: KubeObject, q: Pick<ListQuery, "labels" | "fields">): boolean {

@@ -1,5 +1,6 @@
 import { badRequest, StatusError, type Status } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
+import { apiVersionOf } from "../resource.js";
 import { CompactedError, type KeyValue, type StoreEvent } from "../../store/store.js";
 import { matchesQuery, type ListQuery } from "./list-options.js";
 import type { RestStore } from "./rest.js";
@@ -11,10 +12,18 @@ export interface WatchEvent {
   object: KubeObject | Status;
 }
 
+/** The annotation of the BOOKMARK that ends a watch-list's initial events (upstream's metav1.InitialEventsAnnotationKey). */
+export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
+
 /**
- * Streams changes as upstream's watch: from "" or "0" it first sends the current objects as ADDED; from a
- * revision it replays what followed it, or sends a 410 ERROR event when that history was compacted. An
- * object leaving the selector arrives as DELETED, one entering it as ADDED. Objects of live events are
+ * Streams changes as upstream's watch. Without `sendInitialEvents` (the legacy semantics): from "" or "0"
+ * it first sends the current objects as ADDED; from a revision it replays what followed it, or sends a
+ * 410 ERROR event when that history was compacted. With `sendInitialEvents=true` (watch-list) it sends the
+ * current objects as ADDED whatever the revision (the state is never older than the one asked for), then,
+ * when bookmarks are allowed, a BOOKMARK at the list's revision annotated `k8s.io/initial-events-end:
+ * "true"` — what client-go's watch-list reflector waits for — as upstream's cacher does. With
+ * `sendInitialEvents=false` it sends only changes: after the given revision, or after now for "" and "0".
+ * An object leaving the selector arrives as DELETED, one entering it as ADDED. Objects of live events are
  * shared between all watchers of the change: callers must not mutate them.
  */
 export async function watchResource(
@@ -25,11 +34,19 @@ export async function watchResource(
   signal: AbortSignal,
 ): Promise<void> {
   const rv = q.resourceVersion ?? "";
+  const fromNow = rv === "" || rv === "0";
+  if (!fromNow && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${rv}`);
   let from: number;
-  if (rv === "" || rv === "0") {
-    const initial = await rest.list(namespace, { ...q, limit: 0, continueToken: undefined, resourceVersion: undefined });
+  if (q.sendInitialEvents === true || (q.sendInitialEvents === undefined && fromNow)) {
+    const initial = await rest.list(namespace, { ...q, limit: 0, continueToken: undefined, resourceVersion: undefined, resourceVersionMatch: undefined });
     for (const obj of initial.items) send({ type: "ADDED", object: obj });
     from = Number(initial.metadata.resourceVersion);
+    if (q.sendInitialEvents === true && q.allowWatchBookmarks) {
+      const bookmark = { apiVersion: apiVersionOf(rest.info), kind: rest.info.kind, metadata: { resourceVersion: String(from), annotations: { [INITIAL_EVENTS_END]: "true" } } };
+      send({ type: "BOOKMARK", object: bookmark });
+    }
+  } else if (fromNow) {
+    from = await rest.store.revision();
   } else {
     from = Number(rv);
     if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resource version: ${rv}`);

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import { queryBool } from "../../api/query.js";
 import { streamLog, type LogOptions } from "../runtime/logs.js";
 
 /** What the server needs from the agent to answer /containerLogs. */
@@ -20,8 +21,8 @@ export function logOptions(q: URLSearchParams, now: number): LogOptions {
   const since = num("sinceSeconds");
   const sinceTime = q.get("sinceTime");
   return {
-    follow: q.get("follow") === "true",
-    timestamps: q.get("timestamps") === "true",
+    follow: queryBool(q, "follow"),
+    timestamps: queryBool(q, "timestamps"),
     tailLines: num("tailLines"),
     limitBytes: num("limitBytes"),
     sinceTime: since !== undefined ? now - since * 1000 : sinceTime ? Date.parse(sinceTime) : undefined,
@@ -45,7 +46,7 @@ export class KubeletServer {
       const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (req.method !== "GET" || !m) return void res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found");
       const [ns, pod, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];
-      const file = this.source.logFile(ns, pod, container, url.searchParams.get("previous") === "true");
+      const file = this.source.logFile(ns, pod, container, queryBool(url.searchParams, "previous"));
       if ("error" in file) return void res.writeHead(file.code, { "Content-Type": "text/plain" }).end(file.error);
       const abort = new AbortController();
       res.on("close", () => abort.abort());

@@ -1,4 +1,5 @@
-import { createWriteStream, existsSync, readFileSync, type WriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 
 /**
@@ -91,7 +92,6 @@ export interface LogOptions {
 export async function streamLog(
   path: string, opts: LogOptions, write: (text: string) => boolean | void, stillRunning: () => boolean, signal: AbortSignal,
 ): Promise<void> {
-  let offset = 0;
   let budget = opts.limitBytes ?? Infinity;
   const emit = (entries: LogEntry[]): boolean => {
     for (const e of entries) {
@@ -104,22 +104,53 @@ export async function streamLog(
     }
     return true;
   };
-  const readNew = (): LogEntry[] => {
-    if (!existsSync(path)) return [];
-    const buf = readFileSync(path);
-    const end = buf.lastIndexOf(0x0a) + 1;
-    if (end <= offset) return [];
-    const text = buf.subarray(offset, end).toString("utf8");
-    offset = end;
-    return parseCriLog(text);
-  };
-  let first = readNew();
+  const reader = new LogReader(path);
+  let first = await reader.next();
   if (opts.tailLines !== undefined) first = opts.tailLines === 0 ? [] : first.slice(-opts.tailLines);
   if (!emit(first) || !opts.follow) return;
   while (!signal.aborted) {
     const running = stillRunning();
     await new Promise((r) => setTimeout(r, 200));
-    if (!emit(readNew())) return;
+    if (!emit(await reader.next())) return;
     if (!running) return;
+  }
+}
+
+/**
+ * Reads a log file's complete entries from where the previous read stopped: following a log costs what
+ * was appended since, not the whole file every poll. A file that does not exist (yet) has no entries.
+ */
+export class LogReader {
+  private offset = 0;
+  /** Bytes read from the file so far (what a follow costs). */
+  bytesRead = 0;
+
+  constructor(private readonly path: string) {}
+
+  async next(): Promise<LogEntry[]> {
+    let file;
+    try {
+      file = await open(this.path, "r");
+    } catch {
+      return [];
+    }
+    try {
+      const { size } = await file.stat();
+      if (size <= this.offset) return [];
+      const buf = Buffer.allocUnsafe(size - this.offset);
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await file.read(buf, got, buf.length - got, this.offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      this.bytesRead += got;
+      const end = buf.subarray(0, got).lastIndexOf(0x0a) + 1;
+      if (end === 0) return [];
+      this.offset += end;
+      return parseCriLog(buf.subarray(0, end).toString("utf8"));
+    } finally {
+      await file.close();
+    }
   }
 }
