@@ -1,5 +1,5 @@
 import { homedir, hostname } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { controllerManager } from "./controller-manager.js";
 import { node } from "./node.js";
@@ -74,13 +74,24 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
   return store;
 }
 
+/**
+ * Flags that name files or directories. Each is resolved against the working directory here, once, so
+ * nothing further in sees a relative path: a pod's process starts from `/` and hands such paths to
+ * `nsenter`, where a relative one would name something else.
+ */
+const PATH_FLAGS = new Set(["data-dir", "kubeconfig"]);
+
 function flags(args: string[], names: string[]): Record<string, string | undefined> {
+  let values: Record<string, string | undefined>;
   try {
-    const { values } = parseArgs({ args, options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), strict: true });
-    return values as Record<string, string | undefined>;
+    values = parseArgs({ args, options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), strict: true }).values as Record<string, string | undefined>;
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
   }
+  for (const [name, value] of Object.entries(values)) {
+    if (PATH_FLAGS.has(name) && value !== undefined) values[name] = value === "" ? fail(`--${name} needs a path`) : resolve(value);
+  }
+  return values;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -15,13 +15,30 @@ export interface KubectlResult {
   stderr: string;
 }
 
+export interface StartOptions {
+  /** An existing data dir to start on (kept after stop); default: a fresh temporary one (removed). */
+  dataDir?: string;
+  /**
+   * Start `tug up` from a fresh temporary working directory with the relative `--data-dir .tug`, as
+   * README's `npx tug up --data-dir .tug` does (`dataDir` is then the absolute path it resolves to).
+   */
+  relativeDataDir?: boolean;
+}
+
+/** How a harness cluster's `tug up` is launched: its data dir flag, working directory and extra flags. */
+interface Launch {
+  dataDirFlag: string;
+  cwd?: string;
+  extraArgs: string[];
+}
+
 /** A `tug up` started in a fresh data dir on a free port, driven with real kubectl. */
 export class Cluster {
   private constructor(
     readonly dataDir: string,
     private proc: ChildProcess & { stderrText?: string },
-    private readonly extraArgs: string[],
-    private ownsDir: boolean,
+    private readonly launchWith: Launch,
+    private readonly removeOnStop: string | undefined,
   ) {}
 
   /** What `tug up` has written to stderr (its structured log). */
@@ -33,15 +50,20 @@ export class Cluster {
     return join(this.dataDir, "kubeconfig");
   }
 
-  static async start(extraArgs: string[] = [], dataDir?: string): Promise<Cluster> {
-    const dir = dataDir ?? mkdtempSync(join(tmpdir(), "tug-e2e-"));
-    const proc = await Cluster.launch(dir, extraArgs);
-    return new Cluster(dir, proc, extraArgs, dataDir === undefined);
+  static async start(extraArgs: string[] = [], opts: StartOptions = {}): Promise<Cluster> {
+    const fresh = opts.dataDir === undefined ? mkdtempSync(join(tmpdir(), "tug-e2e-")) : undefined;
+    const launch: Launch = opts.relativeDataDir
+      ? { dataDirFlag: ".tug", cwd: fresh, extraArgs }
+      : { dataDirFlag: opts.dataDir ?? fresh!, extraArgs };
+    const dir = opts.relativeDataDir ? join(fresh!, ".tug") : launch.dataDirFlag;
+    const proc = await Cluster.launch(dir, launch);
+    return new Cluster(dir, proc, launch, fresh);
   }
 
-  private static async launch(dir: string, extraArgs: string[]): Promise<ChildProcess & { stderrText?: string }> {
+  private static async launch(dir: string, launch: Launch): Promise<ChildProcess & { stderrText?: string }> {
     rmSync(join(dir, "kubeconfig"), { force: true });
-    const proc = spawn(process.execPath, [...TUG_NODE_FLAGS, TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
+    const args = [...TUG_NODE_FLAGS, TUG, "up", "--data-dir", launch.dataDirFlag, "--port", "0", "--controller-manager-port", "0", ...launch.extraArgs];
+    const proc = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], cwd: launch.cwd });
     const withLog = proc as ChildProcess & { stderrText: string };
     withLog.stderrText = "";
     proc.stderr!.on("data", (d: Buffer) => (withLog.stderrText += d.toString()));
@@ -58,7 +80,7 @@ export class Cluster {
   /** Stops with SIGTERM and starts again on the same data dir. */
   async restart(): Promise<void> {
     await this.stopProcess();
-    this.proc = await Cluster.launch(this.dataDir, this.extraArgs);
+    this.proc = await Cluster.launch(this.dataDir, this.launchWith);
   }
 
   kubectl(args: string[], input?: string, env?: Record<string, string>): KubectlResult {
@@ -98,7 +120,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     await this.stopProcess();
-    if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.removeOnStop) rmSync(this.removeOnStop, { recursive: true, force: true });
   }
 }
 
