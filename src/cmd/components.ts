@@ -7,7 +7,7 @@ import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { CLUSTER_DOMAIN, clusterDnsIP, ensureClusterDnsService } from "./cluster-dns.js";
-import { serveMetrics } from "./controller-manager.js";
+import type { MetricsServer } from "./controller-manager.js";
 import { processNodeAgent } from "./node-agent.js";
 import { ensureDefaultStorageClass } from "./storage.js";
 
@@ -17,7 +17,8 @@ export interface ComponentsOptions {
   nodes: number;
   runtime: "process" | "simulated";
   nodeMonitorGracePeriodMs: number;
-  controllerManagerPort: number;
+  /** The controller manager's /metrics endpoint, already listening. */
+  metrics: MetricsServer;
   /** The admin token, for the node agents' servers (the API server proxies pod logs with it). */
   token: string;
   /** The API server's --service-cluster-ip-range (the cluster DNS takes its tenth address). */
@@ -54,8 +55,8 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   const informers = new SharedInformers(client);
   const clusterIPs = opts.runtime === "process" && canHostServiceIPs();
   const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log });
-  const metrics = await serveMetrics(manager.metrics, opts.controllerManagerPort, "127.0.0.1");
-  log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${metrics.port}/metrics` });
+  opts.metrics.serve(manager.metrics);
+  log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${opts.metrics.port}/metrics` });
   const running = [
     new Scheduler(client, { informers, log, bindConcurrency: TUG_UP_BIND_CONCURRENCY }).run(components.signal),
     manager.run(components.signal),
@@ -72,7 +73,7 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
       components.abort();
       await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);
       await Promise.all(agents.map((a) => a.shutdown(10)));
-      metrics.server.close();
+      opts.metrics.server.close();
     },
   };
 }

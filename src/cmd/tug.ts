@@ -1,16 +1,15 @@
+import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { controllerManager } from "./controller-manager.js";
 import { node } from "./node.js";
+import { PortUnavailableError } from "./ports.js";
 import { up } from "./up.js";
 import { SERVICE_CIDR } from "../apiserver/services/allocations.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
 
-const USAGE = `Usage: tug <command> [flags]
-
-Commands:
-  up      Run the all-in-one cluster in the foreground
+const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --data-dir DIR   where state, certificates and the kubeconfig live (default ~/.tugboat)
           --port N         API server port (default 6443; 0 picks a free one)
           --host ADDR      address to listen on (default 127.0.0.1)
@@ -22,18 +21,40 @@ Commands:
           --default-unreachable-toleration-seconds N   (default 300)
           --service-cluster-ip-range CIDR  Services' cluster IPs (default 10.96.0.0/12; DNS on its tenth address)
           --store S        sqlite (default: DIR/state.sqlite) or memory (nothing kept across a restart; for benchmarks)
-  controller-manager  Run the controllers against a running API server, in the foreground
+`;
+
+const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers against a running API server, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --port N           /metrics and /healthz (default 10257)
           --leader-elect B   take the kube-system/kube-controller-manager Lease first (default true)
           --concurrent-replicaset-syncs N --concurrent-rc-syncs N --concurrent-gc-syncs N   (5, 5, 20)
           --node-monitor-grace-period D  (default 40s)
-  node    Join one more node to a running cluster, in the foreground
+`;
+
+const NODE_USAGE = `  node    Join one more node to a running cluster, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --name NAME        the node's name (default: this machine's hostname)
           --runtime R        process (default) or simulated
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
 `;
+
+const USAGE = `Usage: tug <command> [flags]
+       tug <command> --help   (flags of one command)
+       tug --version
+
+Commands:
+${UP_USAGE}${CONTROLLER_MANAGER_USAGE}${NODE_USAGE}`;
+
+/** Each command's own usage, for `tug <command> --help`. */
+const COMMAND_USAGE: Record<string, string> = {
+  up: UP_USAGE, "controller-manager": CONTROLLER_MANAGER_USAGE, node: NODE_USAGE,
+};
+
+/** The version in package.json (dist/src/cmd/tug.js is three folders below it). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
 
 function fail(message: string): never {
   process.stderr.write(`tug: ${message}\n\n${USAGE}`);
@@ -100,6 +121,16 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  if (command === "--version" || command === "version") {
+    process.stdout.write(`tug version ${version()}\n`);
+    return;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    const usage = COMMAND_USAGE[command];
+    if (usage === undefined) fail(`unknown command "${command}"`);
+    process.stdout.write(`Usage: tug ${command} [flags]\n\n${usage}`);
+    return;
+  }
   if (command === "node") {
     const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir"]);
     if (!v.kubeconfig) fail("tug node needs --kubeconfig");
@@ -145,6 +176,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`tug: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  // A port that is taken is the user's to fix: one line naming it and its flag, no stack.
+  const text = err instanceof PortUnavailableError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+  process.stderr.write(`tug: ${text}\n`);
   process.exit(1);
 });

@@ -8,6 +8,9 @@ import { RestClient } from "../client/rest.js";
 import type { SharedInformers } from "../client/shared-informers.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
+import { listenMetrics } from "./controller-manager.js";
+import { bindPort } from "./ports.js";
 import { startComponents, type Log } from "./components.js";
 import { adminKubeconfig } from "./kubeconfig.js";
 
@@ -59,38 +62,60 @@ export interface RunningTug {
   stop(): Promise<void>;
 }
 
-/** Starts everything `tug up` runs: the store, the API server (HTTPS) and the components. */
+/**
+ * Starts everything `tug up` runs: the store, the API server (HTTPS) and the components. Every fixed port
+ * is bound first (the controller manager's metrics, then the API server): a busy one fails the start with
+ * a {@link PortUnavailableError} before anything else runs. Only then does it say it is up.
+ */
 export async function startTug(opts: UpOptions, log: Log): Promise<RunningTug> {
   const started = performance.now();
-  mkdirSync(opts.dataDir, { recursive: true });
-  const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
-  const store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
-  const server = new ApiServer({
-    store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange,
-    defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
-    defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
-  });
-  const port = await server.listen(opts.port, opts.host);
-  const url = `https://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
-  const kubeconfig = join(opts.dataDir, "kubeconfig");
-  writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, token), { mode: 0o600 });
-  log({ level: "info", msg: "Tugboat is up", server: url, kubeconfig, startupMs: Math.round(performance.now() - started) });
+  const metrics = await bindPort(
+    { port: opts.controllerManagerPort, host: "127.0.0.1", what: "the controller manager's metrics", flag: "--controller-manager-port" },
+    () => listenMetrics(opts.controllerManagerPort, "127.0.0.1"),
+  );
+  let store: Store | undefined;
+  let server: ApiServer | undefined;
+  try {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
+    store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
+    server = new ApiServer({
+      store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange,
+      defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
+      defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+    });
+    const api = server;
+    const port = await bindPort({ port: opts.port, host: opts.host, what: "the API server", flag: "--port" }, () => api.listen(opts.port, opts.host));
+    const url = `https://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
+    const kubeconfig = join(opts.dataDir, "kubeconfig");
+    writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, token), { mode: 0o600 });
 
-  // The components talk to the API server only through the client, as they would across machines.
-  const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
-  const components = await startComponents(client, {
-    dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
-    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, controllerManagerPort: opts.controllerManagerPort,
-  }, log);
-  return {
-    url, kubeconfig, client, informers: components.informers,
-    async stop() {
-      await components.stop();
-      client.close();
-      await server.close();
-      await store.close();
-    },
-  };
+    // The components talk to the API server only through the client, as they would across machines.
+    const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
+    const components = await startComponents(client, {
+      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
+    }, log);
+    log({
+      level: "info", msg: "Tugboat is up", server: url, kubeconfig, metrics: `http://127.0.0.1:${metrics.port}/metrics`,
+      startupMs: Math.round(performance.now() - started),
+    });
+    const running = { server, store };
+    return {
+      url, kubeconfig, client, informers: components.informers,
+      async stop() {
+        await components.stop();
+        client.close();
+        await running.server.close();
+        await running.store.close();
+      },
+    };
+  } catch (err) {
+    metrics.server.close();
+    await server?.close().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** `tug up`: the all-in-one cluster in the foreground, until SIGINT or SIGTERM. */

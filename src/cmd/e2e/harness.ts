@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TUG_NODE_FLAGS } from "../node-flags.js";
 
-const TUG = fileURLToPath(new URL("../../../../bin/tug.js", import.meta.url));
+/** bin/tug.js, as `npx tug` runs it. */
+export const TUG = fileURLToPath(new URL("../../../../bin/tug.js", import.meta.url));
 
 export const KUBECTL = process.env.KUBECTL || "kubectl";
 
