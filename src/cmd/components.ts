@@ -17,12 +17,20 @@ export interface ComponentsOptions {
   nodes: number;
   runtime: "process" | "simulated";
   nodeMonitorGracePeriodMs: number;
+  /** The node IPAM controller's range (false: nodes get no pod CIDR from the controller manager). */
+  nodeIpam: NodeIpamFlags | false;
   /** The controller manager's /metrics endpoint, already listening. */
   metrics: MetricsServer;
   /** The admin token, for the node agents' servers (the API server proxies pod logs with it). */
   token: string;
   /** The API server's --service-cluster-ip-range (the cluster DNS takes its tenth address). */
   serviceCIDR: string;
+}
+
+/** --cluster-cidr and --node-cidr-mask-size, when --allocate-node-cidrs is true. */
+export interface NodeIpamFlags {
+  clusterCIDR: string;
+  nodeCIDRMaskSize: number;
 }
 
 export type Log = (entry: Record<string, unknown>) => void;
@@ -54,7 +62,10 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
     : [];
   const informers = new SharedInformers(client);
   const clusterIPs = opts.runtime === "process" && canHostServiceIPs();
-  const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log });
+  const manager = new ControllerManager(client, {
+    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log,
+    nodeIpam: opts.nodeIpam ? { ...opts.nodeIpam, serviceCIDR: opts.serviceCIDR } : undefined,
+  });
   opts.metrics.serve(manager.metrics);
   log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${opts.metrics.port}/metrics` });
   const running = [

@@ -45,6 +45,8 @@ export interface ControllerManagerCommand {
   concurrentReplicaSetSyncs: number;
   concurrentRcSyncs: number;
   concurrentGcSyncs: number;
+  /** --allocate-node-cidrs: the node IPAM controller's range. */
+  nodeIpam?: { clusterCIDR: string; nodeCIDRMaskSize: number; serviceCIDR?: string };
 }
 
 const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug-controller-manager", ...entry }) + "\n");

@@ -5,7 +5,9 @@ import { parseArgs } from "node:util";
 import { controllerManager } from "./controller-manager.js";
 import { node } from "./node.js";
 import { PortUnavailableError } from "./ports.js";
-import { up } from "./up.js";
+import { DEFAULT_CLUSTER_CIDR, up } from "./up.js";
+import type { NodeIpamFlags } from "./components.js";
+import { CidrSet } from "../controllers/node-ipam/cidr-set.js";
 import { SERVICE_CIDR } from "../apiserver/services/allocations.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
 
@@ -20,6 +22,9 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --default-not-ready-toleration-seconds N     (default 300)
           --default-unreachable-toleration-seconds N   (default 300)
           --service-cluster-ip-range CIDR  Services' cluster IPs (default 10.96.0.0/12; DNS on its tenth address)
+          --cluster-cidr CIDR          the nodes' pod CIDRs are cut from it (default 10.88.0.0/16)
+          --allocate-node-cidrs B      the controller manager gives each node a pod CIDR (default true)
+          --node-cidr-mask-size N      each node's pod CIDR is a /N of --cluster-cidr (default 24)
           --store S        sqlite (default: DIR/state.sqlite) or memory (nothing kept across a restart; for benchmarks)
 `;
 
@@ -29,6 +34,10 @@ const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers agai
           --leader-elect B   take the kube-system/kube-controller-manager Lease first (default true)
           --concurrent-replicaset-syncs N --concurrent-rc-syncs N --concurrent-gc-syncs N   (5, 5, 20)
           --node-monitor-grace-period D  (default 40s)
+          --allocate-node-cidrs B      give each node a pod CIDR from --cluster-cidr (default false)
+          --cluster-cidr CIDR          required with --allocate-node-cidrs true
+          --node-cidr-mask-size N      (default 24)
+          --service-cluster-ip-range CIDR  no node gets addresses of it where it overlaps --cluster-cidr
 `;
 
 const NODE_USAGE = `  node    Join one more node to a running cluster, in the foreground
@@ -102,6 +111,27 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
  */
 const PATH_FLAGS = new Set(["data-dir", "kubeconfig"]);
 
+function booleanFlag(value: string | undefined, flag: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value !== "true" && value !== "false") fail(`--${flag} needs true or false, got "${value}"`);
+  return value === "true";
+}
+
+/** The node IPAM flags, checked as the controller manager would (a bad range or mask size is a usage error). */
+function nodeIpamFlags(v: Record<string, string | undefined>, defaults: { allocate: boolean; clusterCIDR?: string }): NodeIpamFlags | undefined {
+  const allocate = booleanFlag(v["allocate-node-cidrs"], "allocate-node-cidrs", defaults.allocate);
+  if (!allocate) return undefined;
+  const clusterCIDR = v["cluster-cidr"] ?? defaults.clusterCIDR;
+  if (!clusterCIDR) fail("--allocate-node-cidrs true needs --cluster-cidr");
+  const nodeCIDRMaskSize = integer(v["node-cidr-mask-size"], "node-cidr-mask-size", 24);
+  try {
+    new CidrSet(clusterCIDR, nodeCIDRMaskSize);
+  } catch (err) {
+    fail(`--cluster-cidr / --node-cidr-mask-size: ${(err as Error).message}`);
+  }
+  return { clusterCIDR, nodeCIDRMaskSize };
+}
+
 function flags(args: string[], names: string[]): Record<string, string | undefined> {
   let values: Record<string, string | undefined>;
   try {
@@ -137,12 +167,15 @@ async function main(argv: string[]): Promise<void> {
     return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") });
   }
   if (command === "controller-manager") {
-    const v = flags(rest, ["kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs"]);
+    const v = flags(rest, [
+      "kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
+      "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range",
+    ]);
     if (!v.kubeconfig) fail("tug controller-manager needs --kubeconfig");
-    const leaderElect = v["leader-elect"] ?? "true";
-    if (leaderElect !== "true" && leaderElect !== "false") fail(`--leader-elect needs true or false, got "${leaderElect}"`);
+    const ipam = nodeIpamFlags(v, { allocate: false });
     return controllerManager({
-      kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: leaderElect === "true",
+      kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: booleanFlag(v["leader-elect"], "leader-elect", true),
+      nodeIpam: ipam && { ...ipam, serviceCIDR: v["service-cluster-ip-range"] },
       nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
       concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
       concurrentRcSyncs: integer(v["concurrent-rc-syncs"], "concurrent-rc-syncs", 5) || 1,
@@ -153,6 +186,7 @@ async function main(argv: string[]): Promise<void> {
   const v = flags(rest, [
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
+    "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size",
   ]);
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
   try {
@@ -162,6 +196,7 @@ async function main(argv: string[]): Promise<void> {
   }
   await up({
     serviceClusterIPRange,
+    nodeIpam: nodeIpamFlags(v, { allocate: true, clusterCIDR: DEFAULT_CLUSTER_CIDR }) ?? false,
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
     store: storeFlag(v.store),

@@ -11,7 +11,7 @@ import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import { listenMetrics } from "./controller-manager.js";
 import { bindPort } from "./ports.js";
-import { startComponents, type Log } from "./components.js";
+import { startComponents, type Log, type NodeIpamFlags } from "./components.js";
 import { adminKubeconfig } from "./kubeconfig.js";
 
 export interface UpOptions {
@@ -28,7 +28,15 @@ export interface UpOptions {
   serviceClusterIPRange: string;
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
+  /**
+   * The node IPAM controller's --cluster-cidr and --node-cidr-mask-size; false: --allocate-node-cidrs=false.
+   * Default: a /24 of {@link DEFAULT_CLUSTER_CIDR} per node.
+   */
+  nodeIpam?: NodeIpamFlags | false;
 }
+
+/** tug up's --cluster-cidr, as the 10.88.0.0/16 of CNI's own examples (and podman's). */
+export const DEFAULT_CLUSTER_CIDR = "10.88.0.0/16";
 
 const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug", ...entry }) + "\n");
 
@@ -95,6 +103,7 @@ export async function startTug(opts: UpOptions, log: Log): Promise<RunningTug> {
     const components = await startComponents(client, {
       dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
+      nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },
     }, log);
     log({
       level: "info", msg: "Tugboat is up", server: url, kubeconfig, metrics: `http://127.0.0.1:${metrics.port}/metrics`,

@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,49 @@ export interface StartOptions {
   relativeDataDir?: boolean;
 }
 
+/**
+ * A /16 for one harness cluster's --cluster-cidr, held by a lock file (with this process's pid) in the temp
+ * dir until `release`: test files run in parallel processes (--test-concurrency 2), and two clusters on one
+ * host must not hand out the same pod subnets (their bridges' routes would shadow each other). 10.64–10.87:
+ * clear of tug up's default 10.88.0.0/16, the 10.96.0.0/12 service range, the tests' own service ranges
+ * (10.128 and up) and simulated nodes' 10.244. A /16 some address of this host is already in (a bridge
+ * left behind by a killed run) is skipped.
+ */
+function reserveClusterCIDR(): { cidr: string; release(): void } {
+  let addresses = "";
+  try {
+    addresses = execFileSync("ip", ["-o", "-4", "addr", "show"], { encoding: "utf8" });
+  } catch { /* no iproute2: rely on the locks */ }
+  for (let k = 64; k < 88; k++) {
+    if (addresses.includes(` inet 10.${k}.`)) continue;
+    const lock = join(tmpdir(), `tug-e2e-cluster-cidr-10.${k}.lock`);
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+    } catch {
+      const owner = Number(readFileSync(lock, "utf8"));
+      if (alive(owner)) continue;
+      rmSync(lock, { force: true });
+      try {
+        writeFileSync(lock, String(process.pid), { flag: "wx" });
+      } catch {
+        continue;
+      }
+    }
+    return { cidr: `10.${k}.0.0/16`, release: () => rmSync(lock, { force: true }) };
+  }
+  throw new Error("no free /16 left in 10.64.0.0–10.87.0.0 for a test cluster's --cluster-cidr");
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** How a harness cluster's `tug up` is launched: its data dir flag, working directory and extra flags. */
 interface Launch {
   dataDirFlag: string;
@@ -40,7 +83,15 @@ export class Cluster {
     private proc: ChildProcess & { stderrText?: string },
     private readonly launchWith: Launch,
     private readonly removeOnStop: string | undefined,
+    private readonly releaseCIDR: () => void,
   ) {}
+
+  /** The --cluster-cidr this cluster's node pod CIDRs come from. */
+  get clusterCIDR(): string | undefined {
+    const args = this.launchWith.extraArgs;
+    const i = args.indexOf("--cluster-cidr");
+    return i < 0 ? undefined : args[i + 1];
+  }
 
   /** What `tug up` has written to stderr (its structured log). */
   get log(): string {
@@ -53,12 +104,19 @@ export class Cluster {
 
   static async start(extraArgs: string[] = [], opts: StartOptions = {}): Promise<Cluster> {
     const fresh = opts.dataDir === undefined ? mkdtempSync(join(tmpdir(), "tug-e2e-")) : undefined;
+    const range = extraArgs.includes("--cluster-cidr") ? { cidr: undefined, release: () => {} } : reserveClusterCIDR();
+    const args = range.cidr ? ["--cluster-cidr", range.cidr, ...extraArgs] : extraArgs;
     const launch: Launch = opts.relativeDataDir
-      ? { dataDirFlag: ".tug", cwd: fresh, extraArgs }
-      : { dataDirFlag: opts.dataDir ?? fresh!, extraArgs };
+      ? { dataDirFlag: ".tug", cwd: fresh, extraArgs: args }
+      : { dataDirFlag: opts.dataDir ?? fresh!, extraArgs: args };
     const dir = opts.relativeDataDir ? join(fresh!, ".tug") : launch.dataDirFlag;
-    const proc = await Cluster.launch(dir, launch);
-    return new Cluster(dir, proc, launch, fresh);
+    try {
+      const proc = await Cluster.launch(dir, launch);
+      return new Cluster(dir, proc, launch, fresh, range.release);
+    } catch (err) {
+      range.release();
+      throw err;
+    }
   }
 
   private static async launch(dir: string, launch: Launch): Promise<ChildProcess & { stderrText?: string }> {
@@ -121,6 +179,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     await this.stopProcess();
+    this.releaseCIDR();
     if (this.removeOnStop) rmSync(this.removeOnStop, { recursive: true, force: true });
   }
 }
