@@ -7,6 +7,8 @@ import { RestClient } from "../client/rest.js";
 import { ControllerManager } from "../controllers/manager.js";
 import type { ControllerMetrics } from "../controllers/kit/metrics.js";
 import { bindPort } from "./ports.js";
+import type { Logger } from "pino";
+import { componentLog } from "./logger.js";
 
 /** The controller manager's HTTP endpoint: bound first, serving the controllers' metrics once they exist. */
 export interface MetricsServer {
@@ -49,10 +51,10 @@ export interface ControllerManagerCommand {
   nodeIpam?: { clusterCIDR: string; nodeCIDRMaskSize: number; serviceCIDR?: string };
 }
 
-const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug-controller-manager", ...entry }) + "\n");
 
 /** `tug controller-manager`: the controllers against any API server, optionally behind leader election. */
-export async function controllerManager(opts: ControllerManagerCommand): Promise<void> {
+export async function controllerManager(opts: ControllerManagerCommand, logger: Logger): Promise<void> {
+  const log = componentLog(logger, "controller-manager");
   const { server, port, serve } = await bindPort({ port: opts.port, host: "0.0.0.0", what: "the controller manager's metrics", flag: "--port" }, () => listenMetrics(opts.port, "0.0.0.0"));
   const client = RestClient.fromKubeconfig(opts.kubeconfig);
   const manager = new ControllerManager(client, { ...opts, log });

@@ -4,6 +4,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { controllerManager } from "./controller-manager.js";
 import { node } from "./node.js";
+import type { Logger } from "pino";
+import { createLogger } from "./logger.js";
 import { PortUnavailableError } from "./ports.js";
 import { DEFAULT_CLUSTER_CIDR, up } from "./up.js";
 import type { NodeIpamFlags } from "./components.js";
@@ -26,6 +28,9 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --allocate-node-cidrs B      the controller manager gives each node a pod CIDR (default true)
           --node-cidr-mask-size N      each node's pod CIDR is a /N of --cluster-cidr (default 24)
           --store S        sqlite (default: DIR/state.sqlite) or memory (nothing kept across a restart; for benchmarks)
+          --logging-format F   text (human-readable lines; the default on a terminal) or json (the default otherwise)
+          --write-kubeconfig-context  merge a "tugboat" cluster, user and context into $KUBECONFIG's first file
+                           (or ~/.kube/config) and make it current, leaving every other entry alone (as kind does)
 `;
 
 const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers against a running API server, in the foreground
@@ -38,6 +43,7 @@ const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers agai
           --cluster-cidr CIDR          required with --allocate-node-cidrs true
           --node-cidr-mask-size N      (default 24)
           --service-cluster-ip-range CIDR  no node gets addresses of it where it overlaps --cluster-cidr
+          --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
 const NODE_USAGE = `  node    Join one more node to a running cluster, in the foreground
@@ -45,6 +51,7 @@ const NODE_USAGE = `  node    Join one more node to a running cluster, in the fo
           --name NAME        the node's name (default: this machine's hostname)
           --runtime R        process (default) or simulated
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
+          --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
 const USAGE = `Usage: tug <command> [flags]
@@ -111,6 +118,12 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
  */
 const PATH_FLAGS = new Set(["data-dir", "kubeconfig"]);
 
+/** --logging-format text|json (upstream's flag; absent: text on a terminal, json otherwise). */
+function loggerFlag(value: string | undefined): Logger {
+  if (value !== undefined && value !== "text" && value !== "json") fail(`--logging-format needs text or json, got "${value}"`);
+  return createLogger({ format: value });
+}
+
 function booleanFlag(value: string | undefined, flag: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (value !== "true" && value !== "false") fail(`--${flag} needs true or false, got "${value}"`);
@@ -132,10 +145,16 @@ function nodeIpamFlags(v: Record<string, string | undefined>, defaults: { alloca
   return { clusterCIDR, nodeCIDRMaskSize };
 }
 
-function flags(args: string[], names: string[]): Record<string, string | undefined> {
+/** Parses `args`: `names` take a value, `switches` stand alone (their value is "true" when given). */
+function flags(args: string[], names: string[], switches: string[] = []): Record<string, string | undefined> {
   let values: Record<string, string | undefined>;
   try {
-    values = parseArgs({ args, options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), strict: true }).values as Record<string, string | undefined>;
+    const options = Object.fromEntries([
+      ...names.map((n) => [n, { type: "string" as const }]),
+      ...switches.map((n) => [n, { type: "boolean" as const }]),
+    ]);
+    const parsed = parseArgs({ args, options, strict: true }).values as Record<string, string | boolean | undefined>;
+    values = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === "boolean" ? String(v) : v]));
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
   }
@@ -162,14 +181,15 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "node") {
-    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir"]);
+    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir", "logging-format"]);
     if (!v.kubeconfig) fail("tug node needs --kubeconfig");
-    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") });
+    const logger = loggerFlag(v["logging-format"]);
+    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") }, logger);
   }
   if (command === "controller-manager") {
     const v = flags(rest, [
       "kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
-      "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range",
+      "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range", "logging-format",
     ]);
     if (!v.kubeconfig) fail("tug controller-manager needs --kubeconfig");
     const ipam = nodeIpamFlags(v, { allocate: false });
@@ -180,14 +200,15 @@ async function main(argv: string[]): Promise<void> {
       concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
       concurrentRcSyncs: integer(v["concurrent-rc-syncs"], "concurrent-rc-syncs", 5) || 1,
       concurrentGcSyncs: integer(v["concurrent-gc-syncs"], "concurrent-gc-syncs", 20) || 1,
-    });
+    }, loggerFlag(v["logging-format"]));
   }
   if (command !== "up") fail(`unknown command "${command}"`);
   const v = flags(rest, [
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
-    "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size",
-  ]);
+    "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format",
+  ], ["write-kubeconfig-context"]);
+  const logger = loggerFlag(v["logging-format"]);
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
   try {
     cidrRange(serviceClusterIPRange, "");
@@ -197,6 +218,7 @@ async function main(argv: string[]): Promise<void> {
   await up({
     serviceClusterIPRange,
     nodeIpam: nodeIpamFlags(v, { allocate: true, clusterCIDR: DEFAULT_CLUSTER_CIDR }) ?? false,
+    writeKubeconfigContext: v["write-kubeconfig-context"] === "true",
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
     store: storeFlag(v.store),
@@ -207,7 +229,7 @@ async function main(argv: string[]): Promise<void> {
     controllerManagerPort: integer(v["controller-manager-port"], "controller-manager-port", 10257),
     defaultNotReadyTolerationSeconds: integer(v["default-not-ready-toleration-seconds"], "default-not-ready-toleration-seconds", 300),
     defaultUnreachableTolerationSeconds: integer(v["default-unreachable-toleration-seconds"], "default-unreachable-toleration-seconds", 300),
-  });
+  }, logger);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -11,8 +11,10 @@ import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import { listenMetrics } from "./controller-manager.js";
 import { bindPort } from "./ports.js";
-import { startComponents, type Log, type NodeIpamFlags } from "./components.js";
-import { adminKubeconfig } from "./kubeconfig.js";
+import type { Logger } from "pino";
+import { startComponents, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
+import { componentLog } from "./logger.js";
+import { adminKubeconfig, CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
 
 export interface UpOptions {
   dataDir: string;
@@ -33,12 +35,13 @@ export interface UpOptions {
    * Default: a /24 of {@link DEFAULT_CLUSTER_CIDR} per node.
    */
   nodeIpam?: NodeIpamFlags | false;
+  /** --write-kubeconfig-context: merge a `tugboat` context into $KUBECONFIG's first file or ~/.kube/config and make it current. */
+  writeKubeconfigContext?: boolean;
 }
 
 /** tug up's --cluster-cidr, as the 10.88.0.0/16 of CNI's own examples (and podman's). */
 export const DEFAULT_CLUSTER_CIDR = "10.88.0.0/16";
 
-const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug", ...entry }) + "\n");
 
 /** Reads the CA, serving cert and admin token from the data dir, creating them at first start. */
 async function loadOrCreateSecrets(dataDir: string): Promise<{ certs: ServingCerts; token: string }> {
@@ -75,7 +78,7 @@ export interface RunningTug {
  * is bound first (the controller manager's metrics, then the API server): a busy one fails the start with
  * a {@link PortUnavailableError} before anything else runs. Only then does it say it is up.
  */
-export async function startTug(opts: UpOptions, log: Log): Promise<RunningTug> {
+export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () => log): Promise<RunningTug> {
   const started = performance.now();
   const metrics = await bindPort(
     { port: opts.controllerManagerPort, host: "127.0.0.1", what: "the controller manager's metrics", flag: "--controller-manager-port" },
@@ -88,7 +91,7 @@ export async function startTug(opts: UpOptions, log: Log): Promise<RunningTug> {
     const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
     store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
     server = new ApiServer({
-      store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange,
+      store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"),
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     });
@@ -104,7 +107,7 @@ export async function startTug(opts: UpOptions, log: Log): Promise<RunningTug> {
       dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
       nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },
-    }, log);
+    }, log, logFor);
     log({
       level: "info", msg: "Tugboat is up", server: url, kubeconfig, metrics: `http://127.0.0.1:${metrics.port}/metrics`,
       startupMs: Math.round(performance.now() - started),
@@ -128,8 +131,9 @@ export async function startTug(opts: UpOptions, log: Log): Promise<RunningTug> {
 }
 
 /** `tug up`: the all-in-one cluster in the foreground, until SIGINT or SIGTERM. */
-export async function up(opts: UpOptions): Promise<void> {
-  const tug = await startTug(opts, log);
+export async function up(opts: UpOptions, logger: Logger): Promise<void> {
+  const log = componentLog(logger, "tug");
+  const tug = await startTug(opts, log, (component) => componentLog(logger, component));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -140,4 +144,24 @@ export async function up(opts: UpOptions): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  let context: string | undefined;
+  if (opts.writeKubeconfigContext) {
+    const file = defaultKubeconfigPath();
+    try {
+      writeKubeconfigContext(file, readFileSync(tug.kubeconfig, "utf8"));
+      context = file;
+      log({ level: "info", msg: "Wrote the tugboat context and made it current", file });
+    } catch (err) {
+      log({ level: "error", msg: "Writing the tugboat context failed", file, err: (err as Error).message });
+    }
+  }
+  process.stdout.write(reachIt(tug.url, tug.kubeconfig, context));
+}
+
+/** What `tug up` tells its user once everything runs: how to reach the cluster. */
+function reachIt(url: string, kubeconfig: string, context: string | undefined): string {
+  const own = `  export KUBECONFIG=${kubeconfig}\n  kubectl get nodes\n`;
+  return context
+    ? `Tugboat is up at ${url}. The "${CONTEXT}" context is now current in ${context}:\n\n  kubectl get nodes\n\nOr with its own kubeconfig:\n\n${own}`
+    : `Tugboat is up at ${url}. To reach it with kubectl:\n\n${own}`;
 }

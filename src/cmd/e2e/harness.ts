@@ -24,6 +24,8 @@ export interface StartOptions {
    * README's `npx tug up --data-dir .tug` does (`dataDir` is then the absolute path it resolves to).
    */
   relativeDataDir?: boolean;
+  /** Environment variables for `tug up` on top of this process's (e.g. KUBECONFIG). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -73,14 +75,17 @@ function alive(pid: number): boolean {
 interface Launch {
   dataDirFlag: string;
   cwd?: string;
+  env?: Record<string, string>;
   extraArgs: string[];
 }
+
+type TugProcess = ChildProcess & { stderrText?: string; stdoutText?: string };
 
 /** A `tug up` started in a fresh data dir on a free port, driven with real kubectl. */
 export class Cluster {
   private constructor(
     readonly dataDir: string,
-    private proc: ChildProcess & { stderrText?: string },
+    private proc: TugProcess,
     private readonly launchWith: Launch,
     private readonly removeOnStop: string | undefined,
     private readonly releaseCIDR: () => void,
@@ -98,6 +103,16 @@ export class Cluster {
     return this.proc.stderrText ?? "";
   }
 
+  /** What `tug up` has written to stdout (what it tells its user). */
+  get output(): string {
+    return this.proc.stdoutText ?? "";
+  }
+
+  /** `tug up`'s log lines (JSON, since its stderr is a pipe), parsed. */
+  logEntries(): Array<Record<string, unknown>> {
+    return this.log.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
   get kubeconfig(): string {
     return join(this.dataDir, "kubeconfig");
   }
@@ -107,8 +122,8 @@ export class Cluster {
     const range = extraArgs.includes("--cluster-cidr") ? { cidr: undefined, release: () => {} } : reserveClusterCIDR();
     const args = range.cidr ? ["--cluster-cidr", range.cidr, ...extraArgs] : extraArgs;
     const launch: Launch = opts.relativeDataDir
-      ? { dataDirFlag: ".tug", cwd: fresh, extraArgs: args }
-      : { dataDirFlag: opts.dataDir ?? fresh!, extraArgs: args };
+      ? { dataDirFlag: ".tug", cwd: fresh, env: opts.env, extraArgs: args }
+      : { dataDirFlag: opts.dataDir ?? fresh!, env: opts.env, extraArgs: args };
     const dir = opts.relativeDataDir ? join(fresh!, ".tug") : launch.dataDirFlag;
     try {
       const proc = await Cluster.launch(dir, launch);
@@ -119,13 +134,15 @@ export class Cluster {
     }
   }
 
-  private static async launch(dir: string, launch: Launch): Promise<ChildProcess & { stderrText?: string }> {
+  private static async launch(dir: string, launch: Launch): Promise<TugProcess> {
     rmSync(join(dir, "kubeconfig"), { force: true });
     const args = [...TUG_NODE_FLAGS, TUG, "up", "--data-dir", launch.dataDirFlag, "--port", "0", "--controller-manager-port", "0", ...launch.extraArgs];
-    const proc = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], cwd: launch.cwd });
-    const withLog = proc as ChildProcess & { stderrText: string };
+    const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], cwd: launch.cwd, env: { ...process.env, ...launch.env } });
+    const withLog = proc as ChildProcess & { stderrText: string; stdoutText: string };
     withLog.stderrText = "";
+    withLog.stdoutText = "";
     proc.stderr!.on("data", (d: Buffer) => (withLog.stderrText += d.toString()));
+    proc.stdout!.on("data", (d: Buffer) => (withLog.stdoutText += d.toString()));
     const log = () => withLog.stderrText;
     const deadline = Date.now() + 15_000;
     while (!existsSync(join(dir, "kubeconfig"))) {
