@@ -29,8 +29,10 @@ export class TugProcess {
 
   /** The controller manager's /metrics URL, as `tug up` logs it. */
   async metricsUrl(): Promise<string> {
-    await until("the controller manager's metrics URL", async () => /Controller manager metrics","url":"([^"]+)"/.test(this.logHead()), 30_000);
-    return /Controller manager metrics","url":"([^"]+)"/.exec(this.logHead())![1]!;
+    // One JSON object a line (stderr is a pipe); pino writes "msg" last.
+    const url = /"url":"([^"]+)","msg":"Controller manager metrics"/;
+    await until("the controller manager's metrics URL", async () => url.test(this.logHead()), 30_000);
+    return url.exec(this.logHead())![1]!;
   }
 
   static async start(args: string[] = []): Promise<TugProcess> {

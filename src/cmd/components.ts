@@ -7,9 +7,10 @@ import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { CLUSTER_DOMAIN, clusterDnsIP, ensureClusterDnsService } from "./cluster-dns.js";
-import { serveMetrics } from "./controller-manager.js";
+import type { MetricsServer } from "./controller-manager.js";
 import { processNodeAgent } from "./node-agent.js";
 import { ensureDefaultStorageClass } from "./storage.js";
+import type { Log, LogFor } from "./logger.js";
 
 /** What `tug up` runs besides the API server, and how. */
 export interface ComponentsOptions {
@@ -17,14 +18,23 @@ export interface ComponentsOptions {
   nodes: number;
   runtime: "process" | "simulated";
   nodeMonitorGracePeriodMs: number;
-  controllerManagerPort: number;
+  /** The node IPAM controller's range (false: nodes get no pod CIDR from the controller manager). */
+  nodeIpam: NodeIpamFlags | false;
+  /** The controller manager's /metrics endpoint, already listening. */
+  metrics: MetricsServer;
   /** The admin token, for the node agents' servers (the API server proxies pod logs with it). */
   token: string;
   /** The API server's --service-cluster-ip-range (the cluster DNS takes its tenth address). */
   serviceCIDR: string;
 }
 
-export type Log = (entry: Record<string, unknown>) => void;
+/** --cluster-cidr and --node-cidr-mask-size, when --allocate-node-cidrs is true. */
+export interface NodeIpamFlags {
+  clusterCIDR: string;
+  nodeCIDRMaskSize: number;
+}
+
+export type { Log, LogFor } from "./logger.js";
 
 /**
  * Binds `tug up`'s scheduler keeps in flight. In process a bind costs no connection: 32 capped a
@@ -40,7 +50,7 @@ export const TUG_UP_BIND_CONCURRENCY = 128;
  * against `client`, on one shared informer per resource: each pod event is decoded once, not once per
  * component. Returns those informers and how to stop it all (node agents get 10 s to stop their pods).
  */
-export async function startComponents(client: RestClient, opts: ComponentsOptions, log: Log): Promise<{ informers: SharedInformers; stop(): Promise<void> }> {
+export async function startComponents(client: RestClient, opts: ComponentsOptions, log: Log, logFor: LogFor = () => log): Promise<{ informers: SharedInformers; stop(): Promise<void> }> {
   const components = new AbortController();
   // Every informer and loop of every component listens on this one signal.
   setMaxListeners(0, components.signal);
@@ -49,21 +59,24 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   await ensureDefaultStorageClass(client);
   const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
   const agents = opts.runtime === "process"
-    ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token: opts.token, clusterDNS: dnsIP, log })))
+    ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token: opts.token, clusterDNS: dnsIP, log: logFor("kubelet") })))
     : [];
   const informers = new SharedInformers(client);
   const clusterIPs = opts.runtime === "process" && canHostServiceIPs();
-  const manager = new ControllerManager(client, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log });
-  const metrics = await serveMetrics(manager.metrics, opts.controllerManagerPort, "127.0.0.1");
-  log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${metrics.port}/metrics` });
+  const manager = new ControllerManager(client, {
+    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log: logFor("controller-manager"),
+    nodeIpam: opts.nodeIpam ? { ...opts.nodeIpam, serviceCIDR: opts.serviceCIDR } : undefined,
+  });
+  opts.metrics.serve(manager.metrics);
+  log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${opts.metrics.port}/metrics` });
   const running = [
-    new Scheduler(client, { informers, log, bindConcurrency: TUG_UP_BIND_CONCURRENCY }).run(components.signal),
+    new Scheduler(client, { informers, log: logFor("scheduler"), bindConcurrency: TUG_UP_BIND_CONCURRENCY }).run(components.signal),
     manager.run(components.signal),
     // One proxy per host: node ports always; cluster IPs only where pods have real addresses behind them.
     new ServiceProxy(client, {
-      informers, clusterIPs, serviceCIDR: opts.serviceCIDR, dns: clusterIPs ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, registry: manager.metrics.registry, log,
+      informers, clusterIPs, serviceCIDR: opts.serviceCIDR, dns: clusterIPs ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, registry: manager.metrics.registry, log: logFor("proxy"),
     }).run(components.signal),
-    ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, informers, log }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
+    ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, informers, log: logFor("simulated-node") }).run(components.signal)] : agents.map((a) => a.run(components.signal))),
     informers.run(components.signal),
   ].map((p) => p.catch((err: unknown) => log({ level: "error", msg: "A component stopped", err: err instanceof Error ? err.stack : String(err) })));
   return {
@@ -72,7 +85,7 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
       components.abort();
       await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 2000))]);
       await Promise.all(agents.map((a) => a.shutdown(10)));
-      metrics.server.close();
+      opts.metrics.server.close();
     },
   };
 }

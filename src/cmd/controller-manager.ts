@@ -6,20 +6,36 @@ import { runLeaderElection } from "../client/leader-election.js";
 import { RestClient } from "../client/rest.js";
 import { ControllerManager } from "../controllers/manager.js";
 import type { ControllerMetrics } from "../controllers/kit/metrics.js";
+import { bindPort } from "./ports.js";
+import type { Logger } from "pino";
+import { componentLog } from "./logger.js";
 
-/** Serves /metrics (Prometheus text) and /healthz over HTTP; resolves with the port. */
-export function serveMetrics(metrics: ControllerMetrics, port: number, host: string): Promise<{ server: Server; port: number }> {
+/** The controller manager's HTTP endpoint: bound first, serving the controllers' metrics once they exist. */
+export interface MetricsServer {
+  server: Server;
+  port: number;
+  /** Starts answering /metrics and /healthz from `metrics` (until then both answer 503). */
+  serve(metrics: ControllerMetrics): void;
+}
+
+/** Listens for /metrics (Prometheus text) and /healthz over HTTP; resolves once the port is bound. */
+export function listenMetrics(port: number, host: string): Promise<MetricsServer> {
+  let metrics: ControllerMetrics | undefined;
   const server = createServer((req, res) => {
+    if (!metrics) return void res.writeHead(503, { "Content-Type": "text/plain" }).end("the controllers are starting");
     if (req.url === "/healthz") return void res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
     if (req.url !== "/metrics") return void res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found");
     metrics.render().then(
-      (text) => res.writeHead(200, { "Content-Type": metrics.contentType }).end(text),
+      (text) => res.writeHead(200, { "Content-Type": metrics!.contentType }).end(text),
       (err: unknown) => res.writeHead(503).end(String(err)),
     );
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => resolve({ server, port: (server.address() as AddressInfo).port }));
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve({ server, port: (server.address() as AddressInfo).port, serve: (m) => void (metrics = m) });
+    });
   });
 }
 
@@ -31,15 +47,18 @@ export interface ControllerManagerCommand {
   concurrentReplicaSetSyncs: number;
   concurrentRcSyncs: number;
   concurrentGcSyncs: number;
+  /** --allocate-node-cidrs: the node IPAM controller's range. */
+  nodeIpam?: { clusterCIDR: string; nodeCIDRMaskSize: number; serviceCIDR?: string };
 }
 
-const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug-controller-manager", ...entry }) + "\n");
 
 /** `tug controller-manager`: the controllers against any API server, optionally behind leader election. */
-export async function controllerManager(opts: ControllerManagerCommand): Promise<void> {
+export async function controllerManager(opts: ControllerManagerCommand, logger: Logger): Promise<void> {
+  const log = componentLog(logger, "controller-manager");
+  const { server, port, serve } = await bindPort({ port: opts.port, host: "0.0.0.0", what: "the controller manager's metrics", flag: "--port" }, () => listenMetrics(opts.port, "0.0.0.0"));
   const client = RestClient.fromKubeconfig(opts.kubeconfig);
   const manager = new ControllerManager(client, { ...opts, log });
-  const { server, port } = await serveMetrics(manager.metrics, opts.port, "0.0.0.0");
+  serve(manager.metrics);
   log({ level: "info", msg: "Controller manager is up", metrics: `http://0.0.0.0:${port}/metrics`, leaderElect: opts.leaderElect });
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);

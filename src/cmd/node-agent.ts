@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, statfsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
@@ -6,9 +5,13 @@ import { join, resolve } from "node:path";
 import { isNotFound } from "../api/errors.js";
 import { generateServingCerts } from "../apiserver/tls.js";
 import type { RestClient } from "../client/rest.js";
+import { realClock } from "../client/clock.js";
+import { Informer } from "../client/informer.js";
+import type { KubeObject } from "../api/types.js";
 import { Kubelet } from "../node/kubelet/kubelet.js";
 import { KubeletServer } from "../node/kubelet/server.js";
-import { machineCapacity } from "../node/node-object.js";
+import { machineCapacity, nodeObject, readyConditions } from "../node/node-object.js";
+import { registerNodeWithRetry } from "../node/register.js";
 import { ImageCatalog } from "../node/runtime/process/catalog.js";
 import { milliCpuToShares } from "../node/kubelet/pod-resources.js";
 import { CpuCgroups } from "../node/runtime/process/cgroups.js";
@@ -36,47 +39,43 @@ export function hostIPv4(): string {
   return "127.0.0.1";
 }
 
-/**
- * The 10.88.x.0/24 subnets this host already has an address in (other clusters' node bridges), from
- * `ip addr`: a bridge whose pods are all gone has no carrier, and os.networkInterfaces() leaves such
- * interfaces out — yet its route would still shadow a second bridge on the same subnet.
- */
-function hostPodSubnets(): Set<string> {
-  const out = new Set<string>();
-  let listing = "";
-  try {
-    listing = execFileSync("ip", ["-o", "-4", "addr", "show"], { encoding: "utf8" });
-  } catch {
-    for (const addrs of Object.values(networkInterfaces())) for (const a of addrs ?? []) if (a.family === "IPv4") listing += ` inet ${a.address}/24\n`;
-  }
-  for (const m of listing.matchAll(/ inet (10\.88\.\d+)\.\d+\//g)) out.add(`${m[1]}.0/24`);
-  return out;
-}
+const NETWORK_NOT_READY = "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";
 
 /**
- * The node's pod CIDR: the one it had, else a /24 of 10.88.0.0/16 that no other node of the cluster uses and
- * no bridge on this host holds, searched from a point that depends on the data dir, so clusters side by side
- * on one host (the end-to-end tests) do not hand out the same pod IPs.
+ * The node's pod CIDR, as the kubelet gets it: from its Node's `spec.podCIDR`, which the controller
+ * manager's node IPAM controller sets — the agent never picks one. A Node that does not exist yet is
+ * registered first (NotReady: its network is not set up), so the controller has something to allocate for.
  */
-async function podCIDR(client: RestClient, name: string, dataDir: string): Promise<string> {
+async function awaitPodCIDR(client: RestClient, node: KubeObject, signal: AbortSignal, log: NodeAgentOptions["log"]): Promise<string | undefined> {
+  const name = node.metadata.name!;
+  const cidrOf = (n: KubeObject | undefined) => (n?.spec as { podCIDR?: string } | undefined)?.podCIDR;
+  const existing = await client.get(NODES, undefined, name).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (cidrOf(existing)) return cidrOf(existing);
+  if (!existing) await registerNodeWithRetry(client, () => node, { clock: realClock, signal, log });
+  log({ level: "info", component: "kubelet", node: name, msg: "Waiting for the node's pod CIDR (spec.podCIDR, set by the controller manager's node IPAM controller)" });
+  const watching = new AbortController();
+  const stop = () => watching.abort();
+  signal.addEventListener("abort", stop, { once: true });
+  const informer = new Informer(client, { resource: NODES, fieldSelector: `metadata.name=${name}` });
   try {
-    const existing = (await client.get(NODES, undefined, name)).spec as { podCIDR?: string } | undefined;
-    if (existing?.podCIDR?.startsWith("10.88.")) return existing.podCIDR;
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
+    return await new Promise<string | undefined>((resolve, reject) => {
+      const check = (n: KubeObject) => {
+        if (cidrOf(n)) resolve(cidrOf(n));
+      };
+      informer.on({ add: check, update: (_o, n) => check(n) });
+      informer.run(watching.signal).then(() => resolve(undefined), reject);
+    });
+  } finally {
+    signal.removeEventListener("abort", stop);
+    watching.abort();
   }
-  const used = new Set((await client.list(NODES)).items.map((n) => (n.spec as { podCIDR?: string } | undefined)?.podCIDR));
-  const onHost = hostPodSubnets();
-  const start = createHash("sha1").update(resolve(dataDir)).digest().readUInt32BE(0) % 254;
-  for (let k = 0; k < 254; k++) {
-    const cidr = `10.88.${1 + ((start + k) % 254)}.0/24`;
-    if (!used.has(cidr) && !onHost.has(cidr)) return cidr;
-  }
-  throw new Error("no free pod CIDR left in 10.88.0.0/16");
 }
 
 export interface NodeAgent {
-  kubelet: Kubelet;
+  /** Waits for the node's pod CIDR (when pods get their own network), then runs the kubelet until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
   /** Stops the pods (SIGTERM, then SIGKILL after `graceSeconds`) and the agent's server. */
   shutdown(graceSeconds: number): Promise<void>;
@@ -87,41 +86,55 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   const stateDir = join(opts.dataDir, "nodes", opts.name);
   mkdirSync(stateDir, { recursive: true });
   const hostIP = hostIPv4();
-  const cidr = await podCIDR(client, opts.name, opts.dataDir);
   const isolate = canIsolatePods();
-  // One bridge and one cgroup per node of each cluster: the name hashes the data dir with the node's name.
+  // One bridge and one cgroup per node of each cluster: the name hashes the (absolute) data dir with the node's name.
   const hostName = `tug${createHash("sha1").update(`${resolve(opts.dataDir)}\0${opts.name}`).digest("hex").slice(0, 8)}`;
-  const network = isolate ? new CniNetwork({ cniPath: DEFAULT_CNI_PATH, subnet: cidr, stateDir: join(stateDir, "cni"), bridge: hostName }) : undefined;
   const cgroups = CpuCgroups.open(hostName, milliCpuToShares(Number(machineCapacity().cpu) * 1000));
   if (!cgroups) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "No writable cgroup v1 CPU controller: pods run without CPU shares or limits" });
-  const runtime = new ProcessRuntime({
-    stateDir, hostIP, network, cgroups, log: opts.log,
-    catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml"), appletDir: join(opts.dataDir, "busybox", "bin") }),
-  });
-  const cleaned = await runtime.cleanUpLeftovers();
-  if (cleaned) opts.log({ level: "info", component: "kubelet", node: opts.name, msg: "Cleaned up pod sandboxes of a previous run", count: cleaned });
   if (!isolate) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "Not root (or no CNI plugins in /usr/lib/cni): pods share the host network" });
 
   const certs = await generateServingCerts([hostIP, opts.name]);
   // The server must listen before the Node is registered (its port is in the Node's status).
-  const logs: { kubelet?: Kubelet } = {};
+  const started: { kubelet?: Kubelet; network?: CniNetwork } = {};
   const server = new KubeletServer({
-    logFile: (ns, pod, container, previous) => logs.kubelet?.logFile(ns, pod, container, previous) ?? { error: "the node agent is starting", code: 400 },
+    logFile: (ns, pod, container, previous) => started.kubelet?.logFile(ns, pod, container, previous) ?? { error: "the node agent is starting", code: 400 },
   }, { cert: certs.cert, key: certs.key, token: opts.token });
   const port = await server.listen(0);
   const disk = statfsSync(stateDir);
-  const kubelet = new Kubelet(client, {
-    nodeName: opts.name, runtime, stateDir, hostIP, podCIDR: cidr, kubeletPort: port, ...machineCapacity(),
-    clusterDNS: opts.clusterDNS ? { nameserver: opts.clusterDNS, domain: CLUSTER_DOMAIN } : undefined,
-    ephemeralStorage: `${Math.floor((disk.blocks * disk.bsize) / 1024)}Ki`, log: opts.log,
-  });
-  logs.kubelet = kubelet;
+  const shape = {
+    name: opts.name, ...machineCapacity(), pods: "110", internalIP: hostIP, runtimeVersion: "tugboat-process://0.1.0", kubeletPort: port,
+    ephemeralStorage: `${Math.floor((disk.blocks * disk.bsize) / 1024)}Ki`, volumeDir: resolve(stateDir, "volumes"),
+  };
+
+  const startKubelet = async (signal: AbortSignal): Promise<Kubelet | undefined> => {
+    let cidr: string | undefined;
+    if (isolate) {
+      const notReady = nodeObject(shape, Date.now());
+      (notReady.status as { conditions: Array<Record<string, string>> }).conditions = readyConditions(Date.now(), false).map((c) => (c.type === "Ready" ? { ...c, message: NETWORK_NOT_READY } : c));
+      cidr = await awaitPodCIDR(client, notReady, signal, opts.log);
+      if (cidr === undefined) return undefined;
+      started.network = new CniNetwork({ cniPath: DEFAULT_CNI_PATH, subnet: cidr, stateDir: join(stateDir, "cni"), bridge: hostName });
+    }
+    const runtime = new ProcessRuntime({
+      stateDir, hostIP, network: started.network, cgroups, log: opts.log,
+      catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml"), appletDir: join(opts.dataDir, "busybox", "bin") }),
+    });
+    const cleaned = await runtime.cleanUpLeftovers();
+    if (cleaned) opts.log({ level: "info", component: "kubelet", node: opts.name, msg: "Cleaned up pod sandboxes of a previous run", count: cleaned });
+    return new Kubelet(client, {
+      nodeName: opts.name, runtime, stateDir, hostIP, podCIDR: cidr, kubeletPort: port, cpu: shape.cpu, memory: shape.memory,
+      clusterDNS: opts.clusterDNS ? { nameserver: opts.clusterDNS, domain: CLUSTER_DOMAIN } : undefined,
+      ephemeralStorage: shape.ephemeralStorage, log: opts.log,
+    });
+  };
   return {
-    kubelet,
-    run: (signal) => kubelet.run(signal),
+    run: async (signal) => {
+      started.kubelet = await startKubelet(signal);
+      await started.kubelet?.run(signal);
+    },
     shutdown: async (graceSeconds) => {
-      await kubelet.shutdown(graceSeconds);
-      await network?.removeBridge();
+      await started.kubelet?.shutdown(graceSeconds);
+      await started.network?.removeBridge();
       cgroups?.close();
       await server.close();
     },

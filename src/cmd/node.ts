@@ -1,4 +1,6 @@
+import type { Logger } from "pino";
 import { loadKubeconfig, RestClient } from "../client/rest.js";
+import { componentLog } from "./logger.js";
 import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
@@ -12,20 +14,20 @@ export interface NodeOptions {
   dataDir: string;
 }
 
-const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug-node", ...entry }) + "\n");
 
 /** `tug node`: one node agent joining a running cluster, until SIGINT or SIGTERM. */
-export async function node(opts: NodeOptions): Promise<void> {
+export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
+  const log = componentLog(logger, "tug-node");
   const config = loadKubeconfig(opts.kubeconfig);
   const client = new RestClient(config);
   const stop = new AbortController();
   const dnsIP = await discoverClusterDnsIP(client);
   const agent = opts.runtime === "process"
-    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: config.token, clusterDNS: dnsIP, log })
+    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: config.token, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
     : undefined;
   // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
-  const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log }).run(stop.signal) : Promise.resolve();
-  const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(client, { nodes: [opts.name], log }).run(stop.signal);
+  const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log: componentLog(logger, "proxy") }).run(stop.signal) : Promise.resolve();
+  const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(client, { nodes: [opts.name], log: componentLog(logger, "simulated-node") }).run(stop.signal);
   log({ level: "info", msg: "Node agent is up", node: opts.name, runtime: opts.runtime });
   let stopping = false;
   const shutdown = async (signal: string) => {

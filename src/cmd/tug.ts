@@ -1,16 +1,19 @@
+import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { controllerManager } from "./controller-manager.js";
 import { node } from "./node.js";
-import { up } from "./up.js";
+import type { Logger } from "pino";
+import { createLogger } from "./logger.js";
+import { PortUnavailableError } from "./ports.js";
+import { DEFAULT_CLUSTER_CIDR, up } from "./up.js";
+import type { NodeIpamFlags } from "./components.js";
+import { CidrSet } from "../controllers/node-ipam/cidr-set.js";
 import { SERVICE_CIDR } from "../apiserver/services/allocations.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
 
-const USAGE = `Usage: tug <command> [flags]
-
-Commands:
-  up      Run the all-in-one cluster in the foreground
+const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --data-dir DIR   where state, certificates and the kubeconfig live (default ~/.tugboat)
           --port N         API server port (default 6443; 0 picks a free one)
           --host ADDR      address to listen on (default 127.0.0.1)
@@ -21,19 +24,53 @@ Commands:
           --default-not-ready-toleration-seconds N     (default 300)
           --default-unreachable-toleration-seconds N   (default 300)
           --service-cluster-ip-range CIDR  Services' cluster IPs (default 10.96.0.0/12; DNS on its tenth address)
+          --cluster-cidr CIDR          the nodes' pod CIDRs are cut from it (default 10.88.0.0/16)
+          --allocate-node-cidrs B      the controller manager gives each node a pod CIDR (default true)
+          --node-cidr-mask-size N      each node's pod CIDR is a /N of --cluster-cidr (default 24)
           --store S        sqlite (default: DIR/state.sqlite) or memory (nothing kept across a restart; for benchmarks)
-  controller-manager  Run the controllers against a running API server, in the foreground
+          --logging-format F   text (human-readable lines; the default on a terminal) or json (the default otherwise)
+          --write-kubeconfig-context  merge a "tugboat" cluster, user and context into $KUBECONFIG's first file
+                           (or ~/.kube/config) and make it current, leaving every other entry alone (as kind does)
+`;
+
+const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers against a running API server, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --port N           /metrics and /healthz (default 10257)
           --leader-elect B   take the kube-system/kube-controller-manager Lease first (default true)
           --concurrent-replicaset-syncs N --concurrent-rc-syncs N --concurrent-gc-syncs N   (5, 5, 20)
           --node-monitor-grace-period D  (default 40s)
-  node    Join one more node to a running cluster, in the foreground
+          --allocate-node-cidrs B      give each node a pod CIDR from --cluster-cidr (default false)
+          --cluster-cidr CIDR          required with --allocate-node-cidrs true
+          --node-cidr-mask-size N      (default 24)
+          --service-cluster-ip-range CIDR  no node gets addresses of it where it overlaps --cluster-cidr
+          --logging-format F   text or json (default: text on a terminal, json otherwise)
+`;
+
+const NODE_USAGE = `  node    Join one more node to a running cluster, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --name NAME        the node's name (default: this machine's hostname)
           --runtime R        process (default) or simulated
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
+          --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
+
+const USAGE = `Usage: tug <command> [flags]
+       tug <command> --help   (flags of one command)
+       tug --version
+
+Commands:
+${UP_USAGE}${CONTROLLER_MANAGER_USAGE}${NODE_USAGE}`;
+
+/** Each command's own usage, for `tug <command> --help`. */
+const COMMAND_USAGE: Record<string, string> = {
+  up: UP_USAGE, "controller-manager": CONTROLLER_MANAGER_USAGE, node: NODE_USAGE,
+};
+
+/** The version in package.json (dist/src/cmd/tug.js is three folders below it). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
 
 function fail(message: string): never {
   process.stderr.write(`tug: ${message}\n\n${USAGE}`);
@@ -74,13 +111,57 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
   return store;
 }
 
-function flags(args: string[], names: string[]): Record<string, string | undefined> {
+/**
+ * Flags that name files or directories. Each is resolved against the working directory here, once, so
+ * nothing further in sees a relative path: a pod's process starts from `/` and hands such paths to
+ * `nsenter`, where a relative one would name something else.
+ */
+const PATH_FLAGS = new Set(["data-dir", "kubeconfig"]);
+
+/** --logging-format text|json (upstream's flag; absent: text on a terminal, json otherwise). */
+function loggerFlag(value: string | undefined): Logger {
+  if (value !== undefined && value !== "text" && value !== "json") fail(`--logging-format needs text or json, got "${value}"`);
+  return createLogger({ format: value });
+}
+
+function booleanFlag(value: string | undefined, flag: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (value !== "true" && value !== "false") fail(`--${flag} needs true or false, got "${value}"`);
+  return value === "true";
+}
+
+/** The node IPAM flags, checked as the controller manager would (a bad range or mask size is a usage error). */
+function nodeIpamFlags(v: Record<string, string | undefined>, defaults: { allocate: boolean; clusterCIDR?: string }): NodeIpamFlags | undefined {
+  const allocate = booleanFlag(v["allocate-node-cidrs"], "allocate-node-cidrs", defaults.allocate);
+  if (!allocate) return undefined;
+  const clusterCIDR = v["cluster-cidr"] ?? defaults.clusterCIDR;
+  if (!clusterCIDR) fail("--allocate-node-cidrs true needs --cluster-cidr");
+  const nodeCIDRMaskSize = integer(v["node-cidr-mask-size"], "node-cidr-mask-size", 24);
   try {
-    const { values } = parseArgs({ args, options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), strict: true });
-    return values as Record<string, string | undefined>;
+    new CidrSet(clusterCIDR, nodeCIDRMaskSize);
+  } catch (err) {
+    fail(`--cluster-cidr / --node-cidr-mask-size: ${(err as Error).message}`);
+  }
+  return { clusterCIDR, nodeCIDRMaskSize };
+}
+
+/** Parses `args`: `names` take a value, `switches` stand alone (their value is "true" when given). */
+function flags(args: string[], names: string[], switches: string[] = []): Record<string, string | undefined> {
+  let values: Record<string, string | undefined>;
+  try {
+    const options = Object.fromEntries([
+      ...names.map((n) => [n, { type: "string" as const }]),
+      ...switches.map((n) => [n, { type: "boolean" as const }]),
+    ]);
+    const parsed = parseArgs({ args, options, strict: true }).values as Record<string, string | boolean | undefined>;
+    values = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === "boolean" ? String(v) : v]));
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
   }
+  for (const [name, value] of Object.entries(values)) {
+    if (PATH_FLAGS.has(name) && value !== undefined) values[name] = value === "" ? fail(`--${name} needs a path`) : resolve(value);
+  }
+  return values;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -89,29 +170,45 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  if (command === "--version" || command === "version") {
+    process.stdout.write(`tug version ${version()}\n`);
+    return;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    const usage = COMMAND_USAGE[command];
+    if (usage === undefined) fail(`unknown command "${command}"`);
+    process.stdout.write(`Usage: tug ${command} [flags]\n\n${usage}`);
+    return;
+  }
   if (command === "node") {
-    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir"]);
+    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir", "logging-format"]);
     if (!v.kubeconfig) fail("tug node needs --kubeconfig");
-    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") });
+    const logger = loggerFlag(v["logging-format"]);
+    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") }, logger);
   }
   if (command === "controller-manager") {
-    const v = flags(rest, ["kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs"]);
+    const v = flags(rest, [
+      "kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
+      "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range", "logging-format",
+    ]);
     if (!v.kubeconfig) fail("tug controller-manager needs --kubeconfig");
-    const leaderElect = v["leader-elect"] ?? "true";
-    if (leaderElect !== "true" && leaderElect !== "false") fail(`--leader-elect needs true or false, got "${leaderElect}"`);
+    const ipam = nodeIpamFlags(v, { allocate: false });
     return controllerManager({
-      kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: leaderElect === "true",
+      kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: booleanFlag(v["leader-elect"], "leader-elect", true),
+      nodeIpam: ipam && { ...ipam, serviceCIDR: v["service-cluster-ip-range"] },
       nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
       concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
       concurrentRcSyncs: integer(v["concurrent-rc-syncs"], "concurrent-rc-syncs", 5) || 1,
       concurrentGcSyncs: integer(v["concurrent-gc-syncs"], "concurrent-gc-syncs", 20) || 1,
-    });
+    }, loggerFlag(v["logging-format"]));
   }
   if (command !== "up") fail(`unknown command "${command}"`);
   const v = flags(rest, [
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
-  ]);
+    "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format",
+  ], ["write-kubeconfig-context"]);
+  const logger = loggerFlag(v["logging-format"]);
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
   try {
     cidrRange(serviceClusterIPRange, "");
@@ -120,6 +217,8 @@ async function main(argv: string[]): Promise<void> {
   }
   await up({
     serviceClusterIPRange,
+    nodeIpam: nodeIpamFlags(v, { allocate: true, clusterCIDR: DEFAULT_CLUSTER_CIDR }) ?? false,
+    writeKubeconfigContext: v["write-kubeconfig-context"] === "true",
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
     store: storeFlag(v.store),
@@ -130,10 +229,12 @@ async function main(argv: string[]): Promise<void> {
     controllerManagerPort: integer(v["controller-manager-port"], "controller-manager-port", 10257),
     defaultNotReadyTolerationSeconds: integer(v["default-not-ready-toleration-seconds"], "default-not-ready-toleration-seconds", 300),
     defaultUnreachableTolerationSeconds: integer(v["default-unreachable-toleration-seconds"], "default-unreachable-toleration-seconds", 300),
-  });
+  }, logger);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`tug: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  // A port that is taken is the user's to fix: one line naming it and its flag, no stack.
+  const text = err instanceof PortUnavailableError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+  process.stderr.write(`tug: ${text}\n`);
   process.exit(1);
 });

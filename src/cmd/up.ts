@@ -8,8 +8,13 @@ import { RestClient } from "../client/rest.js";
 import type { SharedInformers } from "../client/shared-informers.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
-import { startComponents, type Log } from "./components.js";
-import { adminKubeconfig } from "./kubeconfig.js";
+import type { Store } from "../store/store.js";
+import { listenMetrics } from "./controller-manager.js";
+import { bindPort } from "./ports.js";
+import type { Logger } from "pino";
+import { startComponents, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
+import { componentLog } from "./logger.js";
+import { adminKubeconfig, CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
 
 export interface UpOptions {
   dataDir: string;
@@ -25,9 +30,18 @@ export interface UpOptions {
   serviceClusterIPRange: string;
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
+  /**
+   * The node IPAM controller's --cluster-cidr and --node-cidr-mask-size; false: --allocate-node-cidrs=false.
+   * Default: a /24 of {@link DEFAULT_CLUSTER_CIDR} per node.
+   */
+  nodeIpam?: NodeIpamFlags | false;
+  /** --write-kubeconfig-context: merge a `tugboat` context into $KUBECONFIG's first file or ~/.kube/config and make it current. */
+  writeKubeconfigContext?: boolean;
 }
 
-const log = (entry: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), component: "tug", ...entry }) + "\n");
+/** tug up's --cluster-cidr, as the 10.88.0.0/16 of CNI's own examples (and podman's). */
+export const DEFAULT_CLUSTER_CIDR = "10.88.0.0/16";
+
 
 /** Reads the CA, serving cert and admin token from the data dir, creating them at first start. */
 async function loadOrCreateSecrets(dataDir: string): Promise<{ certs: ServingCerts; token: string }> {
@@ -59,43 +73,67 @@ export interface RunningTug {
   stop(): Promise<void>;
 }
 
-/** Starts everything `tug up` runs: the store, the API server (HTTPS) and the components. */
-export async function startTug(opts: UpOptions, log: Log): Promise<RunningTug> {
+/**
+ * Starts everything `tug up` runs: the store, the API server (HTTPS) and the components. Every fixed port
+ * is bound first (the controller manager's metrics, then the API server): a busy one fails the start with
+ * a {@link PortUnavailableError} before anything else runs. Only then does it say it is up.
+ */
+export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () => log): Promise<RunningTug> {
   const started = performance.now();
-  mkdirSync(opts.dataDir, { recursive: true });
-  const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
-  const store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
-  const server = new ApiServer({
-    store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange,
-    defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
-    defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
-  });
-  const port = await server.listen(opts.port, opts.host);
-  const url = `https://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
-  const kubeconfig = join(opts.dataDir, "kubeconfig");
-  writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, token), { mode: 0o600 });
-  log({ level: "info", msg: "Tugboat is up", server: url, kubeconfig, startupMs: Math.round(performance.now() - started) });
+  const metrics = await bindPort(
+    { port: opts.controllerManagerPort, host: "127.0.0.1", what: "the controller manager's metrics", flag: "--controller-manager-port" },
+    () => listenMetrics(opts.controllerManagerPort, "127.0.0.1"),
+  );
+  let store: Store | undefined;
+  let server: ApiServer | undefined;
+  try {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
+    store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
+    server = new ApiServer({
+      store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"),
+      defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
+      defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+    });
+    const api = server;
+    const port = await bindPort({ port: opts.port, host: opts.host, what: "the API server", flag: "--port" }, () => api.listen(opts.port, opts.host));
+    const url = `https://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
+    const kubeconfig = join(opts.dataDir, "kubeconfig");
+    writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, token), { mode: 0o600 });
 
-  // The components talk to the API server only through the client, as they would across machines.
-  const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
-  const components = await startComponents(client, {
-    dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
-    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, controllerManagerPort: opts.controllerManagerPort,
-  }, log);
-  return {
-    url, kubeconfig, client, informers: components.informers,
-    async stop() {
-      await components.stop();
-      client.close();
-      await server.close();
-      await store.close();
-    },
-  };
+    // The components talk to the API server only through the client, as they would across machines.
+    const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
+    const components = await startComponents(client, {
+      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
+      nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },
+    }, log, logFor);
+    log({
+      level: "info", msg: "Tugboat is up", server: url, kubeconfig, metrics: `http://127.0.0.1:${metrics.port}/metrics`,
+      startupMs: Math.round(performance.now() - started),
+    });
+    const running = { server, store };
+    return {
+      url, kubeconfig, client, informers: components.informers,
+      async stop() {
+        await components.stop();
+        client.close();
+        await running.server.close();
+        await running.store.close();
+      },
+    };
+  } catch (err) {
+    metrics.server.close();
+    await server?.close().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** `tug up`: the all-in-one cluster in the foreground, until SIGINT or SIGTERM. */
-export async function up(opts: UpOptions): Promise<void> {
-  const tug = await startTug(opts, log);
+export async function up(opts: UpOptions, logger: Logger): Promise<void> {
+  const log = componentLog(logger, "tug");
+  const tug = await startTug(opts, log, (component) => componentLog(logger, component));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -106,4 +144,24 @@ export async function up(opts: UpOptions): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  let context: string | undefined;
+  if (opts.writeKubeconfigContext) {
+    const file = defaultKubeconfigPath();
+    try {
+      writeKubeconfigContext(file, readFileSync(tug.kubeconfig, "utf8"));
+      context = file;
+      log({ level: "info", msg: "Wrote the tugboat context and made it current", file });
+    } catch (err) {
+      log({ level: "error", msg: "Writing the tugboat context failed", file, err: (err as Error).message });
+    }
+  }
+  process.stdout.write(reachIt(tug.url, tug.kubeconfig, context));
+}
+
+/** What `tug up` tells its user once everything runs: how to reach the cluster. */
+function reachIt(url: string, kubeconfig: string, context: string | undefined): string {
+  const own = `  export KUBECONFIG=${kubeconfig}\n  kubectl get nodes\n`;
+  return context
+    ? `Tugboat is up at ${url}. The "${CONTEXT}" context is now current in ${context}:\n\n  kubectl get nodes\n\nOr with its own kubeconfig:\n\n${own}`
+    : `Tugboat is up at ${url}. To reach it with kubectl:\n\n${own}`;
 }

@@ -15,6 +15,7 @@ import { EndpointSliceMirroringController } from "./endpoints/mirroring.js";
 import { EndpointSlices } from "./endpoints/slices-output.js";
 import { ControllerMetrics } from "./kit/metrics.js";
 import { NodeLifecycleController } from "./node-lifecycle/controller.js";
+import { NodeIpamController, type NodeIpamOptions } from "./node-ipam/controller.js";
 import { PodGarbageCollector } from "./podgc/controller.js";
 import { VolumeController } from "./volume/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
@@ -32,6 +33,8 @@ export interface ControllerManagerOptions {
   concurrentCronJobSyncs?: number;
   concurrentServiceEndpointSyncs?: number;
   nodeMonitorGracePeriodMs?: number;
+  /** --allocate-node-cidrs with --cluster-cidr, --node-cidr-mask-size, --service-cluster-ip-range: the node IPAM controller runs. */
+  nodeIpam?: Pick<NodeIpamOptions, "clusterCIDR" | "nodeCIDRMaskSize" | "serviceCIDR">;
   /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
   informers?: SharedInformers;
   clock?: Clock;
@@ -69,6 +72,7 @@ export class ControllerManager {
       new ServiceEndpointsController({ output: new EndpointsObjects(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
       new ServiceEndpointsController({ output: new EndpointSlices(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
       new EndpointSliceMirroringController(client, { informers, clock, metrics, log }),
+      ...(opts.nodeIpam ? [new NodeIpamController(client, { ...opts.nodeIpam, informers, clock, metrics, log })] : []),
     ];
     log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring"], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);

@@ -1,11 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TUG_NODE_FLAGS } from "../node-flags.js";
 
-const TUG = fileURLToPath(new URL("../../../../bin/tug.js", import.meta.url));
+/** bin/tug.js, as `npx tug` runs it. */
+export const TUG = fileURLToPath(new URL("../../../../bin/tug.js", import.meta.url));
 
 export const KUBECTL = process.env.KUBECTL || "kubectl";
 
@@ -15,36 +16,133 @@ export interface KubectlResult {
   stderr: string;
 }
 
+export interface StartOptions {
+  /** An existing data dir to start on (kept after stop); default: a fresh temporary one (removed). */
+  dataDir?: string;
+  /**
+   * Start `tug up` from a fresh temporary working directory with the relative `--data-dir .tug`, as
+   * README's `npx tug up --data-dir .tug` does (`dataDir` is then the absolute path it resolves to).
+   */
+  relativeDataDir?: boolean;
+  /** Environment variables for `tug up` on top of this process's (e.g. KUBECONFIG). */
+  env?: Record<string, string>;
+}
+
+/**
+ * A /16 for one harness cluster's --cluster-cidr, held by a lock file (with this process's pid) in the temp
+ * dir until `release`: test files run in parallel processes (--test-concurrency 2), and two clusters on one
+ * host must not hand out the same pod subnets (their bridges' routes would shadow each other). 10.64–10.87:
+ * clear of tug up's default 10.88.0.0/16, the 10.96.0.0/12 service range, the tests' own service ranges
+ * (10.128 and up) and simulated nodes' 10.244. A /16 some address of this host is already in (a bridge
+ * left behind by a killed run) is skipped.
+ */
+function reserveClusterCIDR(): { cidr: string; release(): void } {
+  let addresses = "";
+  try {
+    addresses = execFileSync("ip", ["-o", "-4", "addr", "show"], { encoding: "utf8" });
+  } catch { /* no iproute2: rely on the locks */ }
+  for (let k = 64; k < 88; k++) {
+    if (addresses.includes(` inet 10.${k}.`)) continue;
+    const lock = join(tmpdir(), `tug-e2e-cluster-cidr-10.${k}.lock`);
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+    } catch {
+      const owner = Number(readFileSync(lock, "utf8"));
+      if (alive(owner)) continue;
+      rmSync(lock, { force: true });
+      try {
+        writeFileSync(lock, String(process.pid), { flag: "wx" });
+      } catch {
+        continue;
+      }
+    }
+    return { cidr: `10.${k}.0.0/16`, release: () => rmSync(lock, { force: true }) };
+  }
+  throw new Error("no free /16 left in 10.64.0.0–10.87.0.0 for a test cluster's --cluster-cidr");
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How a harness cluster's `tug up` is launched: its data dir flag, working directory and extra flags. */
+interface Launch {
+  dataDirFlag: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  extraArgs: string[];
+}
+
+type TugProcess = ChildProcess & { stderrText?: string; stdoutText?: string };
+
 /** A `tug up` started in a fresh data dir on a free port, driven with real kubectl. */
 export class Cluster {
   private constructor(
     readonly dataDir: string,
-    private proc: ChildProcess & { stderrText?: string },
-    private readonly extraArgs: string[],
-    private ownsDir: boolean,
+    private proc: TugProcess,
+    private readonly launchWith: Launch,
+    private readonly removeOnStop: string | undefined,
+    private readonly releaseCIDR: () => void,
   ) {}
+
+  /** The --cluster-cidr this cluster's node pod CIDRs come from. */
+  get clusterCIDR(): string | undefined {
+    const args = this.launchWith.extraArgs;
+    const i = args.indexOf("--cluster-cidr");
+    return i < 0 ? undefined : args[i + 1];
+  }
 
   /** What `tug up` has written to stderr (its structured log). */
   get log(): string {
     return this.proc.stderrText ?? "";
   }
 
+  /** What `tug up` has written to stdout (what it tells its user). */
+  get output(): string {
+    return this.proc.stdoutText ?? "";
+  }
+
+  /** `tug up`'s log lines (JSON, since its stderr is a pipe), parsed. */
+  logEntries(): Array<Record<string, unknown>> {
+    return this.log.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
   get kubeconfig(): string {
     return join(this.dataDir, "kubeconfig");
   }
 
-  static async start(extraArgs: string[] = [], dataDir?: string): Promise<Cluster> {
-    const dir = dataDir ?? mkdtempSync(join(tmpdir(), "tug-e2e-"));
-    const proc = await Cluster.launch(dir, extraArgs);
-    return new Cluster(dir, proc, extraArgs, dataDir === undefined);
+  static async start(extraArgs: string[] = [], opts: StartOptions = {}): Promise<Cluster> {
+    const fresh = opts.dataDir === undefined ? mkdtempSync(join(tmpdir(), "tug-e2e-")) : undefined;
+    const range = extraArgs.includes("--cluster-cidr") ? { cidr: undefined, release: () => {} } : reserveClusterCIDR();
+    const args = range.cidr ? ["--cluster-cidr", range.cidr, ...extraArgs] : extraArgs;
+    const launch: Launch = opts.relativeDataDir
+      ? { dataDirFlag: ".tug", cwd: fresh, env: opts.env, extraArgs: args }
+      : { dataDirFlag: opts.dataDir ?? fresh!, env: opts.env, extraArgs: args };
+    const dir = opts.relativeDataDir ? join(fresh!, ".tug") : launch.dataDirFlag;
+    try {
+      const proc = await Cluster.launch(dir, launch);
+      return new Cluster(dir, proc, launch, fresh, range.release);
+    } catch (err) {
+      range.release();
+      throw err;
+    }
   }
 
-  private static async launch(dir: string, extraArgs: string[]): Promise<ChildProcess & { stderrText?: string }> {
+  private static async launch(dir: string, launch: Launch): Promise<TugProcess> {
     rmSync(join(dir, "kubeconfig"), { force: true });
-    const proc = spawn(process.execPath, [...TUG_NODE_FLAGS, TUG, "up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
-    const withLog = proc as ChildProcess & { stderrText: string };
+    const args = [...TUG_NODE_FLAGS, TUG, "up", "--data-dir", launch.dataDirFlag, "--port", "0", "--controller-manager-port", "0", ...launch.extraArgs];
+    const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], cwd: launch.cwd, env: { ...process.env, ...launch.env } });
+    const withLog = proc as ChildProcess & { stderrText: string; stdoutText: string };
     withLog.stderrText = "";
+    withLog.stdoutText = "";
     proc.stderr!.on("data", (d: Buffer) => (withLog.stderrText += d.toString()));
+    proc.stdout!.on("data", (d: Buffer) => (withLog.stdoutText += d.toString()));
     const log = () => withLog.stderrText;
     const deadline = Date.now() + 15_000;
     while (!existsSync(join(dir, "kubeconfig"))) {
@@ -58,7 +156,7 @@ export class Cluster {
   /** Stops with SIGTERM and starts again on the same data dir. */
   async restart(): Promise<void> {
     await this.stopProcess();
-    this.proc = await Cluster.launch(this.dataDir, this.extraArgs);
+    this.proc = await Cluster.launch(this.dataDir, this.launchWith);
   }
 
   kubectl(args: string[], input?: string, env?: Record<string, string>): KubectlResult {
@@ -98,7 +196,8 @@ export class Cluster {
 
   async stop(): Promise<void> {
     await this.stopProcess();
-    if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
+    this.releaseCIDR();
+    if (this.removeOnStop) rmSync(this.removeOnStop, { recursive: true, force: true });
   }
 }
 

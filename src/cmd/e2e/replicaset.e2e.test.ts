@@ -194,7 +194,7 @@ spec:
   });
 
   test("the controller manager's /metrics reports queue depth, adds, retries and sync latency", async () => {
-    const url = /Controller manager metrics","url":"([^"]+)"/.exec(c.log)?.[1];
+    const url = c.logEntries().find((e) => e.msg === "Controller manager metrics")?.url as string | undefined;
     assert.ok(url, "tug up logs where the metrics are");
     const text = await (await fetch(url)).text();
     for (const name of ["replicaset-controller", "replication-controller", "garbage-collector"]) {

@@ -1,0 +1,77 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TUG_NODE_FLAGS } from "../node-flags.js";
+import { TUG } from "./harness.js";
+
+/** Runs `tug args…` to its exit (without blocking the loop: the test's own listener must keep its port). */
+function tug(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...TUG_NODE_FLAGS, TUG, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("tug up with a port already taken: one clear line, nothing started", () => {
+  let taken: Server;
+  let port: number;
+  const dir = mkdtempSync(join(tmpdir(), "tug-ports-"));
+  before(async () => {
+    taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    port = (taken.address() as AddressInfo).port;
+  });
+  after(() => {
+    taken.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases = [
+    { name: "the controller manager's metrics port", flag: "--controller-manager-port", args: () => ["--port", "0", "--controller-manager-port", String(port)] },
+    { name: "the API server's port", flag: "--port", args: () => ["--port", String(port), "--controller-manager-port", "0"] },
+  ];
+  for (const c of cases) {
+    test(`tug up exits non-zero naming ${c.name} and ${c.flag}, before it says it is up or starts a node`, async () => {
+      const r = await tug(["up", "--data-dir", dir, "--runtime", "process", ...c.args()]);
+      assert.notEqual(r.code, 0);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, new RegExp(`^tug: port ${port} on 127\\.0\\.0\\.1 is already in use.*\\(choose another port with ${c.flag}\\)$`));
+      assert.doesNotMatch(r.stderr, /Tugboat is up|kubelet|\n\s+at /);
+    });
+  }
+});
+
+describe("tug --help and --version", () => {
+  test("tug up --help prints up's usage and exits 0", () => {
+    const r = spawnSync(process.execPath, [TUG, "up", "--help"], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: tug up \[flags\]/);
+    assert.match(r.stdout, /--data-dir DIR/);
+    assert.match(r.stdout, /--controller-manager-port N/);
+  });
+
+  test("tug <command> --help prints that command's usage for every command", () => {
+    for (const [command, flag] of [["node", "--name NAME"], ["controller-manager", "--leader-elect B"]] as const) {
+      const r = spawnSync(process.execPath, [TUG, command, "-h"], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(r.stdout.startsWith(`Usage: tug ${command} [flags]`) && r.stdout.includes(flag), r.stdout);
+    }
+  });
+
+  test("tug --version prints package.json's version", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as { version: string };
+    const r = spawnSync(process.execPath, [TUG, "--version"], { encoding: "utf8" });
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `tug version ${pkg.version}\n`);
+  });
+});
