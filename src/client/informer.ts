@@ -38,6 +38,8 @@ export interface InformerOptions {
   freeze?: boolean;
   /** Page size of the initial list. */
   pageSize?: number;
+  /** Where a handler that threw is reported (default: a JSON line on stderr). */
+  log?: (entry: Record<string, unknown>) => void;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -75,7 +77,7 @@ export class Informer<T extends KubeObject = KubeObject> {
    */
   on(handlers: Handlers<T>): () => void {
     this.handlers = [...this.handlers, handlers];
-    if (this.synced) for (const obj of this.indexer.list()) handlers.add?.(obj);
+    if (this.synced) for (const obj of this.indexer.list()) this.call(handlers, (h) => h.add?.(obj));
     return () => {
       this.handlers = this.handlers.filter((h) => h !== handlers);
     };
@@ -167,8 +169,22 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.freeze ? deepFreeze(obj) : obj;
   }
 
+  /**
+   * Handlers are isolated: one that throws is reported and the others still run; the watch goes on (a
+   * throw would otherwise end it, and every consumer would relist).
+   */
   private emit(call: (h: Handlers<T>) => void): void {
-    for (const h of this.handlers) call(h);
+    for (const h of this.handlers) this.call(h, call);
+  }
+
+  private call(h: Handlers<T>, call: (h: Handlers<T>) => void): void {
+    try {
+      call(h);
+    } catch (err) {
+      const entry = { level: "error", component: "informer", resource: this.opts.resource.resource, msg: "Event handler failed", err: err instanceof Error ? err.stack ?? err.message : String(err) };
+      if (this.opts.log) this.opts.log(entry);
+      else process.stderr.write(`${JSON.stringify(entry)}\n`);
+    }
   }
 }
 

@@ -86,4 +86,23 @@ describe("scheduler against the real API server", () => {
     });
     assert.equal(events.message, "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.");
   });
+  test("NodePorts filter: a taken host port keeps a pod off the node (0.0.0.0 conflicts with every hostIP), other hostIPs and protocols share it", async () => {
+    await client.create(NODES, undefined, node("ports", { ports: "yes" }));
+    const wants = (name: string, hostIP?: string, protocol?: string) => pod(name, {
+      nodeSelector: { ports: "yes" }, container: { ports: [{ containerPort: 9000, hostPort: 9000, ...(hostIP ? { hostIP } : {}), ...(protocol ? { protocol } : {}) }] },
+    });
+    await client.create(PODS, "default", wants("port-local", "127.0.0.1"));
+    assert.equal(await nodeOf("port-local"), "ports");
+    await client.create(PODS, "default", wants("port-other-ip", "127.0.0.2"));
+    assert.equal(await nodeOf("port-other-ip"), "ports");
+    await client.create(PODS, "default", wants("port-udp", undefined, "UDP"));
+    assert.equal(await nodeOf("port-udp"), "ports");
+    await client.create(PODS, "default", wants("port-any"));
+    const event = await eventually("FailedScheduling", async () => {
+      const list = await client.list(EVENTS, "default", { fieldSelector: "involvedObject.name=port-any,reason=FailedScheduling" });
+      return list.items[0];
+    });
+    assert.match(String(event.message), /1 node\(s\) didn't have free ports for the requested pod ports/);
+    assert.equal(((await client.get(PODS, "default", "port-any")).spec as { nodeName?: string }).nodeName, undefined);
+  });
 });

@@ -55,7 +55,7 @@ export function filterNode(facts: PodFacts, info: NodeInfo): readonly string[] {
   const tooMany = info.pods + 1 > info.allocatable.pods;
   const cpu = demand.milliCpu > 0 && info.milliCpu + demand.milliCpu > info.allocatable.milliCpu;
   const memory = demand.memory > 0 && info.memory + demand.memory > info.allocatable.memory;
-  const ports = demand.hostPorts.length > 0 && demand.hostPorts.some((p) => (info.ports.get(p) ?? 0) > 0);
+  const ports = demand.hostPorts.length > 0 && demand.hostPorts.some((p) => info.ports.conflicts(p));
   if (!tooMany && !cpu && !memory && !ports) return FITS;
   const reasons: string[] = [];
   if (tooMany) reasons.push("Too many pods");

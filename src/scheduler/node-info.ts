@@ -1,3 +1,4 @@
+import { HostPortSet, podHostPorts } from "../api/host-ports.js";
 import { Quantity } from "../api/quantity.js";
 import type { Taint } from "../api/taints.js";
 import type { KubeObject } from "../api/types.js";
@@ -73,13 +74,7 @@ function computeDemand(pod: KubeObject): PodDemand {
     cpu = Math.max(cpu, one.cpu);
     mem = Math.max(mem, one.mem);
   }
-  const hostPorts: string[] = [];
-  for (const c of (spec.containers as Json[] | undefined) ?? []) {
-    for (const p of (c.ports as Json[] | undefined) ?? []) {
-      if (p.hostPort) hostPorts.push(`${p.protocol ?? "TCP"}/${p.hostIP ?? "0.0.0.0"}/${p.hostPort}`);
-    }
-  }
-  return { milliCpu: cpu, memory: mem, hostPorts };
+  return { milliCpu: cpu, memory: mem, hostPorts: podHostPorts(spec) };
 }
 
 /** The uid of the pod's controller, if it has one. */
@@ -98,7 +93,7 @@ export class NodeInfo {
   milliCpu = 0;
   memory = 0;
   pods = 0;
-  readonly ports = new Map<string, number>();
+  readonly ports = new HostPortSet();
   readonly ownerCounts = new Map<string, number>();
   readonly allocatable: { milliCpu: number; memory: number; pods: number };
   readonly name: string;
@@ -125,7 +120,7 @@ export class NodeInfo {
     this.milliCpu += sign * d.milliCpu;
     this.memory += sign * d.memory;
     this.pods += sign;
-    for (const p of d.hostPorts) this.ports.set(p, (this.ports.get(p) ?? 0) + sign);
+    for (const p of d.hostPorts) this.ports.add(p, sign);
     const owner = controllerOf(pod);
     if (owner) this.ownerCounts.set(owner, (this.ownerCounts.get(owner) ?? 0) + sign);
   }

@@ -79,7 +79,8 @@ function defaultJobSpec(spec: Json): void {
   setDefault(spec, "backoffLimit", 6);
   setDefault(spec, "completionMode", "NonIndexed");
   setDefault(spec, "suspend", false);
-  setDefault(spec, "podReplacementPolicy", "TerminatingOrFailed");
+  // As upstream: with a podFailurePolicy, a pod is replaced only once it has Failed (its conditions decide).
+  setDefault(spec, "podReplacementPolicy", spec.podFailurePolicy ? "Failed" : "TerminatingOrFailed");
   defaultPodTemplate(spec.template);
 }
 

@@ -7,6 +7,7 @@ import { queryBool } from "../../api/query.js";
 import { isPlainObject, type KubeObject } from "../../api/types.js";
 import { apiVersionOf } from "../resource.js";
 import { deleteObject, type DeleteOptions } from "../registry/delete.js";
+import { evictPod } from "../registry/eviction.js";
 import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 import { watchLine, watchResource, type WatchEvent } from "../registry/watch.js";
@@ -96,7 +97,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       }
       if (subresource === "eviction") {
         const eviction = (await body()) as { deleteOptions?: DeleteOptions };
-        await deleteObject(rest, ns, name, { ...(eviction?.deleteOptions ?? {}), dryRun }, ctx.clock);
+        await evictPod(rest, ns, name, { ...(eviction?.deleteOptions ?? {}), dryRun }, ctx.clock);
         return sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
       }
       throw methodNotAllowed(`the server does not allow this method on the requested resource`);

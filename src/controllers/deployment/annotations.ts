@@ -14,15 +14,32 @@ const NOT_COPIED = new Set([LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_RE
 /** Upstream caps revision-history at this many characters, dropping the oldest entries. */
 const MAX_HISTORY_CHARS = 2000;
 
-/** The ReplicaSet's revision number, 0 when it has none (or an unreadable one). */
-export function revisionOf(rs: ReplicaSet): number {
-  const v = rs.metadata?.annotations?.[REVISION];
-  const n = v === undefined ? 0 : Number(v);
-  return Number.isInteger(n) ? n : 0;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A revision annotation as Go's strconv.ParseInt(v, 10, 64) reads it: an int64 in decimal (sign allowed),
+ * as a bigint — a JS number would turn 3546343826724305832 + 1 into …306000. Undefined when unparsable.
+ */
+export function parseRevision(v: string | undefined): bigint | undefined {
+  if (v === undefined || !/^[+-]?\d+$/.test(v)) return undefined;
+  const n = BigInt(v);
+  return n >= INT64_MIN && n <= INT64_MAX ? n : undefined;
 }
 
-export function maxRevision(rsList: ReplicaSet[]): number {
-  return rsList.reduce((max, rs) => Math.max(max, revisionOf(rs)), 0);
+/** The ReplicaSet's revision number, 0 when it has none (or an unreadable one, which upstream skips). */
+export function revisionOf(rs: ReplicaSet): bigint {
+  return parseRevision(rs.metadata?.annotations?.[REVISION]) ?? 0n;
+}
+
+export function maxRevision(rsList: ReplicaSet[]): bigint {
+  return rsList.reduce((max, rs) => (revisionOf(rs) > max ? revisionOf(rs) : max), 0n);
+}
+
+/** Ascending revision order, for sorts. */
+export function compareRevisions(a: ReplicaSet, b: ReplicaSet): number {
+  const x = revisionOf(a), y = revisionOf(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function intAnnotation(rs: ReplicaSet, key: string): number | undefined {
@@ -53,7 +70,7 @@ export function setReplicasAnnotations(rs: ReplicaSet, desired: number, max: num
  * ReplicaSet that already had a revision keeps the old one in revision-history — that is what a rollback
  * to an earlier template looks like: history `1,3` on the ReplicaSet now at revision 5.
  */
-export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: number): boolean {
+export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: bigint): boolean {
   const meta = (rs.metadata ??= {});
   const annotations = { ...meta.annotations };
   let changed = false;
@@ -63,8 +80,9 @@ export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRe
     changed = true;
   }
   const old = annotations[REVISION];
-  const oldRevision = old === undefined ? 0 : Number(old);
-  if (!Number.isInteger(oldRevision)) return changed;
+  // As upstream: an unreadable revision on the ReplicaSet is left alone (an empty one counts as 0).
+  const oldRevision = old === undefined || old === "" ? 0n : parseRevision(old);
+  if (oldRevision === undefined) return changed;
   if (oldRevision < newRevision) {
     annotations[REVISION] = String(newRevision);
     changed = true;

@@ -7,7 +7,7 @@ import type { EventRecorder } from "../../client/events.js";
 import { errorMessage } from "../kit/errors.js";
 import { controllerOf, controllerRef } from "../kit/owner.js";
 import {
-  maxRevision, replicasAnnotationsNeedUpdate, revisionOf, setDeploymentRevision, setNewReplicaSetAnnotations, setReplicasAnnotations,
+  compareRevisions, maxRevision, replicasAnnotationsNeedUpdate, revisionOf, setDeploymentRevision, setNewReplicaSetAnnotations, setReplicasAnnotations,
 } from "./annotations.js";
 import { equalIgnoreHash, POD_TEMPLATE_HASH, podTemplateHash } from "./hash.js";
 import { byCreation, desiredReplicas, maxSurge, newReplicaSetTarget, specReplicas, type ScaleStep } from "./plan.js";
@@ -76,14 +76,14 @@ export class Rollout {
     const template = this.d.spec?.template;
     const existing = [...this.rsList].sort(byCreation).find((rs) => equalIgnoreHash(rs.spec?.template, template));
     const oldRSs = this.rsList.filter((rs) => rs !== existing);
-    const newRevision = maxRevision(oldRSs) + 1;
+    const newRevision = maxRevision(oldRSs) + 1n;
     let newRS: ReplicaSet | undefined;
     if (existing) newRS = await this.syncExisting(existing, newRevision);
     else if (create) newRS = await this.createNew(oldRSs, newRevision);
     return { newRS, oldRSs, allRSs: newRS ? [...oldRSs, newRS] : oldRSs };
   }
 
-  private async syncExisting(existing: ReplicaSet, newRevision: number): Promise<ReplicaSet> {
+  private async syncExisting(existing: ReplicaSet, newRevision: bigint): Promise<ReplicaSet> {
     const copy = structuredClone(existing);
     const annotated = setNewReplicaSetAnnotations(this.d, copy, newRevision);
     const minReady = this.d.spec?.minReadySeconds;
@@ -101,7 +101,7 @@ export class Rollout {
     return existing;
   }
 
-  private async createNew(oldRSs: ReplicaSet[], newRevision: number): Promise<ReplicaSet> {
+  private async createNew(oldRSs: ReplicaSet[], newRevision: bigint): Promise<ReplicaSet> {
     const d = this.d;
     const template = structuredClone(d.spec!.template);
     const hash = podTemplateHash(d.spec?.template, d.status?.collisionCount);
@@ -199,7 +199,7 @@ export class Rollout {
     const alive = oldRSs.filter((rs) => !rs.metadata?.deletionTimestamp);
     const excess = alive.length - limit;
     if (excess <= 0) return;
-    const oldest = [...alive].sort((a, b) => revisionOf(a) - revisionOf(b) || byCreation(a, b)).slice(0, excess);
+    const oldest = [...alive].sort((a, b) => compareRevisions(a, b) || byCreation(a, b)).slice(0, excess);
     for (const rs of oldest) {
       if ((rs.status?.replicas ?? 0) !== 0 || specReplicas(rs) !== 0) continue;
       if ((rs.metadata?.generation ?? 0) > (rs.status?.observedGeneration ?? 0)) continue;

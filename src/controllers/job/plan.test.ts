@@ -2,7 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { JobSpec } from "kubernetes-types/batch/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { backoffRemaining, indexedExcess, indexesToCreate, isFailed, wantActive } from "./plan.js";
+import { IndexSet, parseIndexes } from "./indexes.js";
+import { MAX_POD_WRITES_PER_SYNC, backoffRemaining, indexedExcess, indexesToCreate, isFailed, wantActive } from "./plan.js";
 
 const T0 = Date.parse("2026-11-23T10:00:00Z");
 const spec = (s: Partial<JobSpec>): JobSpec => ({ template: {}, ...s });
@@ -19,11 +20,17 @@ describe("Job planning", () => {
   });
   test("indexesToCreate: the lowest free indexes, as many as parallelism allows", () => {
     const running = [pod("a", "Running", 0, 1)];
-    assert.deepEqual(indexesToCreate(spec({ completions: 5, parallelism: 3 }), new Set([0]), running), [2, 3]);
+    assert.deepEqual(indexesToCreate(spec({ completions: 5, parallelism: 3 }), IndexSet.of([0]), running), [2, 3]);
+  });
+  test("indexesToCreate: completions and parallelism 2147483647 give one sync's burst, skipping completed runs", () => {
+    const huge = spec({ completions: 2147483647, parallelism: 2147483647 });
+    const made = indexesToCreate(huge, parseIndexes("0-999999,1000001", 2147483647), []);
+    assert.equal(made.length, MAX_POD_WRITES_PER_SYNC);
+    assert.deepEqual(made.slice(0, 3), [1000000, 1000002, 1000003]);
   });
   test("indexedExcess: duplicates and completed indexes go", () => {
     const a = pod("a", "Running", 0, 1), b = pod("b", "Running", 0, 1), done = pod("d", "Running", 0, 0);
-    assert.deepEqual(indexedExcess(spec({ completions: 3, parallelism: 3 }), new Set([0]), [a, b, done]).map((p) => p.metadata!.name).sort(), ["b", "d"]);
+    assert.deepEqual(indexedExcess(spec({ completions: 3, parallelism: 3 }), IndexSet.of([0]), [a, b, done]).map((p) => p.metadata!.name).sort(), ["b", "d"]);
   });
   test("back-off: 10 s after one failure, 20 s after two, reset by a success", () => {
     const s = spec({});

@@ -1,6 +1,7 @@
 import type { JobSpec } from "kubernetes-types/batch/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { byAge, isReady } from "../kit/pod-state.js";
+import type { IndexSet } from "./indexes.js";
 
 /** The finalizer that keeps a Job's pod until the Job controller has counted it (upstream's exact tracking). */
 export const JOB_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking";
@@ -82,13 +83,17 @@ export function wantActive(spec: JobSpec, succeeded: number, active: number): nu
   return Math.max(0, Math.min(spec.completions - succeeded, parallelism));
 }
 
-/** The lowest indexes neither completed nor held by an active pod, as many as parallelism leaves room for. */
-export function indexesToCreate(spec: JobSpec, completed: Set<number>, active: Pod[]): number[] {
+/**
+ * The lowest indexes neither completed nor held by an active pod, as many as parallelism leaves room for
+ * and at most `max` (a sync's burst): completed runs are skipped whole, so completions 2147483647 with
+ * "0-999999" completed looks at 1000000 first, not at every index below it.
+ */
+export function indexesToCreate(spec: JobSpec, completed: IndexSet, active: Pod[], max = MAX_POD_WRITES_PER_SYNC): number[] {
   const completions = spec.completions ?? 0;
   const held = new Set(active.map(podIndex));
-  const room = (spec.parallelism ?? 1) - active.length;
+  const room = Math.min((spec.parallelism ?? 1) - active.length, max);
   const out: number[] = [];
-  for (let i = 0; i < completions && out.length < room; i++) if (!completed.has(i) && !held.has(i)) out.push(i);
+  for (let i = completed.nextAbsent(0); i < completions && out.length < room; i = completed.nextAbsent(i + 1)) if (!held.has(i)) out.push(i);
   return out;
 }
 
@@ -96,7 +101,7 @@ export function indexesToCreate(spec: JobSpec, completed: Set<number>, active: P
  * Active pods an Indexed Job does not need: those without a valid index, on an index already completed,
  * duplicates of an index (the newer go), and any beyond parallelism.
  */
-export function indexedExcess(spec: JobSpec, completed: Set<number>, active: Pod[]): Pod[] {
+export function indexedExcess(spec: JobSpec, completed: IndexSet, active: Pod[]): Pod[] {
   const completions = spec.completions ?? 0;
   const keep: Pod[] = [];
   const drop: Pod[] = [];

@@ -19,7 +19,7 @@ import type { PodControl, PodWriteFailure } from "../kit/pod-control.js";
 import { finishedCondition } from "../kit/job-state.js";
 import { isActive, isReady } from "../kit/pod-state.js";
 import { matchPodFailurePolicy, type PolicyMatch } from "./failure-policy.js";
-import { formatIndexes, parseIndexes } from "./indexes.js";
+import { parseIndexes, type IndexSet } from "./indexes.js";
 import {
   backoffRemaining, excessActive, hasTrackingFinalizer, indexedExcess, indexesToCreate, isFailed, isSucceeded, isTerminating,
   MAX_POD_WRITES_PER_SYNC, podIndex, releasePatch, wantActive,
@@ -123,7 +123,7 @@ export class JobSync {
       status.failed = (status.failed ?? 0) + 1;
     }
     setUncounted();
-    if (indexed) status.completedIndexes = formatIndexes(completed);
+    if (indexed) status.completedIndexes = completed.toString();
 
     // 2. Done, suspended, or pods to create and delete.
     const active = pods.filter(isActive);
@@ -202,7 +202,7 @@ export class JobSync {
     return this.d.podControl.create(job, key, Array.from({ length: count }, () => jobPod(job, undefined)));
   }
 
-  private async manageIndexed(job: JobObject, key: string, active: Pod[], completed: Set<number>, mayCreate: boolean): Promise<PodWriteFailure | undefined> {
+  private async manageIndexed(job: JobObject, key: string, active: Pod[], completed: IndexSet, mayCreate: boolean): Promise<PodWriteFailure | undefined> {
     const spec = job.spec ?? ({} as JobSpec);
     const excess = indexedExcess(spec, completed, active);
     if (excess.length) return this.deletePods(job, key, excess.slice(0, MAX_POD_WRITES_PER_SYNC));

@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { ordinalOf } from "./identity.js";
-import { planStatefulSet, type SetView } from "./plan.js";
+import { MAX_STEPS_PER_SYNC, planStatefulSet, type SetView } from "./plan.js";
 
 const T0 = Date.parse("2026-11-23T10:00:00Z");
 
@@ -35,6 +35,30 @@ describe("StatefulSet planning", () => {
   test("scale down deletes the highest ordinal first, one at a time, after any terminating one is gone", () => {
     assert.deepEqual(describeSteps(view([pod(0), pod(1), pod(2)], { replicas: 1 })), ["delete web-2 (condemned)"]);
     assert.deepEqual(describeSteps(view([pod(0), pod(1), pod(2, { deleting: true })], { replicas: 1 })), []);
+  });
+  test("planStatefulSet: OrderedReady scale-down halts while any pod is unhealthy; Parallel does not", () => {
+    const unready = [pod(0, { ready: false }), pod(1, { ready: false }), pod(2, { ready: false })];
+    assert.deepEqual(describeSteps(view(unready, { replicas: 2 })), [], "3 → 2 with all unready");
+    assert.deepEqual(describeSteps(view(unready, { replicas: 0 })), [], "3 → 0 with all unready");
+    assert.deepEqual(describeSteps(view([pod(0), pod(1), pod(2, { ready: false }), pod(3, { ready: false })], { replicas: 2 })), [],
+      "web-3 is unhealthy and not the first unhealthy pod");
+    assert.deepEqual(describeSteps(view([pod(0), pod(1), pod(2, { ready: false }), pod(3)], { replicas: 2 })), ["delete web-3 (condemned)"]);
+    assert.deepEqual(describeSteps(view([pod(0), pod(1), pod(2, { ready: false })], { replicas: 2 })), ["delete web-2 (condemned)"],
+      "the first unhealthy pod itself may go");
+    assert.deepEqual(describeSteps(view(unready, { replicas: 0, ordered: false })), ["delete web-2 (condemned)", "delete web-1 (condemned)", "delete web-0 (condemned)"]);
+  });
+  test("planStatefulSet: OrderedReady scale-up halts at an unhealthy pod", () => {
+    assert.deepEqual(describeSteps(view([pod(0), pod(1, { ready: false })], { replicas: 3 })), []);
+  });
+  test("planStatefulSet: replicas 2147483647 plans a bounded number of steps without allocating by replicas", () => {
+    const huge = 2147483647;
+    assert.deepEqual(describeSteps(view([pod(0), pod(1)], { replicas: huge })), ["create 2"]);
+    const parallel = planStatefulSet(view([pod(0), pod(1)], { replicas: huge, ordered: false }));
+    assert.equal(parallel.length, MAX_STEPS_PER_SYNC);
+    assert.deepEqual([parallel[0], parallel.at(-1)].map((s) => s?.kind === "create" && s.ordinal), [2, MAX_STEPS_PER_SYNC + 1]);
+    const far = { ...pod(2000000000, { phase: "Failed" }) };
+    assert.deepEqual(describeSteps(view([pod(0), far], { replicas: huge, ordered: false })).slice(-1), ["delete web-2000000000 (failed)"],
+      "a pod far beyond the gaps is still looked at");
   });
   test("a failed pod is deleted to be re-created", () => {
     assert.deepEqual(describeSteps(view([pod(0, { phase: "Failed" })])), ["delete web-0 (failed)"]);

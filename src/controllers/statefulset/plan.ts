@@ -29,56 +29,80 @@ export function revisionOf(pod: Pod): string | undefined {
   return pod.metadata?.labels?.[REVISION_HASH_LABEL];
 }
 
+function isRunningAndReady(pod: Pod): boolean {
+  return pod.status?.phase === "Running" && isReady(pod);
+}
+
 /** Running, Ready (for minReadySeconds) and not being deleted. */
 export function healthy(pod: Pod, minReadySeconds: number, now: number): boolean {
-  return pod.status?.phase === "Running" && isReady(pod) && isAvailable(pod, minReadySeconds, now) && !terminating(pod);
+  return isRunningAndReady(pod) && isAvailable(pod, minReadySeconds, now) && !terminating(pod);
 }
+
+/** Upstream's burstReplicas: at most this many steps a sync, however many replicas the spec asks for. */
+export const MAX_STEPS_PER_SYNC = 500;
 
 /**
  * Upstream's StatefulSet update, as a list of steps: (1) every ordinal in [start, start+replicas) gets a
  * pod — failed ones are replaced, missing ones created, lowest first; (2) pods beyond the range go,
  * highest first; (3) with RollingUpdate, pods at or above the partition not at the update revision are
  * replaced, highest first, while fewer than maxUnavailable are unavailable. OrderedReady stops at the first
- * step and whenever a pod it would pass is not yet healthy; Parallel takes every step of (1) and (2) at once.
+ * step and whenever a pod it would pass is not yet healthy; Parallel takes every step of (1) and (2) at once,
+ * up to MAX_STEPS_PER_SYNC (the pods' events bring the next sync). OrderedReady scale-down halts while any
+ * pod is unhealthy, except the lowest unhealthy condemned one (upstream's firstUnhealthyPod), which may go.
+ *
+ * Nothing here is sized by `replicas`: the walk visits the pods' ordinals and at most MAX_STEPS_PER_SYNC
+ * gaps (OrderedReady stops at the first). E.g. replicas 2147483647 with pods 0 and 1 ready: OrderedReady
+ * passes 0 and 1 and plans "create 2"; Parallel plans "create 2" … "create 501".
  */
 export function planStatefulSet(v: SetView): Step[] {
   const ok = (p: Pod) => healthy(p, v.minReadySeconds, v.now);
-  const replicas: Array<Pod | undefined> = Array.from({ length: v.replicas });
+  const inRange = new Map<number, Pod>();
   const condemned: Array<{ pod: Pod; ordinal: number }> = [];
   for (const { pod, ordinal } of v.pods) {
     if (ordinal === undefined) continue;
-    if (ordinal >= v.start && ordinal < v.start + v.replicas) replicas[ordinal - v.start] = pod;
+    if (ordinal >= v.start && ordinal - v.start < v.replicas) inRange.set(ordinal, pod);
     else condemned.push({ pod, ordinal });
   }
   condemned.sort((a, b) => b.ordinal - a.ordinal);
   const steps: Step[] = [];
-  for (let i = 0; i < replicas.length; i++) {
-    const pod = replicas[i];
-    const ordinal = v.start + i;
-    if (pod && finished(pod) && !terminating(pod)) {
-      steps.push({ kind: "delete", pod, why: "failed" });
+  const full = () => steps.length >= MAX_STEPS_PER_SYNC;
+  // The ordinals in range, lowest first: the gaps before each pod (creates), then the pod itself.
+  const create = (ordinal: number) => steps.push({ kind: "create", ordinal, revision: !v.onDelete && ordinal < v.partition ? "current" : "update" });
+  const ordinals = [...inRange.keys()].sort((a, b) => a - b);
+  let next = v.start;
+  for (const ordinal of [...ordinals, v.start + v.replicas]) {
+    for (; next < ordinal && !full(); next++) {
+      create(next);
       if (v.ordered) return steps;
-      continue;
     }
-    if (!pod) {
-      steps.push({ kind: "create", ordinal, revision: !v.onDelete && ordinal < v.partition ? "current" : "update" });
+    next = ordinal + 1;
+    const pod = inRange.get(ordinal);
+    if (!pod) break;
+    if (finished(pod) && !terminating(pod)) {
+      steps.push({ kind: "delete", pod, why: "failed" });
       if (v.ordered) return steps;
       continue;
     }
     if (v.ordered && !ok(pod)) return steps;
   }
+  if (full()) return steps;
+  // Upstream's firstUnhealthyPod among the condemned (every pod in range is healthy when OrderedReady gets here).
+  const firstUnhealthy = condemned.findLast(({ pod }) => !(isRunningAndReady(pod) && !terminating(pod)))?.pod;
   for (const { pod } of condemned) {
     if (terminating(pod)) {
       if (v.ordered) return steps;
       continue;
     }
+    if (v.ordered && pod !== firstUnhealthy && !ok(pod)) return steps;
     steps.push({ kind: "delete", pod, why: "condemned" });
-    if (v.ordered) return steps;
+    if (v.ordered || full()) return steps;
   }
   if (v.onDelete || steps.length > 0) return steps;
-  let budget = v.maxUnavailable - replicas.filter((p) => !p || !ok(p)).length;
-  for (let i = replicas.length - 1; i >= Math.max(0, v.partition - v.start) && budget > 0; i--) {
-    const pod = replicas[i]!;
+  // Every ordinal in range has a pod here (a gap would have planned a create).
+  const byOrdinalDesc = [...inRange.entries()].sort((a, b) => b[0] - a[0]);
+  let budget = v.maxUnavailable - byOrdinalDesc.filter(([, p]) => !ok(p)).length;
+  for (const [ordinal, pod] of byOrdinalDesc) {
+    if (ordinal < v.partition || budget <= 0) break;
     if (revisionOf(pod) !== v.updateRevision && !terminating(pod)) {
       steps.push({ kind: "delete", pod, why: "update" });
       budget--;

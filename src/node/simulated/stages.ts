@@ -50,10 +50,38 @@ function succeededStatus(pod: KubeObject, now: number): Json {
   };
 }
 
+/**
+ * A deleted pod's last status, as the kubelet writes it after killing its containers (exit 137): Failed,
+ * not ready, its other conditions (DisruptionTarget among them) kept.
+ */
+function killedStatus(pod: KubeObject, now: number): Json {
+  const t = formatTime(now);
+  const status = (pod.status ?? {}) as Json;
+  const conditions = ((status.conditions ?? []) as Json[]).map((c) => (c.type === "Ready" || c.type === "ContainersReady") && c.status !== "False"
+    ? { ...c, status: "False", reason: "PodFailed", lastTransitionTime: t } : c);
+  return {
+    phase: "Failed", conditions,
+    containerStatuses: ((status.containerStatuses ?? []) as Json[]).map((c) => ({
+      ...c, ready: false, started: false,
+      state: { terminated: { exitCode: 137, reason: "Error", startedAt: ((c.state as Json | undefined)?.running as Json | undefined)?.startedAt ?? t, finishedAt: t, containerID: c.containerID } },
+    })),
+  };
+}
+
 const ownedByJob = (pod: KubeObject) => (pod.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind === "Job");
+
+/** A deleted pod that a Job still holds (its finalizer): the kubelet ends it Failed, and the Job counts it. */
+const POD_KILLED: Stage = {
+  name: "pod-killed",
+  selects: (pod) => !!pod.metadata.deletionTimestamp && phase(pod) !== "Succeeded" && phase(pod) !== "Failed" && ownedByJob(pod) && (pod.metadata.finalizers ?? []).length > 0,
+  delayMs: 0,
+  jitterMs: 0,
+  act: (pod, ctx) => ({ status: killedStatus(pod, ctx.now) }),
+};
 
 /** Fast: a bound pod runs and is ready within tens of milliseconds; a deleted pod goes at once. */
 export const FAST_STAGES: Stage[] = [
+  POD_KILLED,
   {
     name: "pod-delete",
     selects: (pod) => !!pod.metadata.deletionTimestamp,
@@ -80,7 +108,7 @@ export const FAST_STAGES: Stage[] = [
 
 /** Chaos: like fast, but every pod is slow to start and a tenth never become ready. */
 export const CHAOS_STAGES: Stage[] = [
-  FAST_STAGES[0]!,
+  ...FAST_STAGES.filter((s) => s.name === "pod-killed" || s.name === "pod-delete"),
   {
     name: "pod-ready-slow",
     selects: (pod) => !pod.metadata.deletionTimestamp && phase(pod) === "Pending",
