@@ -19,6 +19,9 @@ export const REPLICATIONCONTROLLERS: ResourceRef = { group: "", version: "v1", r
 /** How long a case waits for one condition before it fails (cases take seconds; this is the ceiling). */
 export const WAIT_MS = 60_000;
 
+/** Thrown by a probe that sees the awaited condition can no longer come: waitFor fails at once with it. */
+export class StopWaiting extends Error {}
+
 /**
  * Polls `probe` every 250 ms until it returns something other than undefined/false, and returns that.
  * Fails with `what` (and the probe's last error, if it threw) after `ms` or when the case is aborted.
@@ -33,6 +36,7 @@ export async function waitFor<T>(ctx: ConformanceContext, what: string, probe: (
       if (got !== undefined && got !== false) return got;
       last = undefined;
     } catch (err) {
+      if (err instanceof StopWaiting) throw err;
       last = err;
     }
     if (Date.now() > deadline) {
@@ -181,4 +185,66 @@ export function updateWithRetries<T extends KubeObject>(ctx: ConformanceContext,
       throw err;
     }
   });
+}
+
+/**
+ * One watch kept open across several steps of a case, its events consumed in order (upstream's
+ * watchUntilWithoutRetry on a RetryWatcher): `next` skips events until one matches.
+ */
+export class EventStream<T extends KubeObject> {
+  private readonly events: Array<{ type: WatchEventType; obj: T }> = [];
+  private wake: (() => void) | undefined;
+  private ended: unknown = undefined;
+  private done = false;
+  private readonly abort = new AbortController();
+
+  private constructor(private readonly ctx: ConformanceContext) {}
+
+  static open<T extends KubeObject>(ctx: ConformanceContext, ref: ResourceRef, opts: { resourceVersion?: string; labelSelector?: string; fieldSelector?: string; namespace?: string | null }): EventStream<T> {
+    const stream = new EventStream<T>(ctx);
+    const namespace = opts.namespace === null ? undefined : (opts.namespace ?? ctx.namespace);
+    ctx.signal.addEventListener("abort", () => stream.close(), { once: true });
+    ctx.client.watch<T>(ref, namespace, { resourceVersion: opts.resourceVersion, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, timeoutSeconds: 600 }, (type, obj) => {
+      stream.events.push({ type, obj });
+      stream.wake?.();
+    }, stream.abort.signal).then(() => stream.finish("the watch ended"), (err: unknown) => stream.finish(err));
+    return stream;
+  }
+
+  private finish(why: unknown): void {
+    this.done = true;
+    this.ended = why;
+    this.wake?.();
+  }
+
+  /** The next event that matches, consuming every event before it. */
+  async next(what: string, match: (type: WatchEventType, obj: T) => boolean, ms = WAIT_MS): Promise<{ type: WatchEventType; obj: T }> {
+    const deadline = Date.now() + ms;
+    while (true) {
+      while (this.events.length > 0) {
+        const event = this.events.shift()!;
+        if (match(event.type, event.obj)) return event;
+      }
+      if (this.done) throw new Error(`The watch ended before ${what}: ${this.ended instanceof Error ? this.ended.message : String(this.ended)}`);
+      const left = deadline - Date.now();
+      if (left <= 0 || this.ctx.signal.aborted) throw new Error(`Timed out after ${Math.round(ms / 1000)} s watching for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** Every event received and not yet consumed, consumed now. */
+  drain(): Array<{ type: WatchEventType; obj: T }> {
+    return this.events.splice(0);
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
 }
