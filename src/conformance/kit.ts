@@ -146,6 +146,19 @@ export function httpGet(host: string, port: number, path = "/", signal?: AbortSi
   });
 }
 
+/** A form POST straight to a pod's IP (the demo images flip /readyz and /livez with `readyz=FAIL`). */
+export function httpPost(host: string, port: number, path: string, form: string, signal?: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host, port, path, method: "POST", timeout: 3000, signal, headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(form) } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("timeout", () => req.destroy(new Error(`POST http://${host}:${port}${path} timed out`)));
+    req.on("error", reject);
+    req.end(form);
+  });
+}
+
 /** A short random suffix of lowercase letters and digits (upstream's rand.String). */
 export function randomSuffix(n = 5): string {
   const chars = "bcdfghjklmnpqrstvwxz2456789";
