@@ -44,7 +44,7 @@ export interface SuiteCluster {
 
 export async function startSuiteCluster(): Promise<SuiteCluster> {
   const cluster = await Cluster.start([]);
-  const client = RestClient.fromKubeconfig(cluster.kubeconfig);
+  const client = await clientFor(cluster);
   const stop = async () => {
     client.close();
     await cluster.stop();
@@ -60,6 +60,22 @@ export async function startSuiteCluster(): Promise<SuiteCluster> {
     throw err;
   }
   return { cluster, client, stop };
+}
+
+/** An admin client from the cluster's kubeconfig, read again until tug up has written it whole. */
+async function clientFor(cluster: Cluster): Promise<RestClient> {
+  const deadline = Date.now() + 15_000;
+  while (true) {
+    try {
+      return RestClient.fromKubeconfig(cluster.kubeconfig);
+    } catch (err) {
+      if (Date.now() > deadline) {
+        await cluster.stop();
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 async function nodeReady(client: RestClient): Promise<boolean> {
