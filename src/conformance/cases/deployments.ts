@@ -75,7 +75,7 @@ async function waitRSSpecReplicas(ctx: ConformanceContext, name: string, n: numb
   try {
     await waitFor(ctx, `replicaset ${name} with spec.replicas ${n}`, async () => (seen = (await getRS(ctx, name)).spec!.replicas) === n);
   } catch (err) {
-    throw new Error(`${(err as Error).message}; it has ${seen}`);
+    throw new Error(`${(err as Error).message}; it has ${seen}`, { cause: err });
   }
 }
 

@@ -8,7 +8,7 @@ import { isNotFound } from "../../api/errors.js";
 import { JOBS, NODES, PODS } from "../../client/resources.js";
 import { resourcePath } from "../../client/rest.js";
 import type { ConformanceCase, ConformanceContext } from "../case.js";
-import { IMAGES, StopWaiting, deleteCollection, isOwnedBy, listPods, randomSuffix, subresource, updateWithRetries, waitFor, watchUntil, type K } from "../kit.js";
+import { IMAGES, StopWaiting, isOwnedBy, listPods, randomSuffix, subresource, updateWithRetries, waitFor, watchUntil, type K } from "../kit.js";
 
 /** test/e2e/apps/job.go, reproduced. */
 

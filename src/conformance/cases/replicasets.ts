@@ -3,7 +3,7 @@ import type { ReplicaSet } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { isNotFound } from "../../api/errors.js";
 import { PODS, REPLICASETS } from "../../client/resources.js";
-import type { ConformanceCase, ConformanceContext } from "../case.js";
+import type { ConformanceCase } from "../case.js";
 import {
   IMAGES, deleteCollection, httpGet, isOwnedBy, listPods, podTemplate, randomSuffix, subresource, updateWithRetries, waitFor, waitPodsReady, watchUntil, type K,
 } from "../kit.js";
