@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   let results;
   try {
     results = await runCases(suite, cases, {
-      concurrency: Number(process.env.TUG_CONFORMANCE_CONCURRENCY) || 4,
+      concurrency: Number(process.env.TUG_CONFORMANCE_CONCURRENCY) || undefined,
       onResult: (r) => process.stderr.write(`${r.outcome.padEnd(10)} ${r.seconds.toFixed(1).padStart(5)} s  ${r.codename}${r.detail && r.outcome === "fail" ? `\n    ${r.detail}` : ""}\n`),
     });
   } finally {
