@@ -1,4 +1,4 @@
-import { conflict } from "../../api/errors.js";
+import { conflict, isConflict } from "../../api/errors.js";
 import { formatTime } from "../../api/meta.js";
 import type { KubeObject } from "../../api/types.js";
 import type { Clock, RestStore } from "./rest.js";
@@ -26,6 +26,38 @@ export async function deleteObject(
   opts: DeleteOptions,
   clock: Clock,
 ): Promise<KubeObject> {
+  // An immediate removal expects the revision it read: a write in between (a node agent's status update)
+  // makes it read again and decide again, as upstream's storage delete does; only a precondition the
+  // caller gave fails with 409.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deleteOnce(rest, namespace, name, opts, clock);
+    } catch (err) {
+      if (err instanceof RemovalRaced && attempt < MAX_REMOVAL_RETRIES) continue;
+      throw err instanceof RemovalRaced ? err.conflict : err;
+    }
+  }
+}
+
+const MAX_REMOVAL_RETRIES = 20;
+
+/** The object changed between the read and its removal. */
+class RemovalRaced extends Error {
+  constructor(readonly conflict: unknown) {
+    super("the object changed before its removal");
+  }
+}
+
+async function removeAsRead(rest: RestStore, namespace: string | undefined, name: string, current: KubeObject): Promise<KubeObject> {
+  try {
+    return await rest.removeNow(namespace, name, Number(current.metadata.resourceVersion));
+  } catch (err) {
+    if (isConflict(err)) throw new RemovalRaced(err);
+    throw err;
+  }
+}
+
+async function deleteOnce(rest: RestStore, namespace: string | undefined, name: string, opts: DeleteOptions, clock: Clock): Promise<KubeObject> {
   const current = await rest.get(namespace, name);
   const meta = current.metadata;
   const pre = opts.preconditions ?? {};
@@ -44,12 +76,12 @@ export async function deleteObject(
     const pending = meta.deletionGracePeriodSeconds ?? 0;
     if (!rest.info.strategy.gracePeriod || grace >= pending) return current;
     if (grace === 0 && (meta.finalizers ?? []).length === 0) {
-      return opts.dryRun ? current : rest.removeNow(namespace, name, Number(meta.resourceVersion));
+      return opts.dryRun ? current : removeAsRead(rest, namespace, name, current);
     }
     return mark(rest, namespace, name, grace, undefined, opts, clock);
   }
   if (grace === 0 && finalizers.length === 0 && !rest.info.strategy.blocksDeletion?.(current)) {
-    return opts.dryRun ? current : rest.removeNow(namespace, name, Number(meta.resourceVersion));
+    return opts.dryRun ? current : removeAsRead(rest, namespace, name, current);
   }
   return mark(rest, namespace, name, grace, (existing) => finalizersFor(existing, policy), opts, clock);
 }
