@@ -69,7 +69,7 @@ export async function expectCode(promise: Promise<unknown>, code: number, what: 
     await promise;
   } catch (err) {
     if (err instanceof StatusError && err.code === code) return err;
-    throw new Error(`${what}: expected a ${code} Status, got ${err instanceof StatusError ? `${err.code} ${err.message}` : String(err)}`);
+    throw new Error(`${what}: expected a ${code} Status, got ${err instanceof StatusError ? `${err.code} ${err.message}` : String(err)}`, { cause: err });
   }
   throw new Error(`${what}: expected a ${code} Status, the request succeeded`);
 }
