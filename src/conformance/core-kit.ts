@@ -142,7 +142,7 @@ export async function startPod(ctx: ConformanceContext, pod: Pod, ms = 30_000): 
 
 /** Runs a busybox pod that fetches `url` (wget) and returns what it printed. */
 export async function fetchFromPod(ctx: ConformanceContext, name: string, url: string): Promise<string> {
-  const { pod, logs } = await runToEnd(ctx, shPod(name, `wget -q -T 5 -O - '${url}'`));
+  const { pod, logs } = await runToEnd(ctx, shPod(name, `timeout 5 wget -q -O - '${url}'`));
   assert.equal(pod.status?.phase, "Succeeded", `wget ${url} from a pod failed: ${logs}`);
   return logs;
 }
