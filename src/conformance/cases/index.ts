@@ -8,6 +8,20 @@ import { cases as jobs } from "./jobs.js";
 import { cases as replicasets } from "./replicasets.js";
 import { cases as replicationcontrollers } from "./replicationcontrollers.js";
 import { cases as statefulsets } from "./statefulsets.js";
+import { cases as apiMachinery } from "./api-machinery.js";
+import { cases as apiMachineryNotServed } from "./api-machinery-not-served.js";
+import { cases as configAndEvents } from "./config-and-events.js";
+import { cases as containers } from "./containers.js";
+import { cases as dns } from "./dns.js";
+import { cases as endpoints } from "./endpoints.js";
+import { cases as env } from "./env.js";
+import { cases as garbageCollector } from "./garbage-collector.js";
+import { cases as namespaces } from "./namespaces.js";
+import { cases as pods } from "./pods.js";
+import { cases as probes } from "./probes.js";
+import { cases as services } from "./services.js";
+import { cases as servicesTraffic } from "./services-traffic.js";
+import { cases as watch } from "./watch.js";
 
 /**
  * Every case of the suite, area by area (one file an area, each exporting `cases`). The runner starts
@@ -23,4 +37,18 @@ export const ALL_CASES: ConformanceCase[] = [
   ...replicasets,
   ...replicationcontrollers,
   ...statefulsets,
+  ...apiMachinery,
+  ...apiMachineryNotServed,
+  ...configAndEvents,
+  ...containers,
+  ...dns,
+  ...endpoints,
+  ...env,
+  ...garbageCollector,
+  ...namespaces,
+  ...pods,
+  ...probes,
+  ...services,
+  ...servicesTraffic,
+  ...watch,
 ];
