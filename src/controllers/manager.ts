@@ -74,7 +74,7 @@ export class ControllerManager {
       new EndpointSliceMirroringController(client, { informers, clock, metrics, log }),
       ...(opts.nodeIpam ? [new NodeIpamController(client, { ...opts.nodeIpam, informers, clock, metrics, log })] : []),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring"], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", ...(opts.nodeIpam ? ["nodeipam"] : [])], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }
