@@ -48,6 +48,8 @@ describe("API decoding by OpenAPI format", () => {
       message: 'spec.containers[0].resources.requests[cpu]: Invalid value: "-1": must be greater than or equal to 0', field: "spec.containers[0].resources.requests[cpu]" },
     { name: "a request above its limit", path: PODS, body: pod("p7", { resources: { requests: { cpu: "2" }, limits: { cpu: "1000m" } } }), code: 422,
       message: 'spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1', field: "spec.containers[0].resources.requests[cpu]" },
+    { name: "a negative emptyDir sizeLimit", path: PODS, body: pod("p10", {}, { volumes: [{ name: "v", emptyDir: { sizeLimit: "-1Gi" } }] }), code: 422,
+      message: "spec.volumes[0].emptyDir.sizeLimit: Forbidden: SizeLimit field must be a valid resource quantity", field: "spec.volumes[0].emptyDir.sizeLimit" },
     { name: "a claim of zero storage", path: PVCS, body: claim("c3", "0"), code: 422, message: "must be greater than zero", field: "spec.resources.requests[storage]" },
     { name: "a finalizer that is no qualified name", path: PODS, body: pod("p8", {}, {}, { finalizers: ["bad name!"] }), code: 422,
       message: 'metadata.finalizers: Invalid value: "bad name!": name part must consist of alphanumeric characters', field: "metadata.finalizers" },

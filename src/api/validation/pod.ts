@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
-import { invalid, notSupported, required, duplicate, type FieldError } from "../field-errors.js";
+import { forbidden, invalid, notSupported, required, duplicate, type FieldError } from "../field-errors.js";
 import { cloneJson } from "../types.js";
 import { dns1123Label } from "./names.js";
-import { validateResourceRequirements } from "./resources.js";
+import { validateQuantityValue, validateResourceRequirements } from "./resources.js";
 
 type Json = Record<string, unknown>;
 const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
@@ -44,6 +44,10 @@ export function validatePodSpec(spec: unknown, path: string): FieldError[] {
     if (!name) errs.push(required(`${path}.volumes[${i}].name`));
     else if (volumes.has(name)) errs.push(duplicate(`${path}.volumes[${i}].name`, name));
     volumes.add(name);
+    const sizeLimit = (v.emptyDir as Json | undefined)?.sizeLimit;
+    if (sizeLimit !== undefined && validateQuantityValue("", sizeLimit, "").length > 0) {
+      errs.push(forbidden(`${path}.volumes[${i}].emptyDir.sizeLimit`, "SizeLimit field must be a valid resource quantity"));
+    }
   });
   return errs;
 }
