@@ -69,9 +69,9 @@ describe("API decoding by OpenAPI format", () => {
     });
   }
 
-  test("validateFinalizerName refuses a bad name in a namespace's spec.finalizers", async () => {
+  test("validateFinalizerName refuses a bad name in a namespace's spec.finalizers (namespaces/finalize)", async () => {
     const ns = await t.call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "nsspec" } });
-    const r = await t.call("PUT", "/api/v1/namespaces/nsspec", { ...ns.body, spec: { finalizers: ["kubernetes", "no good"] } });
+    const r = await t.call("PUT", "/api/v1/namespaces/nsspec/finalize", { ...ns.body, spec: { finalizers: ["kubernetes", "no good"] } });
     assert.equal(r.status, 422, JSON.stringify(r.body));
     assert.match(String(r.body.message), /spec.finalizers: Invalid value: "no good"/);
   });

@@ -47,7 +47,8 @@ export function namespaceAdmission(namespaces: () => RestStore, clock: Clock) {
 
 /**
  * Finishes deleting a namespace: deletes everything in it, waits until it is empty, then drops the
- * `kubernetes` finalizer so the namespace goes (upstream's namespace controller does this job).
+ * `kubernetes` finalizer through namespaces/finalize, so the namespace goes once no other finalizer holds
+ * it (upstream's namespace controller does this job).
  */
 export async function finalizeNamespace(name: string, namespaces: RestStore, contents: RestStore[], clock: Clock): Promise<boolean> {
   const ns = await namespaces.get(undefined, name).catch(() => undefined);
@@ -67,13 +68,16 @@ export async function finalizeNamespace(name: string, namespaces: RestStore, con
     }
   }
   if (remaining > 0) return false;
-  await namespaces.guaranteedUpdate(undefined, name, {}, (o) => {
-    o.spec = { ...(o.spec as object), finalizers: [] };
+  await namespaces.guaranteedUpdate(undefined, name, { subresource: "finalize" }, (o) => {
+    const finalizers = ((o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== "kubernetes");
+    o.spec = { ...(o.spec as object), finalizers };
     return o;
   }).catch((err) => {
     if (!isNotFound(err)) throw err;
   });
+  // Other finalizers (in spec or metadata) keep it Terminating until whoever put them there removes them.
   const after = await namespaces.get(undefined, name).catch(() => undefined);
-  if (after && (after.metadata.finalizers ?? []).length === 0) await namespaces.removeNow(undefined, name).catch(() => undefined);
+  const held = (after?.metadata.finalizers ?? []).length > 0 || ((after?.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0;
+  if (after && !held) await namespaces.removeNow(undefined, name).catch(() => undefined);
   return true;
 }

@@ -61,6 +61,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     throw connectNotServed(connect.subresource, route.resource.plural, connect.name);
   }
   if (subresource && !route.resource.subresources.includes(subresource as never)) throw notFound(rest.qualified, name ?? "");
+  // namespaces/finalize only takes a whole object (upstream's FinalizeREST is an Updater only).
+  if (subresource === "finalize" && req.method !== "PUT") throw methodNotAllowed("the server does not allow this method on the requested resource");
   const accept = req.headers.accept;
   const respond = (code: number, obj: KubeObject) => {
     const text = wantsTable(accept) && !subresource
@@ -107,7 +109,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       const input = await body();
       if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun));
       if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
-      const sub = subresource === "status" ? "status" : "";
+      const sub = subresource === "status" || subresource === "finalize" ? subresource : "";
       return respond(200, await rest.update(ns, name, input as KubeObject, { ...write, subresource: sub }));
     }
     case "PATCH": {

@@ -56,8 +56,8 @@ export function resolve(path: string, byGroupVersion: Map<string, Map<string, Re
     rest = rest.slice(1);
   }
   let namespace: string | undefined;
-  // `namespaces/x/<resource>` is a namespaced resource; `namespaces/x[/status]` the namespace itself.
-  if (rest[0] === "namespaces" && (rest.length > 3 || (rest.length === 3 && rest[2] !== "status"))) {
+  // `namespaces/x/<resource>` is a namespaced resource; `namespaces/x[/status|/finalize]` the namespace itself.
+  if (rest[0] === "namespaces" && (rest.length > 3 || (rest.length === 3 && rest[2] !== "status" && rest[2] !== "finalize"))) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

@@ -25,6 +25,12 @@ const namespaceStrategy: Strategy = {
     ns.spec = { finalizers: ["kubernetes"] };
     ns.status = { phase: "Active" };
   },
+  // spec.finalizers change only through namespaces/finalize (upstream's namespaceStrategy.PrepareForUpdate).
+  prepareForUpdate(ns, old) {
+    const finalizers = (old.spec as { finalizers?: string[] } | undefined)?.finalizers;
+    ns.spec = { ...(ns.spec as object | undefined), finalizers };
+    if (finalizers === undefined) delete (ns.spec as { finalizers?: string[] }).finalizers;
+  },
   blocksDeletion: (ns) => ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0,
   validate: (ns) => [
     ...(ns.metadata.name ? dns1123Label(ns.metadata.name).map((m) => invalid("metadata.name", ns.metadata.name, m)) : []),

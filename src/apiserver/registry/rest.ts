@@ -17,7 +17,7 @@ export interface Clock {
 export interface WriteOptions {
   dryRun?: boolean;
   /** Which part an update may change: the main resource, or a subresource such as status (a binding: see guaranteedUpdate). */
-  subresource?: "status" | "binding" | "";
+  subresource?: "status" | "binding" | "finalize" | "";
   /** What to do with unknown fields: Strict → 400, Warn → `warnings`, Ignore → drop silently (upstream's fieldValidation). */
   fieldValidation?: "Strict" | "Warn" | "Ignore";
   /** Collects warnings for the response's Warning headers. */
@@ -362,6 +362,7 @@ export class RestStore {
       Object.assign(next, current, { metadata, status });
       strategy.prepareForStatusUpdate?.(next, current);
     } else if (strategy.status) {
+      // The main resource and namespaces/finalize (which writes spec.finalizers) keep the stored status.
       if (current.status === undefined) delete next.status;
       else next.status = current.status;
     }
