@@ -47,7 +47,7 @@ describe("Balancer", () => {
     const clock = { now: 0 };
     const balancer = new Balancer(frontend(10), () => clock.now);
     landings(balancer, [["192.0.2.1", 0]], clock);
-    balancer.setBackends([b, c]);
+    balancer.update({ backends: [b, c], affinityTimeoutSeconds: 10 });
     assert.equal(balancer.candidates("192.0.2.1")[0]!.ip, "10.88.0.4");
   });
   test("a sticky backend that refused is still tried first only while it stays in the order", () => {
@@ -56,5 +56,14 @@ describe("Balancer", () => {
     landings(balancer, [["192.0.2.1", 0]], clock);
     balancer.refused(a);
     assert.deepEqual(balancer.candidates("192.0.2.1").map((x) => x.ip), ["10.88.0.2", "10.88.0.3", "10.88.0.4"]);
+  });
+  test("switching affinity off (or on) takes effect for the next connection", () => {
+    const clock = { now: 0 };
+    const balancer = new Balancer(frontend(10), () => clock.now);
+    assert.deepEqual(landings(balancer, [["192.0.2.1", 0], ["192.0.2.1", 1]], clock), ["10.88.0.2", "10.88.0.2"]);
+    balancer.update({ backends: [a, b, c] });
+    assert.deepEqual(landings(balancer, [["192.0.2.1", 2], ["192.0.2.1", 3]], clock), ["10.88.0.4", "10.88.0.2"]);
+    balancer.update({ backends: [a, b, c], affinityTimeoutSeconds: 10 });
+    assert.deepEqual(landings(balancer, [["192.0.2.1", 4], ["192.0.2.1", 5]], clock), ["10.88.0.3", "10.88.0.3"]);
   });
 });

@@ -27,14 +27,24 @@ export class Balancer {
   private turn = 0;
   /** `ip:port` → when it last failed to accept. */
   private readonly failed = new Map<string, number>();
-  private readonly affinity: ClientAffinity | undefined;
+  private affinity: ClientAffinity | undefined;
+  private affinityTimeoutSeconds: number | undefined;
 
   constructor(frontend: Frontend, private readonly now: () => number = () => performance.now()) {
     this.backends = frontend.backends;
-    if (frontend.affinityTimeoutSeconds !== undefined) this.affinity = new ClientAffinity(frontend.affinityTimeoutSeconds * 1000);
+    this.update(frontend);
   }
 
-  setBackends(backends: Backend[]): void {
+  /** Takes the frontend's current backends and affinity (a service switched to or from ClientIP, or its timeout changed). */
+  update(frontend: Pick<Frontend, "backends" | "affinityTimeoutSeconds">): void {
+    if (frontend.affinityTimeoutSeconds !== this.affinityTimeoutSeconds) {
+      this.affinityTimeoutSeconds = frontend.affinityTimeoutSeconds;
+      this.affinity = frontend.affinityTimeoutSeconds === undefined ? undefined : new ClientAffinity(frontend.affinityTimeoutSeconds * 1000);
+    }
+    this.setBackends(frontend.backends);
+  }
+
+  private setBackends(backends: Backend[]): void {
     this.backends = backends;
     const current = new Set(backends.map(backendKey));
     for (const k of this.failed.keys()) if (!current.has(k)) this.failed.delete(k);

@@ -131,7 +131,7 @@ export class ServiceProxy {
     // Existing frontends take their new backends at once; only new ones wait to listen.
     const fresh = wanted.filter((f) => {
       const existing = this.frontends.get(f.key);
-      existing?.setBackends(f.backends);
+      existing?.update(f);
       return !existing;
     });
     await Promise.all(fresh.map(async (f) => {

@@ -1,6 +1,6 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { Balancer, clientIP } from "./balancer.js";
-import type { Backend, Frontend } from "./table.js";
+import type { Frontend } from "./table.js";
 
 /**
  * How long the n-th backend tried for one connection may take to accept before the next is tried: upstream's
@@ -40,8 +40,9 @@ export class TcpFrontend {
     });
   }
 
-  setBackends(backends: Backend[]): void {
-    this.balancer.setBackends(backends);
+  /** Takes the service's current backends and session affinity. */
+  update(frontend: Pick<Frontend, "backends" | "affinityTimeoutSeconds">): void {
+    this.balancer.update(frontend);
   }
 
   /** Stops accepting; connections already relayed run to their end. */

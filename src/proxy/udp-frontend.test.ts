@@ -73,7 +73,7 @@ describe("UdpFrontend", () => {
     const client = await clientSocket();
     try {
       assert.equal(await ask(client, port, "a"), "one:a");
-      frontend.setBackends([two!]);
+      frontend.update({ backends: [two!] });
       assert.equal(await ask(client, port, "b"), "two:b");
     } finally {
       client.close();

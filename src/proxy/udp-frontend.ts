@@ -51,8 +51,10 @@ export class UdpFrontend {
     });
   }
 
-  setBackends(backends: Backend[]): void {
-    this.balancer.setBackends(backends);
+  /** Takes the service's current backends and session affinity. */
+  update(frontend: Pick<Frontend, "backends" | "affinityTimeoutSeconds">): void {
+    this.balancer.update(frontend);
+    const backends = frontend.backends;
     const current = new Set(backends.map(backendKey));
     for (const [client, flow] of this.flows) if (!current.has(backendKey(flow.backend))) this.end(client, flow);
   }
