@@ -31,12 +31,23 @@ export interface NodeAgentOptions {
   log: (entry: Record<string, unknown>) => void;
 }
 
-/** The machine's first non-loopback IPv4 address. */
+/** The machine's first IPv4 address that is neither loopback nor a pod bridge (`tug…`) of a node agent. */
 export function hostIPv4(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    if (name.startsWith("tug")) continue;
     for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
   }
   return "127.0.0.1";
+}
+
+/**
+ * The node's address (its InternalIP, the pods' status.hostIP): the host's, when it has one pods can
+ * reach through their bridge's gateway; on a host with loopback only (a network namespace of its own),
+ * the gateway itself — the first address of the pod CIDR, which the node's pods and the host both reach
+ * (127.0.0.1 inside a pod is the pod).
+ */
+function nodeIP(hostIP: string, network: CniNetwork): string {
+  return hostIP !== "127.0.0.1" ? hostIP : network.gateway.split("/")[0]!;
 }
 
 const NETWORK_NOT_READY = "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";
@@ -85,7 +96,7 @@ export interface NodeAgent {
 export async function processNodeAgent(client: RestClient, opts: NodeAgentOptions): Promise<NodeAgent> {
   const stateDir = join(opts.dataDir, "nodes", opts.name);
   mkdirSync(stateDir, { recursive: true });
-  const hostIP = hostIPv4();
+  let hostIP = hostIPv4();
   const isolate = canIsolatePods();
   // One bridge and one cgroup per node of each cluster: the name hashes the (absolute) data dir with the node's name.
   const hostName = `tug${createHash("sha1").update(`${resolve(opts.dataDir)}\0${opts.name}`).digest("hex").slice(0, 8)}`;
@@ -114,6 +125,8 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
       cidr = await awaitPodCIDR(client, notReady, signal, opts.log);
       if (cidr === undefined) return undefined;
       started.network = new CniNetwork({ cniPath: DEFAULT_CNI_PATH, subnet: cidr, stateDir: join(stateDir, "cni"), bridge: hostName });
+      await started.network.ensureBridge();
+      hostIP = nodeIP(hostIP, started.network);
     }
     const runtime = new ProcessRuntime({
       stateDir, hostIP, network: started.network, cgroups, log: opts.log,

@@ -138,6 +138,28 @@ export class CniNetwork {
     await this.shell(id, "", [`cni portmap ADD eth0 ${shQuote(config)}`], cniArgs);
   }
 
+  /** The bridge's own address: the first of the subnet, the pods' gateway. */
+  get gateway(): string {
+    const [base, bits] = this.opts.subnet.split("/");
+    const octets = base!.split(".").map(Number);
+    octets[3] = octets[3]! + 1;
+    return `${octets.join(".")}/${bits}`;
+  }
+
+  /**
+   * Creates the node's bridge with its gateway address now rather than at the first pod (the CNI bridge
+   * plugin takes it as it finds it), so the node's address on it answers before any pod runs.
+   */
+  async ensureBridge(): Promise<void> {
+    const bridge = shQuote(this.opts.bridge);
+    const r = await this.exec.run("/bin/sh", ["-c", [
+      `ip link show ${bridge} > /dev/null 2>&1 || ip link add name ${bridge} type bridge`,
+      `ip addr replace ${shQuote(this.gateway)} dev ${bridge}`,
+      `ip link set ${bridge} up`,
+    ].join(" && ")], process.env, 10_000);
+    if (r.code !== 0) throw new Error(`creating bridge ${this.opts.bridge}: ${r.stderr.trim() || r.error || `exit status ${r.code}`}`);
+  }
+
   /** Removes the node's bridge (when the node agent stops), so no stale route is left for its subnet. */
   async removeBridge(): Promise<void> {
     await this.exec.run("ip", ["link", "delete", this.opts.bridge], process.env, 10_000);
