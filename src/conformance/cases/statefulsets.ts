@@ -116,9 +116,9 @@ export const cases: ConformanceCase[] = [
         await waitRunning(ctx, 3, false);
         await scale(ctx, 0);
         await confirmCount(ctx, 3);
-        await setReady(ctx, all, true);
-        // Pods go in reverse ordinal order: 2, 1, 0.
+        // Pods go in reverse ordinal order once healthy again: 2, 1, 0 (events from here on).
         events.drain();
+        await setReady(ctx, all, true);
         const deleted: number[] = [];
         await events.next("ss-0 deleted", (type, p) => {
           if (type === "DELETED") deleted.push(ordinal(p));
