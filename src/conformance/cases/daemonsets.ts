@@ -99,7 +99,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-apps] Daemon set [Serial] should retry creating failed daemon pods [Conformance]",
-    knownFailure: "not in issue 20: the node agent moves a pod out of the terminal phase Failed set through pods/status back to Running (upstream's kubelet keeps the API's terminal phase and stops the pod), so the DaemonSet controller never sees it Failed",
     async run(ctx) {
       const ds = await createAndWait(ctx, newDaemonSet("daemon-set", IMAGES.webserver, { "daemonset-name": "daemon-set" }));
       const victim = (await daemonPods(ctx, ds))[0]!;

@@ -77,6 +77,9 @@ async function withHostDir(ctx: ConformanceContext, body: (onNode: { node: strin
     const node = (await ctx.client.list(NODES)).items[0]!.metadata.name!;
     await body({ node, hostDir });
   } finally {
+    // No pod of the job may make the directory again (hostPath DirectoryOrCreate) once it is removed.
+    await ctx.client.call("DELETE", resourcePath(JOBS, ctx.namespace), { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } }).catch(() => {});
+    await waitFor(ctx, "the job's pods gone", async () => (await listPods(ctx)).length === 0).catch(() => {});
     rmSync(hostDir, { recursive: true, force: true });
   }
 }

@@ -41,9 +41,9 @@ const livePods = async (ctx: ConformanceContext) => (await listPods(ctx, SELECTO
 const ordinal = (p: Pod) => Number(/-(\d+)$/.exec(p.metadata!.name!)?.[1] ?? -1);
 
 /** Upstream's WaitForRunning(n, ready): exactly n pods, all Running, each ready or not as asked. */
-function waitRunning(ctx: ConformanceContext, n: number, ready: boolean): Promise<Array<K<Pod>>> {
+function waitRunning(ctx: ConformanceContext, n: number, ready: boolean, selector = SELECTOR): Promise<Array<K<Pod>>> {
   return waitFor(ctx, `${n} stateful pods running and ${ready ? "ready" : "not ready"}`, async () => {
-    const pods = await livePods(ctx);
+    const pods = (await listPods(ctx, selector)).filter((p) => !p.metadata.deletionTimestamp);
     return pods.length === n && pods.every((p) => p.status?.phase === "Running" && isReady(p) === ready) ? pods.sort((a, b) => ordinal(a) - ordinal(b)) : undefined;
   });
 }
@@ -116,9 +116,9 @@ export const cases: ConformanceCase[] = [
         await waitRunning(ctx, 3, false);
         await scale(ctx, 0);
         await confirmCount(ctx, 3);
-        await setReady(ctx, all, true);
-        // Pods go in reverse ordinal order: 2, 1, 0.
+        // Pods go in reverse ordinal order once healthy again: 2, 1, 0 (events from here on).
         events.drain();
+        await setReady(ctx, all, true);
         const deleted: number[] = [];
         await events.next("ss-0 deleted", (type, p) => {
           if (type === "DELETED") deleted.push(ordinal(p));
@@ -202,20 +202,25 @@ export const cases: ConformanceCase[] = [
     knownFailure: "issue 20: strategic merge patch puts the patch's new list items after the existing ones (containers[0])",
     async run(ctx) {
       await createHeadlessService(ctx);
-      const ss = newStatefulSet("ss", 1);
-      ss.metadata.labels = { ...LABELS, "test-ss": "e2e" };
+      const ss = newStatefulSet("test-ss", 1);
+      const podLabels = { name: "sample-pod", pod: "httpd" };
+      ss.metadata.labels = podLabels;
+      ss.spec!.selector = { matchLabels: podLabels };
+      ss.spec!.template!.metadata!.labels = podLabels;
       await ctx.client.create(STATEFULSETS, ctx.namespace, ss);
-      await waitRunning(ctx, 1, true);
-      const patched = await ctx.client.patch<SS>(STATEFULSETS, ctx.namespace, "ss", "strategic", {
+      await waitRunning(ctx, 1, true, "name=sample-pod");
+      // Upstream's patch spells TerminationGracePeriodSeconds with a capital T: an unknown field, dropped.
+      await ctx.client.patch<SS>(STATEFULSETS, ctx.namespace, "test-ss", "strategic", {
         metadata: { labels: { "test-ss": "patched" } },
-        spec: { replicas: 2, template: { spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "test-ss", image: IMAGES.pause }] } } },
+        spec: { replicas: 2, template: { spec: { TerminationGracePeriodSeconds: 1, containers: [{ name: "test-ss", image: IMAGES.pause }] } } },
       });
-      assert.equal(patched.metadata.labels?.["test-ss"], "patched");
-      assert.equal(patched.spec!.template!.spec!.containers[0]!.image, IMAGES.pause, "the strategic merge patch's container comes first");
-      const list = await ctx.client.list<SS>(STATEFULSETS, undefined, { labelSelector: "test-ss=patched" });
-      assert.equal(list.items.length, 1);
-      await deleteCollection(ctx, STATEFULSETS, "test-ss=patched");
-      assert.equal((await ctx.client.list(STATEFULSETS, undefined, { labelSelector: "test-ss=patched" })).items.length, 0);
+      const patched = await getSS(ctx, "test-ss");
+      assert.equal(patched.spec!.replicas, 2, "statefulset should have 2 replicas");
+      assert.equal(patched.spec!.template!.spec!.containers[0]!.image, IMAGES.pause, "statefulset not using ssPatchImage (containers[0])");
+      await waitRunning(ctx, 2, true, "name=sample-pod");
+      assert.equal((await ctx.client.list(STATEFULSETS, undefined, { labelSelector: "test-ss=patched" })).items.length, 1, "filtered list wasn't found");
+      await deleteCollection(ctx, STATEFULSETS, "test-ss=patched", 1);
+      assert.equal((await ctx.client.list(STATEFULSETS, undefined, { labelSelector: "test-ss=patched" })).items.length, 0, "filtered list should have no Statefulsets");
     },
   },
   {
@@ -292,19 +297,20 @@ export const cases: ConformanceCase[] = [
     codename: "[sig-apps] StatefulSet Basic StatefulSet functionality [StatefulSetBasic] should validate Statefulset Status endpoints [Conformance]",
     async run(ctx) {
       await createHeadlessService(ctx);
-      const list = await ctx.client.list(STATEFULSETS, undefined, { labelSelector: SELECTOR });
+      const list = await ctx.client.list(STATEFULSETS, undefined, { labelSelector: "e2e=testing" });
       await ctx.client.create(STATEFULSETS, ctx.namespace, newStatefulSet("ss", 1));
       await waitRunning(ctx, 1, true);
+      await ctx.client.patch(STATEFULSETS, ctx.namespace, "ss", "strategic", { metadata: { labels: { e2e: "testing" } } });
       const status = await subresource<SS>(ctx, STATEFULSETS, "ss", "status");
       assert.equal(status.metadata.name, "ss");
       await updateWithRetries<SS>(ctx, STATEFULSETS, "ss", (x) => {
         (x as { status: unknown }).status = { ...x.status, conditions: [...(x.status?.conditions ?? []), { type: "StatusUpdate", status: "True", reason: "E2E", message: "Set from e2e test" }] };
       }, "status");
-      const ours = (x: SS) => x.metadata.name === "ss" && x.metadata.namespace === ctx.namespace;
-      await watchUntil<SS>(ctx, STATEFULSETS, { resourceVersion: list.metadata.resourceVersion, labelSelector: SELECTOR }, "the StatusUpdate condition", (_, x) =>
+      const ours = (x: SS) => x.metadata.name === "ss" && x.metadata.namespace === ctx.namespace && x.metadata.labels?.e2e === "testing";
+      await watchUntil<SS>(ctx, STATEFULSETS, { resourceVersion: list.metadata.resourceVersion, labelSelector: "e2e=testing" }, "the StatusUpdate condition", (_, x) =>
         ours(x) && (x.status?.conditions ?? []).some((c) => c.type === "StatusUpdate" && c.reason === "E2E" && c.message === "Set from e2e test"));
       await ctx.client.patch(STATEFULSETS, ctx.namespace, "ss", "merge", { status: { conditions: [{ type: "StatusPatched", status: "True" }] } }, "status");
-      await watchUntil<SS>(ctx, STATEFULSETS, { resourceVersion: list.metadata.resourceVersion, labelSelector: SELECTOR }, "the StatusPatched condition", (_, x) =>
+      await watchUntil<SS>(ctx, STATEFULSETS, { resourceVersion: list.metadata.resourceVersion, labelSelector: "e2e=testing" }, "the StatusPatched condition", (_, x) =>
         ours(x) && (x.status?.conditions ?? []).some((c) => c.type === "StatusPatched"));
     },
   },

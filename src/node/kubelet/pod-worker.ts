@@ -120,6 +120,12 @@ export class PodWorker {
 
   /** Moves the pod one step towards its spec. */
   async sync(pod: Pod): Promise<void> {
+    const apiPhase = pod.status?.phase;
+    if (!this.terminal && (apiPhase === "Succeeded" || apiPhase === "Failed")) {
+      // Another writer ended the pod through pods/status: upstream's kubelet never moves a pod out of a
+      // terminal phase the API shows ("illegal phase transition"); it keeps it and stops the pod.
+      this.terminal = { phase: apiPhase, reason: pod.status?.reason, message: pod.status?.message };
+    }
     if (this.terminal) return this.stopSandbox();
     const spec = pod.spec!;
     const now = this.deps.clock.now();
