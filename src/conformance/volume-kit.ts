@@ -64,9 +64,11 @@ export const REFRESH_MS = 30_000;
  * Starts a pod that prints `file` (or "missing") every 200 ms, waits until it has printed `first`, runs
  * `change`, then waits until it prints `then`: the kubelet refreshing a volume after its source changed.
  */
-export async function follows(ctx: ConformanceContext, name: string, volumes: Array<Record<string, unknown>>, mounts: Mount[], files: string[], steps: Array<{ change?: () => Promise<unknown>; expect: string[] }>, ms = REFRESH_MS): Promise<void> {
-  const loop = `while true; do ${files.map((f) => `echo "${f}=$(cat ${f} 2>/dev/null || echo missing)"`).join("; ")}; sleep 0.2; done`;
-  await ctx.client.create(PODS, ctx.namespace, shPod(name, loop, { spec: { restartPolicy: "Always", volumes }, container: { volumeMounts: mounts } }));
+export async function follows(ctx: ConformanceContext, name: string, volumes: Array<Record<string, unknown>>, mounts: Mount[], files: string[], steps: Array<{ change?: () => Promise<unknown>; expect: string[] }>, ms = REFRESH_MS, meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}): Promise<void> {
+  const loop = `while true; do ${files.map((f) => `echo "${f}=$( (cat ${f} 2>/dev/null || echo missing) | tr '\\n' ' ')"`).join("; ")}; sleep 0.2; done`;
+  const pod = shPod(name, loop, { labels: meta.labels, spec: { restartPolicy: "Always", volumes }, container: { volumeMounts: mounts } });
+  pod.metadata.annotations = meta.annotations;
+  await ctx.client.create(PODS, ctx.namespace, pod);
   await waitForPod(ctx, name, "to run", isRunning);
   let seen = 0;
   for (const step of steps) {
@@ -78,7 +80,7 @@ export async function follows(ctx: ConformanceContext, name: string, volumes: Ar
       const last = new Map<string, string>();
       for (const l of tail) {
         const i = l.indexOf("=");
-        if (i > 0) last.set(l.slice(0, i), l);
+        if (i > 0) last.set(l.slice(0, i), l.trimEnd());
       }
       if (step.expect.every((e) => last.get(e.slice(0, e.indexOf("="))) === e)) {
         seen = lines.length - 1;
