@@ -80,6 +80,11 @@ export class PodWorker {
     }
   }
 
+  /** The pod has ended here (or before): its containers hold nothing of the node any more. */
+  get ended(): boolean {
+    return this.terminal !== undefined;
+  }
+
   private slot(name: string): Slot {
     let s = this.slots.get(name);
     if (!s) this.slots.set(name, (s = { nextAttempt: 0 }));
