@@ -237,6 +237,9 @@ export class Kubelet implements LogSource {
       await this.client.delete(PODS, m.namespace, m.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
       return;
     }
+    // The first status goes out before anything starts (containers waiting in ContainerCreating or
+    // PodInitializing), as upstream's SyncPod sets it before creating the sandbox.
+    if (!pod.status?.containerStatuses) await this.writeStatus(pod, worker);
     await worker.sync(pod);
     await this.writeStatus(pod, worker);
   }
