@@ -3,7 +3,7 @@ import type { Selector } from "../../api/labels.js";
 import type { KubeObject } from "../../api/types.js";
 import type { Informer } from "../../client/informer.js";
 import type { ResourceRef, RestClient } from "../../client/rest.js";
-import { ignoreGone } from "./errors.js";
+
 import { controllerOf, controllerRef } from "./owner.js";
 
 /** The owner side of a claim: the object, how to reference it, and its selector. */
@@ -20,7 +20,9 @@ export interface ClaimOwner {
  * returns those the owner controls after adopting matching orphans and releasing owned children that no
  * longer match. Adoption is rechecked once per claim with a live read, so an owner being deleted (or
  * replaced by a namesake) never adopts from a stale cache. Every write is a patch guarded by the child's
- * resourceVersion: a concurrent change wins, and a child that vanished is skipped.
+ * resourceVersion: a child that vanished is skipped; a concurrent change (409) fails the claim, so the
+ * owner's key is retried with back-off, as upstream's ClaimPods error does — swallowing it would lose the
+ * adoption of an orphan whose status changed meanwhile, since no later event of the orphan wakes the owner.
  */
 export async function claimChildren<T extends KubeObject>(client: RestClient, owner: ClaimOwner, childResource: ResourceRef, children: T[]): Promise<T[]> {
   const uid = owner.object.metadata.uid;
@@ -36,7 +38,7 @@ export async function claimChildren<T extends KubeObject>(client: RestClient, ow
     if (ref) {
       if (ref.uid !== uid) continue;
       if (matches || deleting) mine.push(child);
-      else await setOwners(child, (child.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid)).catch(ignoreGone);
+      else await setOwners(child, (child.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid)).catch(ignoreNotFound);
       continue;
     }
     if (!matches || deleting || child.metadata.deletionTimestamp) continue;
@@ -46,10 +48,14 @@ export async function claimChildren<T extends KubeObject>(client: RestClient, ow
       await setOwners(child, [...(child.metadata.ownerReferences ?? []), controllerRef(owner.object, owner.apiVersion, owner.kind)]);
       mine.push(child);
     } catch (err) {
-      ignoreGone(err);
+      ignoreNotFound(err);
     }
   }
   return mine;
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (!isNotFound(err)) throw err;
 }
 
 async function stillOwner(client: RestClient, owner: ClaimOwner): Promise<boolean> {

@@ -21,6 +21,7 @@ import type { LogSource } from "./server.js";
 import { statusPatch } from "./status-patch.js";
 import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SECRETS } from "../../client/resources.js";
 import { matchesNodeSelectorTerms } from "../../api/node-affinity.js";
+import { HostPortSet, podHostPorts } from "../../api/host-ports.js";
 
 
 export interface KubeletOptions {
@@ -55,6 +56,8 @@ export class Kubelet implements LogSource {
   private readonly queue: WorkQueue<string>;
   private readonly workers = new Map<string, PodWorker>();
   private readonly lastKnown = new Map<string, Pod>();
+  /** Pods refused at admission: never admitted later, whatever a stale cache says. */
+  private readonly rejected = new Set<string>();
   private readonly prober: Prober;
   private readonly recorder: EventRecorder;
   private readonly backoff = new Backoff();
@@ -206,20 +209,65 @@ export class Kubelet implements LogSource {
       const last = this.lastKnown.get(uid);
       if (worker && last) await worker.remove(last);
       this.workers.delete(uid);
+      this.rejected.delete(uid);
       this.lastKnown.delete(uid);
       return;
     }
     this.lastKnown.set(uid, pod);
-    if (!worker) this.workers.set(uid, (worker = new PodWorker(this.deps(uid), pod)));
     const m = pod.metadata!;
+    if (!worker) {
+      // Admission and the worker's creation happen in one turn: two pods arriving together are admitted one after the other.
+      if (this.rejected.has(uid)) {
+        // A rejected pod never runs here; a deletion of it is finished at once.
+        if (m.deletionTimestamp) await this.client.delete(PODS, m.namespace, m.name!, { gracePeriodSeconds: 0, preconditions: { uid } }).catch((err: unknown) => {
+          if (!isNotFound(err) && !isConflict(err)) throw err;
+        });
+        return;
+      }
+      const rejection = this.admit(pod);
+      if (rejection) {
+        this.rejected.add(uid);
+        return this.reject(pod, rejection);
+      }
+      this.workers.set(uid, (worker = new PodWorker(this.deps(uid), pod)));
+    }
     if (m.deletionTimestamp) {
       await worker.terminate(pod);
       await this.writeStatus(pod, worker);
       await this.client.delete(PODS, m.namespace, m.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
       return;
     }
+    // The first status goes out before anything starts (containers waiting in ContainerCreating or
+    // PodInitializing), as upstream's SyncPod sets it before creating the sandbox.
+    if (!pod.status?.containerStatuses) await this.writeStatus(pod, worker);
     await worker.sync(pod);
     await this.writeStatus(pod, worker);
+  }
+
+  /**
+   * Upstream's predicate admission, for what Tugboat's nodes can clash on — host ports (NodePorts): a
+   * pod not yet running here is refused when a pod this agent runs holds one of its host ports.
+   */
+  private admit(pod: Pod): { reason: string; message: string } | undefined {
+    const phase = pod.status?.phase;
+    if (pod.metadata?.deletionTimestamp || phase === "Succeeded" || phase === "Failed") return undefined;
+    const wanted = podHostPorts(pod.spec as unknown as Record<string, unknown>);
+    if (wanted.length === 0) return undefined;
+    const used = new HostPortSet();
+    for (const [uid, worker] of this.workers) {
+      if (worker.ended) continue;
+      for (const p of podHostPorts(this.lastKnown.get(uid)?.spec as unknown as Record<string, unknown> | undefined)) used.add(p);
+    }
+    if (!wanted.some((p) => used.conflicts(p))) return undefined;
+    return { reason: "NodePorts", message: "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" };
+  }
+
+  /** Upstream's rejectPod: a Warning event, and the pod Failed with the reason and "Pod was rejected: …". */
+  private async reject(pod: Pod, r: { reason: string; message: string }): Promise<void> {
+    const m = pod.metadata!;
+    this.event(pod, "Warning", r.reason, r.message);
+    this.opts.log?.({ level: "info", component: "kubelet", node: this.opts.nodeName, pod: `${m.namespace}/${m.name}`, msg: "Pod rejected at admission", reason: r.reason });
+    await this.client.patch(PODS, m.namespace, m.name!, "merge", { status: { phase: "Failed", reason: r.reason, message: `Pod was rejected: ${r.message}` } }, "status");
   }
 
   private async writeStatus(pod: Pod, worker: PodWorker): Promise<void> {

@@ -122,7 +122,9 @@ export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
     ...(old.conditions ?? []).filter((c) => !["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"].includes(c.type)),
   ];
 
-  const initWaiting = pendingInit.length > 0 ? "PodInitializing" : "ContainerCreating";
+  // As upstream's convertToAPIContainerStatuses: a container not created yet is waiting in PodInitializing
+  // when the pod has init containers, in ContainerCreating otherwise.
+  const initWaiting = view.init.length > 0 ? "PodInitializing" : "ContainerCreating";
   return {
     ...old,
     phase,

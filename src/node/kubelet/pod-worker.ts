@@ -50,6 +50,9 @@ interface Slot {
   pullError?: string;
 }
 
+/** How long a postStart hook may run before it counts as failed. */
+const POST_START_TIMEOUT_MS = 120_000;
+
 /** Go's duration format for a pull time: "52ms", "1.234s". */
 function pullDuration(ms: number): string {
   return ms < 1000 ? `${Math.max(1, Math.round(ms))}ms` : `${(ms / 1000).toFixed(3)}s`;
@@ -79,6 +82,11 @@ export class PodWorker {
       const ran = s.state?.running !== undefined || s.state?.terminated !== undefined || s.lastState?.terminated !== undefined;
       this.slots.set(s.name, { nextAttempt: s.restartCount + (ran ? 1 : 0) });
     }
+  }
+
+  /** The pod has ended here (or before): its containers hold nothing of the node any more. */
+  get ended(): boolean {
+    return this.terminal !== undefined;
   }
 
   private slot(name: string): Slot {
@@ -266,7 +274,26 @@ export class PodWorker {
       return;
     }
     this.deps.event(pod, "Normal", "Started", `Started container ${c.name}`);
+    if (c.lifecycle?.postStart && !(await this.postStart(pod, c, id))) return;
     this.deps.prober.ensure({ podUid: m.uid!, containerId: id, sandboxId: this.sandbox!.id, container: c, startedAt: started.startedAt ?? clock.now() });
+  }
+
+  /**
+   * Upstream's step 4 of startContainer: the postStart hook runs before the container counts as started
+   * (this sync, and so the pod's status, waits for it). A failed hook kills the container with a Warning
+   * FailedPostStartHook event; the restart policy then decides, the container waiting in PostStartHookError.
+   */
+  private async postStart(pod: Pod, c: Container, id: string): Promise<boolean> {
+    const { runtime } = this.deps;
+    const r = await runHandler(c.lifecycle!.postStart!, runtime, id, runtime.podAddress(this.sandbox?.id ?? ""), c, POST_START_TIMEOUT_MS);
+    if (r.ok) return true;
+    // As upstream, the hook's output stays out of the event (it may hold secrets).
+    this.deps.event(pod, "Warning", "FailedPostStartHook", "PostStartHook failed");
+    await this.kill(pod, c, id, "FailedPostStartHook");
+    const policy = pod.spec?.restartPolicy ?? "Always";
+    if (policy !== "Never") this.slot(c.name).waiting = { reason: "PostStartHookError", message: r.output };
+    this.deps.requeue(0);
+    return false;
   }
 
   /** Resolves the container's image per imagePullPolicy; undefined (with the waiting reason set) when it cannot. */
@@ -378,7 +405,8 @@ export class PodWorker {
       return {
         name: c.name, image: c.image ?? "", current, last: slot?.last, waiting: slot?.waiting,
         restartCount: current ? current.attempt : Math.max(0, (slot?.nextAttempt ?? 0) - 1),
-        started, ready: !init && started && readiness !== false,
+        // A completed init container is ready, as upstream reports it.
+        started, ready: init ? current?.state === "exited" && current.exitCode === 0 : started && readiness !== false,
       };
     });
   }
