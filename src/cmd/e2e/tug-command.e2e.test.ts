@@ -51,6 +51,23 @@ describe("tug up with a port already taken: one clear line, nothing started", ()
   }
 });
 
+describe("tug's node IPAM and logging flags are checked before anything starts", () => {
+  const cases = [
+    { name: "tug up --cluster-cidr that is no CIDR", args: ["up", "--cluster-cidr", "10.88.0.0"], want: /^tug: --cluster-cidr \/ --node-cidr-mask-size: invalid cluster CIDR "10\.88\.0\.0"/ },
+    { name: "tug up --node-cidr-mask-size shorter than the cluster's", args: ["up", "--node-cidr-mask-size", "8"], want: /^tug: --cluster-cidr \/ --node-cidr-mask-size: invalid node CIDR mask size 8/ },
+    { name: "tug up --allocate-node-cidrs that is no boolean", args: ["up", "--allocate-node-cidrs", "yes"], want: /^tug: --allocate-node-cidrs needs true or false, got "yes"/ },
+    { name: "tug controller-manager --allocate-node-cidrs true without --cluster-cidr", args: ["controller-manager", "--kubeconfig", "/nonexistent", "--allocate-node-cidrs", "true"], want: /^tug: --allocate-node-cidrs true needs --cluster-cidr/ },
+    { name: "tug up --logging-format that is neither text nor json", args: ["up", "--logging-format", "xml"], want: /^tug: --logging-format needs text or json, got "xml"/ },
+  ];
+  for (const c of cases) {
+    test(`${c.name} is a usage error (exit 2)`, () => {
+      const r = spawnSync(process.execPath, [TUG, ...c.args], { encoding: "utf8" });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, c.want);
+    });
+  }
+});
+
 describe("tug --help and --version", () => {
   test("tug up --help prints up's usage and exits 0", () => {
     const r = spawnSync(process.execPath, [TUG, "up", "--help"], { encoding: "utf8" });
