@@ -22,6 +22,12 @@ import { cases as probes } from "./probes.js";
 import { cases as services } from "./services.js";
 import { cases as servicesTraffic } from "./services-traffic.js";
 import { cases as watch } from "./watch.js";
+import { cases as kubelet } from "./kubelet.js";
+import { cases as nodeObjects } from "./node-objects.js";
+import { cases as storageAndAuth } from "./storage-and-auth.js";
+import { cases as volumesConfig } from "./volumes-config.js";
+import { cases as volumesDownward } from "./volumes-downward.js";
+import { cases as volumesEmptydir } from "./volumes-emptydir.js";
 
 /**
  * Every case of the suite, area by area (one file an area, each exporting `cases`). The runner starts
@@ -51,4 +57,10 @@ export const ALL_CASES: ConformanceCase[] = [
   ...services,
   ...servicesTraffic,
   ...watch,
+  ...kubelet,
+  ...nodeObjects,
+  ...storageAndAuth,
+  ...volumesConfig,
+  ...volumesDownward,
+  ...volumesEmptydir,
 ];
