@@ -44,3 +44,12 @@ test("decodeKubernetesProtobuf reads DeleteOptions in whichever group version th
     });
   }
 });
+
+test("decodeKubernetesProtobuf reads a policy/v1 Eviction with its DeleteOptions", () => {
+  const meta = protobuf.Writer.create().uint32((1 << 3) | 2).string("web").finish();
+  const options = protobuf.Writer.create().uint32((1 << 3) | 0).int64(30).finish();
+  const raw = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(meta).uint32((2 << 3) | 2).bytes(options).finish();
+  assert.deepEqual(decodeKubernetesProtobuf(envelope("policy/v1", "Eviction", raw)), {
+    apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "web" }, deleteOptions: { gracePeriodSeconds: 30 },
+  });
+});

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -18,6 +19,9 @@ export class Listener {
       // HTTP/2's compatibility API gives handlers what they use of IncomingMessage and ServerResponse;
       // an HTTP/1.1 client (ALPN http/1.1, or none) gets those very classes.
       const h2 = createSecureServer({ cert: certs.cert, key: certs.key, allowHTTP1: true, settings: { initialWindowSize: 4 << 20 } }, handler as unknown as Parameters<typeof createSecureServer>[1]);
+      h2.prependListener("secureConnection", (socket: TLSSocket) => {
+        if (socket.alpnProtocol !== "h2") readThroughEvents(socket);
+      });
       h2.on("secureConnection", (socket: Socket) => this.track(socket));
       h2.on("session", (session) => session.setLocalWindowSize(16 << 20));
       // Kept alive between a client's requests as long as it likes (Node's HTTP/1.1 default is 5 s).
@@ -26,6 +30,7 @@ export class Listener {
     } else {
       const http = createHttpServer(handler);
       http.keepAliveTimeout = 60_000;
+      http.prependListener("connection", readThroughEvents);
       http.on("connection", (socket: Socket) => this.track(socket));
       this.server = http;
     }
@@ -52,4 +57,21 @@ export class Listener {
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
+}
+
+/**
+ * Makes Node's HTTP/1.1 server read a connection through the socket's 'data' events instead of feeding
+ * its parser from the socket's handle in C++ (which it does when the handle is not yet "consumed").
+ *
+ * Why: when a keep-alive client's next request arrives while the previous response is still draining
+ * (any response over the socket's 16 KiB high-water mark, i.e. most creates of a large object), the
+ * server pauses the socket and the parser. `socket.pause()` stops 'data' events but not a consumed
+ * handle's reads, so the rest of the request's body still reaches the paused parser: "Parse Error:
+ * Paused" (HPE_PAUSED), and the server drops the connection without answering — the random resets
+ * of large bodies on reused connections (Node 20; TLS, where the previous response drains a turn later).
+ * Read through events, the pause holds and the request is served when the response has drained.
+ */
+function readThroughEvents(socket: Socket): void {
+  const handle = (socket as unknown as { _handle?: { _consumed?: boolean } })._handle;
+  if (handle) handle._consumed = true;
 }
