@@ -33,8 +33,8 @@ export interface StartOptions {
  * dir until `release`: test files run in parallel processes (--test-concurrency 2), and two clusters on one
  * host must not hand out the same pod subnets (their bridges' routes would shadow each other). 10.64–10.87:
  * clear of tug up's default 10.88.0.0/16, the 10.96.0.0/12 service range, the tests' own service ranges
- * (10.128 and up) and simulated nodes' 10.244. A /16 some address of this host is already in (a bridge
- * left behind by a killed run) is skipped.
+ * (10.128 and up) and simulated nodes' 10.244. Node bridges (`tug…` devices) left in a /16 by a run that was
+ * killed are deleted once its lock is ours; a /16 some other device of this host is in is skipped.
  */
 function reserveClusterCIDR(): { cidr: string; release(): void } {
   let addresses = "";
@@ -42,23 +42,37 @@ function reserveClusterCIDR(): { cidr: string; release(): void } {
     addresses = execFileSync("ip", ["-o", "-4", "addr", "show"], { encoding: "utf8" });
   } catch { /* no iproute2: rely on the locks */ }
   for (let k = 64; k < 88; k++) {
-    if (addresses.includes(` inet 10.${k}.`)) continue;
+    const devices = [...addresses.matchAll(new RegExp(`^\\d+: (\\S+)\\s+inet 10\\.${k}\\.`, "gm"))].map((m) => m[1]!);
+    if (devices.some((d) => !d.startsWith("tug"))) continue;
     const lock = join(tmpdir(), `tug-e2e-cluster-cidr-10.${k}.lock`);
+    if (!takeLock(lock)) continue;
     try {
-      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      for (const device of devices) execFileSync("ip", ["link", "delete", device], { stdio: "ignore" });
     } catch {
-      const owner = Number(readFileSync(lock, "utf8"));
-      if (alive(owner)) continue;
       rmSync(lock, { force: true });
-      try {
-        writeFileSync(lock, String(process.pid), { flag: "wx" });
-      } catch {
-        continue;
-      }
+      continue;
     }
     return { cidr: `10.${k}.0.0/16`, release: () => rmSync(lock, { force: true }) };
   }
   throw new Error("no free /16 left in 10.64.0.0–10.87.0.0 for a test cluster's --cluster-cidr");
+}
+
+/** Creates `lock` with this process's pid; a lock whose process is gone is taken over. */
+function takeLock(lock: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return true;
+    } catch {
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(lock, "utf8"));
+      } catch { /* removed meanwhile: try again */ }
+      if (alive(owner)) return false;
+      rmSync(lock, { force: true });
+    }
+  }
+  return false;
 }
 
 function alive(pid: number): boolean {

@@ -76,7 +76,7 @@ describe("tug node joins a cluster; when it dies its node goes NotReady, is tain
     await eventually("joiner Ready again", () => /joiner\s+Ready/.test(c.kubectl(["get", "nodes"]).stdout), 30_000);
     await eventually("taints removed", () => !(c.json<NodeJson>(["get", "node", "joiner"]).spec.taints ?? []).some((t) => t.key.startsWith("node.kubernetes.io/")), 15_000);
     await eventually("pinned gone", () => c.kubectl(["get", "pod", "pinned"]).code !== 0, 15_000);
-    assert.match(log, /Cleaned up pod sandboxes of a previous run/);
+    await eventually("the agent's cleanup logged", () => /Cleaned up pod sandboxes of a previous run/.test(log), 15_000);
     const stopped = new Promise((r) => agent.once("exit", r));
     agent.kill("SIGTERM");
     await stopped;

@@ -112,7 +112,7 @@ export class NodeIpamController {
         if (!(err instanceof CidrOutOfRangeError)) throw err;
         if (this.foreign.has(node.metadata.name!)) continue;
         this.foreign.add(node.metadata.name!);
-        this.opts.log?.({ level: "info", component: "controller-manager", controller: NAME, msg: "Node has a pod CIDR outside the cluster CIDR; leaving it", node: node.metadata.name, podCIDR: cidr, clusterCIDR: this.opts.clusterCIDR });
+        this.opts.log?.({ level: "debug", component: "controller-manager", controller: NAME, msg: "Node has a pod CIDR outside the cluster CIDR; leaving it", node: node.metadata.name, podCIDR: cidr, clusterCIDR: this.opts.clusterCIDR });
       }
     }
   }
