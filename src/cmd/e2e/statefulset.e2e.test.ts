@@ -112,7 +112,7 @@ describe("StatefulSet controller with volumes (seed 004)", () => {
   test("a partitioned update replaces only ordinals at or above the partition, highest first; history and undo", async () => {
     c.ok(["patch", "sts", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":2}}}}']);
     c.ok(["set", "image", "sts/web", "main=busybox:1.37"]);
-    await eventually("web-2 updated", () => pods()[2]!.spec.containers[0]!.image === "busybox:1.37" && ready(3)(), 30_000);
+    await eventually("web-2 updated", () => pods()[2]?.spec.containers[0]?.image === "busybox:1.37" && ready(3)(), 30_000);
     assert.match(c.ok(["rollout", "status", "sts/web", "--timeout=30s"]), /partitioned roll out complete: 1 new pods have been updated/);
     assert.deepEqual(pods().map((p) => p.spec.containers[0]!.image), ["busybox:1.36", "busybox:1.36", "busybox:1.37"]);
     c.ok(["patch", "sts", "web", "-p", '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}']);
