@@ -8,7 +8,7 @@ import type { KubeObject } from "../api/types.js";
 import { ApiServer } from "../apiserver/server.js";
 import { Informer } from "../client/informer.js";
 import { EVENTS, PODS } from "../client/resources.js";
-import { RestClient } from "../client/rest.js";
+import { resourcePath, RestClient } from "../client/rest.js";
 import { Kubelet } from "../node/kubelet/kubelet.js";
 import { ImageCatalog } from "../node/runtime/process/catalog.js";
 import { ProcessRuntime } from "../node/runtime/process/process-runtime.js";
@@ -117,5 +117,21 @@ describe("node agent with the process runtime against the real API server", () =
     const event = await eventually("the FailedPostStartHook event", async () => (await client.list(EVENTS, "default", { fieldSelector: "involvedObject.name=hook-fails,reason=FailedPostStartHook" })).items[0]);
     assert.deepEqual([event.type, event.message], ["Warning", "PostStartHook failed"]);
     assert.ok(!(history.get("hook-fails") ?? []).some((p) => p.status?.containerStatuses?.[0]?.state?.running), "never reported Running");
+  });
+
+  test("eviction: the node agent ends the evicted pod Failed and keeps its DisruptionTarget condition", async () => {
+    await client.create(PODS, "default", {
+      apiVersion: "v1", kind: "Pod", metadata: { name: "evicted", finalizers: ["tugboat.test/hold"] },
+      spec: { nodeName: NODE, restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [sleeper("c")] },
+    } as KubeObject);
+    await eventually("evicted running", async () => (await get("evicted")).status?.phase === "Running");
+    await client.call("POST", resourcePath(PODS, "default", "evicted", "eviction"), { body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "evicted" } } });
+    const status = await eventually("evicted Failed", async () => {
+      const s = (await get("evicted")).status;
+      return s?.phase === "Failed" && s;
+    });
+    const target = status.conditions?.find((c) => c.type === "DisruptionTarget");
+    assert.deepEqual([target?.status, target?.reason], ["True", "EvictionByEvictionAPI"]);
+    await client.patch(PODS, "default", "evicted", "merge", { metadata: { finalizers: null } });
   });
 });

@@ -274,7 +274,8 @@ export class Kubelet implements LogSource {
     if (worker.endedBefore) return;
     const m = pod.metadata!;
     const patch = statusPatch(pod.status ?? {}, podStatus(pod, worker.view(pod), this.clock.now()));
-    if (patch) await this.client.patch(PODS, m.namespace, m.name!, "merge", { status: patch }, "status");
+    // Strategic: conditions merge by type, so one another writer set meanwhile (DisruptionTarget) is kept.
+    if (patch) await this.client.patch(PODS, m.namespace, m.name!, "strategic", { status: patch }, "status");
   }
 
   logFile(namespace: string, name: string, container: string, previous: boolean): { path: string; running: () => boolean } | { error: string; code: 400 | 404 } {
