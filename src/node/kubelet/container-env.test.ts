@@ -59,6 +59,12 @@ describe("containerEnv", () => {
     });
   }
 
+  test("the service env fills in what the container doesn't set, over the image's env, and $(VAR) sees it", () => {
+    const c: Container = { name: "c", env: [{ name: "DB", value: "$(DB_SERVICE_HOST):$(DB_SERVICE_PORT)" }, { name: "DB_SERVICE_PORT", value: "mine" }] };
+    const env = containerEnv(pod, c, { DB_SERVICE_HOST: "from-image", PATH: "/bin" }, { ...sources, serviceEnv: { DB_SERVICE_HOST: "10.0.0.7", DB_SERVICE_PORT: "5432" } }, addr);
+    assert.deepEqual([env.DB, env.DB_SERVICE_HOST, env.DB_SERVICE_PORT, env.PATH], ["10.0.0.7:5432", "10.0.0.7", "mine", "/bin"]);
+  });
+
   test("optional references that do not resolve are skipped", () => {
     const c: Container = { name: "c", env: [{ name: "X", valueFrom: { configMapKeyRef: { name: "nope", key: "k", optional: true } } }] };
     assert.equal(containerEnv(pod, c, {}, sources, addr).X, undefined);

@@ -5,6 +5,8 @@ import { Quantity } from "../../api/quantity.js";
 export interface EnvSources {
   configMap(name: string): Record<string, string> | undefined;
   secret(name: string): Record<string, string> | undefined;
+  /** The service env of the pod's namespace (service-env.ts): under env and envFrom, and for $(VAR) in them. */
+  serviceEnv?: Record<string, string>;
 }
 
 export interface PodAddresses {
@@ -82,7 +84,8 @@ function valueOf(pod: Pod, container: Container, v: EnvVar, vars: Record<string,
 
 /**
  * The container's environment as the kubelet builds it: the image's env, then envFrom (prefixed), then
- * env in order, each value able to refer to the ones before it; downward-API fields and resources.
+ * env in order, each value able to refer to the ones before it or to the service env; downward-API fields
+ * and resources. The service env fills in every name the container doesn't set itself.
  */
 export function containerEnv(
   pod: Pod, container: Container, imageEnv: Record<string, string>, sources: EnvSources, addr: PodAddresses,
@@ -99,12 +102,15 @@ export function containerEnv(
     }
     for (const [k, val] of Object.entries(data)) vars[`${from.prefix ?? ""}${k}`] = val;
   }
+  const services = sources.serviceEnv ?? {};
+  // What $(VAR) sees: the service env under everything set so far.
+  const scope: Record<string, string> = { ...services, ...vars };
   for (const v of container.env ?? []) {
-    const value = valueOf(pod, container, v, vars, sources, addr);
-    if (value !== undefined) vars[v.name] = value;
+    const value = valueOf(pod, container, v, scope, sources, addr);
+    if (value !== undefined) vars[v.name] = scope[v.name] = value;
   }
   const hostname = pod.spec?.hostname ?? pod.metadata?.name ?? "";
-  return { HOSTNAME: hostname, ...imageEnv, ...vars };
+  return { HOSTNAME: hostname, ...imageEnv, ...services, ...vars };
 }
 
 /** argv from command/args and the image's entrypoint/cmd, as a container runtime combines them. */

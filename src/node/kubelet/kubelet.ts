@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { PersistentVolume, Pod } from "kubernetes-types/core/v1.js";
+import type { PersistentVolume, Pod, Service } from "kubernetes-types/core/v1.js";
 import { isConflict, isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
@@ -19,7 +19,7 @@ import { PodWorker } from "./pod-worker.js";
 import { Prober } from "./prober.js";
 import type { LogSource } from "./server.js";
 import { statusPatch } from "./status-patch.js";
-import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SECRETS } from "../../client/resources.js";
+import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SECRETS, SERVICES } from "../../client/resources.js";
 import { matchesNodeSelectorTerms } from "../../api/node-affinity.js";
 import { HostPortSet, podHostPorts } from "../../api/host-ports.js";
 
@@ -53,6 +53,8 @@ export interface KubeletOptions {
 export class Kubelet implements LogSource {
   private readonly clock: Clock;
   private readonly pods: Informer;
+  /** Every Service, for the service env a container starts with (the kubelet's service lister). */
+  private readonly services: Informer;
   private readonly queue: WorkQueue<string>;
   private readonly workers = new Map<string, PodWorker>();
   private readonly lastKnown = new Map<string, Pod>();
@@ -75,6 +77,7 @@ export class Kubelet implements LogSource {
       resource: PODS, fieldSelector: `spec.nodeName=${opts.nodeName}`, clock: this.clock,
       indexers: { uid: (o) => [o.metadata.uid ?? ""] },
     });
+    this.services = new Informer(client, { resource: SERVICES, clock: this.clock });
     const enqueue = (o: KubeObject) => this.queue.add(o.metadata.uid ?? "");
     this.pods.on({ add: enqueue, update: (_o, n) => enqueue(n), delete: (o) => enqueue(deletedObject(o)) });
     this.recorder = new EventRecorder(client, "kubelet", { host: opts.nodeName, clock: this.clock, log: opts.log });
@@ -106,8 +109,9 @@ export class Kubelet implements LogSource {
   async run(signal: AbortSignal): Promise<void> {
     this.nodeUid = await registerNodeWithRetry(this.client, () => this.node(), { clock: this.clock, signal, log: this.opts.log });
     if (signal.aborted) return;
-    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal)];
-    await this.pods.waitForSync();
+    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal)];
+    // Containers start with the service env of their namespace: not before the services are known.
+    await Promise.all([this.pods.waitForSync(), this.services.waitForSync()]);
     const consumers = Array.from({ length: 32 }, () => this.consume());
     signal.addEventListener("abort", () => this.queue.shutdown(), { once: true });
     await Promise.all([...loops, ...consumers]);
@@ -172,6 +176,7 @@ export class Kubelet implements LogSource {
       podsDir: join(this.opts.stateDir, "pods"), logsDir: join(this.opts.stateDir, "logs"),
       event: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => this.event(pod, type, reason, message),
       fetch: (kind: "configmap" | "secret", namespace: string, name: string) => this.fetch(kind, namespace, name),
+      services: () => this.services.lister().list() as unknown as Service[],
       claimPath: (namespace: string, claim: string) => this.claimPath(namespace, claim),
       requeue: (ms: number) => this.queue.addAfter(uid, Math.max(0, ms)),
     };

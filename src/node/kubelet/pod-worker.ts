@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Container, Pod } from "kubernetes-types/core/v1.js";
+import type { Container, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { Clock } from "../../client/clock.js";
 import type { EventType } from "../../client/events.js";
 import { ImagePullError, type ContainerStatus, type Image, type Runtime, type Sandbox } from "../runtime/runtime.js";
@@ -12,6 +12,7 @@ import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
 import { podPhase } from "./pod-status.js";
 import { podPortMappings } from "./port-mappings.js";
+import { serviceEnv } from "./service-env.js";
 import { containerMounts, MountError, setUpVolumes } from "./volumes.js";
 import { podResources } from "./pod-resources.js";
 
@@ -34,6 +35,8 @@ export interface PodWorkerDeps {
   event(pod: Pod, type: EventType, reason: string, message: string): void;
   /** ConfigMap or Secret data (secrets decoded), undefined when it does not exist. */
   fetch(kind: "configmap" | "secret", namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** Every Service the node knows, for the service env (`{SVC}_SERVICE_HOST`…) containers start with. */
+  services(): Service[];
   /** The host directory of the PersistentVolume a claim is bound to, if it is bound to one this node can mount. */
   claimPath(namespace: string, claim: string): Promise<string | undefined>;
   /** Sync this pod again after `ms`. */
@@ -232,7 +235,10 @@ export class PodWorker {
       const claim = v.persistentVolumeClaim?.claimName;
       if (claim !== undefined) claims.set(claim, await this.deps.claimPath(ns, claim));
     }
-    const sources = { configMap: (n: string) => cache.get(`configmap/${n}`), secret: (n: string) => cache.get(`secret/${n}`), claimPath: (n: string) => claims.get(n) };
+    const sources = {
+      configMap: (n: string) => cache.get(`configmap/${n}`), secret: (n: string) => cache.get(`secret/${n}`), claimPath: (n: string) => claims.get(n),
+      serviceEnv: serviceEnv(this.deps.services(), ns, pod.spec?.enableServiceLinks ?? true),
+    };
 
     let env: Record<string, string>;
     let mounts;
