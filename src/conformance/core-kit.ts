@@ -117,13 +117,17 @@ export function shPod(name: string, script: string, extra: { labels?: Record<str
   };
 }
 
-/** A pod serving HTTP on port 80 with the demo image (nginx's stand-in answers `/` with the welcome page). */
+/**
+ * A pod serving HTTP on port 80 with the demo image (nginx's stand-in answers `/` with the welcome page),
+ * ready once it answers (the demo app serves /readyz), so a started pod is one that listens.
+ */
 export function webPod(name: string, labels: Record<string, string> = {}, image = "ikubernetes/demoapp:v1.0"): Pod {
+  const readinessProbe = { httpGet: { path: "/readyz", port: 80 }, periodSeconds: 1 };
   return {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name, labels },
-    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "web", image, ports: [{ containerPort: 80 }] }] },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "web", image, ports: [{ containerPort: 80 }], readinessProbe }] },
   };
 }
 
