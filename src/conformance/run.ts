@@ -9,7 +9,8 @@ import type { ConformanceCase, ConformanceContext } from "./case.js";
 /**
  * The conformance runner: one `tug up` (process runtime, one node — no case needs a second), an admin
  * client, and every case in a namespace of its own (created before, deleted after without waiting),
- * `concurrency` at a time, each within `timeoutMs`. A case marked `notServed` is listed, not run.
+ * `concurrency` at a time (those upstream marks [Serial] or [Disruptive] alone, after the rest), each
+ * within `timeoutMs`. A case marked `notServed` is listed, not run.
  */
 
 export type Outcome = "pass" | "fail" | "not served";
@@ -87,20 +88,30 @@ async function nodeReady(client: RestClient): Promise<boolean> {
   }
 }
 
+/**
+ * A case upstream marks [Serial] or [Disruptive] must not share the cluster with others: it taints the only
+ * node NoExecute, say, which evicts every other case's pods. Those run one at a time, after the rest.
+ */
+const runsAlone = (c: ConformanceCase) => /\[(Serial|Disruptive)\]/.test(c.codename);
+
 /** Runs `cases` against the cluster; results in the cases' order. */
 export async function runCases(suite: SuiteCluster, cases: readonly ConformanceCase[], opts: RunOptions = {}): Promise<CaseResult[]> {
-  const concurrency = Math.max(1, opts.concurrency ?? 6);
   const results: CaseResult[] = new Array(cases.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < cases.length) {
-      const i = next++;
-      const result = await runOne(suite, cases[i]!, i, opts.timeoutMs ?? 150_000);
-      results[i] = result;
-      opts.onResult?.(result);
-    }
+  const run = async (indexes: number[], concurrency: number) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < indexes.length) {
+        const i = indexes[next++]!;
+        const result = await runOne(suite, cases[i]!, i, opts.timeoutMs ?? 150_000);
+        results[i] = result;
+        opts.onResult?.(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, indexes.length) }, worker));
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, cases.length) }, worker));
+  const all = cases.map((_, i) => i);
+  await run(all.filter((i) => !runsAlone(cases[i]!)), Math.max(1, opts.concurrency ?? 6));
+  await run(all.filter((i) => runsAlone(cases[i]!)), 1);
   return results;
 }
 

@@ -64,7 +64,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] ConfigMap should be consumable via the environment [NodeConformance] [Conformance]",
-    knownFailure: "not in issues 20/21: the process runtime starts an isolated container through `/bin/sh -c` (its mount set-up script), and the host's sh drops environment variables whose names are not shell identifiers (data-1, p-data-1), which the kubelet passes",
     async run(ctx) {
       await ctx.client.create(CONFIGMAPS, ctx.namespace, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "configmap-test" }, data: { "data-1": "value-1", "data-2": "value-2", "data-3": "value-3" } });
       const lines = await envOf(ctx, "pod-configmaps", { envFrom: [{ configMapRef: { name: "configmap-test" } }, { prefix: "p-", configMapRef: { name: "configmap-test" } }] });
@@ -97,7 +96,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Secrets should be consumable via the environment [NodeConformance] [Conformance]",
-    knownFailure: "not in issues 20/21: the process runtime starts an isolated container through `/bin/sh -c` (its mount set-up script), and the host's sh drops environment variables whose names are not shell identifiers (data-1, p-data-1), which the kubelet passes",
     async run(ctx) {
       await ctx.client.create(SECRETS, ctx.namespace, { apiVersion: "v1", kind: "Secret", metadata: { name: "secret-test" }, data: { "data-1": b64("value-1"), "data-2": b64("value-2") } });
       const lines = await envOf(ctx, "pod-configmaps", { envFrom: [{ secretRef: { name: "secret-test" } }, { prefix: "p-", secretRef: { name: "secret-test" } }] });
@@ -106,7 +104,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Secrets should fail to create secret due to empty secret key [Conformance]",
-    knownFailure: "not in issues 20/21: Secret data keys are not validated (an empty key is accepted; upstream answers 422 'a valid config key must consist of alphanumeric characters, '-', '_' or '.'')",
     async run(ctx) {
       await expectCode(ctx.client.create(SECRETS, ctx.namespace, { apiVersion: "v1", kind: "Secret", metadata: { name: "secret-emptykey-test" }, data: { "": b64("value-1") } }), 422, "a Secret with an empty key");
     },

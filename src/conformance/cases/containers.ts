@@ -53,7 +53,6 @@ const hookCases: ConformanceCase[] = [
   ["http", "prestop", (ip: string) => ({ preStop: { httpGet: { host: ip, port: 80, path: "/echo?msg=prestop" } } })],
 ].map(([kind, hook, lifecycle]) => ({
   codename: `[sig-node] Container Lifecycle Hook when create a pod with lifecycle hook should execute ${String(hook)} ${String(kind)} hook properly [NodeConformance] [Conformance]`,
-  knownFailure: hook === "poststart" ? "issue 20: lifecycle.postStart hooks are ignored" : undefined,
   async run(ctx: ConformanceContext) {
     const ip = await handler(ctx);
     await startPod(ctx, hooked((lifecycle as (ip: string) => Record<string, unknown>)(ip)));

@@ -124,7 +124,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-apps] CronJob should support CronJob API operations [Conformance]",
-    knownFailure: "issue 20: a patch to cronjobs/status drops metadata changes (annotations)",
     async run(ctx) {
       const unique = `cronjob-${randomSuffix()}`;
       const selector = `special-label=${unique}`;

@@ -127,7 +127,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-apps] Deployment RollingUpdateDeployment should delete old pods and create new ones [Conformance]",
-    knownFailure: "issue 20: deployment revision arithmetic goes through a JS number (3546343826724305832 + 1)",
     async run(ctx) {
       const rs = newRS("test-rolling-update-controller", 1, { name: "sample-pod", pod: "httpd" }, "httpd", IMAGES.webserver);
       rs.metadata.annotations = { [REVISION]: "3546343826724305832" };

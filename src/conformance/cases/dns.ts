@@ -92,7 +92,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] DNS should provide DNS for services [Conformance]",
-    knownFailure: "issue 21: PTR records for cluster IPs and pod IPs",
     async run(ctx) {
       await startPod(ctx, webPod("backend", { "dns-test": "true" }));
       await ctx.client.create(SERVICES, ctx.namespace, service("dns-test-service", { clusterIP: "None", selector: { "dns-test": "true" }, ports: [{ name: "http", port: 80, targetPort: 80 }] }));

@@ -113,7 +113,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] EndpointSliceMirroring should mirror a custom Endpoints resource through create update and delete [Conformance]",
-    knownFailure: "issue 21: Endpoints written by users for a Service without a selector are left alone and mirrored into EndpointSlices",
     async run(ctx) {
       await ctx.client.create(SERVICES, ctx.namespace, service("example-custom-endpoints", { ports: [{ name: "example", port: 80, protocol: "TCP" }] }));
       await ctx.client.create(ENDPOINTS, ctx.namespace, {

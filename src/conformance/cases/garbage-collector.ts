@@ -121,7 +121,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-api-machinery] Garbage collector should not delete dependents that have both valid owner and owner that's waiting for dependents to be deleted [Conformance]",
-    knownFailure: "issue 21: garbage collection with several owners (a dependent with another live owner is deleted)",
     async run(ctx) {
       const one = await ctx.client.create(RCS, ctx.namespace, rc("simpletest-rc-to-be-deleted", 10, { app: "gc-multi" }));
       const two = await ctx.client.create(RCS, ctx.namespace, rc("simpletest-rc-to-stay", 0, { app: "gc-multi-stay" }));

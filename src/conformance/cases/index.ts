@@ -28,6 +28,8 @@ import { cases as storageAndAuth } from "./storage-and-auth.js";
 import { cases as volumesConfig } from "./volumes-config.js";
 import { cases as volumesDownward } from "./volumes-downward.js";
 import { cases as volumesEmptydir } from "./volumes-emptydir.js";
+import { cases as cli } from "./cli.js";
+import { cases as scheduling } from "./scheduling.js";
 
 /**
  * Every case of the suite, area by area (one file an area, each exporting `cases`). The runner starts
@@ -63,4 +65,6 @@ export const ALL_CASES: ConformanceCase[] = [
   ...volumesConfig,
   ...volumesDownward,
   ...volumesEmptydir,
+  ...cli,
+  ...scheduling,
 ];

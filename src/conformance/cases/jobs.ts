@@ -140,7 +140,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-apps] Job should apply changes to a job status [Conformance]",
-    knownFailure: "issue 20: a patch to jobs/status drops metadata changes (annotations)",
     async run(ctx) {
       const job = await ctx.client.create<J>(JOBS, ctx.namespace, newTestJob("notTerminate", "suspend-false-to-true", "Never", 2, 4));
       await waitPodsRunning(ctx, job.metadata.name!, 2);
@@ -198,7 +197,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-apps] Job should allow to use a pod failure policy to ignore failure matching on DisruptionTarget condition [Conformance]",
-    knownFailure: "issue 20: evicting a pod does not set the DisruptionTarget condition, so podFailurePolicy's Ignore rule does not apply",
     async run(ctx) {
       await withHostDir(ctx, async (onNode) => {
         const name = "evicted-pod-ignore-on-disruption-condition";

@@ -57,7 +57,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-api-machinery] Namespaces [Serial] should apply changes to a namespace status [Conformance]",
-    knownFailure: "issue 21: namespaces/status subresource (listed in discovery, 404 today)",
     run: (ctx) =>
       withNamespace(ctx, "e2e-ns", async (ns) => {
         const status = await ctx.client.request<Namespace>("GET", `/api/v1/namespaces/${ns}/status`);
@@ -86,7 +85,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-api-machinery] Namespaces [Serial] should apply a finalizer to a Namespace [Conformance]",
-    knownFailure: "issue 21: namespaces/finalize subresource (listed in discovery, 404 today)",
     run: (ctx) =>
       withNamespace(ctx, "e2e-ns-finalize", async (ns) => {
         const fake = "e2e.example.com/fakeFinalizer";

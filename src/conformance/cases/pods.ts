@@ -115,7 +115,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Pods should patch a pod status [Conformance]",
-    knownFailure: "issue 21: pod /status patches keep metadata changes (annotations are dropped today)",
     async run(ctx) {
       await ctx.client.create(PODS, ctx.namespace, SLEEPER("pod-patch-status"));
       await waitForPod(ctx, "pod-patch-status", "to run", isRunning);

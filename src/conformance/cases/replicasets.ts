@@ -77,7 +77,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-apps] ReplicaSet Replace and Patch tests [Conformance]",
-    knownFailure: "issue 20: strategic merge patch puts the patch's new list items after the existing ones (containers[0])",
     async run(ctx) {
       const list = await ctx.client.list(REPLICASETS, undefined, { labelSelector: "test-rs=patched" });
       await ctx.client.create(REPLICASETS, ctx.namespace, newRS("test-rs", 1, SAMPLE, "httpd", IMAGES.webserver));

@@ -89,7 +89,6 @@ const NOT_SERVED_PROXY = "pods/proxy, services/proxy and nodes/proxy";
 export const cases: ConformanceCase[] = [
   {
     codename: "[sig-network] Services should be able to create a functioning NodePort service [Conformance]",
-    knownFailure: "issue 21: node ports reachable from pods (the node's INTERNAL-IP is 127.0.0.1, which a pod cannot reach)",
     async run(ctx) {
       await startPod(ctx, webPod("backend", { app: "nodeport-test" }));
       const svc = await ctx.client.create<Service>(SERVICES, ctx.namespace, service("nodeport-test", { type: "NodePort", selector: { app: "nodeport-test" }, ports: [{ name: "http", port: 80, targetPort: 80 }] }));
@@ -101,27 +100,22 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] Services should have session affinity work for service with type clusterIP [LinuxOnly] [Conformance]",
-    knownFailure: "issue 21: sessionAffinity ClientIP in the proxy",
     run: (ctx) => checkAffinity(ctx, "ClusterIP", false),
   },
   {
     codename: "[sig-network] Services should be able to switch session affinity for service with type clusterIP [LinuxOnly] [Conformance]",
-    knownFailure: "issue 21: sessionAffinity ClientIP in the proxy",
     run: (ctx) => checkAffinity(ctx, "ClusterIP", true),
   },
   {
     codename: "[sig-network] Services should have session affinity work for NodePort service [LinuxOnly] [Conformance]",
-    knownFailure: "issue 21: sessionAffinity ClientIP in the proxy; node ports reachable from pods",
     run: (ctx) => checkAffinity(ctx, "NodePort", false),
   },
   {
     codename: "[sig-network] Services should be able to switch session affinity for NodePort service [LinuxOnly] [Conformance]",
-    knownFailure: "issue 21: sessionAffinity ClientIP in the proxy; node ports reachable from pods",
     run: (ctx) => checkAffinity(ctx, "NodePort", true),
   },
   {
     codename: "[sig-network] Services should serve endpoints on same port and different protocols [Conformance]",
-    knownFailure: "issue 21: UDP Services through the proxy; the same port over TCP and UDP",
     async run(ctx) {
       await startPod(ctx, { ...webPod("backend", { app: "dual" }), spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "tcp", image: "ikubernetes/demoapp:v1.0", ports: [{ containerPort: 80 }] }, { ...udpServer(80), ports: [{ containerPort: 80, protocol: "UDP" }] }] } });
       const svc = await ctx.client.create<Service>(SERVICES, ctx.namespace, service("multiprotocol-test", {
@@ -213,7 +207,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] HostPort validates that there is no conflict between pods with same hostPort but different hostIP and protocol [LinuxOnly] [Conformance]",
-    knownFailure: "issue 21: hostPort forwarding (CNI portmap)",
     async run(ctx) {
       const ip = await nodeIP(ctx);
       const hostPod = (name: string, hostIP: string, protocol: string) => ({

@@ -104,7 +104,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] Services should complete a service status lifecycle [Conformance]",
-    knownFailure: "issue 21: Services' /status patches keep metadata changes (annotations are dropped today)",
     async run(ctx) {
       const watch = await Collector.start<Service>(ctx, SERVICES, ctx.namespace, { labelSelector: "test-service-static=true" });
       await ctx.client.create(SERVICES, ctx.namespace, service("test-service", { type: "LoadBalancer", ports: [{ name: "http", port: 80, targetPort: 80 }] }, { "test-service-static": "true" }));
@@ -165,7 +164,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] Services should test the lifecycle of an Endpoint [Conformance]",
-    knownFailure: "issue 21: Endpoints written by users are left alone (today the endpoints controller deletes an Endpoints without a selector-bearing Service at once)",
     async run(ctx) {
       const watch = await Collector.start<Endpoints>(ctx, ENDPOINTS, ctx.namespace, { labelSelector: "test-endpoint-static=true" });
       await ctx.client.create(ENDPOINTS, ctx.namespace, {
@@ -210,7 +208,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] Services should be able to change the type from ClusterIP to ExternalName [Conformance]",
-    knownFailure: "issue 21: DNS A records behind an ExternalName CNAME to an in-cluster name",
     async run(ctx) {
       await startPod(ctx, webPod("backend", { app: "externalsvc" }));
       await ctx.client.create(SERVICES, ctx.namespace, service("externalsvc", { selector: { app: "externalsvc" }, ports: [{ port: 80, targetPort: 80 }] }));
@@ -225,7 +222,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] Services should be able to change the type from NodePort to ExternalName [Conformance]",
-    knownFailure: "issue 21: DNS A records behind an ExternalName CNAME to an in-cluster name",
     async run(ctx) {
       await startPod(ctx, webPod("backend", { app: "externalsvc" }));
       await ctx.client.create(SERVICES, ctx.namespace, service("externalsvc", { selector: { app: "externalsvc" }, ports: [{ port: 80, targetPort: 80 }] }));
@@ -245,7 +241,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-network] Services should be able to change the type from ExternalName to NodePort [Conformance]",
-    knownFailure: "issue 21: node ports reachable from pods (the node's INTERNAL-IP is 127.0.0.1, which a pod cannot reach)",
     async run(ctx) {
       await startPod(ctx, webPod("backend", { app: "ext-to-np" }));
       await ctx.client.create(SERVICES, ctx.namespace, service("externalname-service", { type: "ExternalName", externalName: "foo.example.com" }));

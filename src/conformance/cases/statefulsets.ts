@@ -91,7 +91,6 @@ async function waitRolledOut(ctx: ConformanceContext, image: string, partition =
 export const cases: ConformanceCase[] = [
   {
     codename: "[sig-apps] StatefulSet Basic StatefulSet functionality [StatefulSetBasic] Scaling should happen in predictable order and halt if any stateful pod is unhealthy [Slow] [Conformance]",
-    knownFailure: "issue 20: StatefulSet OrderedReady scale-down does not halt while a pod is unhealthy",
     async run(ctx) {
       await createHeadlessService(ctx);
       const pods = await ctx.client.list(PODS, ctx.namespace);
@@ -153,7 +152,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-apps] StatefulSet Basic StatefulSet functionality [StatefulSetBasic] Should recreate evicted statefulset [Conformance]",
-    knownFailure: "issue 20: the node agent admits a pod whose hostPort is already taken on the node",
     async run(ctx) {
       await createHeadlessService(ctx);
       const node = (await ctx.client.list(NODES)).items[0]!.metadata.name!;
@@ -199,7 +197,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-apps] StatefulSet Basic StatefulSet functionality [StatefulSetBasic] should list, patch and delete a collection of StatefulSets [Conformance]",
-    knownFailure: "issue 20: strategic merge patch puts the patch's new list items after the existing ones (containers[0])",
     async run(ctx) {
       await createHeadlessService(ctx);
       const ss = newStatefulSet("test-ss", 1);

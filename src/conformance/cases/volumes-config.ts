@@ -182,7 +182,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-storage] Secrets should be immutable if `immutable` field is set [Conformance]",
-    knownFailure: "issue 21: immutable: true objects refuse data changes (422)",
     run: (ctx) => immutable(ctx, "secret"),
   },
   {
