@@ -89,7 +89,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Pods should contain environment variables for services [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: service links ({SVC}_SERVICE_HOST, {SVC}_PORT_… env at container start)",
     async run(ctx) {
       await startPod(ctx, { ...webPod("server-envvars", { name: "server-envvars" }), spec: { containers: [{ name: "srv", image: "ikubernetes/demoapp:v1.0", env: [{ name: "PORT", value: "8080" }], ports: [{ containerPort: 8080 }] }] } });
       const svc = await ctx.client.create<{ metadata: { name?: string }; spec: { clusterIP: string } }>(SERVICES, ctx.namespace, {

@@ -72,7 +72,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-scheduling] SchedulerPredicates [Serial] validates that there exists conflict between pods with same hostPort and protocol but one using 0.0.0.0 hostIP [Conformance]",
-    knownFailure: "issue 20: the scheduler's NodePorts filter keeps a pod whose hostPort is taken off the node",
     run: (ctx) => withNodeLabel(ctx, async (_node, key) => {
       const port = (hostIP: string) => ({ ports: [{ containerPort: 8080, hostPort: 54322, hostIP, protocol: "TCP" }] });
       await ctx.client.create(PODS, ctx.namespace, pausePod("pod4", { nodeSelector: { [key]: "42" } }, port("0.0.0.0")));

@@ -62,7 +62,8 @@ async function affinityBackends(ctx: ConformanceContext, name: string, type: str
 let probeCount = 0;
 /** Hostnames answering 15 requests made from one client pod to `url`. */
 async function hostnames(ctx: ConformanceContext, url: string): Promise<string[]> {
-  const { logs } = await runToEnd(ctx, shPod(`affinity-client-${++probeCount}`, `for i in $(seq 15); do timeout 5 wget -q -O - '${url}/hostname'; done`));
+  // A loaded host starts the client pod and its 15 wget processes slowly: a minute before it counts as stuck.
+  const { logs } = await runToEnd(ctx, shPod(`affinity-client-${++probeCount}`, `for i in $(seq 15); do timeout 5 wget -q -O - '${url}/hostname'; done`), 60_000);
   return [...logs.matchAll(/ServerName: (\S+)/g)].map((m) => m[1]!);
 }
 
@@ -75,9 +76,9 @@ async function checkAffinity(ctx: ConformanceContext, type: "ClusterIP" | "NodeP
   assert.equal(new Set(sticky).size, 1, `ClientIP affinity sends every request to one pod: ${sticky.join(" ")}`);
   if (!toggle) return;
   await ctx.client.patch(SERVICES, ctx.namespace, name, "merge", { spec: { sessionAffinity: "None" } });
-  await waitFor("requests spread over the pods", async () => new Set(await hostnames(ctx, url)).size > 1, 20_000);
+  await waitFor("requests spread over the pods", async () => new Set(await hostnames(ctx, url)).size > 1, 60_000);
   await ctx.client.patch(SERVICES, ctx.namespace, name, "merge", { spec: { sessionAffinity: "ClientIP" } });
-  await waitFor("requests stick to one pod again", async () => new Set(await hostnames(ctx, url)).size === 1, 20_000);
+  await waitFor("requests stick to one pod again", async () => new Set(await hostnames(ctx, url)).size === 1, 60_000);
 }
 
 function percentile(sorted: number[], p: number): number {
