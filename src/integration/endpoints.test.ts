@@ -10,21 +10,7 @@ import { SharedInformers } from "../client/shared-informers.js";
 import { ControllerManager } from "../controllers/manager.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { MemoryStore } from "../store/memory.js";
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
+import { eventually } from "./cluster.js";
 
 const pod = (name: string, labels: Record<string, string>, finalizers?: string[]): KubeObject => ({
   apiVersion: "v1", kind: "Pod", metadata: { name, labels, finalizers },

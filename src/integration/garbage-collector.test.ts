@@ -8,14 +8,7 @@ import { RestClient } from "../client/rest.js";
 import { SharedInformers } from "../client/shared-informers.js";
 import { ControllerManager } from "../controllers/manager.js";
 import { MemoryStore } from "../store/memory.js";
-
-async function eventually(what: string, probe: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { eventually } from "./cluster.js";
 
 describe("garbage collector with dependents of several owners, against the real API server", () => {
   let server: ApiServer;

@@ -1,7 +1,6 @@
 import type { Endpoints, Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME_ANNOTATION } from "../../api/discovery.js";
-import { isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, type Clock } from "../../client/clock.js";
 import { keyOf } from "../../client/indexer.js";
@@ -14,6 +13,7 @@ import type { ControllerMetrics } from "../kit/metrics.js";
 import { splitKey } from "../kit/owner.js";
 import { mirroredSlices } from "./mirror-plan.js";
 import { SliceTracker } from "./slice-tracker.js";
+import { slicePorts, writeSlices } from "./slice-writes.js";
 import { planSlices, type SliceShape } from "./slices.js";
 
 export const MIRRORING_MANAGED_BY = "endpointslicemirroring-controller.k8s.io";
@@ -81,24 +81,9 @@ export class EndpointSliceMirroringController {
       apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", addressType: "IPv4",
       metadata: { ...own, ...metadata, namespace },
       endpoints: shape.endpoints,
-      ports: shape.ports.map((p) => ({ name: p.name ?? "", port: p.port, protocol: p.protocol, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
+      ports: slicePorts(shape.ports),
     } as KubeObject);
-    await Promise.all([
-      ...plan.create.map(async (shape) => {
-        const made = await this.client.create(ENDPOINTSLICES, namespace, body(shape, { generateName: `${name}-` }));
-        this.tracker.record(key, made.metadata.name!, Number(made.metadata.resourceVersion));
-      }),
-      ...plan.update.map(async ({ slice, shape }) => {
-        const written = await this.client.update(ENDPOINTSLICES, body(shape, slice.metadata));
-        this.tracker.record(key, written.metadata.name!, Number(written.metadata.resourceVersion));
-      }),
-      ...plan.delete.map(async (slice) => {
-        await this.client.delete(ENDPOINTSLICES, namespace, slice.metadata!.name!, { preconditions: { uid: slice.metadata!.uid } }).catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
-        this.tracker.record(key, slice.metadata!.name!, null);
-      }),
-    ]);
+    await writeSlices(this.client, this.tracker, { key, namespace }, plan, body, { generateName: `${name}-` });
   }
 }
 

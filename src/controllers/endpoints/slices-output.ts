@@ -1,6 +1,5 @@
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
-import { isNotFound } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import type { Informer } from "../../client/informer.js";
 import { ENDPOINTSLICES } from "../../client/resources.js";
@@ -12,6 +11,7 @@ import type { EndpointsOutput } from "./controller.js";
 import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME_ANNOTATION as TRIGGER_TIME } from "../../api/discovery.js";
 import { outputLabels } from "./endpoints-output.js";
 import { SliceTracker } from "./slice-tracker.js";
+import { slicePorts, writeSlices } from "./slice-writes.js";
 import { desiredSlices, planSlices, type SliceShape } from "./slices.js";
 
 export const MANAGED_BY = "endpointslice-controller.k8s.io";
@@ -60,25 +60,10 @@ export class EndpointSlices implements EndpointsOutput {
       apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", addressType: "IPv4",
       metadata: { ...metadata, namespace, labels, annotations: { ...(metadata?.annotations ?? {}), ...annotations } },
       endpoints: shape.endpoints,
-      ports: shape.ports.map((p) => ({ name: p.name ?? "", port: p.port, protocol: p.protocol, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
+      ports: slicePorts(shape.ports),
     } as KubeObject);
     const owner = { apiVersion: "v1", kind: "Service", name, uid, controller: true, blockOwnerDeletion: true };
-    await Promise.all([
-      ...plan.create.map(async (shape) => {
-        const made = await this.client.create(ENDPOINTSLICES, namespace, body(shape, { generateName: `${name}-`, ownerReferences: [owner] }));
-        this.tracker.record(key, made.metadata.name!, Number(made.metadata.resourceVersion));
-      }),
-      ...plan.update.map(async ({ slice, shape }) => {
-        const written = await this.client.update(ENDPOINTSLICES, body(shape, slice.metadata));
-        this.tracker.record(key, written.metadata.name!, Number(written.metadata.resourceVersion));
-      }),
-      ...plan.delete.map(async (slice) => {
-        await this.client.delete(ENDPOINTSLICES, namespace, slice.metadata!.name!, { preconditions: { uid: slice.metadata!.uid } }).catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
-        this.tracker.record(key, slice.metadata!.name!, null);
-      }),
-    ]);
+    await writeSlices(this.client, this.tracker, { key, namespace }, plan, body, { generateName: `${name}-`, ownerReferences: [owner] });
   }
 
   /** The garbage collector removes a deleted service's slices (they name it as their owner). */
