@@ -28,6 +28,8 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --allocate-node-cidrs B      the controller manager gives each node a pod CIDR (default true)
           --node-cidr-mask-size N      each node's pod CIDR is a /N of --cluster-cidr (default 24)
           --store S        sqlite (default: DIR/state.sqlite) or memory (nothing kept across a restart; for benchmarks)
+          --etcd-compaction-interval D  how often the store forgets the history before the previous round
+                           (kube-apiserver's flag; every store; default 5m)
           --logging-format F   text (human-readable lines; the default on a terminal) or json (the default otherwise)
           --write-kubeconfig-context  merge a "tugboat" cluster, user and context into $KUBECONFIG's first file
                            (or ~/.kube/config) and make it current, leaving every other entry alone (as kind does)
@@ -92,10 +94,10 @@ export function parseDuration(value: string): number | undefined {
   return parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] as string] as number), 0);
 }
 
-function durationFlag(value: string | undefined): number {
-  const grace = value ?? "40s";
-  const ms = parseDuration(grace);
-  if (ms === undefined || ms <= 0) fail(`--node-monitor-grace-period needs a duration such as 40s, got "${grace}"`);
+function durationFlag(value: string | undefined, flag = "node-monitor-grace-period", fallback = "40s"): number {
+  const text = value ?? fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) fail(`--${flag} needs a duration such as ${fallback}, got "${text}"`);
   return ms;
 }
 
@@ -206,7 +208,7 @@ async function main(argv: string[]): Promise<void> {
   const v = flags(rest, [
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
-    "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format",
+    "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format", "etcd-compaction-interval",
   ], ["write-kubeconfig-context"]);
   const logger = loggerFlag(v["logging-format"]);
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
@@ -226,6 +228,7 @@ async function main(argv: string[]): Promise<void> {
     port: integer(v.port, "port", 6443),
     host: v.host ?? "127.0.0.1",
     nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
+    compactionIntervalMs: durationFlag(v["etcd-compaction-interval"], "etcd-compaction-interval", "5m"),
     controllerManagerPort: integer(v["controller-manager-port"], "controller-manager-port", 10257),
     defaultNotReadyTolerationSeconds: integer(v["default-not-ready-toleration-seconds"], "default-not-ready-toleration-seconds", 300),
     defaultUnreachableTolerationSeconds: integer(v["default-unreachable-toleration-seconds"], "default-unreachable-toleration-seconds", 300),

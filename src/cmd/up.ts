@@ -23,6 +23,8 @@ export interface UpOptions {
   /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart. */
   store: "sqlite" | "memory";
   nodeMonitorGracePeriodMs: number;
+  /** How often the store forgets the history written before the previous round (--etcd-compaction-interval; 5 min). */
+  compactionIntervalMs?: number;
   /** Where the controller manager's /metrics is served (127.0.0.1; 0 picks a free port). */
   controllerManagerPort: number;
   port: number;
@@ -91,7 +93,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
     store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
     server = new ApiServer({
-      store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"),
+      store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     });
