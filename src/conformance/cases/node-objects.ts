@@ -181,7 +181,9 @@ export const cases: ConformanceCase[] = [
         assert.ok(!b2.metadata.deletionTimestamp, `the pod tolerating 9 s is still there when the one tolerating 3 s goes (${first} ms)`);
         await evicted(ctx, "taint-eviction-b2", 20_000);
         const second = Date.now() - start;
-        assert.ok(first >= 2_500 && second >= 8_500, `evictions after ${first} and ${second} ms honour tolerationSeconds 3 and 9`);
+        // The taint's timeAdded has whole seconds (metav1.Time): an eviction may come up to 1 s before
+        // tolerationSeconds have passed since this test's clock started.
+        assert.ok(first >= 2_000 && second >= 8_000, `evictions after ${first} and ${second} ms honour tolerationSeconds 3 and 9`);
       } finally {
         await setTaint(ctx, node, key, false);
       }
