@@ -1,8 +1,20 @@
+import { isConflict } from "../../api/errors.js";
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../api/types.js";
 import { CONFIGMAPS, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, STORAGECLASSES } from "../../client/resources.js";
 import type { ConformanceCase, ConformanceContext } from "../case.js";
 import { Collector, SERVICEACCOUNTS, deleteCollection, names, suffix, waitFor, waitGone } from "../core-kit.js";
+
+/** Runs a read-modify-write again while it conflicts with another writer (client-go's retry.RetryOnConflict, 5 tries). */
+async function retryOnConflict<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
+}
 
 /**
  * Upstream's storage/persistent_volumes.go and storageclass.go (the API conformance of served storage
@@ -72,12 +84,18 @@ export const cases: ConformanceCase[] = [
       assert.ok(patched.status?.conditions?.some((c) => c.type === "StatusPatched"));
       const pvPatched = await ctx.client.patch<KubeObject & { status?: { reason?: string; message?: string } }>(PERSISTENTVOLUMES, undefined, pvName, "merge", { status: { reason: "E2E patchStatus", message: "Patched by an e2e test" } }, "status");
       assert.equal(pvPatched.status?.reason, "E2E patchStatus");
-      const current = await ctx.client.get<Claim>(PERSISTENTVOLUMECLAIMS, ctx.namespace, "pvc-e2e");
-      current.status = { ...current.status, conditions: [{ ...cond, type: "StatusUpdated", reason: "E2E updateStatus" }] };
-      const updated = await ctx.client.update<Claim>(PERSISTENTVOLUMECLAIMS, current, "status");
+      // The PV controller writes the claim and volume too: read-modify-write again on a conflict, as upstream's
+      // test does (retry.RetryOnConflict).
+      const updated = await retryOnConflict(async () => {
+        const current = await ctx.client.get<Claim>(PERSISTENTVOLUMECLAIMS, ctx.namespace, "pvc-e2e");
+        current.status = { ...current.status, conditions: [{ ...cond, type: "StatusUpdated", reason: "E2E updateStatus" }] };
+        return ctx.client.update<Claim>(PERSISTENTVOLUMECLAIMS, current, "status");
+      });
       assert.ok(updated.status?.conditions?.some((c) => c.type === "StatusUpdated"));
-      const pvNow = await ctx.client.get<KubeObject & { status?: { reason?: string; message?: string } }>(PERSISTENTVOLUMES, undefined, pvName);
-      const pvUpdated = await ctx.client.update<KubeObject & { status?: { reason?: string } }>(PERSISTENTVOLUMES, { ...pvNow, status: { ...pvNow.status, reason: "E2E updateStatus" } }, "status");
+      const pvUpdated = await retryOnConflict(async () => {
+        const pvNow = await ctx.client.get<KubeObject & { status?: { reason?: string; message?: string } }>(PERSISTENTVOLUMES, undefined, pvName);
+        return ctx.client.update<KubeObject & { status?: { reason?: string } }>(PERSISTENTVOLUMES, { ...pvNow, status: { ...pvNow.status, reason: "E2E updateStatus" } }, "status");
+      });
       assert.equal(pvUpdated.status?.reason, "E2E updateStatus");
     }),
   },
