@@ -2,31 +2,18 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isNotFound } from "../api/errors.js";
 import type { KubeObject } from "../api/types.js";
-import { ApiServer } from "../apiserver/server.js";
 import { CONFIGMAPS } from "../client/resources.js";
-import { RestClient } from "../client/rest.js";
-import { SharedInformers } from "../client/shared-informers.js";
-import { ControllerManager } from "../controllers/manager.js";
-import { MemoryStore } from "../store/memory.js";
-import { eventually } from "./cluster.js";
+import type { RestClient } from "../client/rest.js";
+import { eventually, startTestCluster, type TestCluster } from "./cluster.js";
 
 describe("garbage collector with dependents of several owners, against the real API server", () => {
-  let server: ApiServer;
+  let cluster: TestCluster;
   let client: RestClient;
-  const stop = new AbortController();
-  let running: Promise<unknown>;
   before(async () => {
-    server = new ApiServer({ store: new MemoryStore(), log: () => {} });
-    client = new RestClient({ server: `http://127.0.0.1:${await server.listen(0)}` });
-    const informers = new SharedInformers(client);
-    running = Promise.all([new ControllerManager(client, { informers }).run(stop.signal), informers.run(stop.signal)]);
+    cluster = await startTestCluster();
+    client = cluster.client;
   });
-  after(async () => {
-    stop.abort();
-    await running;
-    client.close();
-    await server.close();
-  });
+  after(() => cluster.stop());
 
   const configMap = (name: string, owners: KubeObject[] = []): KubeObject => ({
     apiVersion: "v1", kind: "ConfigMap",
