@@ -35,8 +35,11 @@ export interface StartOptions {
  * clear of tug up's default 10.88.0.0/16, the 10.96.0.0/12 service range, the tests' own service ranges
  * (10.128 and up) and simulated nodes' 10.244. Node bridges (`tug…` devices) left in a /16 by a run that was
  * killed are deleted once its lock is ours; a /16 some other device of this host is in is skipped.
+ * The same lock gives the cluster a service range of its own, 10.(k+96).0.0/16 (10.160–10.183): clusters
+ * on one host with one service range would put the same cluster IPs (10.96.0.1, the DNS's 10.96.0.10) on
+ * the host's loopback, bind the same listeners and remove each other's addresses.
  */
-function reserveClusterCIDR(): { cidr: string; release(): void } {
+function reserveClusterCIDR(): { cidr: string; serviceCIDR: string; release(): void } {
   let addresses = "";
   try {
     addresses = execFileSync("ip", ["-o", "-4", "addr", "show"], { encoding: "utf8" });
@@ -52,7 +55,7 @@ function reserveClusterCIDR(): { cidr: string; release(): void } {
       rmSync(lock, { force: true });
       continue;
     }
-    return { cidr: `10.${k}.0.0/16`, release: () => rmSync(lock, { force: true }) };
+    return { cidr: `10.${k}.0.0/16`, serviceCIDR: `10.${k + 96}.0.0/16`, release: () => rmSync(lock, { force: true }) };
   }
   throw new Error("no free /16 left in 10.64.0.0–10.87.0.0 for a test cluster's --cluster-cidr");
 }
@@ -133,8 +136,12 @@ export class Cluster {
 
   static async start(extraArgs: string[] = [], opts: StartOptions = {}): Promise<Cluster> {
     const fresh = opts.dataDir === undefined ? mkdtempSync(join(tmpdir(), "tug-e2e-")) : undefined;
-    const range = extraArgs.includes("--cluster-cidr") ? { cidr: undefined, release: () => {} } : reserveClusterCIDR();
-    const args = range.cidr ? ["--cluster-cidr", range.cidr, ...extraArgs] : extraArgs;
+    const range = extraArgs.includes("--cluster-cidr") ? { cidr: undefined, serviceCIDR: undefined, release: () => {} } : reserveClusterCIDR();
+    const args = [
+      ...(range.cidr ? ["--cluster-cidr", range.cidr] : []),
+      ...(range.serviceCIDR && !extraArgs.includes("--service-cluster-ip-range") ? ["--service-cluster-ip-range", range.serviceCIDR] : []),
+      ...extraArgs,
+    ];
     const launch: Launch = opts.relativeDataDir
       ? { dataDirFlag: ".tug", cwd: fresh, env: opts.env, extraArgs: args }
       : { dataDirFlag: opts.dataDir ?? fresh!, env: opts.env, extraArgs: args };
@@ -224,12 +231,23 @@ export function rows(table: string): string[][] {
   return table.trim().split("\n").map((line) => line.trim().split(/\s{2,}|\t/));
 }
 
-/** Polls `probe` every 100 ms until it holds, failing after `ms`. */
-export async function eventually(what: string, probe: () => boolean, ms = 10_000): Promise<void> {
+/**
+ * Polls `probe` every 100 ms until it holds, failing after `ms`; the error carries what `explain` says then
+ * (say, `kubectl describe`), so a failure on a machine nobody can look at tells what it saw.
+ */
+export async function eventually(what: string, probe: () => boolean, ms = 10_000, explain?: () => string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${explain ? `\n${safely(explain)}` : ""}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function safely(explain: () => string): string {
+  try {
+    return explain();
+  } catch (err) {
+    return `(and explaining failed: ${(err as Error).message})`;
   }
 }
 

@@ -134,9 +134,10 @@ spec:
     await eventually("probed Ready again", () => ready("probed") === "True");
 
     await http(`${base}/livez`, { method: "POST", body: "livez=FAIL" });
-    await eventually("probed restarted", () => container("probed")?.restartCount === 1, 15_000);
+    const describe = () => `${c.ok(["describe", "pod", "probed"])}\n${c.log.split("\n").filter((l) => l.includes("probed")).slice(-20).join("\n")}`;
+    await eventually("probed restarted", () => container("probed")?.restartCount === 1, 30_000, describe);
     assert.match(c.ok(["describe", "pod", "probed"]), /Container demo failed liveness probe, will be restarted/);
-    await eventually("probed Ready after the restart", () => ready("probed") === "True", 15_000);
+    await eventually("probed Ready after the restart", () => ready("probed") === "True", 30_000, describe);
   });
 
   test("deletion runs preStop, then SIGTERM, then SIGKILL at the end of the grace period", async () => {

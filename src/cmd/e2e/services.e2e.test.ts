@@ -84,7 +84,11 @@ describe("Services: seed 002's experiment — rolling updates behind a NodePort 
     // A service range of its own, so tests running beside this one (their clusters on 10.96.0.0/12) share no address.
     c = await Cluster.start(["--nodes", "1", "--runtime", "process", "--service-cluster-ip-range", "10.128.0.0/16"]);
     c.ok(["apply", "-f", "-"], demo());
-    c.ok(["rollout", "status", "deployment/demo", "--timeout=60s"]);
+    try {
+      c.ok(["rollout", "status", "deployment/demo", "--timeout=60s"]);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${c.ok(["get", "pods", "-o", "wide"])}\n${c.ok(["describe", "pods"])}`, { cause: err });
+    }
     c.ok(["expose", "deployment", "demo", "--type=NodePort", "--port=80", "--target-port=80"]);
     const svc = c.json<{ spec: { clusterIP: string; ports: Array<{ nodePort: number }> } }>(["get", "svc", "demo"]);
     nodePort = svc.spec.ports[0]!.nodePort;
