@@ -146,7 +146,9 @@ export async function startPod(ctx: ConformanceContext, pod: Pod, ms = 30_000): 
 
 /** Runs a busybox pod that fetches `url` (wget) and returns what it printed. */
 export async function fetchFromPod(ctx: ConformanceContext, name: string, url: string): Promise<string> {
-  const { pod, logs } = await runToEnd(ctx, shPod(name, `timeout 5 wget -q -O - '${url}'`));
+  // Up to 10 tries a second apart, as upstream's reachability checks poll: the proxy programs a Service's
+  // new endpoints a moment after the API shows them, as kube-proxy does.
+  const { pod, logs } = await runToEnd(ctx, shPod(name, `for i in 1 2 3 4 5 6 7 8 9 10; do timeout 5 wget -q -O - '${url}' && exit 0; sleep 1; done; exit 1`), 90_000);
   assert.equal(pod.status?.phase, "Succeeded", `wget ${url} from a pod failed: ${logs}`);
   return logs;
 }

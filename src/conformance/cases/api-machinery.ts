@@ -177,7 +177,7 @@ export const cases: ConformanceCase[] = [
       const expired = await waitFor("the continue token to expire (410)", async () => {
         const res = await raw(ctx, "GET", `/api/v1/namespaces/${ctx.namespace}/podtemplates?limit=40&continue=${encodeURIComponent(first.metadata.continue!)}`);
         return res.status === 410 ? (JSON.parse(res.text) as { metadata?: { continue?: string } }) : undefined;
-      }, 20_000);
+      }, 75_000);
       const inconsistent = expired.metadata?.continue;
       assert.ok(inconsistent, "the 410 carries a continue token for an inconsistent list");
       let cont: string | undefined = inconsistent;
