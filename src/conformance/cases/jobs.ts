@@ -54,12 +54,20 @@ function condition(job: J, type: string): { status: string; reason?: string } | 
 
 /** Upstream's WaitForJobComplete: the Complete condition, `completions` succeeded. Fails at once if the Job failed. */
 async function waitComplete(ctx: ConformanceContext, name: string, completions: number): Promise<J> {
-  return waitFor(ctx, `job ${name} complete with ${completions} succeeded`, async () => {
-    const job = await getJob(ctx, name);
-    const failed = condition(job, "Failed");
-    if (failed) throw new StopWaiting(`job ${name} failed: ${failed.reason}`);
-    return condition(job, "Complete") && job.status?.succeeded === completions ? job : undefined;
-  });
+  let seen: J | undefined;
+  try {
+    return await waitFor(ctx, `job ${name} complete with ${completions} succeeded`, async () => {
+      const job = (seen = await getJob(ctx, name));
+      const failed = condition(job, "Failed");
+      if (failed) throw new StopWaiting(`job ${name} failed: ${failed.reason}`);
+      return condition(job, "Complete") && job.status?.succeeded === completions ? job : undefined;
+    });
+  } catch (err) {
+    // What the job and its pods looked like, so a failure on a machine nobody can look at says what it saw.
+    const pods = (await jobPods(ctx, name).catch(() => [])).map((p) =>
+      `${p.metadata.name} ${p.status?.phase}${p.metadata.deletionTimestamp ? " deleting" : ""} [${(p.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(",")}] finalizers=${(p.metadata.finalizers ?? []).length}`);
+    throw new Error(`${(err as Error).message}; job status ${JSON.stringify(seen?.status)}; pods: ${pods.join("; ") || "none"}`, { cause: err });
+  }
 }
 
 /** Upstream's WaitForJobPodsRunning: `n` pods of the job Running. */
