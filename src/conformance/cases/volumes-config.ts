@@ -177,7 +177,6 @@ export const cases: ConformanceCase[] = [
   ...VARIANTS.flatMap(casesFor),
   {
     codename: "[sig-storage] ConfigMap should be immutable if `immutable` field is set [Conformance]",
-    knownFailure: "issue 21: immutable: true objects refuse data changes (422)",
     run: (ctx) => immutable(ctx, "configMap"),
   },
   {
