@@ -227,7 +227,10 @@ export class PodWorker {
    */
   private async refreshVolumes(pod: Pod): Promise<void> {
     if (!(pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.downwardAPI || v.projected)) return;
-    const failures = refreshVolumes(pod, this.podDir(pod), await this.volumeSources(pod), this.deps.clock.now());
+    // An API that can't be read now leaves the files as they are until a later sync.
+    const sources = await this.volumeSources(pod).catch(() => undefined);
+    if (!sources) return;
+    const failures = refreshVolumes(pod, this.podDir(pod), sources, this.deps.clock.now());
     for (const f of failures) this.deps.event(pod, "Warning", "FailedMount", f.message);
   }
 
