@@ -51,8 +51,10 @@ export function setUpVolumes(pod: Pod, podDir: string, sources: VolumeSources, n
     const atomic = atomicKind(v);
     if (v.emptyDir) {
       const dir = join(podDir, "volumes", "empty-dir", v.name);
+      const fresh = !existsSync(dir);
       mkdirSync(dir, { recursive: true });
-      setVolumeOwnership(dir, pod.spec?.securityContext?.fsGroup, false);
+      // Once, when the volume is made (emptyDir needs no remount): later container starts keep the files' modes.
+      if (fresh) setVolumeOwnership(dir, pod.spec?.securityContext?.fsGroup, false);
       out.set(v.name, dir);
     } else if (v.hostPath) {
       const { path, type = "" } = v.hostPath;
