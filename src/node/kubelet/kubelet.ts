@@ -19,6 +19,7 @@ import { PodWorker } from "./pod-worker.js";
 import { Prober } from "./prober.js";
 import type { LogSource } from "./server.js";
 import { statusPatch } from "./status-patch.js";
+import { TokenManager, type IssuedToken } from "./token-manager.js";
 import { volumeObjectRefs, type TokenRequestSpec } from "./volumes/index.js";
 import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SECRETS, SERVICES } from "../../client/resources.js";
 import { matchesNodeSelectorTerms } from "../../api/node-affinity.js";
@@ -58,6 +59,7 @@ export class Kubelet implements LogSource {
   private readonly services: Informer;
   /** ConfigMaps and Secrets: a change re-syncs the running pods whose volumes name it (the volume manager's remount). */
   private readonly volumeObjects: Informer[];
+  private readonly tokens: TokenManager;
   private readonly queue: WorkQueue<string>;
   private readonly workers = new Map<string, PodWorker>();
   private readonly lastKnown = new Map<string, Pod>();
@@ -83,6 +85,7 @@ export class Kubelet implements LogSource {
     this.services = new Informer(client, { resource: SERVICES, clock: this.clock });
     const enqueue = (o: KubeObject) => this.queue.add(o.metadata.uid ?? "");
     this.pods.on({ add: enqueue, update: (_o, n) => enqueue(n), delete: (o) => enqueue(deletedObject(o)) });
+    this.tokens = new TokenManager((ns, sa, spec) => this.requestToken(ns, sa, spec), this.clock);
     this.volumeObjects = (["configmap", "secret"] as const).map((kind) => {
       const informer = new Informer(client, { resource: kind === "secret" ? SECRETS : CONFIGMAPS, clock: this.clock });
       const touched = (o: KubeObject) => this.enqueueUsers(kind, o.metadata.namespace ?? "", o.metadata.name ?? "");
@@ -121,9 +124,21 @@ export class Kubelet implements LogSource {
     const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal), ...this.volumeObjects.map((i) => i.run(signal))];
     // Containers start with the service env of their namespace: not before the services are known.
     await Promise.all([this.pods.waitForSync(), this.services.waitForSync()]);
-    const consumers = Array.from({ length: 32 }, () => this.consume());
+    const consumers = [...Array.from({ length: 32 }, () => this.consume()), this.resync(signal)];
     signal.addEventListener("abort", () => this.queue.shutdown(), { once: true });
     await Promise.all([...loops, ...consumers]);
+  }
+
+  /**
+   * Upstream's syncFrequency: every pod is synced again once a minute whatever the watches said, so what
+   * only time changes (a projected token due for renewal, a missed event) catches up.
+   */
+  private async resync(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      await sleep(this.clock, SYNC_FREQUENCY_MS, signal);
+      if (signal.aborted) return;
+      for (const o of this.pods.indexer.list()) this.queue.add(o.metadata.uid ?? "");
+    }
   }
 
   private async renewLease(signal: AbortSignal): Promise<void> {
@@ -185,11 +200,11 @@ export class Kubelet implements LogSource {
   }
 
   /** A TokenRequest (serviceaccounts/<name>/token) bound to the pod, as the kubelet's token manager sends it. */
-  private async serviceAccountToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<string> {
+  private async requestToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<IssuedToken> {
     const path = resourcePath(SERVICEACCOUNTS, namespace, serviceAccount, "token");
     const body = { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", metadata: { name: serviceAccount, namespace }, spec };
-    const answer = await this.client.request<{ status?: { token?: string } }>("POST", path, { body });
-    return answer.status?.token ?? "";
+    const answer = await this.client.request<{ status?: Partial<IssuedToken> }>("POST", path, { body });
+    return { token: answer.status?.token ?? "", expirationTimestamp: answer.status?.expirationTimestamp ?? "" };
   }
 
   private deps(uid: string) {
@@ -200,7 +215,7 @@ export class Kubelet implements LogSource {
       podsDir: join(this.opts.stateDir, "pods"), logsDir: join(this.opts.stateDir, "logs"),
       event: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => this.event(pod, type, reason, message),
       fetch: (kind: "configmap" | "secret", namespace: string, name: string) => this.fetch(kind, namespace, name),
-      serviceAccountToken: (namespace: string, sa: string, spec: TokenRequestSpec) => this.serviceAccountToken(namespace, sa, spec),
+      serviceAccountToken: (namespace: string, sa: string, spec: TokenRequestSpec) => this.tokens.token(namespace, sa, spec),
       nodeEphemeralStorage: this.opts.ephemeralStorage ?? "100Gi",
       services: () => this.services.lister().list() as unknown as Service[],
       claimPath: (namespace: string, claim: string) => this.claimPath(namespace, claim),
@@ -241,6 +256,7 @@ export class Kubelet implements LogSource {
       const last = this.lastKnown.get(uid);
       if (worker && last) await worker.remove(last);
       this.workers.delete(uid);
+      this.tokens.forgetPod(uid);
       this.rejected.delete(uid);
       this.lastKnown.delete(uid);
       return;
@@ -331,6 +347,7 @@ export class Kubelet implements LogSource {
   }
 }
 
+const SYNC_FREQUENCY_MS = 60_000;
 const SERVICEACCOUNTS = { group: "", version: "v1", resource: "serviceaccounts", namespaced: true };
 
 function readResolvConf(path = "/etc/resolv.conf"): string {
