@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 
 /**
@@ -22,6 +22,8 @@ import { dirname, join, posix } from "node:path";
 export interface FileProjection {
   data: Uint8Array;
   mode: number;
+  /** The file's owner (a projected token of a pod whose containers all run as this uid). */
+  fsUser?: number;
 }
 
 export const DATA_DIR = "..data";
@@ -131,6 +133,7 @@ export function writeAtomically(targetDir: string, payload: Map<string, FileProj
       writeFileSync(full, file.data, { mode: file.mode });
       // The umask trimmed the mode open(2) used: set it as asked.
       chmodSync(full, file.mode);
+      if (file.fsUser !== undefined) chownTo(full, file.fsUser);
     }
     opts.setPerms?.(tsDir);
     for (const path of clean.keys()) {
@@ -153,6 +156,15 @@ export function writeAtomically(targetDir: string, payload: Map<string, FileProj
   for (const p of stale) if (!p.includes("/")) rmSync(join(targetDir, p), { force: true });
   if (oldTs) rmSync(join(targetDir, oldTs), { recursive: true, force: true });
   return true;
+}
+
+/** Gives the file to `uid`; an agent that isn't root can't, and leaves it its own. */
+function chownTo(path: string, uid: number): void {
+  try {
+    chownSync(path, uid, -1);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") throw err;
+  }
 }
 
 function isSymlink(path: string): boolean {

@@ -67,7 +67,10 @@ export function projectedPayload(pod: Pod, projected: ProjectedVolumeSource, sou
       else if (s.serviceAccountToken) {
         const t = sources.token?.(s.serviceAccountToken) ?? { error: "failed to fetch token: the server could not find the requested resource" };
         if ("error" in t) throw new PayloadError(t.error);
-        part.set(s.serviceAccountToken.path, { data: Buffer.from(t.token, "utf8"), mode: defaultMode });
+        // Owner-only when someone owns it: the fsGroup's ownership then adds group read (0640).
+        const fsUser = fsUserOf(pod);
+        const mode = fsUser !== undefined || pod.spec?.securityContext?.fsGroup !== undefined ? 0o600 : defaultMode;
+        part.set(s.serviceAccountToken.path, { data: Buffer.from(t.token, "utf8"), mode, ...(fsUser === undefined ? {} : { fsUser }) });
       }
       for (const [k, v] of part) out.set(k, v);
     } catch (err) {
@@ -77,4 +80,16 @@ export function projectedPayload(pod: Pod, projected: ProjectedVolumeSource, sou
   }
   if (errors.length) throw new PayloadError(aggregate(errors));
   return out;
+}
+
+/**
+ * Upstream's FsUserFrom: the uid every container of the pod runs as (its runAsUser, else the pod's), or
+ * undefined when one sets none or two differ.
+ */
+export function fsUserOf(pod: Pod): number | undefined {
+  const spec = pod.spec;
+  const all = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+  const uids = all.map((c) => c.securityContext?.runAsUser ?? spec?.securityContext?.runAsUser);
+  const first = uids[0];
+  return first !== undefined && uids.every((u) => u === first) ? first : undefined;
 }
