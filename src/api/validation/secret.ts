@@ -41,7 +41,7 @@ export function prepareSecret(secret: SecretObject): void {
 }
 
 /** Where standard base64 (Go's StdEncoding, line breaks ignored) fails, or undefined when it decodes. */
-function badBase64At(text: string): number | undefined {
+export function badBase64At(text: string): number | undefined {
   const s = text.replace(/[\r\n]/g, "");
   const body = /^[A-Za-z0-9+/]*/.exec(s)![0].length;
   const padding = /^={0,2}/.exec(s.slice(body))![0].length;

@@ -9,6 +9,7 @@ import * as core from "../tables/core.js";
 import { podTable } from "../tables/pods.js";
 import * as apps from "../tables/workloads.js";
 import { podStrategy, type PodStrategyOptions } from "./pods.js";
+import { configMapStrategy } from "./configmaps.js";
 import { secretStrategy } from "./secrets.js";
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from "./storage.js";
 import * as w from "./workloads.js";
@@ -100,7 +101,7 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ kind: "Service", plural: "services", shortNames: ["svc"], categories: all, subresources: ["status"], strategy: serviceStrategy, table: core.serviceTable }),
     define({ kind: "Endpoints", plural: "endpoints", shortNames: ["ep"], strategy: plain, table: core.endpointsTable }),
     define({ kind: "Event", plural: "events", shortNames: ["ev"], fields: EVENT_FIELDS, strategy: plain, table: core.eventTable }),
-    define({ kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: plain, table: core.configMapTable }),
+    define({ kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: configMapStrategy, table: core.configMapTable }),
     define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: secretStrategy, table: core.secretTable }),
     define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], strategy: plain, table: core.serviceAccountTable }),
     define({ kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"], strategy: persistentVolumeStrategy, table: core.persistentVolumeTable }),

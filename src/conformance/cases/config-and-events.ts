@@ -72,7 +72,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] ConfigMap should fail to create ConfigMap with empty key [Conformance]",
-    knownFailure: "not in issues 20/21: ConfigMap data keys are not validated (an empty key is accepted; upstream answers 422 'a valid config key must consist of alphanumeric characters, '-', '_' or '.'')",
     async run(ctx) {
       await expectCode(ctx.client.create(CONFIGMAPS, ctx.namespace, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "configmap-test-emptykey" }, data: { "": "value-1" } }), 422, "a ConfigMap with an empty key");
     },

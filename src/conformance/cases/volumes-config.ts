@@ -54,10 +54,7 @@ async function consume(ctx: ConformanceContext, v: Variant, o: { items?: Array<R
   expectOutput(logs, [content(`${DIR}/${o.file}`, o.value), mode(`${DIR}/${o.file}`, o.mode)]);
 }
 
-const MODES = "issue 21: defaultMode and per-item mode on configMap/secret/downwardAPI/projected volumes (today always 0644)";
 const NON_ROOT = "issue 21: securityContext runAsUser and fsGroup (today every pod runs as root)";
-const REFRESH = "issue 21: ConfigMap and Secret volumes refresh when the object changes; optional sources";
-const PROJECTED = "issue 21: projected volume sources (configMap, secret, downwardAPI)";
 
 function casesFor(v: Variant): ConformanceCase[] {
   const cm = v.kind === "configMap";
@@ -69,7 +66,6 @@ function casesFor(v: Variant): ConformanceCase[] {
     },
     {
       codename: `${v.prefix} should be consumable from pods in volume with defaultMode set [LinuxOnly] [NodeConformance] [Conformance]`,
-      knownFailure: MODES,
       run: (ctx) => consume(ctx, v, { defaultMode: 0o400, file: "data-1", value: "value-1", mode: "-r--------" }),
     },
     {
@@ -78,7 +74,6 @@ function casesFor(v: Variant): ConformanceCase[] {
     },
     {
       codename: `${v.prefix} should be consumable from pods in volume with mappings and Item ${cm ? "mode" : "Mode"} set [LinuxOnly] [NodeConformance] [Conformance]`,
-      knownFailure: MODES,
       run: (ctx) => consume(ctx, v, { ...mapped, items: mapped.items.map((i) => ({ ...i, mode: 0o400 })), mode: "-r--------" }),
     },
     {
@@ -95,7 +90,6 @@ function casesFor(v: Variant): ConformanceCase[] {
     },
     {
       codename: `${v.prefix} optional updates should be reflected in volume [NodeConformance] [Conformance]`,
-      knownFailure: REFRESH,
       async run(ctx) {
         const k = ref(v.kind);
         await ctx.client.create(k, ctx.namespace, source(v.kind, "del", { "data-1": "value-1" }));
@@ -131,8 +125,7 @@ function casesFor(v: Variant): ConformanceCase[] {
       },
       {
         codename: `${v.prefix} updates should be reflected in volume [NodeConformance] [Conformance]`,
-        knownFailure: REFRESH,
-        async run(ctx) {
+          async run(ctx) {
           await ctx.client.create(CONFIGMAPS, ctx.namespace, source("configMap", "upd", { "data-1": "value-1" }));
           const f = "/etc/cm-volume/data-1";
           await follows(ctx, "pod-updates", [volume(v, "cm-volume", "upd")], [{ name: "cm-volume", mountPath: "/etc/cm-volume", readOnly: true }], [f], [
@@ -145,12 +138,11 @@ function casesFor(v: Variant): ConformanceCase[] {
   } else {
     out.push({
       codename: `${v.prefix} should be consumable from pods in volume as non-root with defaultMode and fsGroup set [LinuxOnly] [NodeConformance] [Conformance]`,
-      knownFailure: `${NON_ROOT}; ${MODES}`,
+      knownFailure: NON_ROOT,
       run: (ctx) => consume(ctx, v, { defaultMode: 0o440, file: "data-1", value: "value-1", mode: "-r--r-----", nonRoot: true }).then(() => assertUid(ctx)),
     });
   }
-  // Projected volumes are not mounted at all today: every projected case fails on that first.
-  return v.projected ? out.map((c) => ({ ...c, knownFailure: c.knownFailure ? `${PROJECTED}; ${c.knownFailure}` : PROJECTED })) : out;
+  return out;
 }
 
 /** A pod asked to run as uid 1000 does (the part of the non-root cases the file checks can't show). */
@@ -177,7 +169,6 @@ export const cases: ConformanceCase[] = [
   ...VARIANTS.flatMap(casesFor),
   {
     codename: "[sig-storage] ConfigMap should be immutable if `immutable` field is set [Conformance]",
-    knownFailure: "issue 21: immutable: true objects refuse data changes (422)",
     run: (ctx) => immutable(ctx, "configMap"),
   },
   {
@@ -186,7 +177,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-storage] ConfigMap binary data should be reflected in volume [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: binaryData written byte for byte (today U+FFFD)",
     async run(ctx) {
       await ctx.client.create(CONFIGMAPS, ctx.namespace, source("configMap", "binary", { "data-1": "value-1" }, { binaryData: { "dump.bin": Buffer.from([0xde, 0xca, 0xfe, 0xba, 0xd0, 0xfe, 0xca, 0xfe]).toString("base64") } }));
       const logs = await readVolumes(ctx, "pod-binary", {

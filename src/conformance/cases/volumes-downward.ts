@@ -5,8 +5,6 @@ import { content, expectOutput, follows, mode, readVolumes } from "../volume-kit
 /** Upstream's common/storage downwardapi_volume.go, projected_downwardapi.go and projected_combined.go. */
 
 const DIR = "/etc/podinfo";
-const DOWNWARD = "issue 21: downwardAPI volumes (files for labels, annotations, name, resources with divisors)";
-const PROJECTED = "issue 21: projected volume sources (configMap, secret, downwardAPI)";
 
 type Item = Record<string, unknown>;
 const fieldItem = (path: string, fieldPath: string, extra: Item = {}): Item => ({ path, fieldRef: { apiVersion: "v1", fieldPath }, ...extra });
@@ -59,7 +57,7 @@ function casesFor(projected: boolean): ConformanceCase[] {
     { codename: `${prefix} should update labels on modification [NodeConformance] [Conformance]`, run: (ctx) => metadataFollows(ctx, projected, "labels") },
     { codename: `${prefix} should update annotations on modification [NodeConformance] [Conformance]`, run: (ctx) => metadataFollows(ctx, projected, "annotations") },
   ];
-  return list.map((c) => ({ ...c, knownFailure: projected ? `${PROJECTED}; ${DOWNWARD}` : DOWNWARD }));
+  return list;
 }
 
 export const cases: ConformanceCase[] = [
@@ -67,7 +65,6 @@ export const cases: ConformanceCase[] = [
   ...casesFor(true),
   {
     codename: "[sig-storage] Projected combined should project all components that make up the projection API [Projection] [NodeConformance] [Conformance]",
-    knownFailure: PROJECTED,
     async run(ctx) {
       await ctx.client.create(CONFIGMAPS, ctx.namespace, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "configmap-projected-all" }, data: { "configmap-data": "configmap-value-1" } });
       await ctx.client.create(SECRETS, ctx.namespace, { apiVersion: "v1", kind: "Secret", metadata: { name: "secret-projected-all" }, data: { "secret-data": Buffer.from("secret-value-1").toString("base64") } });

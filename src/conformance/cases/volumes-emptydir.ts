@@ -149,12 +149,12 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-storage] Subpath Atomic writer volumes should support subpaths with downward pod [Conformance]",
-    knownFailure: `${SUBPATH}; issue 21: downwardAPI volumes`,
+    knownFailure: SUBPATH,
     run: (ctx) => subPathRead(ctx, { name: "test-volume", downwardAPI: { items: [{ path: "downward/podname", fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } }] } }, "downward/podname", "/test-volume", "pod-subpath-test"),
   },
   {
     codename: "[sig-storage] Subpath Atomic writer volumes should support subpaths with projected pod [Conformance]",
-    knownFailure: `${SUBPATH}; issue 21: projected volume sources`,
+    knownFailure: SUBPATH,
     async run(ctx) {
       await withConfigMap(ctx);
       await subPathRead(ctx, { name: "test-volume", projected: { sources: [{ configMap: { name: "my-configmap", items: [{ key: "configmap-key", path: "projected/configmap-key" }] } }] } }, "projected/configmap-key", "/test-volume", "configmap-value");

@@ -6,7 +6,7 @@ import type { KubeObject } from "../../api/types.js";
 import { realClock, sleep, type Clock } from "../../client/clock.js";
 import { EventRecorder } from "../../client/events.js";
 import { deletedObject, Informer } from "../../client/informer.js";
-import type { RestClient } from "../../client/rest.js";
+import { resourcePath, type RestClient } from "../../client/rest.js";
 import { WorkQueue } from "../../client/workqueue.js";
 import { renewNodeLease } from "../lease.js";
 import { nodeObject, readyConditions } from "../node-object.js";
@@ -19,6 +19,8 @@ import { PodWorker } from "./pod-worker.js";
 import { Prober } from "./prober.js";
 import type { LogSource } from "./server.js";
 import { statusPatch } from "./status-patch.js";
+import { TokenManager, type IssuedToken } from "./token-manager.js";
+import { volumeObjectRefs, type TokenRequestSpec } from "./volumes/index.js";
 import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SECRETS, SERVICES } from "../../client/resources.js";
 import { matchesNodeSelectorTerms } from "../../api/node-affinity.js";
 import { HostPortSet, podHostPorts } from "../../api/host-ports.js";
@@ -55,6 +57,9 @@ export class Kubelet implements LogSource {
   private readonly pods: Informer;
   /** Every Service, for the service env a container starts with (the kubelet's service lister). */
   private readonly services: Informer;
+  /** ConfigMaps and Secrets: a change re-syncs the running pods whose volumes name it (the volume manager's remount). */
+  private readonly volumeObjects: Informer[];
+  private readonly tokens: TokenManager;
   private readonly queue: WorkQueue<string>;
   private readonly workers = new Map<string, PodWorker>();
   private readonly lastKnown = new Map<string, Pod>();
@@ -80,6 +85,13 @@ export class Kubelet implements LogSource {
     this.services = new Informer(client, { resource: SERVICES, clock: this.clock });
     const enqueue = (o: KubeObject) => this.queue.add(o.metadata.uid ?? "");
     this.pods.on({ add: enqueue, update: (_o, n) => enqueue(n), delete: (o) => enqueue(deletedObject(o)) });
+    this.tokens = new TokenManager((ns, sa, spec) => this.requestToken(ns, sa, spec), this.clock);
+    this.volumeObjects = (["configmap", "secret"] as const).map((kind) => {
+      const informer = new Informer(client, { resource: kind === "secret" ? SECRETS : CONFIGMAPS, clock: this.clock });
+      const touched = (o: KubeObject) => this.enqueueUsers(kind, o.metadata.namespace ?? "", o.metadata.name ?? "");
+      informer.on({ add: touched, update: (_o, n) => touched(n), delete: (o) => touched(deletedObject(o)) });
+      return informer;
+    });
     this.recorder = new EventRecorder(client, "kubelet", { host: opts.nodeName, clock: this.clock, log: opts.log });
     this.prober = new Prober(opts.runtime, this.clock, {
       changed: (uid) => this.queue.add(uid),
@@ -109,12 +121,24 @@ export class Kubelet implements LogSource {
   async run(signal: AbortSignal): Promise<void> {
     this.nodeUid = await registerNodeWithRetry(this.client, () => this.node(), { clock: this.clock, signal, log: this.opts.log });
     if (signal.aborted) return;
-    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal)];
+    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal), ...this.volumeObjects.map((i) => i.run(signal))];
     // Containers start with the service env of their namespace: not before the services are known.
     await Promise.all([this.pods.waitForSync(), this.services.waitForSync()]);
-    const consumers = Array.from({ length: 32 }, () => this.consume());
+    const consumers = [...Array.from({ length: 32 }, () => this.consume()), this.resync(signal)];
     signal.addEventListener("abort", () => this.queue.shutdown(), { once: true });
     await Promise.all([...loops, ...consumers]);
+  }
+
+  /**
+   * Upstream's syncFrequency: every pod is synced again once a minute whatever the watches said, so what
+   * only time changes (a projected token due for renewal, a missed event) catches up.
+   */
+  private async resync(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      await sleep(this.clock, SYNC_FREQUENCY_MS, signal);
+      if (signal.aborted) return;
+      for (const o of this.pods.indexer.list()) this.queue.add(o.metadata.uid ?? "");
+    }
   }
 
   private async renewLease(signal: AbortSignal): Promise<void> {
@@ -168,6 +192,21 @@ export class Kubelet implements LogSource {
     }
   }
 
+  /** Queues the pods of `namespace` whose volumes name this ConfigMap or Secret. */
+  private enqueueUsers(kind: "configmap" | "secret", namespace: string, name: string): void {
+    for (const o of this.pods.indexer.byIndex("namespace", namespace)) {
+      if (volumeObjectRefs(o as unknown as Pod).some((r) => r.kind === kind && r.name === name)) this.queue.add(o.metadata.uid ?? "");
+    }
+  }
+
+  /** A TokenRequest (serviceaccounts/<name>/token) bound to the pod, as the kubelet's token manager sends it. */
+  private async requestToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<IssuedToken> {
+    const path = resourcePath(SERVICEACCOUNTS, namespace, serviceAccount, "token");
+    const body = { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", metadata: { name: serviceAccount, namespace }, spec };
+    const answer = await this.client.request<{ status?: Partial<IssuedToken> }>("POST", path, { body });
+    return { token: answer.status?.token ?? "", expirationTimestamp: answer.status?.expirationTimestamp ?? "" };
+  }
+
   private deps(uid: string) {
     return {
       runtime: this.opts.runtime, prober: this.prober, backoff: this.backoff, imageBackoff: this.imageBackoff, clock: this.clock,
@@ -176,18 +215,21 @@ export class Kubelet implements LogSource {
       podsDir: join(this.opts.stateDir, "pods"), logsDir: join(this.opts.stateDir, "logs"),
       event: (pod: Pod, type: "Normal" | "Warning", reason: string, message: string) => this.event(pod, type, reason, message),
       fetch: (kind: "configmap" | "secret", namespace: string, name: string) => this.fetch(kind, namespace, name),
+      serviceAccountToken: (namespace: string, sa: string, spec: TokenRequestSpec) => this.tokens.token(namespace, sa, spec),
+      nodeEphemeralStorage: this.opts.ephemeralStorage ?? "100Gi",
       services: () => this.services.lister().list() as unknown as Service[],
       claimPath: (namespace: string, claim: string) => this.claimPath(namespace, claim),
       requeue: (ms: number) => this.queue.addAfter(uid, Math.max(0, ms)),
     };
   }
 
-  private async fetch(kind: "configmap" | "secret", namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  /** ConfigMap data (UTF-8) and binaryData, or Secret data, as bytes: binary values stay byte for byte. */
+  private async fetch(kind: "configmap" | "secret", namespace: string, name: string): Promise<Record<string, Buffer> | undefined> {
     try {
       const obj = await this.client.get(kind === "secret" ? SECRETS : CONFIGMAPS, namespace, name);
-      const data = { ...((obj.data ?? {}) as Record<string, string>) };
-      if (kind === "secret") for (const k of Object.keys(data)) data[k] = Buffer.from(data[k] as string, "base64").toString("utf8");
-      else for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>)) data[k] = Buffer.from(v, "base64").toString("utf8");
+      const data: Record<string, Buffer> = {};
+      for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, string>)) data[k] = Buffer.from(v, kind === "secret" ? "base64" : "utf8");
+      for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, string>)) data[k] = Buffer.from(v, "base64");
       return data;
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -214,6 +256,7 @@ export class Kubelet implements LogSource {
       const last = this.lastKnown.get(uid);
       if (worker && last) await worker.remove(last);
       this.workers.delete(uid);
+      this.tokens.forgetPod(uid);
       this.rejected.delete(uid);
       this.lastKnown.delete(uid);
       return;
@@ -303,6 +346,9 @@ export class Kubelet implements LogSource {
     await this.opts.runtime.close(graceSeconds);
   }
 }
+
+const SYNC_FREQUENCY_MS = 60_000;
+const SERVICEACCOUNTS = { group: "", version: "v1", resource: "serviceaccounts", namespaced: true };
 
 function readResolvConf(path = "/etc/resolv.conf"): string {
   try {

@@ -13,7 +13,7 @@ import type { ContainerView, PodView } from "./pod-status.js";
 import { podPhase } from "./pod-status.js";
 import { podPortMappings } from "./port-mappings.js";
 import { serviceEnv } from "./service-env.js";
-import { containerMounts, MountError, setUpVolumes } from "./volumes.js";
+import { containerMounts, gatherVolumeSources, MountError, refreshVolumes, setUpVolumes, type TokenRequestSpec, type VolumeSources } from "./volumes/index.js";
 import { podResources } from "./pod-resources.js";
 
 export interface PodWorkerDeps {
@@ -33,8 +33,12 @@ export interface PodWorkerDeps {
   podsDir: string;
   logsDir: string;
   event(pod: Pod, type: EventType, reason: string, message: string): void;
-  /** ConfigMap or Secret data (secrets decoded), undefined when it does not exist. */
-  fetch(kind: "configmap" | "secret", namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** ConfigMap data and binaryData or Secret data, as bytes; undefined when it does not exist. */
+  fetch(kind: "configmap" | "secret", namespace: string, name: string): Promise<Record<string, Buffer> | undefined>;
+  /** A TokenRequest for a projected serviceAccountToken; absent: the API serves none. */
+  serviceAccountToken?(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<string>;
+  /** The node's allocatable ephemeral storage, for resourceFieldRef on containers without that limit. */
+  nodeEphemeralStorage?: string;
   /** Every Service the node knows, for the service env (`{SVC}_SERVICE_HOST`…) containers start with. */
   services(): Service[];
   /** The host directory of the PersistentVolume a claim is bound to, if it is bound to one this node can mount. */
@@ -55,6 +59,11 @@ interface Slot {
 
 /** How long a postStart hook may run before it counts as failed. */
 const POST_START_TIMEOUT_MS = 120_000;
+
+/** Bytes as the text env vars carry (Go's string([]byte)). */
+function asText(data: Record<string, Buffer> | undefined): Record<string, string> | undefined {
+  return data && Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.toString("utf8")]));
+}
 
 /** Go's duration format for a pull time: "52ms", "1.234s". */
 function pullDuration(ms: number): string {
@@ -167,6 +176,7 @@ export class PodWorker {
         this.deps.event(pod, "Warning", "HostNetworkOnly", "The node agent is not running as root: the pod shares the host's network and hostname");
       }
     }
+    await this.refreshVolumes(pod);
     const policy = spec.restartPolicy ?? "Always";
     for (const c of spec.initContainers ?? []) {
       const cur = this.status(c.name);
@@ -202,6 +212,28 @@ export class PodWorker {
     }
   }
 
+  /** What the pod's volumes name (objects, claims, tokens), read now. */
+  private volumeSources(pod: Pod): Promise<VolumeSources> {
+    const d = this.deps;
+    return gatherVolumeSources(pod, {
+      fetch: d.fetch, claimPath: d.claimPath, serviceAccountToken: d.serviceAccountToken,
+      node: { cpu: d.nodeCpu, memory: d.nodeMemory, ephemeralStorage: d.nodeEphemeralStorage ?? "100Gi" },
+    });
+  }
+
+  /**
+   * The volume manager's remount on every sync: configMap, secret, downwardAPI and projected volumes
+   * already set up follow their objects and the pod's metadata. What can't be read now keeps its files.
+   */
+  private async refreshVolumes(pod: Pod): Promise<void> {
+    if (!(pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.downwardAPI || v.projected)) return;
+    // An API that can't be read now leaves the files as they are until a later sync.
+    const sources = await this.volumeSources(pod).catch(() => undefined);
+    if (!sources) return;
+    const failures = refreshVolumes(pod, this.podDir(pod), sources, this.deps.clock.now());
+    for (const f of failures) this.deps.event(pod, "Warning", "FailedMount", f.message);
+  }
+
   /** Starts the container's next instance, unless back-off, image or configuration hold it back. */
   private async start(pod: Pod, c: Container, immediately = false): Promise<void> {
     const slot = this.slot(c.name);
@@ -227,23 +259,18 @@ export class PodWorker {
     const refs = [
       ...(c.envFrom ?? []).flatMap((e) => [e.configMapRef && ["configmap", e.configMapRef.name], e.secretRef && ["secret", e.secretRef.name]]),
       ...(c.env ?? []).flatMap((e) => [e.valueFrom?.configMapKeyRef && ["configmap", e.valueFrom.configMapKeyRef.name], e.valueFrom?.secretKeyRef && ["secret", e.valueFrom.secretKeyRef.name]]),
-      ...(pod.spec?.volumes ?? []).flatMap((v) => [v.configMap && ["configmap", v.configMap.name], v.secret && ["secret", v.secret.secretName]]),
     ].filter((r): r is [string, string] => Array.isArray(r) && typeof r[1] === "string");
-    for (const [kind, name] of refs) cache.set(`${kind}/${name}`, await this.deps.fetch(kind as "configmap" | "secret", ns, name));
-    const claims = new Map<string, string | undefined>();
-    for (const v of pod.spec?.volumes ?? []) {
-      const claim = v.persistentVolumeClaim?.claimName;
-      if (claim !== undefined) claims.set(claim, await this.deps.claimPath(ns, claim));
-    }
+    for (const [kind, name] of refs) cache.set(`${kind}/${name}`, asText(await this.deps.fetch(kind as "configmap" | "secret", ns, name)));
     const sources = {
-      configMap: (n: string) => cache.get(`configmap/${n}`), secret: (n: string) => cache.get(`secret/${n}`), claimPath: (n: string) => claims.get(n),
+      configMap: (n: string) => cache.get(`configmap/${n}`), secret: (n: string) => cache.get(`secret/${n}`),
       serviceEnv: serviceEnv(this.deps.services(), ns, pod.spec?.enableServiceLinks ?? true),
     };
+    const volumeSources = await this.volumeSources(pod);
 
     let env: Record<string, string>;
     let mounts;
     try {
-      mounts = [...containerMounts(c, setUpVolumes(pod, this.podDir(pod), sources)), ...this.etcMounts(pod)];
+      mounts = [...containerMounts(c, setUpVolumes(pod, this.podDir(pod), volumeSources, clock.now())), ...this.etcMounts(pod)];
       env = containerEnv(pod, c, image.env, sources, {
         podIP: this.sandbox!.ip, hostIP: this.deps.hostIP, nodeCpu: this.deps.nodeCpu, nodeMemory: this.deps.nodeMemory,
       });
