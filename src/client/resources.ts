@@ -20,3 +20,4 @@ export const CRONJOBS: ResourceRef = { group: "batch", version: "v1", resource: 
 export const PERSISTENTVOLUMECLAIMS: ResourceRef = { group: "", version: "v1", resource: "persistentvolumeclaims", namespaced: true };
 export const PERSISTENTVOLUMES: ResourceRef = { group: "", version: "v1", resource: "persistentvolumes", namespaced: false };
 export const STORAGECLASSES: ResourceRef = { group: "storage.k8s.io", version: "v1", resource: "storageclasses", namespaced: false };
+export const NAMESPACES: ResourceRef = { group: "", version: "v1", resource: "namespaces", namespaced: false };

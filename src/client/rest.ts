@@ -102,6 +102,11 @@ export class RestClient {
     if (!config.transport) this.pool = new Pool(this.url.origin, { connect: { ca: config.ca }, bodyTimeout: 0, keepAliveTimeout: 60_000 });
   }
 
+  /** The CA the client trusts the server with (the kubeconfig's certificate-authority-data), PEM. */
+  get certificateAuthority(): string | undefined {
+    return this.config.ca;
+  }
+
   /** A client for the current context of a kubeconfig file. */
   static fromKubeconfig(path: string): RestClient {
     return new RestClient(loadKubeconfig(path));

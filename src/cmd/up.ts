@@ -104,7 +104,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, token), { mode: 0o600 });
 
     // The components talk to the API server only through the client, as they would across machines.
-    const client = new RestClient({ server: url, token, userAgent: "tug-up", transport: server.transport() });
+    const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
     const components = await startComponents(client, {
       dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,

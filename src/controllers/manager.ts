@@ -19,6 +19,7 @@ import { NodeIpamController, type NodeIpamOptions } from "./node-ipam/controller
 import { PodGarbageCollector } from "./podgc/controller.js";
 import { VolumeController } from "./volume/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
+import { RootCAPublisher } from "./root-ca-publisher/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
 
 export interface ControllerManagerOptions {
@@ -35,6 +36,11 @@ export interface ControllerManagerOptions {
   nodeMonitorGracePeriodMs?: number;
   /** --allocate-node-cidrs with --cluster-cidr, --node-cidr-mask-size, --service-cluster-ip-range: the node IPAM controller runs. */
   nodeIpam?: Pick<NodeIpamOptions, "clusterCIDR" | "nodeCIDRMaskSize" | "serviceCIDR">;
+  /**
+   * The CA bundle published to every namespace as kube-root-ca.crt (--root-ca-file); by default the CA
+   * the manager's own kubeconfig trusts the API server with, as upstream falls back to it.
+   */
+  rootCA?: string;
   /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
   informers?: SharedInformers;
   clock?: Clock;
@@ -56,6 +62,7 @@ export class ControllerManager {
     const log = opts.log;
     const informers = opts.informers ?? new SharedInformers(client, clock);
     const resources = await deletableResources(client);
+    const rootCA = opts.rootCA ?? client.certificateAuthority;
     const controllers = [
       new ReplicaController(client, { kind: REPLICA_SET, informers, workers: opts.concurrentReplicaSetSyncs ?? 5, clock, metrics, log }),
       new ReplicaController(client, { kind: REPLICATION_CONTROLLER, informers, workers: opts.concurrentRcSyncs ?? 5, clock, metrics, log }),
@@ -73,8 +80,9 @@ export class ControllerManager {
       new ServiceEndpointsController({ output: new EndpointSlices(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
       new EndpointSliceMirroringController(client, { informers, clock, metrics, log }),
       ...(opts.nodeIpam ? [new NodeIpamController(client, { ...opts.nodeIpam, informers, clock, metrics, log })] : []),
+      ...(rootCA ? [new RootCAPublisher(client, rootCA, { informers, clock, metrics, log })] : []),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", ...(opts.nodeIpam ? ["nodeipam"] : [])], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : [])], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

@@ -18,6 +18,8 @@ export interface TestClusterOptions {
   /** Simulated node names (none: pods stay unbound and Pending). */
   nodes?: string[];
   stages?: Stage[];
+  /** The CA the controller manager publishes as kube-root-ca.crt (none: the publisher does not run). */
+  rootCA?: string;
 }
 
 export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
@@ -26,7 +28,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const logs: Array<Record<string, unknown>> = [];
   const log = (e: Record<string, unknown>) => void logs.push(e);
   const informers = new SharedInformers(client);
-  const manager = new ControllerManager(client, { informers, log });
+  const manager = new ControllerManager(client, { informers, log, rootCA: opts.rootCA });
   const abort = new AbortController();
   const running = Promise.all([
     manager.run(abort.signal),

@@ -143,7 +143,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-auth] ServiceAccounts should guarantee kube-root-ca.crt exist in any namespace [Conformance]",
-    knownFailure: "not in issues 20/21: no root-CA publisher (kube-root-ca.crt ConfigMap in every namespace, recreated and reconciled)",
     async run(ctx) {
       const ca = await waitFor("kube-root-ca.crt in the namespace", () => ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, ctx.namespace, "kube-root-ca.crt").catch(() => undefined), 10_000);
       assert.match(ca.data?.["ca.crt"] ?? "", /BEGIN CERTIFICATE/);
