@@ -21,3 +21,4 @@ export const PERSISTENTVOLUMECLAIMS: ResourceRef = { group: "", version: "v1", r
 export const PERSISTENTVOLUMES: ResourceRef = { group: "", version: "v1", resource: "persistentvolumes", namespaced: false };
 export const STORAGECLASSES: ResourceRef = { group: "storage.k8s.io", version: "v1", resource: "storageclasses", namespaced: false };
 export const NAMESPACES: ResourceRef = { group: "", version: "v1", resource: "namespaces", namespaced: false };
+export const SERVICEACCOUNTS: ResourceRef = { group: "", version: "v1", resource: "serviceaccounts", namespaced: true };

@@ -20,6 +20,7 @@ import { PodGarbageCollector } from "./podgc/controller.js";
 import { VolumeController } from "./volume/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
 import { RootCAPublisher } from "./root-ca-publisher/controller.js";
+import { ServiceAccountsController } from "./serviceaccount/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
 
 export interface ControllerManagerOptions {
@@ -80,9 +81,10 @@ export class ControllerManager {
       new ServiceEndpointsController({ output: new EndpointSlices(client, informers), informers, workers: opts.concurrentServiceEndpointSyncs ?? 5, clock, metrics, log }),
       new EndpointSliceMirroringController(client, { informers, clock, metrics, log }),
       ...(opts.nodeIpam ? [new NodeIpamController(client, { ...opts.nodeIpam, informers, clock, metrics, log })] : []),
+      new ServiceAccountsController(client, { informers, clock, metrics, log }),
       ...(rootCA ? [new RootCAPublisher(client, rootCA, { informers, clock, metrics, log })] : []),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : [])], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : [])], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

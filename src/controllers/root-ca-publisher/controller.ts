@@ -1,7 +1,7 @@
 import { isNotFound, isStatusError } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import { realClock, type Clock } from "../../client/clock.js";
-import type { Informer } from "../../client/informer.js";
+import { deletedObject, type Informer } from "../../client/informer.js";
 import type { RestClient } from "../../client/rest.js";
 import { CONFIGMAPS, NAMESPACES } from "../../client/resources.js";
 import type { SharedInformers } from "../../client/shared-informers.js";
@@ -54,7 +54,7 @@ export class RootCAPublisher {
     const onConfigMap = (cm: KubeObject) => {
       if (cm.metadata.name === ROOT_CA_CONFIGMAP && cm.metadata.namespace) this.loop.enqueue(cm.metadata.namespace);
     };
-    this.configMaps.on({ update: (_o, n) => onConfigMap(n), delete: onConfigMap });
+    this.configMaps.on({ update: (_o, n) => onConfigMap(n), delete: (gone) => onConfigMap(deletedObject(gone)) });
   }
 
   private async sync(namespace: string): Promise<SyncResult> {
