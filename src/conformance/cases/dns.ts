@@ -48,7 +48,7 @@ function expectAnswers(answers: Map<string, string | undefined>, want: Record<st
     const got = answers.get(key);
     if (got === undefined || (re !== true && !re.test(got))) failed.push(`${key} → ${got === undefined ? "no answer" : JSON.stringify(got.trim())}`);
   }
-  assert.deepEqual(failed, [], "lookups that failed");
+  assert.deepEqual(failed, [], `lookups that failed: ${failed.join("; ")}`);
 }
 
 const escape = (s: string) => s.replace(/\./g, "\\.");
