@@ -30,7 +30,10 @@ interface Lookup {
 
 /** Runs one pod that looks every name up and returns name → the resolver's output (undefined: failed). */
 async function lookups(ctx: ConformanceContext, pod: string, queries: Lookup[], extra: Partial<Pod["spec"]> = {}): Promise<Map<string, string | undefined>> {
-  const script = [DIG_SEARCH, ...queries.map((q, i) => `echo "@@${i}"; lookup -type=${q.type ?? "a"} ${q.name} && echo "@@ok"`)].join("; ");
+  // Each name is tried up to 5 times a second apart, as upstream's probe pods loop until every lookup
+  // answers: the cluster DNS learns a Service created a moment ago through its own watch.
+  const script = [DIG_SEARCH, ...queries.map((q, i) =>
+    `echo "@@${i}"; n=0; until out=$(lookup -type=${q.type ?? "a"} ${q.name}); do n=$((n+1)); [ $n -ge 5 ] && break; sleep 1; done; echo "$out"; [ $n -lt 5 ] && echo "@@ok"`)].join("; ");
   const { logs } = await runToEnd(ctx, shPod(pod, script, { spec: extra }));
   const out = new Map<string, string | undefined>();
   const parts = logs.split(/@@(\d+)\n/);
