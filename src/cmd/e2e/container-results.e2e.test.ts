@@ -36,7 +36,7 @@ describe("containers' results through kubectl", { skip: !canIsolate() && "needs 
   test("state.terminated.message holds what the container wrote to its terminationMessagePath, or under FallbackToLogsOnError the end of its log", async () => {
     c.ok(["create", "-f", "-"], pod("from-file", { containers: [{ name: "c", image: "busybox", command: ["sh", "-c", "echo -n written > /dev/termination-log; echo ignored"] }] }));
     c.ok(["create", "-f", "-"], pod("from-log", { containers: [{ name: "c", image: "busybox", command: ["sh", "-c", "echo first; echo -n DONE; exit 3"], terminationMessagePolicy: "FallbackToLogsOnError" }] }));
-    c.ok(["create", "-f", "-"], pod("custom-path", { containers: [{ name: "c", image: "busybox", command: ["sh", "-c", "echo -n custom > /var/msg"], terminationMessagePath: "/var/msg" }] }));
+    c.ok(["create", "-f", "-"], pod("custom-path", { containers: [{ name: "c", image: "busybox", command: ["sh", "-c", "echo -n custom > /dev/termination-custom-log"], terminationMessagePath: "/dev/termination-custom-log" }] }));
     const message = async (name: string) => (await ended(name)).status.containerStatuses?.[0]?.state?.terminated?.message;
     assert.equal(await message("from-file"), "written");
     assert.equal(await message("from-log"), "first\nDONE");
