@@ -3,6 +3,7 @@ import { forbidden, invalid, notSupported, required, duplicate, type FieldError 
 import { cloneJson } from "../types.js";
 import { dns1123Label } from "./names.js";
 import { validateQuantityValue, validateResourceRequirements } from "./resources.js";
+import { validateSysctls } from "./sysctls.js";
 
 type Json = Record<string, unknown>;
 const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
@@ -38,6 +39,7 @@ export function validatePodSpec(spec: unknown, path: string): FieldError[] {
   if (deadline !== undefined && (typeof deadline !== "number" || deadline <= 0)) {
     errs.push(invalid(`${path}.activeDeadlineSeconds`, deadline, "must be between 1 and 2147483647, inclusive"));
   }
+  errs.push(...validateSysctls((s.securityContext as Json | undefined)?.sysctls, `${path}.securityContext.sysctls`));
   const volumes = new Set<string>();
   asList(s.volumes).forEach((v, i) => {
     const name = String(v.name ?? "");

@@ -11,7 +11,7 @@ import { evictPod } from "../registry/eviction.js";
 import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 import { watchLine, watchResource, type WatchEvent } from "../registry/watch.js";
-import { decodeBody, readBody } from "./body.js";
+import { decodeBody, decodeBodyStrict, readBody } from "./body.js";
 import { connectNotServed, connectTarget } from "./connect.js";
 import { streamPodLog } from "./pod-log.js";
 import { sendJson, sendRawJson } from "./respond.js";
@@ -73,6 +73,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     sendRawJson(res, code, warn() ? Buffer.from(text) : text);
   };
   const body = async () => decodeBody(await readBody(req), req.headers["content-type"]);
+  /** A create's or update's body, with its duplicate fields unless they are to be ignored. */
+  const objectBody = async () => decodeBodyStrict(await readBody(req), req.headers["content-type"], fieldValidation !== "Ignore");
 
   switch (req.method) {
     case "GET": {
@@ -92,7 +94,10 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       return respond(200, obj);
     }
     case "POST": {
-      if (name === undefined) return respond(201, await rest.create(ns, (await body()) as KubeObject, write));
+      if (name === undefined) {
+        const { value, strict } = await objectBody();
+        return respond(201, await rest.create(ns, value as KubeObject, { ...write, bodyErrors: strict }));
+      }
       if (subresource === "binding") {
         await bindPod(ctx.pods, namespace!, name, await body(), ctx.clock.now());
         return sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
@@ -106,11 +111,11 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     }
     case "PUT": {
       if (name === undefined) throw methodNotAllowed("the server does not allow this method on the requested resource");
-      const input = await body();
+      const { value: input, strict } = await objectBody();
       if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun));
       if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
       const sub = subresource === "status" || subresource === "finalize" ? subresource : "";
-      return respond(200, await rest.update(ns, name, input as KubeObject, { ...write, subresource: sub }));
+      return respond(200, await rest.update(ns, name, input as KubeObject, { ...write, subresource: sub, bodyErrors: strict }));
     }
     case "PATCH": {
       if (name === undefined) throw methodNotAllowed("the server does not allow this method on the requested resource");

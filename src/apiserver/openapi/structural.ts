@@ -203,8 +203,7 @@ function goName(schema: Schema | undefined): string {
   return schema.type === "boolean" ? "bool" : schema.type === "number" ? "float64" : String(schema.type ?? "interface {}");
 }
 
-/** Upstream's strict-decoding message for unknown fields. */
-export function strictDecodingError(kind: string, version: string, unknown: string[]): StatusError {
-  const list = unknown.map((f) => `unknown field "${f}"`).join(", ");
-  return new StatusError(400, "BadRequest", `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${list}`);
+/** Upstream's strict-decoding message for a body's errors (`unknown field "spec.x"`, `duplicate field "spec.y"`…), in order. */
+export function strictDecodingError(kind: string, version: string, errors: string[]): StatusError {
+  return new StatusError(400, "BadRequest", `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${errors.join(", ")}`);
 }

@@ -7,6 +7,7 @@ import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError, type KeyValue, type Store,
 } from "../../store/store.js";
 import { strictDecodingError } from "../openapi/structural.js";
+import type { StrictBody } from "../http/duplicate-fields.js";
 import { apiVersionOf, storagePrefix, type ResourceInfo } from "../resource.js";
 import { continueExpired, INCONSISTENT_REVISION, decodeContinue, encodeContinue, matchesQuery, type ListQuery } from "./list-options.js";
 
@@ -18,14 +19,30 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Which part an update may change: the main resource, or a subresource such as status (a binding: see guaranteedUpdate). */
   subresource?: "status" | "binding" | "finalize" | "";
-  /** What to do with unknown fields: Strict → 400, Warn → `warnings`, Ignore → drop silently (upstream's fieldValidation). */
+  /** What to do with unknown and duplicate fields: Strict → 400, Warn → `warnings`, Ignore → drop silently (upstream's fieldValidation). */
   fieldValidation?: "Strict" | "Warn" | "Ignore";
+  /** What the body's decoder found (duplicate fields), listed with the unknown fields in document order. */
+  bodyErrors?: StrictBody;
   /** Collects warnings for the response's Warning headers. */
   warnings?: string[];
   /** Internal: the transform returns a copy of a body normalize() has already decoded (a PUT's). */
   normalized?: boolean;
   /** Internal: this update marks the object for deletion (set by delete.ts only). */
   deletion?: { timestamp: string; gracePeriodSeconds: number };
+}
+
+/**
+ * The strict-decoding errors of a body in document order, as upstream's decoder meets them: the body's own
+ * (duplicate fields; a YAML body's come first) and the unknown fields the schema found, each at its place.
+ * Without body errors, the unknown fields in the schema's order.
+ */
+function strictErrors(unknown: string[], body: StrictBody | undefined): string[] {
+  const all = [
+    ...(body?.findings ?? []),
+    ...unknown.map((f) => ({ message: `unknown field "${f}"`, at: body?.offsetOf(f) ?? Number.MAX_SAFE_INTEGER })),
+  ];
+  if (body) all.sort((a, b) => a.at - b.at);
+  return all.map((e) => e.message);
 }
 
 export interface ObjectList {
@@ -421,9 +438,10 @@ export class RestStore {
     obj.apiVersion = expected;
     obj.kind = this.info.kind;
     const { unknown, errors } = this.hooks.decode?.(this.info, obj, stored) ?? { unknown: [], errors: [] };
-    if (unknown.length > 0 && opts.fieldValidation === "Strict") throw strictDecodingError(this.info.kind, this.info.version, unknown);
+    const strict = strictErrors(unknown, opts.bodyErrors);
+    if (strict.length > 0 && opts.fieldValidation === "Strict") throw strictDecodingError(this.info.kind, this.info.version, strict);
     this.validate(obj, errors);
-    if (unknown.length > 0 && opts.fieldValidation !== "Ignore") opts.warnings?.push(...unknown.map((f) => `unknown field "${f}"`));
+    if (strict.length > 0 && opts.fieldValidation !== "Ignore") opts.warnings?.push(...strict);
     if (this.info.namespaced) {
       if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
         throw badRequest("the namespace of the provided object does not match the namespace sent on the request");

@@ -193,7 +193,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-api-machinery] FieldValidation should detect unknown and duplicate fields of a typed object [Conformance]",
-    knownFailure: "issue 21: strict field validation rejects duplicate fields",
     async run(ctx) {
       const message = await strictCreate(ctx, DEPLOYMENT_BODY("", `"unknownField": "foo", "replicas": 2, "replicas": 3,`));
       assert.ok(message.includes('strict decoding error: unknown field "spec.unknownField", duplicate field "spec.replicas"'), message);

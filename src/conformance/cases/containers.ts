@@ -93,7 +93,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Container Runtime blackbox test on terminated container should report termination message from log output if TerminationMessagePolicy FallbackToLogsOnError is set [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: terminationMessagePolicy FallbackToLogsOnError into state.terminated.message",
     async run(ctx) {
       assert.equal(await terminationMessage(ctx, { command: ["sh", "-c", "echo -n DONE; /bin/false"], terminationMessagePolicy: "FallbackToLogsOnError" }, "Failed"), "DONE");
     },
@@ -106,14 +105,12 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Container Runtime blackbox test on terminated container should report termination message from file when pod succeeds and TerminationMessagePolicy FallbackToLogsOnError is set [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: termination messages from terminationMessagePath",
     async run(ctx) {
       assert.equal(await terminationMessage(ctx, { command: ["sh", "-c", "echo -n OK > /dev/termination-log"], terminationMessagePath: "/dev/termination-log", terminationMessagePolicy: "FallbackToLogsOnError" }, "Succeeded"), "OK");
     },
   },
   {
     codename: "[sig-node] Container Runtime blackbox test on terminated container should report termination message if TerminationMessagePath is set as non-root user and at a non-default path [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: termination messages from terminationMessagePath; securityContext runAsUser",
     async run(ctx) {
       assert.equal(await terminationMessage(ctx, { command: ["sh", "-c", "echo -n DONE > /dev/termination-custom-log"], terminationMessagePath: "/dev/termination-custom-log", securityContext: { runAsUser: 1000 } }, "Succeeded"), "DONE");
     },
@@ -154,7 +151,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] InitContainer [NodeConformance] should not start app containers and fail the pod if init containers fail on a RestartNever pod [Conformance]",
-    knownFailure: "issue 21: when an init container fails under restartPolicy Never the Initialized condition stays False and the pod is Failed",
     async run(ctx) {
       await ctx.client.create(PODS, ctx.namespace, { ...shPod("pod-init", "true"), spec: { restartPolicy: "Never", initContainers: [{ name: "init1", image: "busybox", command: ["/bin/true"] }, { name: "init2", image: "busybox", command: ["/bin/false"] }], containers: [{ name: "run1", image: "busybox", command: ["/bin/true"] }] } });
       const pod = await waitForPod(ctx, "pod-init", "to fail", (p) => p.status?.phase === "Failed", 30_000);

@@ -149,7 +149,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Sysctls [LinuxOnly] [NodeConformance] should reject invalid sysctls [MinimumKubeletVersion:1.21] [Conformance]",
-    knownFailure: "not in issues 20/21: pod securityContext.sysctls names are not validated (upstream: 422 spec.securityContext.sysctls[0].name: Invalid value: \"foo-\": must have at most 253 characters and match regex …)",
     async run(ctx) {
       const err = await expectCode(ctx.client.create(PODS, ctx.namespace, shPod("sysctl-invalid", "true", {
         spec: { securityContext: { sysctls: [{ name: "foo-", value: "bar" }, { name: "kernel.shmmax", value: "100000000" }, { name: "safe-and-unsafe", value: "100000000" }, { name: "bar..", value: "42" }] } },

@@ -113,7 +113,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Probing container should *not* be restarted with a GRPC liveness probe [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: gRPC probes (grpc.port, grpc.service) with the standard health-checking protocol (today they always fail)",
     async run(ctx) {
       await ctx.client.create(PODS, ctx.namespace, probePod("test-grpc", { ...grpcHealthServer(2379), livenessProbe: { grpc: { port: 2379 }, ...fast, failureThreshold: 3 } }));
       await waitForPod(ctx, "test-grpc", "to run", isRunning);

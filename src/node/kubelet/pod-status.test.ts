@@ -63,6 +63,28 @@ describe("podStatus", () => {
     assert.equal(cs.restartCount, 3);
   });
 
+  test("Initialized stays False (ContainersNotInitialized) when a failed init container fails the pod under restartPolicy Never", () => {
+    const never: Pod = { ...pod, spec: { ...pod.spec!, restartPolicy: "Never", initContainers: [{ name: "init1", image: "busybox" }, { name: "init2", image: "busybox" }] } };
+    const s = podStatus(never, {
+      sandboxReady: false, hostIP: "h", startTime: 0, terminal: { phase: "Failed" },
+      init: [view({ name: "init1", current: inst("exited", 0), ready: true }), view({ name: "init2", current: inst("exited", 1, 1) })],
+      containers: [view()],
+    }, 5000);
+    assert.equal(s.phase, "Failed");
+    const init = s.conditions?.find((c) => c.type === "Initialized");
+    assert.deepEqual([init?.status, init?.reason, init?.message], ["False", "ContainersNotInitialized", "containers with incomplete status: [init2]"]);
+  });
+
+  test("Initialized is True with reason PodCompleted once a pod with init containers has succeeded", () => {
+    const withInit: Pod = { ...pod, spec: { ...pod.spec!, restartPolicy: "Never", initContainers: [{ name: "init1", image: "busybox" }] } };
+    const s = podStatus(withInit, {
+      sandboxReady: false, hostIP: "h", startTime: 0, terminal: { phase: "Succeeded" },
+      init: [view({ name: "init1", current: inst("exited", 0), ready: true })], containers: [view({ current: inst("exited", 0) })],
+    }, 5000);
+    const init = s.conditions?.find((c) => c.type === "Initialized");
+    assert.deepEqual([init?.status, init?.reason], ["True", "PodCompleted"]);
+  });
+
   test("a transition time is kept while the condition's status stays the same", () => {
     const before = { ...pod, status: { ...pod.status, conditions: [{ type: "Ready", status: "False", lastTransitionTime: "2026-01-01T00:00:00Z" }] } };
     const s = podStatus(before, { sandboxReady: false, hostIP: "h", init: [], containers: [view()], startTime: 0 }, Date.parse("2026-06-01T00:00:00Z"));

@@ -89,6 +89,19 @@ export function podPhase(restartPolicy: string, init: ContainerView[], container
   return "Pending";
 }
 
+/**
+ * Upstream's GeneratePodInitializedCondition: True without init containers, with reason PodCompleted once
+ * the pod has succeeded, and as soon as a regular container has run; otherwise False while an init
+ * container has not completed — also when the pod failed because one of them did (restartPolicy Never).
+ */
+function initialized(view: PodView, phase: string, pending: string[], cond: (type: string, ok: boolean, reason?: string, message?: string) => PodCondition): PodCondition {
+  if (view.init.length === 0) return cond("Initialized", true);
+  if (phase === "Succeeded") return cond("Initialized", true, "PodCompleted");
+  const regularStarted = view.containers.some((v) => !v.waiting && (v.current?.state === "running" || v.current?.state === "exited"));
+  if (regularStarted || pending.length === 0) return cond("Initialized", true);
+  return cond("Initialized", false, "ContainersNotInitialized", `containers with incomplete status: [${pending.join(" ")}]`);
+}
+
 /** The pod's status as the node agent reports it; conditions keep their transition times when unchanged. */
 export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
   const old = pod.status ?? {};
@@ -107,16 +120,13 @@ export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
       ...(reason ? { reason } : {}), ...(message ? { message } : {}),
     };
   };
-  const completed = terminal ? "PodCompleted" : undefined;
   // Ready and ContainersReady say the same (no readiness gates here), each with its own transition time.
   const readiness = (type: string) => (terminal
     ? cond(type, false, "PodCompleted")
     : cond(type, unready.length === 0, unready.length ? "ContainersNotReady" : undefined, unready.length ? `containers with unready status: [${unready.join(" ")}]` : undefined));
   const conditions: PodCondition[] = [
     cond("PodReadyToStartContainers", view.sandboxReady),
-    pendingInit.length && !terminal
-      ? cond("Initialized", false, "ContainersNotInitialized", `containers with incomplete status: [${pendingInit.join(" ")}]`)
-      : cond("Initialized", true, view.init.length && completed ? completed : undefined),
+    initialized(view, phase, pendingInit, cond),
     readiness("Ready"),
     readiness("ContainersReady"),
     ...(old.conditions ?? []).filter((c) => !["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"].includes(c.type)),

@@ -15,6 +15,7 @@ import { podPortMappings } from "./port-mappings.js";
 import { serviceEnv } from "./service-env.js";
 import { containerMounts, gatherVolumeSources, MountError, refreshVolumes, setUpVolumes, type TokenRequestSpec, type VolumeSources } from "./volumes/index.js";
 import { podResources } from "./pod-resources.js";
+import { terminationMessageMount, TerminationMessages } from "./termination-message.js";
 
 export interface PodWorkerDeps {
   runtime: Runtime;
@@ -79,6 +80,7 @@ function pullDuration(ms: number): string {
 export class PodWorker {
   private sandbox?: Sandbox;
   private readonly slots = new Map<string, Slot>();
+  private readonly messages = new TerminationMessages();
   private terminal?: PodView["terminal"];
   /** The pod had ended before this agent started: its status is history, not ours to rewrite. */
   readonly endedBefore: boolean;
@@ -284,6 +286,8 @@ export class PodWorker {
       } else throw err;
       return this.deps.requeue(10_000);
     }
+    const messageMount = terminationMessageMount(join(this.podDir(pod), "containers", c.name), c);
+    if (messageMount) mounts.push(messageMount);
 
     const attempt = slot.nextAttempt;
     const logPath = join(this.logDir(pod), c.name, `${attempt}.log`);
@@ -291,8 +295,10 @@ export class PodWorker {
       name: c.name, attempt, image, argv: containerArgv(c, image, env), env, workingDir: c.workingDir ?? image.workingDir, mounts, logPath,
     });
     // Keep one dead instance per container (for lastState and `logs --previous`), as the kubelet's GC does.
+    this.messages.track(id, c, messageMount);
     if (slot.last) {
       await runtime.removeContainer(slot.last.id);
+      this.messages.forget(slot.last.id);
       rmSync(join(this.logDir(pod), c.name, `${slot.last.attempt}.log`), { force: true });
     }
     slot.last = cur;
@@ -432,11 +438,11 @@ export class PodWorker {
   private views(containers: Container[], init: boolean): ContainerView[] {
     return containers.map((c) => {
       const slot = this.slots.get(c.name);
-      const current = this.status(c.name);
+      const current = this.messages.withMessage(this.status(c.name));
       const started = current?.state === "running" && this.deps.prober.started(current.id);
       const readiness = current ? this.deps.prober.result(current.id, "readiness") : undefined;
       return {
-        name: c.name, image: c.image ?? "", current, last: slot?.last, waiting: slot?.waiting,
+        name: c.name, image: c.image ?? "", current, last: this.messages.withMessage(slot?.last), waiting: slot?.waiting,
         restartCount: current ? current.attempt : Math.max(0, (slot?.nextAttempt ?? 0) - 1),
         // A completed init container is ready, as upstream reports it.
         started, ready: init ? current?.state === "exited" && current.exitCode === 0 : started && readiness !== false,

@@ -1,8 +1,9 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
-import type { Container, ExecAction, HTTPGetAction, TCPSocketAction } from "kubernetes-types/core/v1.js";
+import type { Container, ExecAction, GRPCAction, HTTPGetAction, TCPSocketAction } from "kubernetes-types/core/v1.js";
 import type { Runtime } from "../runtime/runtime.js";
+import { grpcProbe } from "./grpc-probe.js";
 
 export interface ProbeResult {
   ok: boolean;
@@ -81,13 +82,14 @@ export async function execAction(action: ExecAction, runtime: Runtime, container
   }
 }
 
-/** Runs one probe or hook handler (exec, httpGet or tcpSocket) against a container. */
+/** Runs one probe or hook handler (exec, httpGet, tcpSocket or, for probes, grpc) against a container. */
 export function runHandler(
-  handler: { exec?: ExecAction; httpGet?: HTTPGetAction; tcpSocket?: TCPSocketAction },
+  handler: { exec?: ExecAction; httpGet?: HTTPGetAction; tcpSocket?: TCPSocketAction; grpc?: GRPCAction },
   runtime: Runtime, containerId: string, host: string, container: Container, timeoutMs: number,
 ): Promise<ProbeResult> {
   if (handler.exec) return execAction(handler.exec, runtime, containerId, timeoutMs);
   if (handler.httpGet) return httpGet(handler.httpGet, host, container, timeoutMs);
   if (handler.tcpSocket) return tcpSocket(handler.tcpSocket, host, container, timeoutMs);
+  if (handler.grpc) return grpcProbe(handler.grpc, host, timeoutMs);
   return Promise.resolve({ ok: false, output: "missing probe handler" });
 }

@@ -62,6 +62,12 @@ export function runtimeConformance(make: () => Promise<Runtime>, shell = "busybo
     assert.deepEqual(entries.map((e) => [e.stream, e.text]).sort(), [["stderr", "err\n"], ["stdout", "out\n"]]);
   }));
 
+  test("an exit is reported once the container's last output is in its log (the kubelet reads its end for a termination message)", () => withSandbox(async (rt, sb) => {
+    const id = await run(rt, sb, "echo first; printf DONE; exit 1");
+    const s = await exited(rt, id);
+    assert.deepEqual(parseCriLog(readFileSync(s.logPath, "utf8")).map((e) => e.text), ["first\n", "DONE"]);
+  }));
+
   test("env and workingDir are the container's", () => withSandbox(async (rt, sb) => {
     const id = await run(rt, sb, `[ "$GREETING" = hello ] && [ "$(pwd)" = /tmp ]`, { GREETING: "hello" }, "/tmp");
     assert.deepEqual([(await exited(rt, id)).exitCode], [0]);

@@ -18,9 +18,12 @@ const MAX_LINE = 16 * 1024;
 export class CriLogWriter {
   private readonly file: WriteStream;
   private pending = 0;
+  /** Settles once every attached stream has ended and what they wrote is in the file (or writing failed). */
+  readonly closed: Promise<void>;
 
   constructor(path: string, private readonly now: () => number = Date.now) {
     this.file = createWriteStream(path, { flags: "a" });
+    this.closed = new Promise((resolve) => this.file.once("close", resolve));
     this.file.on("error", () => undefined);
   }
 
@@ -41,7 +44,9 @@ export class CriLogWriter {
       if (out) this.file.write(out);
     });
     stream.on("close", () => {
-      if (partial) this.file.write(`${rfc3339Nano(this.now())} ${name} F ${partial}\n`);
+      // Output that ends without a newline ends in a partial entry, as containerd writes it, so readers
+      // (logs, termination messages) get no newline the container never wrote.
+      if (partial) this.file.write(`${rfc3339Nano(this.now())} ${name} P ${partial}\n`);
       if (--this.pending === 0) this.file.end();
     });
   }

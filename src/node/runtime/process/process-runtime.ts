@@ -32,6 +32,9 @@ interface Proc {
   markExited: () => void;
 }
 
+/** How long an exit waits for the container's output to reach its log. */
+const LOG_DRAIN_MS = 1000;
+
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 function isExecutable(path: string): boolean {
@@ -228,10 +231,16 @@ export class ProcessRuntime implements Runtime {
       });
       child.once("exit", (code, signal) => {
         const exitCode = code ?? 128 + (signal ? osConstants.signals[signal] : 0);
-        Object.assign(p.status, { state: "exited", finishedAt: Date.now(), exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
-        p.child = undefined;
-        p.markExited();
-        for (const l of this.listeners) l(p.status);
+        const finishedAt = Date.now();
+        // As containerd reports an exit once the task's output is copied: the kubelet reads the end of the
+        // log for a termination message (FallbackToLogsOnError). A descendant holding the pipes open
+        // delays the report by a second at most.
+        void Promise.race([logs.closed, new Promise((r) => setTimeout(r, LOG_DRAIN_MS).unref())]).then(() => {
+          Object.assign(p.status, { state: "exited", finishedAt, exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
+          p.child = undefined;
+          p.markExited();
+          for (const l of this.listeners) l(p.status);
+        });
       });
     });
   }
