@@ -8,7 +8,8 @@ import {
   ImagePullError, type ContainerConfig, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
 } from "../runtime.js";
 import { ImageCatalog } from "./catalog.js";
-import { CniNetwork, shQuote } from "./network.js";
+import { execArgv, launchArgv } from "./launch.js";
+import { CniNetwork } from "./network.js";
 import type { CpuCgroups } from "./cgroups.js";
 
 export interface ProcessRuntimeOptions {
@@ -46,8 +47,9 @@ function isExecutable(path: string): boolean {
 /**
  * The `process` runtime: each container is a real OS process in its own process group, with the parent
  * death signal set so none outlives the agent. As root, a pod's containers share the pod's network and UTS
- * namespaces (CNI bridge, hostname = pod name) and each gets a private mount namespace in which its volumes
- * are bind-mounted at their paths; otherwise pods share the host network.
+ * namespaces (CNI bridge, hostname = pod name; not for hostNetwork pods) and each gets a private mount
+ * namespace with its volumes and private /tmp, run as its securityContext says (launch.ts); otherwise pods
+ * share the host network and run as the agent's user.
  */
 export class ProcessRuntime implements Runtime {
   readonly name = "process";
@@ -57,9 +59,12 @@ export class ProcessRuntime implements Runtime {
   private readonly procs = new Map<string, Proc>();
   private readonly listeners: Array<(s: ContainerStatus) => void> = [];
   private readonly sandboxDir: string;
+  /** Where containers stage their mounts (launch.ts), each on its own tmpfs in its own mount namespace. */
+  private readonly stageDir: string;
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.sandboxDir = join(opts.stateDir, "sandboxes");
+    this.stageDir = join(opts.stateDir, "stage");
     mkdirSync(this.sandboxDir, { recursive: true });
   }
 
@@ -172,8 +177,11 @@ export class ProcessRuntime implements Runtime {
     if (p.status.state !== "created") throw new Error(`container ${id} is ${p.status.state}`);
     const { config } = p;
     const isolated = this.isolated(p.status.sandboxId);
+    // As root every container gets its own mount namespace (hostNetwork pods too); its pod's network
+    // and UTS namespaces unless it is on the host network.
+    const namespaced = this.opts.network !== undefined;
     const env = { PATH: DEFAULT_PATH, ...config.env };
-    const mounts = isolated ? config.mounts : [];
+    const mounts = namespaced ? config.mounts : [];
     const mountsFor = (path: string) => {
       const m = mounts.find((x) => path === x.containerPath || path.startsWith(`${x.containerPath.replace(/\/$/, "")}/`));
       return m ? join(m.hostPath, path.slice(m.containerPath.length)) : path;
@@ -195,20 +203,13 @@ export class ProcessRuntime implements Runtime {
 
     let command = argv;
     let spawnCwd = mountsFor(cwd);
-    if (isolated) {
-      const ns = this.opts.network!.namespaces(p.status.sandboxId);
-      // bash, not sh: dash drops variables whose names are no shell identifiers (a ConfigMap key such as
-      // data-1 through envFrom) from what it passes on, where bash passes the environment through whole.
-      const script = [
-        ...mounts.flatMap((m) => [
-          // A file (the pod's /etc/hosts) is mounted over a file; a directory over a directory made for it.
-          statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ? `{ [ -e ${shQuote(m.containerPath)} ] || touch ${shQuote(m.containerPath)}; }` : `mkdir -p ${shQuote(m.containerPath)}`,
-          `mount --bind ${shQuote(m.hostPath)} ${shQuote(m.containerPath)}`,
-          ...(m.readOnly ? [`mount -o remount,bind,ro ${shQuote(m.containerPath)}`] : []),
-        ]),
-        `cd ${shQuote(cwd)}`, `exec "$@"`,
-      ].join(" && ");
-      command = [hostTool("nsenter"), `--net=${ns.netns}`, `--uts=${ns.uts}`, "--", hostTool("unshare"), "--mount", "--propagation", "private", "--", hostTool("bash"), "-c", script, "bash", ...argv];
+    if (namespaced) {
+      mkdirSync(this.stageDir, { recursive: true });
+      command = launchArgv({
+        argv, cwd, namespaces: isolated ? this.opts.network!.namespaces(p.status.sandboxId) : undefined, stageDir: this.stageDir,
+        mounts: mounts.map((m) => ({ ...m, file: statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ?? false })),
+        security: config.security, tool: hostTool,
+      });
       spawnCwd = "/";
     }
     const child = spawn(hostTool("setpriv"), ["--pdeathsig", "KILL", "--", ...command], { cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -278,12 +279,11 @@ export class ProcessRuntime implements Runtime {
     if (!p || p.status.state !== "running") throw new Error(`container ${id} is not running`);
     const pid = p.child?.pid;
     const cmd = this.opts.catalog.argvFor(p.config.image.ref, argv);
-    const full = this.isolated(p.status.sandboxId) && pid
-      ? [hostTool("nsenter"), `--target=${pid}`, "--net", "--uts", "--mount", "--", ...cmd]
-      : cmd;
+    const namespaced = this.opts.network !== undefined;
+    const full = namespaced && pid ? execArgv(pid, { podNetwork: this.isolated(p.status.sandboxId), security: p.config.security, tool: hostTool }, cmd) : cmd;
     return new Promise((resolveExec) => {
       execFile(full[0] as string, full.slice(1), {
-        env: { PATH: DEFAULT_PATH, ...p.config.env }, cwd: p.config.workingDir && !this.isolated(p.status.sandboxId) ? p.config.workingDir : "/",
+        env: { PATH: DEFAULT_PATH, ...p.config.env }, cwd: p.config.workingDir && !namespaced ? p.config.workingDir : "/",
         timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20,
       }, (err, stdout, stderr) => {
         const output = `${stdout}${stderr}`;
