@@ -48,6 +48,7 @@ ${container}`);
     const logs = await run("secure", [
       "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)", "grep NoNewPrivs /proc/self/status", "ip link add tugdummy0 type dummy 2>&1 || true",
       "touch /tugboat-ro-check 2>&1 || true", "echo in-tmp > /tmp/t && cat /tmp/t", "echo in-volume > /scratch/f && cat /scratch/f",
+      "command -v nslookup || echo no-applets",
     ].join("; "), `
   securityContext: {runAsUser: 1001, runAsGroup: 2002, supplementalGroups: [3003], fsGroup: 4004}
   volumes: [{name: scratch, emptyDir: {}}]`, `
@@ -60,6 +61,7 @@ ${container}`);
     assert.ok(!existsSync("/tugboat-ro-check"));
     assert.match(logs, /^in-tmp$/m, "the private /tmp stays writable");
     assert.match(logs, /^in-volume$/m, "an emptyDir is writable by any user");
+    assert.match(logs, /\/busybox\/bin\/nslookup$/m, "busybox's applets stay on PATH, even with the data dir under the private /tmp");
   });
 
   test("a root container has runc's default capabilities, not the node agent's: no CAP_NET_ADMIN unless added or privileged", async () => {

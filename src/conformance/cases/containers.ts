@@ -113,7 +113,7 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Container Runtime blackbox test on terminated container should report termination message if TerminationMessagePath is set as non-root user and at a non-default path [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: termination messages from terminationMessagePath; securityContext runAsUser",
+    knownFailure: "issue 21: termination messages from terminationMessagePath",
     async run(ctx) {
       assert.equal(await terminationMessage(ctx, { command: ["sh", "-c", "echo -n DONE > /dev/termination-custom-log"], terminationMessagePath: "/dev/termination-custom-log", securityContext: { runAsUser: 1000 } }, "Succeeded"), "DONE");
     },

@@ -55,7 +55,6 @@ async function consume(ctx: ConformanceContext, v: Variant, o: { items?: Array<R
 }
 
 const MODES = "issue 21: defaultMode and per-item mode on configMap/secret/downwardAPI/projected volumes (today always 0644)";
-const NON_ROOT = "issue 21: securityContext runAsUser and fsGroup (today every pod runs as root)";
 const REFRESH = "issue 21: ConfigMap and Secret volumes refresh when the object changes; optional sources";
 const PROJECTED = "issue 21: projected volume sources (configMap, secret, downwardAPI)";
 
@@ -121,12 +120,10 @@ function casesFor(v: Variant): ConformanceCase[] {
     out.push(
       {
         codename: `${v.prefix} should be consumable from pods in volume as non-root [NodeConformance] [Conformance]`,
-        knownFailure: NON_ROOT,
         run: (ctx) => consume(ctx, v, { file: "data-1", value: "value-1", mode: "-rw-r--r--", nonRoot: true }).then(() => assertUid(ctx)),
       },
       {
         codename: `${v.prefix} should be consumable from pods in volume with mappings as non-root [NodeConformance] [Conformance]`,
-        knownFailure: NON_ROOT,
         run: (ctx) => consume(ctx, v, { ...mapped, mode: "-rw-r--r--", nonRoot: true }).then(() => assertUid(ctx)),
       },
       {
@@ -145,7 +142,7 @@ function casesFor(v: Variant): ConformanceCase[] {
   } else {
     out.push({
       codename: `${v.prefix} should be consumable from pods in volume as non-root with defaultMode and fsGroup set [LinuxOnly] [NodeConformance] [Conformance]`,
-      knownFailure: `${NON_ROOT}; ${MODES}`,
+      knownFailure: MODES,
       run: (ctx) => consume(ctx, v, { defaultMode: 0o440, file: "data-1", value: "value-1", mode: "-r--r-----", nonRoot: true }).then(() => assertUid(ctx)),
     });
   }

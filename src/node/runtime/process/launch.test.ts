@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ContainerSecurity } from "../runtime.js";
-import { execArgv, launchArgv, setprivArgv, type LaunchPlan } from "./launch.js";
+import { execArgv, hostMountPoints, launchArgv, pathMounts, setprivArgv, type LaunchPlan } from "./launch.js";
 
 const tool = (name: string) => `/host/${name}`;
 const plan = (over: Partial<LaunchPlan> = {}): LaunchPlan => ({ argv: ["sh", "-c", "id"], cwd: "/", stageDir: "/state/stage", mounts: [], tool, ...over });
@@ -64,4 +64,16 @@ test("execArgv enters the container's namespaces and user", () => {
   assert.deepEqual(execArgv(42, { podNetwork: false, security: security({ capabilities: "all" }), tool }, ["id"]), [
     "/host/nsenter", "--target=42", "--mount", "--", "/host/setpriv", "--reuid", "1000", "--regid", "0", "--clear-groups", "--", "id",
   ]);
+});
+
+test("hostMountPoints lists the targets on the host's root: not those in a private directory or another mount", () => {
+  const m = (containerPath: string) => ({ hostPath: "/h", containerPath, readOnly: false });
+  assert.deepEqual(hostMountPoints([m("/test-volume"), m("/tmp/x"), m("/data"), m("/data/sub"), m("/etc/hosts")]), ["/test-volume", "/data", "/etc/hosts"]);
+  assert.deepEqual(hostMountPoints([m("/tmp"), m("/tmp/x")]), ["/tmp"], "a volume at /tmp replaces the private /tmp");
+});
+
+test("pathMounts keeps the PATH directories a private directory would hide, read-only at their own paths", () => {
+  const exists = (dir: string) => dir !== "/tmp/gone";
+  assert.deepEqual(pathMounts("/tmp/data/busybox/bin:/usr/bin:/tmp/gone:relative", [], exists), [{ hostPath: "/tmp/data/busybox/bin", containerPath: "/tmp/data/busybox/bin", readOnly: true }]);
+  assert.deepEqual(pathMounts("/tmp/data/busybox/bin", [{ hostPath: "/v", containerPath: "/tmp", readOnly: false }], exists), [], "a volume at /tmp hides them as the image's would be");
 });

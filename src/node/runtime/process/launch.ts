@@ -46,14 +46,40 @@ export interface LaunchPlan {
 const depth = (path: string) => path.split("/").filter(Boolean).length;
 const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir.replace(/\/$/, "")}/`);
 
+/** A volume mounted at (or above) a private directory hides it, as it hides the image's directory. */
+function usedPrivateDirs(mounts: Mount[]): string[] {
+  return PRIVATE_DIRS.filter((dir) => !mounts.some((m) => within(dir, m.containerPath)));
+}
+
+/**
+ * The mount points a container's launch makes on the host's own root filesystem, which every container
+ * shares (the process runtime has no image rootfs): its targets outside its private directories and its
+ * other mounts. The runtime removes the ones it created once no running container needs them.
+ */
+export function hostMountPoints(mounts: Mount[]): string[] {
+  const privateDirs = usedPrivateDirs(mounts);
+  return mounts.map((m) => m.containerPath)
+    .filter((t) => !privateDirs.some((d) => within(t, d)) && !mounts.some((o) => o.containerPath !== t && within(t, o.containerPath)));
+}
+
+/**
+ * The directories of the container's PATH that a private directory would hide (the busybox images' applet
+ * links live in the node's data dir, which may be under /tmp), mounted read-only at their own paths.
+ */
+export function pathMounts(path: string | undefined, mounts: Mount[], exists: (dir: string) => boolean): Mount[] {
+  const privateDirs = usedPrivateDirs(mounts);
+  return [...new Set((path ?? "").split(":"))]
+    .filter((dir) => dir.startsWith("/") && privateDirs.some((p) => within(dir, p)) && exists(dir))
+    .map((dir) => ({ hostPath: dir, containerPath: dir, readOnly: true }));
+}
+
 /** The argv that starts the container (see the module comment). */
 export function launchArgv(plan: LaunchPlan): string[] {
   const { tool } = plan;
   const mount = `${tool("mount")} --no-canonicalize`;
   const mkdir = tool("mkdir");
   const q = shQuote;
-  // A volume mounted at (or above) a private directory hides it, as it hides the image's directory.
-  const privateDirs = PRIVATE_DIRS.filter((dir) => !plan.mounts.some((m) => within(dir, m.containerPath)));
+  const privateDirs = usedPrivateDirs(plan.mounts);
   const staged = [
     ...privateDirs.map((dir, i) => ({ source: `p${i}`, target: dir, file: false, setUp: [`${mkdir} p${i}`, `${mount} -t tmpfs -o mode=1777,nosuid,nodev tmpfs p${i}`] })),
     ...plan.mounts.map((m, i) => ({

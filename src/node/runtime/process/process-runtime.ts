@@ -8,7 +8,8 @@ import {
   ImagePullError, type ContainerConfig, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
 } from "../runtime.js";
 import { ImageCatalog } from "./catalog.js";
-import { execArgv, launchArgv } from "./launch.js";
+import { execArgv, hostMountPoints, launchArgv, pathMounts } from "./launch.js";
+import { HostMountPoints } from "./mount-points.js";
 import { CniNetwork } from "./network.js";
 import type { CpuCgroups } from "./cgroups.js";
 
@@ -61,6 +62,7 @@ export class ProcessRuntime implements Runtime {
   private readonly sandboxDir: string;
   /** Where containers stage their mounts (launch.ts), each on its own tmpfs in its own mount namespace. */
   private readonly stageDir: string;
+  private readonly mountPoints = new HostMountPoints();
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.sandboxDir = join(opts.stateDir, "sandboxes");
@@ -181,7 +183,7 @@ export class ProcessRuntime implements Runtime {
     // and UTS namespaces unless it is on the host network.
     const namespaced = this.opts.network !== undefined;
     const env = { PATH: DEFAULT_PATH, ...config.env };
-    const mounts = namespaced ? config.mounts : [];
+    const mounts = namespaced ? [...config.mounts, ...pathMounts(env.PATH, config.mounts, existsSync)] : [];
     const mountsFor = (path: string) => {
       const m = mounts.find((x) => path === x.containerPath || path.startsWith(`${x.containerPath.replace(/\/$/, "")}/`));
       return m ? join(m.hostPath, path.slice(m.containerPath.length)) : path;
@@ -205,6 +207,7 @@ export class ProcessRuntime implements Runtime {
     let spawnCwd = mountsFor(cwd);
     if (namespaced) {
       mkdirSync(this.stageDir, { recursive: true });
+      this.mountPoints.claim(id, hostMountPoints(mounts));
       command = launchArgv({
         argv, cwd, namespaces: isolated ? this.opts.network!.namespaces(p.status.sandboxId) : undefined, stageDir: this.stageDir,
         mounts: mounts.map((m) => ({ ...m, file: statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ?? false })),
@@ -224,6 +227,7 @@ export class ProcessRuntime implements Runtime {
         resolveStart();
       });
       child.once("error", (err) => {
+        this.mountPoints.release(id);
         this.fail(p, 128, "StartError", err.message);
         resolveStart();
       });
@@ -231,6 +235,7 @@ export class ProcessRuntime implements Runtime {
         const exitCode = code ?? 128 + (signal ? osConstants.signals[signal] : 0);
         Object.assign(p.status, { state: "exited", finishedAt: Date.now(), exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
         p.child = undefined;
+        this.mountPoints.release(id);
         p.markExited();
         for (const l of this.listeners) l(p.status);
       });
