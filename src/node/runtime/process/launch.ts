@@ -7,15 +7,19 @@ import { shQuote } from "./network.js";
  *
  * 1. `nsenter` into the pod's network and UTS namespaces (not for hostNetwork pods);
  * 2. `unshare --mount` a private mount namespace, in which a bash script
- *    a. mounts a small tmpfs on `stageDir` and works from it (its cwd), so every source is reached
- *       through the stage even once a later mount covers its host path (the node's state may live
- *       under /tmp, which the container gets a private copy of);
- *    b. stages a fresh tmpfs (mode 1777) for each private directory (PRIVATE_DIRS) and a bind mount of
+ *    a. mounts a tmpfs on `stageDir` and works from it (its cwd), so every source is reached through the
+ *       stage even once a later mount covers its host path (the node's state may live under /tmp);
+ *    b. builds the container's root: an overlay of the host's root filesystem (read through, written into
+ *       the stage, so mount points and files the container makes never land on the node's root), with the
+ *       host's other mounts (/proc, /sys, /dev, …) bound recursively into it;
+ *    c. stages a fresh tmpfs (mode 1777) for each private directory (PRIVATE_DIRS) and a bind mount of
  *       each volume (read-only ones remounted read-only there);
- *    c. moves each staged mount to its path in the container, parents before children (as containerd
- *       sorts mounts by depth), making the mount point first (a directory, or an empty file for a file);
- *    d. with readOnlyRootFilesystem, remounts `/` read-only — only that mount: volumes and the private
- *       directories keep their own flags;
+ *    d. moves each staged mount to its path in the new root, parents before children (as containerd sorts
+ *       mounts by depth), making the mount point first (a directory, or an empty file for a file);
+ *    e. with readOnlyRootFilesystem, remounts the root read-only — only that mount: volumes and the
+ *       private directories keep their own flags;
+ *    f. pivots into the new root (as runc: `pivot_root . .`, then detaches the old one), so `nsenter
+ *       --mount` into the container lands in it too;
  * 3. `setpriv` switches to the container's uid, gid and groups, limits its capabilities (bounding set:
  *    a root process holds those, a non-root one none, as after runc's execve) and sets no_new_privs;
  * 4. the container's argv is exec'ed, with the same pid throughout, so `nsenter --target` finds it.
@@ -52,17 +56,6 @@ function usedPrivateDirs(mounts: Mount[]): string[] {
 }
 
 /**
- * The mount points a container's launch makes on the host's own root filesystem, which every container
- * shares (the process runtime has no image rootfs): its targets outside its private directories and its
- * other mounts. The runtime removes the ones it created once no running container needs them.
- */
-export function hostMountPoints(mounts: Mount[]): string[] {
-  const privateDirs = usedPrivateDirs(mounts);
-  return mounts.map((m) => m.containerPath)
-    .filter((t) => !privateDirs.some((d) => within(t, d)) && !mounts.some((o) => o.containerPath !== t && within(t, o.containerPath)));
-}
-
-/**
  * The directories of the container's PATH that a private directory would hide (the busybox images' applet
  * links live in the node's data dir, which may be under /tmp), mounted read-only at their own paths.
  */
@@ -92,15 +85,28 @@ export function launchArgv(plan: LaunchPlan): string[] {
     })),
   ];
   const placed = [...staged].sort((a, b) => depth(a.target) - depth(b.target));
+  const stage = q(plan.stageDir);
+  const awk = tool("awk");
+  const inRoot = (path: string) => q(`root${path}`);
   const script = [
-    `${mount} -t tmpfs -o mode=0700,size=1m tugboat-stage ${q(plan.stageDir)}`,
-    `cd ${q(plan.stageDir)}`,
+    `${mount} -t tmpfs -o mode=0700 tugboat-stage ${stage}`,
+    `cd ${stage}`,
+    `${mkdir} lower upper work root`,
+    `${mount} --bind / lower`,
+    `${mount} -t overlay tugboat-root -o ${q(`lowerdir=${plan.stageDir}/lower,upperdir=${plan.stageDir}/upper,workdir=${plan.stageDir}/work`)} root`,
+    // The host's mounts on its root filesystem (and, recursively, theirs) into the new root, but the stage.
+    `r=$(${awk} '$5 == "/" {id = $1} END {print id}' /proc/self/mountinfo)`,
+    `{ ${awk} -v r="$r" '$2 == r && $5 != "/" {print $5}' /proc/self/mountinfo | ${tool("sort")} -u | while read -r p; do p=$(printf '%b' "$p"); case "$p" in ${stage}|${stage}/*) continue;; esac; ${mount} --rbind "$p" "root$p" || exit 1; done; }`,
     ...staged.flatMap((s) => s.setUp),
     ...placed.flatMap((s) => [
-      s.file ? `${mkdir} -p ${q(dirname(s.target))} && { [ -e ${q(s.target)} ] || ${tool("touch")} ${q(s.target)}; }` : `${mkdir} -p ${q(s.target)}`,
-      `${mount} --move ${s.source} ${q(s.target)}`,
+      s.file
+        // A file goes over a file: an empty directory left in the host's root (another pod's mount point) makes way, in the overlay only.
+        ? `${mkdir} -p ${inRoot(dirname(s.target))} && { [ ! -d ${inRoot(s.target)} ] || [ "$(${tool("stat")} -f -c %T ${inRoot(s.target)})" != overlayfs ] || rmdir ${inRoot(s.target)}; } && { [ -e ${inRoot(s.target)} ] || ${tool("touch")} ${inRoot(s.target)}; }`
+        : `${mkdir} -p ${inRoot(s.target)}`,
+      `${mount} --move ${s.source} ${inRoot(s.target)}`,
     ]),
-    ...(plan.security?.readOnlyRootFilesystem ? [`${mount} -o remount,bind,ro /`] : []),
+    ...(plan.security?.readOnlyRootFilesystem ? [`${mount} -o remount,bind,ro root`] : []),
+    "cd root", `${tool("pivot_root")} . .`, `${tool("umount")} -l .`,
     `cd ${q(plan.cwd)}`,
     ["exec", ...(plan.security ? setprivArgv(plan.security, tool).map(q) : []), '"$@"'].join(" "),
   ].join(" && ");

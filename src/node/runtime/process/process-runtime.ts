@@ -8,8 +8,7 @@ import {
   ImagePullError, type ContainerConfig, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
 } from "../runtime.js";
 import { ImageCatalog } from "./catalog.js";
-import { execArgv, hostMountPoints, launchArgv, pathMounts } from "./launch.js";
-import { HostMountPoints } from "./mount-points.js";
+import { execArgv, launchArgv, pathMounts } from "./launch.js";
 import { CniNetwork } from "./network.js";
 import type { CpuCgroups } from "./cgroups.js";
 
@@ -62,7 +61,6 @@ export class ProcessRuntime implements Runtime {
   private readonly sandboxDir: string;
   /** Where containers stage their mounts (launch.ts), each on its own tmpfs in its own mount namespace. */
   private readonly stageDir: string;
-  private readonly mountPoints = new HostMountPoints();
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.sandboxDir = join(opts.stateDir, "sandboxes");
@@ -207,7 +205,6 @@ export class ProcessRuntime implements Runtime {
     let spawnCwd = mountsFor(cwd);
     if (namespaced) {
       mkdirSync(this.stageDir, { recursive: true });
-      this.mountPoints.claim(id, hostMountPoints(mounts));
       command = launchArgv({
         argv, cwd, namespaces: isolated ? this.opts.network!.namespaces(p.status.sandboxId) : undefined, stageDir: this.stageDir,
         mounts: mounts.map((m) => ({ ...m, file: statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ?? false })),
@@ -227,7 +224,6 @@ export class ProcessRuntime implements Runtime {
         resolveStart();
       });
       child.once("error", (err) => {
-        this.mountPoints.release(id);
         this.fail(p, 128, "StartError", err.message);
         resolveStart();
       });
@@ -235,7 +231,6 @@ export class ProcessRuntime implements Runtime {
         const exitCode = code ?? 128 + (signal ? osConstants.signals[signal] : 0);
         Object.assign(p.status, { state: "exited", finishedAt: Date.now(), exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
         p.child = undefined;
-        this.mountPoints.release(id);
         p.markExited();
         for (const l of this.listeners) l(p.status);
       });
