@@ -60,6 +60,7 @@ test("launchArgv remounts the root read-only after every mount, then execs throu
     "exec '/host/setpriv' '--reuid' '1000' '--regid' '0' '--clear-groups' '--bounding-set' '-all,+chown,+kill' '--no-new-privs' '--' \"$@\"",
   ]);
   assert.ok(!script(launchArgv(plan({ security: security() }))).some((s) => s.includes("remount,bind,ro root")));
+  assert.deepEqual(script(launchArgv(plan({ readyFd: 3 }))).slice(-3), ["echo >&3", "exec 3>&-", 'exec "$@"'], "the runtime hears when the container is set up");
 });
 
 test("setprivArgv sets uid, gid, supplementary groups and the bounding set; privileged keeps every capability", () => {

@@ -22,7 +22,8 @@ import { shQuote } from "./network.js";
  *       --mount` into the container lands in it too;
  * 3. `setpriv` switches to the container's uid, gid and groups, limits its capabilities (bounding set:
  *    a root process holds those, a non-root one none, as after runc's execve) and sets no_new_privs;
- * 4. the container's argv is exec'ed, with the same pid throughout, so `nsenter --target` finds it.
+ * 4. the container's argv is exec'ed (after a line to `readyFd`: the container is set up), with the same pid
+ *    throughout, so `nsenter --target` finds it.
  */
 
 /** Directories each container gets a private, empty tmpfs on, as an image's writable layer would give it. */
@@ -45,6 +46,8 @@ export interface LaunchPlan {
   security?: ContainerSecurity;
   /** The absolute path of a host tool (never the container's PATH: busybox images put their applets first). */
   tool: (name: string) => string;
+  /** A file descriptor to write a line to (then close) once the container is set up, just before its exec. */
+  readyFd?: number;
 }
 
 const depth = (path: string) => path.split("/").filter(Boolean).length;
@@ -94,9 +97,11 @@ export function launchArgv(plan: LaunchPlan): string[] {
     `${mkdir} lower upper work root`,
     `${mount} --bind / lower`,
     `${mount} -t overlay tugboat-root -o ${q(`lowerdir=${plan.stageDir}/lower,upperdir=${plan.stageDir}/upper,workdir=${plan.stageDir}/work`)} root`,
-    // The host's mounts on its root filesystem (and, recursively, theirs) into the new root, but the stage.
+    // The host's mounts on its root filesystem (and, recursively, theirs) into the new root: not the stage,
+    // nor namespace files (other pods' UTS namespaces, which come and go meanwhile: a mount point gone by
+    // the time it is bound is skipped).
     `r=$(${awk} '$5 == "/" {id = $1} END {print id}' /proc/self/mountinfo)`,
-    `{ ${awk} -v r="$r" '$2 == r && $5 != "/" {print $5}' /proc/self/mountinfo | ${tool("sort")} -u | while read -r p; do p=$(printf '%b' "$p"); case "$p" in ${stage}|${stage}/*) continue;; esac; ${mount} --rbind "$p" "root$p" || exit 1; done; }`,
+    `{ ${awk} -v r="$r" '{ for (i = 7; i < NF; i++) if ($i == "-") { t = $(i + 1); break } } $2 == r && $5 != "/" && t != "nsfs" {print $5}' /proc/self/mountinfo | ${tool("sort")} -u | while read -r p; do p=$(printf '%b' "$p"); case "$p" in ${stage}|${stage}/*) continue;; esac; ${mount} --rbind "$p" "root$p" || [ ! -e "$p" ] || exit 1; done; }`,
     ...staged.flatMap((s) => s.setUp),
     ...placed.flatMap((s) => [
       s.file
@@ -108,6 +113,7 @@ export function launchArgv(plan: LaunchPlan): string[] {
     ...(plan.security?.readOnlyRootFilesystem ? [`${mount} -o remount,bind,ro root`] : []),
     "cd root", `${tool("pivot_root")} . .`, `${tool("umount")} -l .`,
     `cd ${q(plan.cwd)}`,
+    ...(plan.readyFd !== undefined ? [`echo >&${plan.readyFd}`, `exec ${plan.readyFd}>&-`] : []),
     ["exec", ...(plan.security ? setprivArgv(plan.security, tool).map(q) : []), '"$@"'].join(" "),
   ].join(" && ");
   const enter = plan.namespaces ? [tool("nsenter"), `--net=${plan.namespaces.netns}`, `--uts=${plan.namespaces.uts}`, "--"] : [];

@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
+import type { Readable } from "node:stream";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { CriLogWriter } from "../logs.js";
 import {
@@ -208,20 +209,33 @@ export class ProcessRuntime implements Runtime {
       command = launchArgv({
         argv, cwd, namespaces: isolated ? this.opts.network!.namespaces(p.status.sandboxId) : undefined, stageDir: this.stageDir,
         mounts: mounts.map((m) => ({ ...m, file: statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ?? false })),
-        security: config.security, tool: hostTool,
+        security: config.security, tool: hostTool, readyFd: 3,
       });
       spawnCwd = "/";
     }
-    const child = spawn(hostTool("setpriv"), ["--pdeathsig", "KILL", "--", ...command], { cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // In namespaces, the launch script writes a line to fd 3 once the container's mounts are in place: only
+    // then is it running (an exec before would enter a half-made mount namespace).
+    const child = spawn(hostTool("setpriv"), ["--pdeathsig", "KILL", "--", ...command], {
+      cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe", namespaced ? "pipe" : "ignore"],
+    });
     p.child = child;
-    logs.attach(child.stdout, "stdout");
-    logs.attach(child.stderr, "stderr");
+    logs.attach(child.stdout!, "stdout");
+    logs.attach(child.stderr!, "stderr");
+    const launched = new Promise<void>((resolveLaunched) => {
+      const fd3 = child.stdio[3] as Readable | null | undefined;
+      if (!fd3) return resolveLaunched();
+      fd3.once("data", () => resolveLaunched());
+      fd3.once("close", () => resolveLaunched());
+      fd3.once("error", () => resolveLaunched());
+    });
     await new Promise<void>((resolveStart) => {
       child.once("spawn", () => {
         const pod = this.sandboxes.get(p.status.sandboxId)?.config;
         if (pod?.resources && child.pid !== undefined) this.opts.cgroups?.addProcess(pod.uid, pod.resources.qosClass, child.pid);
-        Object.assign(p.status, { state: "running", startedAt: Date.now() });
-        resolveStart();
+        void launched.then(() => {
+          if (p.status.state === "created") Object.assign(p.status, { state: "running", startedAt: Date.now() });
+          resolveStart();
+        });
       });
       child.once("error", (err) => {
         this.fail(p, 128, "StartError", err.message);
@@ -229,7 +243,8 @@ export class ProcessRuntime implements Runtime {
       });
       child.once("exit", (code, signal) => {
         const exitCode = code ?? 128 + (signal ? osConstants.signals[signal] : 0);
-        Object.assign(p.status, { state: "exited", finishedAt: Date.now(), exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
+        const now = Date.now();
+        Object.assign(p.status, { state: "exited", startedAt: p.status.startedAt ?? now, finishedAt: now, exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
         p.child = undefined;
         p.markExited();
         for (const l of this.listeners) l(p.status);
@@ -240,9 +255,9 @@ export class ProcessRuntime implements Runtime {
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const p = this.procs.get(id);
     if (!p) return;
-    if (p.status.state === "created") return this.fail(p, 0, "Completed", "");
     const pid = p.child?.pid;
-    if (p.status.state !== "running" || pid === undefined) return p.exited;
+    if (p.status.state === "created" && pid === undefined) return this.fail(p, 0, "Completed", "");
+    if (p.status.state === "exited" || pid === undefined) return p.exited;
     const signal = (sig: NodeJS.Signals) => {
       try {
         process.kill(-pid, sig);
@@ -253,7 +268,7 @@ export class ProcessRuntime implements Runtime {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([p.exited, new Promise<void>((r) => (timer = setTimeout(r, timeoutSeconds * 1000)))]);
       clearTimeout(timer);
-      if (p.status.state === "running") signal("SIGKILL");
+      if (p.child) signal("SIGKILL");
     }
     return p.exited;
   }
