@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { validatePodSpecUpdate } from "./pod.js";
+import { validatePodSpec, validatePodSpecUpdate } from "./pod.js";
 
 const spec = () => ({
   containers: [{ name: "c", image: "busybox", command: ["sleep", "3600"], ports: [{ containerPort: 80, protocol: "TCP" }] }],
@@ -34,4 +34,19 @@ test("a pod update that changes anything else, at any depth, is Forbidden", () =
     assert.equal(errs[0]!.type, "Forbidden");
     assert.match(errs[0]!.detail!, /^pod updates may not change fields other than `spec.containers\[\*\].image`/);
   }
+});
+
+test("validatePodSpec refuses an absolute or backstepping subPath/subPathExpr, and both at once, with upstream's fields", () => {
+  const withMounts = (volumeMounts: Array<Record<string, string>>) => ({ containers: [{ name: "c", image: "busybox", volumeMounts }], volumes: [{ name: "v", emptyDir: {} }] });
+  const errs = validatePodSpec(withMounts([
+    { name: "v", mountPath: "/a", subPath: "/abs" },
+    { name: "v", mountPath: "/b", subPathExpr: "x/../y" },
+    { name: "v", mountPath: "/c", subPath: "s", subPathExpr: "$(E)" },
+    { name: "v", mountPath: "/d", subPath: "fine/..name", subPathExpr: "" },
+  ]), "spec");
+  assert.deepEqual(errs.map((e) => [e.field, e.value, e.detail]), [
+    ["spec.containers[0].volumeMounts.subPath", "/abs", "must be a relative path"],
+    ["spec.containers[0].volumeMounts.subPathExpr", "x/../y", "must not contain '..'"],
+    ["spec.containers[0].volumeMounts[2].subPathExpr", "$(E)", "subPathExpr and subPath are mutually exclusive"],
+  ]);
 });

@@ -79,7 +79,26 @@ function validateContainer(c: Json, path: string, names: Set<string>): FieldErro
   asList(c.env).forEach((e, i) => {
     if (typeof e.name !== "string" || e.name === "") errs.push(required(`${path}.env[${i}].name`));
   });
+  asList(c.volumeMounts).forEach((m, i) => {
+    // As upstream, the subPath errors name the list (`volumeMounts.subPath`), the exclusivity one the item.
+    const { subPath, subPathExpr } = m;
+    if (typeof subPath === "string" && subPath) errs.push(...localDescendingPath(subPath, `${path}.volumeMounts.subPath`));
+    if (typeof subPathExpr === "string" && subPathExpr) {
+      if (typeof subPath === "string" && subPath) {
+        errs.push(invalid(`${path}.volumeMounts[${i}].subPathExpr`, subPathExpr, "subPathExpr and subPath are mutually exclusive"));
+      }
+      errs.push(...localDescendingPath(subPathExpr, `${path}.volumeMounts.subPathExpr`));
+    }
+  });
   errs.push(...validateResourceRequirements(c.resources, `${path}.resources`));
+  return errs;
+}
+
+/** Upstream's validateLocalDescendingPath: a relative path without a `..` element. */
+function localDescendingPath(target: string, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (target.startsWith("/")) errs.push(invalid(path, target, "must be a relative path"));
+  if (target.split("/").includes("..")) errs.push(invalid(path, target, "must not contain '..'"));
   return errs;
 }
 

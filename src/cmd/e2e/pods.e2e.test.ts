@@ -149,10 +149,12 @@ kind: Pod
 metadata: {name: stubborn}
 spec:
   terminationGracePeriodSeconds: 3
+  volumes: [{name: trace, hostPath: {path: ${dir}}}]
   containers:
   - name: c
     image: busybox
     command: ["sh", "-c", "trap 'read up idle < /proc/uptime; echo term $up >> ${trace}' TERM; echo started > ${trace}; while true; do sleep 0.1; done"]
+    volumeMounts: [{name: trace, mountPath: ${dir}}]
     lifecycle:
       preStop:
         exec: {command: ["sh", "-c", "read up idle < /proc/uptime; echo prestop $up >> ${trace}; sleep 1"]}

@@ -6,7 +6,7 @@ import { type Pod, expectCode, isRunning, podLogs, runToEnd, shPod, waitFor, wai
 /**
  * Upstream's common/node/kubelet.go, kubelet_etc_hosts.go, security_context.go (and node/security_context.go)
  * and sysctl.go. Scripts that would write to the root filesystem clean up after themselves: the process
- * runtime shares the host's root with its pods.
+ * runtime shares the host's root with its pods (all but /tmp, /var/tmp and /dev/shm).
  */
 
 async function output(ctx: ConformanceContext, pod: Pod): Promise<{ phase?: string; logs: string }> {
@@ -60,7 +60,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Kubelet when scheduling a read only busybox container should not write to root filesystem [LinuxOnly] [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: readOnlyRootFilesystem (the container's view of / read-only in its mount namespace)",
     async run(ctx) {
       const { logs } = await output(ctx, shPod("busybox-readonly-fs", "if echo test > /conformance-readonly-check; then rm -f /conformance-readonly-check; echo WROTE; fi", { container: { securityContext: { readOnlyRootFilesystem: true } } }));
       assert.match(logs, /Read-only file system/);
@@ -76,7 +75,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] KubeletManagedEtcHosts should test kubelet managed /etc/hosts file [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: a hostPath mount of /etc/hosts (or a pod with hostNetwork) is not overridden by the node-managed file",
     async run(ctx) {
       await ctx.client.create(PODS, ctx.namespace, hostsPod("test-pod", false, [3]));
       await ctx.client.create(PODS, ctx.namespace, hostsPod("test-host-network-pod", true, []));
@@ -89,7 +87,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Security Context When creating a container with runAsUser should run the container with uid 65534 [LinuxOnly] [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: securityContext runAsUser (today every pod runs as root)",
     async run(ctx) {
       const r = await output(ctx, shPod("busybox-user-65534", "id -u", { container: { securityContext: { runAsUser: 65534 } } }));
       assert.equal(r.phase, "Succeeded");
@@ -98,7 +95,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Security Context should support container.SecurityContext.RunAsUser And container.SecurityContext.RunAsGroup [LinuxOnly] [Conformance]",
-    knownFailure: "issue 21: securityContext runAsUser, runAsGroup (today every pod runs as root)",
     async run(ctx) {
       const r = await output(ctx, shPod("security-context-container", "id -u; id -g", { container: { securityContext: { runAsUser: 1001, runAsGroup: 2002 } } }));
       assert.equal(r.logs, "1001\n2002");
@@ -106,7 +102,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Security Context should support pod.Spec.SecurityContext.RunAsUser And pod.Spec.SecurityContext.RunAsGroup [LinuxOnly] [Conformance]",
-    knownFailure: "issue 21: securityContext runAsUser, runAsGroup (today every pod runs as root)",
     async run(ctx) {
       const r = await output(ctx, shPod("security-context-pod", "id -u; id -g", { spec: { securityContext: { runAsUser: 1001, runAsGroup: 2002 } } }));
       assert.equal(r.logs, "1001\n2002");
@@ -114,7 +109,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Security Context When creating a pod with privileged should run the container as unprivileged when false [LinuxOnly] [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: securityContext capabilities (today every container runs as root with all capabilities, so an unprivileged one can add a link)",
     async run(ctx) {
       const r = await output(ctx, shPod("busybox-privileged-false", "ip link add dummy1 type dummy 2>&1 || true; ip link del dummy1 2>/dev/null; true", { container: { securityContext: { privileged: false } } }));
       assert.match(r.logs, /Operation not permitted/);
@@ -131,7 +125,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Security Context when creating containers with AllowPrivilegeEscalation should not allow privilege escalation when false [LinuxOnly] [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: securityContext allowPrivilegeEscalation, runAsUser (today every pod runs as root)",
     async run(ctx) {
       const r = await output(ctx, shPod("alpine-nnp-false", "id -u; grep NoNewPrivs /proc/self/status", { container: { securityContext: { allowPrivilegeEscalation: false, runAsUser: 1000 } } }));
       assert.match(r.logs, /^1000$/m, "runs as uid 1000");

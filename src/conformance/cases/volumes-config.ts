@@ -54,7 +54,6 @@ async function consume(ctx: ConformanceContext, v: Variant, o: { items?: Array<R
   expectOutput(logs, [content(`${DIR}/${o.file}`, o.value), mode(`${DIR}/${o.file}`, o.mode)]);
 }
 
-const NON_ROOT = "issue 21: securityContext runAsUser and fsGroup (today every pod runs as root)";
 
 function casesFor(v: Variant): ConformanceCase[] {
   const cm = v.kind === "configMap";
@@ -115,12 +114,10 @@ function casesFor(v: Variant): ConformanceCase[] {
     out.push(
       {
         codename: `${v.prefix} should be consumable from pods in volume as non-root [NodeConformance] [Conformance]`,
-        knownFailure: NON_ROOT,
         run: (ctx) => consume(ctx, v, { file: "data-1", value: "value-1", mode: "-rw-r--r--", nonRoot: true }).then(() => assertUid(ctx)),
       },
       {
         codename: `${v.prefix} should be consumable from pods in volume with mappings as non-root [NodeConformance] [Conformance]`,
-        knownFailure: NON_ROOT,
         run: (ctx) => consume(ctx, v, { ...mapped, mode: "-rw-r--r--", nonRoot: true }).then(() => assertUid(ctx)),
       },
       {
@@ -138,7 +135,6 @@ function casesFor(v: Variant): ConformanceCase[] {
   } else {
     out.push({
       codename: `${v.prefix} should be consumable from pods in volume as non-root with defaultMode and fsGroup set [LinuxOnly] [NodeConformance] [Conformance]`,
-      knownFailure: NON_ROOT,
       run: (ctx) => consume(ctx, v, { defaultMode: 0o440, file: "data-1", value: "value-1", mode: "-r--r-----", nonRoot: true }).then(() => assertUid(ctx)),
     });
   }

@@ -6,10 +6,6 @@ import { content, expectOutput, readVolumes } from "../volume-kit.js";
 
 /** Upstream's common/storage/empty_dir.go, storage/empty_dir_wrapper.go and storage/subpath.go (atomic writer volumes). */
 
-const TMPFS = "issue 21: emptyDir with medium: Memory is a tmpfs";
-const NON_ROOT = "issue 21: securityContext runAsUser (today every pod runs as root)";
-const DIR_MODE = "issue 21: emptyDir directories are 0777";
-const SUBPATH = "issue 21: subPath and subPathExpr, mounted as upstream";
 
 const perms: Record<string, string> = { "0644": "-rw-r--r--", "0666": "-rw-rw-rw-", "0777": "-rwxrwxrwx" };
 
@@ -42,10 +38,8 @@ const combos: ConformanceCase[] = [];
 for (const user of ["non-root", "root"] as const) {
   for (const fileMode of ["0644", "0666", "0777"]) {
     for (const medium of ["default", "tmpfs"] as const) {
-      const reasons = [user === "non-root" ? NON_ROOT : undefined, medium === "tmpfs" ? TMPFS : undefined].filter(Boolean);
       combos.push({
         codename: `[sig-storage] EmptyDir volumes should support (${user},${fileMode},${medium}) [LinuxOnly] [NodeConformance] [Conformance]`,
-        knownFailure: reasons.length ? reasons.join("; ") : undefined,
         run: (ctx) => newFile(ctx, user, fileMode, medium),
       });
     }
@@ -67,12 +61,10 @@ export const cases: ConformanceCase[] = [
   ...combos,
   {
     codename: "[sig-storage] EmptyDir volumes volume on default medium should have the correct mode [LinuxOnly] [NodeConformance] [Conformance]",
-    knownFailure: DIR_MODE,
     run: (ctx) => dirMode(ctx, "default"),
   },
   {
     codename: "[sig-storage] EmptyDir volumes volume on tmpfs should have the correct mode [LinuxOnly] [NodeConformance] [Conformance]",
-    knownFailure: `${TMPFS}; ${DIR_MODE}`,
     run: (ctx) => dirMode(ctx, "tmpfs"),
   },
   {
@@ -125,7 +117,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-storage] Subpath Atomic writer volumes should support subpaths with configmap pod [Conformance]",
-    knownFailure: SUBPATH,
     async run(ctx) {
       await withConfigMap(ctx);
       await subPathRead(ctx, { name: "test-volume", configMap: { name: "my-configmap" } }, "configmap-key", "/test-volume", "configmap-value");
@@ -133,7 +124,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-storage] Subpath Atomic writer volumes should support subpaths with configmap pod with mountPath of existing file [Conformance]",
-    knownFailure: SUBPATH,
     async run(ctx) {
       await withConfigMap(ctx);
       await subPathRead(ctx, { name: "test-volume", configMap: { name: "my-configmap" } }, "configmap-key", "/etc/resolv.conf", "configmap-value");
@@ -141,7 +131,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-storage] Subpath Atomic writer volumes should support subpaths with secret pod [Conformance]",
-    knownFailure: SUBPATH,
     async run(ctx) {
       await ctx.client.create(SECRETS, ctx.namespace, { apiVersion: "v1", kind: "Secret", metadata: { name: "my-secret" }, data: { "secret-key": Buffer.from("secret-value").toString("base64") } });
       await subPathRead(ctx, { name: "test-volume", secret: { secretName: "my-secret" } }, "secret-key", "/test-volume", "secret-value");
@@ -149,12 +138,10 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-storage] Subpath Atomic writer volumes should support subpaths with downward pod [Conformance]",
-    knownFailure: SUBPATH,
     run: (ctx) => subPathRead(ctx, { name: "test-volume", downwardAPI: { items: [{ path: "downward/podname", fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } }] } }, "downward/podname", "/test-volume", "pod-subpath-test"),
   },
   {
     codename: "[sig-storage] Subpath Atomic writer volumes should support subpaths with projected pod [Conformance]",
-    knownFailure: SUBPATH,
     async run(ctx) {
       await withConfigMap(ctx);
       await subPathRead(ctx, { name: "test-volume", projected: { sources: [{ configMap: { name: "my-configmap", items: [{ key: "configmap-key", path: "projected/configmap-key" }] } }] } }, "projected/configmap-key", "/test-volume", "configmap-value");

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { parseResolvConf, podHostsFile, podResolvConf } from "./dns-files.js";
+import { hostNetworkHostsFile, parseResolvConf, podHostsFile, podResolvConf } from "./dns-files.js";
 
 const cluster = { nameserver: "10.96.0.10", domain: "cluster.local" };
 const host = parseResolvConf("nameserver 192.0.2.53\nsearch corp.example\noptions edns0\n");
@@ -29,5 +29,13 @@ describe("podHostsFile", () => {
     assert.match(text, /^# Kubernetes-managed hosts file\.\n127\.0\.0\.1\tlocalhost\n/);
     assert.match(text, /\n10\.88\.0\.2\tweb-0\.nginx\.shop\.svc\.cluster\.local\tweb-0\n/);
     assert.match(text, /# Entries added by HostAliases\.\n10\.1\.2\.3\tfoo\tbar\n$/);
+  });
+});
+
+describe("hostNetworkHostsFile", () => {
+  test("the node's file under the host-network header (not the pod's), then hostAliases", () => {
+    const text = hostNetworkHostsFile(pod({ hostNetwork: true, hostAliases: [{ ip: "10.1.2.3", hostnames: ["foo"] }] }), "127.0.0.1\tlocalhost\n10.0.0.5\tnode-1\n");
+    assert.equal(text, "# Kubernetes-managed hosts file (host network).\n127.0.0.1\tlocalhost\n10.0.0.5\tnode-1\n\n# Entries added by HostAliases.\n10.1.2.3\tfoo\n");
+    assert.ok(!text.includes("# Kubernetes-managed hosts file."), "KubeletManagedEtcHosts tells the two apart by this line");
   });
 });

@@ -81,3 +81,10 @@ export function podHostsFile(pod: Pod, podIP: string, clusterDomain: string | un
   }
   return lines.join("\n") + "\n";
 }
+
+/** A hostNetwork pod's /etc/hosts as the kubelet writes it: the node's own file under its header, then hostAliases. */
+export function hostNetworkHostsFile(pod: Pod, nodeHosts: string): string {
+  const aliases = pod.spec?.hostAliases ?? [];
+  const entries = aliases.length ? ["", "# Entries added by HostAliases.", ...aliases.map((a) => `${a.ip}\t${(a.hostnames ?? []).join("\t")}`)].join("\n") + "\n" : "";
+  return `# Kubernetes-managed hosts file (host network).\n${nodeHosts}${entries}`;
+}

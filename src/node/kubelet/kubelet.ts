@@ -16,6 +16,7 @@ import { Backoff } from "./backoff.js";
 import { parseResolvConf, type ClusterDnsConfig } from "./dns-files.js";
 import { podStatus } from "./pod-status.js";
 import { PodWorker } from "./pod-worker.js";
+import { unmountMemoryVolumes } from "./memory-volume.js";
 import { Prober } from "./prober.js";
 import type { LogSource } from "./server.js";
 import { statusPatch } from "./status-patch.js";
@@ -344,6 +345,8 @@ export class Kubelet implements LogSource {
   async shutdown(graceSeconds: number): Promise<void> {
     for (const [uid] of this.workers) this.prober.stopPod(uid);
     await this.opts.runtime.close(graceSeconds);
+    // The containers are gone: memory volumes would otherwise outlive the agent, mounted in its data dir.
+    unmountMemoryVolumes(join(this.opts.stateDir, "pods"));
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { Clock } from "../../client/clock.js";
@@ -6,7 +6,7 @@ import type { EventType } from "../../client/events.js";
 import { ImagePullError, type ContainerStatus, type Image, type Runtime, type Sandbox } from "../runtime/runtime.js";
 import { goDuration, type Backoff } from "./backoff.js";
 import { ContainerConfigError, containerArgv, containerEnv } from "./container-env.js";
-import { podHostsFile, podResolvConf, type ClusterDnsConfig, type ResolvConf } from "./dns-files.js";
+import { hostNetworkHostsFile, podHostsFile, podResolvConf, type ClusterDnsConfig, type ResolvConf } from "./dns-files.js";
 import { runHandler } from "./probe.js";
 import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
@@ -14,6 +14,8 @@ import { podPhase } from "./pod-status.js";
 import { podPortMappings } from "./port-mappings.js";
 import { serviceEnv } from "./service-env.js";
 import { containerMounts, gatherVolumeSources, MountError, refreshVolumes, setUpVolumes, type TokenRequestSpec, type VolumeSources } from "./volumes/index.js";
+import { unmountMemoryVolumes } from "./memory-volume.js";
+import { containerSecurity } from "./security-context.js";
 import { podResources } from "./pod-resources.js";
 import { terminationMessageMount, TerminationMessages } from "./termination-message.js";
 
@@ -114,17 +116,21 @@ export class PodWorker {
     return id ? this.deps.runtime.containerStatus(id) : undefined;
   }
 
-  /** The pod's own /etc/hosts and /etc/resolv.conf, bind-mounted over the host's as the kubelet does. */
-  private etcMounts(pod: Pod): Array<{ hostPath: string; containerPath: string; readOnly: boolean }> {
-    if (pod.spec?.hostNetwork) return [];
+  /**
+   * The pod's own /etc/hosts and /etc/resolv.conf, bind-mounted over the host's as the kubelet (hosts) and
+   * containerd (resolv.conf) do — except where the container mounts a volume of its own at that path. A
+   * hostNetwork pod's hosts file is the node's (KubeletManagedEtcHosts).
+   */
+  private etcMounts(pod: Pod, c: Container): Array<{ hostPath: string; containerPath: string; readOnly: boolean }> {
     const dir = this.podDir(pod);
     mkdirSync(dir, { recursive: true });
+    const hosts = pod.spec?.hostNetwork ? hostNetworkHostsFile(pod, readNodeHosts()) : podHostsFile(pod, this.sandbox!.ip, this.deps.clusterDNS?.domain);
     const files: Array<[string, string, string | undefined]> = [
-      ["etc-hosts", "/etc/hosts", podHostsFile(pod, this.sandbox!.ip, this.deps.clusterDNS?.domain)],
+      ["etc-hosts", "/etc/hosts", hosts],
       ["resolv.conf", "/etc/resolv.conf", podResolvConf(pod, this.deps.clusterDNS, this.deps.hostResolv)],
     ];
     return files.flatMap(([file, containerPath, text]) => {
-      if (text === undefined) return [];
+      if (text === undefined || c.volumeMounts?.some((m) => m.mountPath === containerPath)) return [];
       const hostPath = join(dir, file);
       writeFileSync(hostPath, text);
       return [{ hostPath, containerPath, readOnly: false }];
@@ -271,11 +277,16 @@ export class PodWorker {
 
     let env: Record<string, string>;
     let mounts;
+    let security;
     try {
-      mounts = [...containerMounts(c, setUpVolumes(pod, this.podDir(pod), volumeSources, clock.now())), ...this.etcMounts(pod)];
+      // As the kubelet: volumes first (ContainerCreating until they are), then env and mounts (subPathExpr
+      // expands from the env), then runAsNonRoot (CreateContainerConfigError).
+      const volumes = setUpVolumes(pod, this.podDir(pod), volumeSources, clock.now());
       env = containerEnv(pod, c, image.env, sources, {
         podIP: this.sandbox!.ip, hostIP: this.deps.hostIP, nodeCpu: this.deps.nodeCpu, nodeMemory: this.deps.nodeMemory,
       });
+      mounts = [...containerMounts(c, volumes, env), ...this.etcMounts(pod, c)];
+      security = containerSecurity(pod, c, image);
     } catch (err) {
       if (err instanceof MountError) {
         this.deps.event(pod, "Warning", "FailedMount", err.message);
@@ -292,7 +303,7 @@ export class PodWorker {
     const attempt = slot.nextAttempt;
     const logPath = join(this.logDir(pod), c.name, `${attempt}.log`);
     const id = await runtime.createContainer(this.sandbox!.id, {
-      name: c.name, attempt, image, argv: containerArgv(c, image, env), env, workingDir: c.workingDir ?? image.workingDir, mounts, logPath,
+      name: c.name, attempt, image, argv: containerArgv(c, image, env), env, workingDir: c.workingDir ?? image.workingDir, mounts, logPath, security,
     });
     // Keep one dead instance per container (for lastState and `logs --previous`), as the kubelet's GC does.
     this.messages.track(id, c, messageMount);
@@ -431,6 +442,7 @@ export class PodWorker {
     if (this.sandbox) await this.deps.runtime.removePodSandbox(this.sandbox.id);
     this.deps.backoff.forget(`${pod.metadata?.uid}/`);
     this.deps.imageBackoff.forget(`${pod.metadata?.uid}/`);
+    unmountMemoryVolumes(this.podDir(pod));
     rmSync(this.podDir(pod), { recursive: true, force: true });
     rmSync(this.logDir(pod), { recursive: true, force: true });
   }
@@ -475,4 +487,13 @@ export class PodWorker {
   }
 
 
+}
+
+/** The node's /etc/hosts, which a hostNetwork pod's managed file carries. */
+function readNodeHosts(): string {
+  try {
+    return readFileSync("/etc/hosts", "utf8");
+  } catch {
+    return "";
+  }
 }

@@ -10,6 +10,8 @@ export interface ImageSpec {
   cmd: string[];
   env: Record<string, string>;
   workingDir?: string;
+  /** The image's USER: `uid` or `uid:gid` (numeric), or a name; absent: root, as an image without USER. */
+  user?: string;
 }
 
 export interface Image extends ImageSpec {
@@ -73,6 +75,23 @@ export interface Mount {
   readOnly: boolean;
 }
 
+/**
+ * Who a container's processes are and what they may do (CRI's LinuxContainerSecurityContext, resolved by
+ * the kubelet from the pod's and the container's securityContext and the image's USER).
+ */
+export interface ContainerSecurity {
+  uid: number;
+  gid: number;
+  /** Supplementary groups: the pod's supplementalGroups, then its fsGroup. */
+  groups: number[];
+  /** The capabilities the process may hold (its bounding set), upper case without `CAP_`; "all" when privileged. */
+  capabilities: string[] | "all";
+  /** no_new_privs (allowPrivilegeEscalation: false). */
+  noNewPrivs: boolean;
+  /** The container's view of `/` is read-only (its volumes and private directories stay writable). */
+  readOnlyRootFilesystem: boolean;
+}
+
 export interface ContainerConfig {
   name: string;
   /** 0 for the first run of this container in its pod, then 1, 2, … (the restart count). */
@@ -84,6 +103,8 @@ export interface ContainerConfig {
   workingDir?: string;
   mounts: Mount[];
   logPath: string;
+  /** Absent: the runtime's default, root with every capability the node agent has. */
+  security?: ContainerSecurity;
 }
 
 export type ContainerState = "created" | "running" | "exited";

@@ -4,7 +4,7 @@
  * (atomic-writer.ts) and owned by the pod's fsGroup (ownership.ts), what the set-up reads (sources.ts),
  * and each container's mounts (mounts.ts).
  */
-export { containerMounts } from "./mounts.js";
+export { containerMounts, expandSubPathExpr } from "./mounts.js";
 export { MountError, refreshVolumes, setUpVolumes } from "./set-up.js";
 export { gatherVolumeSources, volumeObjectRefs, type TokenRequestSpec, type VolumeFetchers } from "./sources.js";
 export type { VolumeSources } from "./payload.js";

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod, Volume } from "kubernetes-types/core/v1.js";
 import { DATA_DIR, PayloadPathError, writeAtomically, type FileProjection } from "./atomic-writer.js";
 import { DownwardApiError, downwardApiPayload } from "./downward-api.js";
+import { mountMemoryVolume } from "../memory-volume.js";
 import { setVolumeOwnership } from "./ownership.js";
 import { configMapOrSecretPayload, DEFAULT_MODE, PayloadError, projectedPayload, type VolumeSources } from "./payload.js";
 
@@ -53,8 +54,13 @@ export function setUpVolumes(pod: Pod, podDir: string, sources: VolumeSources, n
       const dir = join(podDir, "volumes", "empty-dir", v.name);
       const fresh = !existsSync(dir);
       mkdirSync(dir, { recursive: true });
-      // Once, when the volume is made (emptyDir needs no remount): later container starts keep the files' modes.
-      if (fresh) setVolumeOwnership(dir, pod.spec?.securityContext?.fsGroup, false);
+      if (v.emptyDir.medium === "Memory") mountMemoryVolume(dir, v.emptyDir.sizeLimit);
+      // Once, when the volume is made (emptyDir needs no remount): later container starts keep the files'
+      // modes. World-writable, as upstream's emptyDir (containers of any user share it), then the fsGroup's.
+      if (fresh) {
+        chmodSync(dir, 0o777);
+        setVolumeOwnership(dir, pod.spec?.securityContext?.fsGroup, false);
+      }
       out.set(v.name, dir);
     } else if (v.hostPath) {
       const { path, type = "" } = v.hostPath;

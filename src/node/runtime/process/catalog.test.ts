@@ -20,7 +20,7 @@ describe("parseImageRef", () => {
 
 describe("ImageCatalog.resolve", () => {
   const file = join(mkdtempSync(join(tmpdir(), "tug-cat-")), "images.yaml");
-  writeFileSync(file, "- image: myorg/api:1.0\n  command: [/usr/bin/env]\n  args: [FOO=1]\n  env: {MODE: prod}\n  workingDir: /tmp\n");
+  writeFileSync(file, "- image: myorg/api:1.0\n  command: [/usr/bin/env]\n  args: [FOO=1]\n  env: {MODE: prod}\n  workingDir: /tmp\n- image: myorg/nonroot:1.0\n  command: [/usr/bin/id]\n  user: 1000\n");
   const catalog = new ImageCatalog({ demoAppPath: "/demo.js", userImagesFile: file });
 
   test("demo images run the demo app with their flavour, version and port", () => {
@@ -33,6 +33,7 @@ describe("ImageCatalog.resolve", () => {
   test("busybox-like images default to sh; user images come from images.yaml; others do not exist", () => {
     assert.deepEqual(catalog.resolve("busybox:1.36")!.cmd, ["sh"]);
     assert.deepEqual(catalog.resolve("myorg/api:1.0"), { entrypoint: ["/usr/bin/env"], cmd: ["FOO=1"], env: { MODE: "prod" }, workingDir: "/tmp" });
+    assert.equal(catalog.resolve("myorg/nonroot:1.0")!.user, "1000", "an image's USER, which runAsNonRoot checks");
     assert.equal(catalog.resolve("myorg/api:2.0"), undefined);
     assert.equal(catalog.resolve("nosuch/image"), undefined);
   });

@@ -64,6 +64,8 @@ interface UserImage {
   args?: string[];
   env?: Record<string, string>;
   workingDir?: string;
+  /** The image's USER (`uid` or `uid:gid`); absent: root. */
+  user?: string;
 }
 
 /**
@@ -93,7 +95,9 @@ export class ImageCatalog {
       const r = parseImageRef(u.image);
       return r.repository === repository && r.tag === tag;
     });
-    if (user) return { entrypoint: user.command ?? [], cmd: user.args ?? [], env: { ...user.env }, workingDir: user.workingDir };
+    if (user) {
+      return { entrypoint: user.command ?? [], cmd: user.args ?? [], env: { ...user.env }, workingDir: user.workingDir, ...(user.user !== undefined ? { user: String(user.user) } : {}) };
+    }
     const demo = DEMOS[repository];
     if (demo) {
       return {

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,3 +63,34 @@ describe("ProcessRuntime forwards hostPorts with CNI portmap", { skip: !canIsola
   });
 });
 
+
+describe("ProcessRuntime runs a container as its security says, in its own root", { skip: !canIsolatePods() && "needs root and /usr/lib/cni" }, () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "tug-rt-"));
+  const network = new CniNetwork({ cniPath: DEFAULT_CNI_PATH, bridge: "tugtest2", subnet: "10.89.253.0/24", stateDir: join(stateDir, "cni") });
+  const runtime = new ProcessRuntime({ stateDir, catalog: new ImageCatalog(), hostIP: "127.0.0.1", network });
+  after(async () => {
+    await runtime.close(0);
+    spawnSync("ip", ["link", "delete", "tugtest2"]);
+  });
+
+  test("uid, gid, groups and no_new_privs apply to the container and to an exec right after it starts; its /tmp and root writes stay its own", async () => {
+    const sandbox = await runtime.runPodSandbox({ uid: "uid-sec", namespace: "default", name: "sec", hostname: "sec", hostNetwork: false });
+    const image = await runtime.pullImage("busybox");
+    const marker = `tugboat-rt-${process.pid}`;
+    const id = await runtime.createContainer(sandbox.id, {
+      name: "c", attempt: 0, image, argv: ["sh", "-c", `echo mine > /tmp/${marker}; sleep 30`], env: {}, mounts: [], logPath: join(stateDir, "sec.log"),
+      security: { uid: 1001, gid: 2002, groups: [3003], capabilities: ["KILL"], noNewPrivs: true, readOnlyRootFilesystem: false },
+    });
+    await runtime.startContainer(id);
+    const r = await runtime.exec(id, ["sh", "-c", "id -u; id -g; id -G; grep NoNewPrivs /proc/self/status; ls /tmp"], 5000);
+    assert.equal(r.exitCode, 0, r.output);
+    assert.equal(r.output, `1001\n2002\n2002 3003\nNoNewPrivs:\t1\n${marker}\n`);
+    assert.ok(!existsSync(`/tmp/${marker}`), "the container's /tmp is not the node's");
+    const asRoot = await runtime.createContainer(sandbox.id, { name: "r", attempt: 0, image, argv: ["sleep", "30"], env: {}, mounts: [], logPath: join(stateDir, "root.log") });
+    await runtime.startContainer(asRoot);
+    const wrote = await runtime.exec(asRoot, ["sh", "-c", `echo root > /${marker}-root && cat /${marker}-root`], 5000);
+    assert.equal(wrote.output, "root\n");
+    assert.ok(!existsSync(`/${marker}-root`), "what the container writes to / stays in its own layer");
+    await runtime.removePodSandbox(sandbox.id);
+  });
+});

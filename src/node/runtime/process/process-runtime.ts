@@ -2,13 +2,15 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
+import type { Readable } from "node:stream";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { CriLogWriter } from "../logs.js";
 import {
   ImagePullError, type ContainerConfig, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
 } from "../runtime.js";
 import { ImageCatalog } from "./catalog.js";
-import { CniNetwork, shQuote } from "./network.js";
+import { execArgv, launchArgv, pathMounts } from "./launch.js";
+import { CniNetwork } from "./network.js";
 import type { CpuCgroups } from "./cgroups.js";
 
 export interface ProcessRuntimeOptions {
@@ -49,8 +51,9 @@ function isExecutable(path: string): boolean {
 /**
  * The `process` runtime: each container is a real OS process in its own process group, with the parent
  * death signal set so none outlives the agent. As root, a pod's containers share the pod's network and UTS
- * namespaces (CNI bridge, hostname = pod name) and each gets a private mount namespace in which its volumes
- * are bind-mounted at their paths; otherwise pods share the host network.
+ * namespaces (CNI bridge, hostname = pod name; not for hostNetwork pods) and each gets a private mount
+ * namespace with its volumes and private /tmp, run as its securityContext says (launch.ts); otherwise pods
+ * share the host network and run as the agent's user.
  */
 export class ProcessRuntime implements Runtime {
   readonly name = "process";
@@ -60,9 +63,12 @@ export class ProcessRuntime implements Runtime {
   private readonly procs = new Map<string, Proc>();
   private readonly listeners: Array<(s: ContainerStatus) => void> = [];
   private readonly sandboxDir: string;
+  /** Where containers stage their mounts (launch.ts), each on its own tmpfs in its own mount namespace. */
+  private readonly stageDir: string;
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.sandboxDir = join(opts.stateDir, "sandboxes");
+    this.stageDir = join(opts.stateDir, "stage");
     mkdirSync(this.sandboxDir, { recursive: true });
   }
 
@@ -175,8 +181,11 @@ export class ProcessRuntime implements Runtime {
     if (p.status.state !== "created") throw new Error(`container ${id} is ${p.status.state}`);
     const { config } = p;
     const isolated = this.isolated(p.status.sandboxId);
+    // As root every container gets its own mount namespace (hostNetwork pods too); its pod's network
+    // and UTS namespaces unless it is on the host network.
+    const namespaced = this.opts.network !== undefined;
     const env = { PATH: DEFAULT_PATH, ...config.env };
-    const mounts = isolated ? config.mounts : [];
+    const mounts = namespaced ? [...config.mounts, ...pathMounts(env.PATH, config.mounts, existsSync)] : [];
     const mountsFor = (path: string) => {
       const m = mounts.find((x) => path === x.containerPath || path.startsWith(`${x.containerPath.replace(/\/$/, "")}/`));
       return m ? join(m.hostPath, path.slice(m.containerPath.length)) : path;
@@ -198,32 +207,38 @@ export class ProcessRuntime implements Runtime {
 
     let command = argv;
     let spawnCwd = mountsFor(cwd);
-    if (isolated) {
-      const ns = this.opts.network!.namespaces(p.status.sandboxId);
-      // bash, not sh: dash drops variables whose names are no shell identifiers (a ConfigMap key such as
-      // data-1 through envFrom) from what it passes on, where bash passes the environment through whole.
-      const script = [
-        ...mounts.flatMap((m) => [
-          // A file (the pod's /etc/hosts) is mounted over a file; a directory over a directory made for it.
-          statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ? `{ [ -e ${shQuote(m.containerPath)} ] || touch ${shQuote(m.containerPath)}; }` : `mkdir -p ${shQuote(m.containerPath)}`,
-          `mount --bind ${shQuote(m.hostPath)} ${shQuote(m.containerPath)}`,
-          ...(m.readOnly ? [`mount -o remount,bind,ro ${shQuote(m.containerPath)}`] : []),
-        ]),
-        `cd ${shQuote(cwd)}`, `exec "$@"`,
-      ].join(" && ");
-      command = [hostTool("nsenter"), `--net=${ns.netns}`, `--uts=${ns.uts}`, "--", hostTool("unshare"), "--mount", "--propagation", "private", "--", hostTool("bash"), "-c", script, "bash", ...argv];
+    if (namespaced) {
+      mkdirSync(this.stageDir, { recursive: true });
+      command = launchArgv({
+        argv, cwd, namespaces: isolated ? this.opts.network!.namespaces(p.status.sandboxId) : undefined, stageDir: this.stageDir,
+        mounts: mounts.map((m) => ({ ...m, file: statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ?? false })),
+        security: config.security, tool: hostTool, readyFd: 3,
+      });
       spawnCwd = "/";
     }
-    const child = spawn(hostTool("setpriv"), ["--pdeathsig", "KILL", "--", ...command], { cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // In namespaces, the launch script writes a line to fd 3 once the container's mounts are in place: only
+    // then is it running (an exec before would enter a half-made mount namespace).
+    const child = spawn(hostTool("setpriv"), ["--pdeathsig", "KILL", "--", ...command], {
+      cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe", namespaced ? "pipe" : "ignore"],
+    });
     p.child = child;
-    logs.attach(child.stdout, "stdout");
-    logs.attach(child.stderr, "stderr");
+    logs.attach(child.stdout!, "stdout");
+    logs.attach(child.stderr!, "stderr");
+    const launched = new Promise<void>((resolveLaunched) => {
+      const fd3 = child.stdio[3] as Readable | null | undefined;
+      if (!fd3) return resolveLaunched();
+      fd3.once("data", () => resolveLaunched());
+      fd3.once("close", () => resolveLaunched());
+      fd3.once("error", () => resolveLaunched());
+    });
     await new Promise<void>((resolveStart) => {
       child.once("spawn", () => {
         const pod = this.sandboxes.get(p.status.sandboxId)?.config;
         if (pod?.resources && child.pid !== undefined) this.opts.cgroups?.addProcess(pod.uid, pod.resources.qosClass, child.pid);
-        Object.assign(p.status, { state: "running", startedAt: Date.now() });
-        resolveStart();
+        void launched.then(() => {
+          if (p.status.state === "created") Object.assign(p.status, { state: "running", startedAt: Date.now() });
+          resolveStart();
+        });
       });
       child.once("error", (err) => {
         this.fail(p, 128, "StartError", err.message);
@@ -236,7 +251,7 @@ export class ProcessRuntime implements Runtime {
         // log for a termination message (FallbackToLogsOnError). A descendant holding the pipes open
         // delays the report by a second at most.
         void Promise.race([logs.closed, new Promise((r) => setTimeout(r, LOG_DRAIN_MS).unref())]).then(() => {
-          Object.assign(p.status, { state: "exited", finishedAt, exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
+          Object.assign(p.status, { state: "exited", startedAt: p.status.startedAt ?? finishedAt, finishedAt, exitCode, reason: exitCode === 0 ? "Completed" : "Error" });
           p.child = undefined;
           p.markExited();
           for (const l of this.listeners) l(p.status);
@@ -248,9 +263,9 @@ export class ProcessRuntime implements Runtime {
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const p = this.procs.get(id);
     if (!p) return;
-    if (p.status.state === "created") return this.fail(p, 0, "Completed", "");
     const pid = p.child?.pid;
-    if (p.status.state !== "running" || pid === undefined) return p.exited;
+    if (p.status.state === "created" && pid === undefined) return this.fail(p, 0, "Completed", "");
+    if (p.status.state === "exited" || pid === undefined) return p.exited;
     const signal = (sig: NodeJS.Signals) => {
       try {
         process.kill(-pid, sig);
@@ -261,7 +276,7 @@ export class ProcessRuntime implements Runtime {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([p.exited, new Promise<void>((r) => (timer = setTimeout(r, timeoutSeconds * 1000)))]);
       clearTimeout(timer);
-      if (p.status.state === "running") signal("SIGKILL");
+      if (p.child) signal("SIGKILL");
     }
     return p.exited;
   }
@@ -287,12 +302,11 @@ export class ProcessRuntime implements Runtime {
     if (!p || p.status.state !== "running") throw new Error(`container ${id} is not running`);
     const pid = p.child?.pid;
     const cmd = this.opts.catalog.argvFor(p.config.image.ref, argv);
-    const full = this.isolated(p.status.sandboxId) && pid
-      ? [hostTool("nsenter"), `--target=${pid}`, "--net", "--uts", "--mount", "--", ...cmd]
-      : cmd;
+    const namespaced = this.opts.network !== undefined;
+    const full = namespaced && pid ? execArgv(pid, { podNetwork: this.isolated(p.status.sandboxId), security: p.config.security, tool: hostTool }, cmd) : cmd;
     return new Promise((resolveExec) => {
       execFile(full[0] as string, full.slice(1), {
-        env: { PATH: DEFAULT_PATH, ...p.config.env }, cwd: p.config.workingDir && !this.isolated(p.status.sandboxId) ? p.config.workingDir : "/",
+        env: { PATH: DEFAULT_PATH, ...p.config.env }, cwd: p.config.workingDir && !namespaced ? p.config.workingDir : "/",
         timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20,
       }, (err, stdout, stderr) => {
         const output = `${stdout}${stderr}`;
