@@ -45,9 +45,10 @@ ${container}`);
   });
 
   test("runAsUser, runAsGroup, supplementalGroups and fsGroup; no_new_privs; runc's default capabilities; a read-only /", async () => {
+    const marker = `/tugboat-ro-check-${process.pid}`;
     const logs = await run("secure", [
       "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)", "grep NoNewPrivs /proc/self/status", "ip link add tugdummy0 type dummy 2>&1 || true",
-      "touch /tugboat-ro-check 2>&1 || true", "echo in-tmp > /tmp/t && cat /tmp/t", "echo in-volume > /scratch/f && cat /scratch/f",
+      `touch ${marker} 2>&1 || true`, "echo in-tmp > /tmp/t && cat /tmp/t", "echo in-volume > /scratch/f && cat /scratch/f",
       "command -v nslookup || echo no-applets",
     ].join("; "), `
   securityContext: {runAsUser: 1001, runAsGroup: 2002, supplementalGroups: [3003], fsGroup: 4004}
@@ -58,7 +59,7 @@ ${container}`);
     assert.match(logs, /NoNewPrivs:\s+1/);
     assert.match(logs, /Operation not permitted/, "ip link add needs CAP_NET_ADMIN");
     assert.match(logs, /Read-only file system/);
-    assert.ok(!existsSync("/tugboat-ro-check"));
+    assert.ok(!existsSync(marker), "nothing the container writes to / reaches the node's /");
     assert.match(logs, /^in-tmp$/m, "the private /tmp stays writable");
     assert.match(logs, /^in-volume$/m, "an emptyDir is writable by any user");
     assert.match(logs, /\/busybox\/bin\/nslookup$/m, "busybox's applets stay on PATH, even with the data dir under the private /tmp");
@@ -145,5 +146,26 @@ spec:
     assert.equal(own.trim(), (readFileSync("/etc/hosts", "utf8").split("\n")[0] ?? "").trim());
     const hostNet = await run("hosts-hostnet", "head -1 /etc/hosts", "  hostNetwork: true");
     assert.equal(hostNet.trim(), "# Kubernetes-managed hosts file (host network).");
+  });
+
+  test("safe sysctls are set in the pod's own IPC and network namespaces, not the node's; an unsafe one rejects the pod", async () => {
+    const node = readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").trim();
+    const logs = await run("sysctls", "cat /proc/sys/kernel/shm_rmid_forced /proc/sys/net/ipv4/ip_unprivileged_port_start", `
+  securityContext:
+    sysctls: [{name: kernel.shm_rmid_forced, value: "1"}, {name: net/ipv4/ip_unprivileged_port_start, value: "100"}]`);
+    assert.deepEqual(logs.trim().split("\n"), ["1", "100"]);
+    assert.equal(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").trim(), node, "the node's own value is untouched");
+
+    c.ok(["apply", "-f", "-"], `
+apiVersion: v1
+kind: Pod
+metadata: {name: unsafe-sysctl}
+spec:
+  securityContext: {sysctls: [{name: kernel.msgmax, value: "10000"}]}
+  containers: [{name: c, image: busybox, command: ["sleep", "600"]}]`);
+    await eventually("unsafe-sysctl rejected", () => phase("unsafe-sysctl") === "Failed", 30_000);
+    const pod = c.json<{ status: { reason?: string; message?: string } }>(["get", "pod", "unsafe-sysctl"]);
+    assert.equal(pod.status.reason, "SysctlForbidden");
+    assert.equal(pod.status.message, 'Pod was rejected: forbidden sysctl: "kernel.msgmax" not allowlisted');
   });
 });

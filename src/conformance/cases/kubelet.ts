@@ -133,7 +133,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Sysctls [LinuxOnly] [NodeConformance] should support sysctls [MinimumKubeletVersion:1.21] [Environment:NotInUserNS] [Conformance]",
-    knownFailure: "not in issues 20/21: pod securityContext.sysctls are not applied by the process runtime (kernel.shm_rmid_forced is IPC-namespaced; pods share the host's IPC namespace)",
     async run(ctx) {
       const r = await output(ctx, shPod("sysctl-pod", "sysctl kernel.shm_rmid_forced", { spec: { securityContext: { sysctls: [{ name: "kernel.shm_rmid_forced", value: "1" }] } } }));
       assert.equal(r.phase, "Succeeded");

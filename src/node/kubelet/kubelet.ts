@@ -25,6 +25,7 @@ import { volumeObjectRefs, type TokenRequestSpec } from "./volumes/index.js";
 import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SECRETS, SERVICES } from "../../client/resources.js";
 import { matchesNodeSelectorTerms } from "../../api/node-affinity.js";
 import { HostPortSet, podHostPorts } from "../../api/host-ports.js";
+import { forbiddenSysctl } from "./sysctls.js";
 
 
 export interface KubeletOptions {
@@ -294,12 +295,15 @@ export class Kubelet implements LogSource {
   }
 
   /**
-   * Upstream's predicate admission, for what Tugboat's nodes can clash on — host ports (NodePorts): a
-   * pod not yet running here is refused when a pod this agent runs holds one of its host ports.
+   * Upstream's admission: sysctls outside the allowlist (SysctlForbidden), then the predicate for what
+   * Tugboat's nodes can clash on — host ports (NodePorts): a pod not yet running here is refused when a
+   * pod this agent runs holds one of its host ports.
    */
   private admit(pod: Pod): { reason: string; message: string } | undefined {
     const phase = pod.status?.phase;
     if (pod.metadata?.deletionTimestamp || phase === "Succeeded" || phase === "Failed") return undefined;
+    const sysctl = forbiddenSysctl(pod);
+    if (sysctl) return sysctl;
     const wanted = podHostPorts(pod.spec as unknown as Record<string, unknown>);
     if (wanted.length === 0) return undefined;
     const used = new HostPortSet();

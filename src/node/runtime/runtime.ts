@@ -57,6 +57,8 @@ export interface SandboxConfig {
   resources?: PodResources;
   /** The pod's containers' hostPorts, forwarded from the node to the pod (not for hostNetwork pods). */
   portMappings?: PortMapping[];
+  /** Namespaced sysctls (spec.securityContext.sysctls, admitted by the kubelet) set in the pod's namespaces. */
+  sysctls?: Array<{ name: string; value: string }>;
 }
 
 export interface Sandbox {

@@ -10,9 +10,9 @@ const security = (over: Partial<ContainerSecurity> = {}): ContainerSecurity => (
   uid: 1000, gid: 0, groups: [], capabilities: ["CHOWN", "KILL"], noNewPrivs: false, readOnlyRootFilesystem: false, ...over,
 });
 
-test("launchArgv enters the pod's network and UTS namespaces, then a private mount namespace, and passes argv to bash whole", () => {
-  const argv = launchArgv(plan({ namespaces: { netns: "/run/netns/x", uts: "/state/uts/x" } }));
-  assert.deepEqual(argv.slice(0, 9), ["/host/nsenter", "--net=/run/netns/x", "--uts=/state/uts/x", "--", "/host/unshare", "--mount", "--propagation", "private", "--"]);
+test("launchArgv enters the pod's network, UTS and IPC namespaces, then a private mount namespace, and passes argv to bash whole", () => {
+  const argv = launchArgv(plan({ namespaces: { netns: "/run/netns/x", uts: "/state/uts/x", ipc: "/state/ipc/x" } }));
+  assert.deepEqual(argv.slice(0, 10), ["/host/nsenter", "--net=/run/netns/x", "--uts=/state/uts/x", "--ipc=/state/ipc/x", "--", "/host/unshare", "--mount", "--propagation", "private", "--"]);
   assert.deepEqual(argv.slice(-4), ["bash", "sh", "-c", "id"]);
   assert.equal(launchArgv(plan())[0], "/host/unshare", "a hostNetwork pod's container stays in the host's network");
 });
@@ -71,7 +71,7 @@ test("setprivArgv sets uid, gid, supplementary groups and the bounding set; priv
 });
 
 test("execArgv enters the container's namespaces and user", () => {
-  assert.deepEqual(execArgv(42, { podNetwork: true, tool }, ["cat", "/tmp/x"]), ["/host/nsenter", "--target=42", "--net", "--uts", "--mount", "--", "cat", "/tmp/x"]);
+  assert.deepEqual(execArgv(42, { podNetwork: true, tool }, ["cat", "/tmp/x"]), ["/host/nsenter", "--target=42", "--net", "--uts", "--ipc", "--mount", "--", "cat", "/tmp/x"]);
   assert.deepEqual(execArgv(42, { podNetwork: false, security: security({ capabilities: "all" }), tool }, ["id"]), [
     "/host/nsenter", "--target=42", "--mount", "--", "/host/setpriv", "--reuid", "1000", "--regid", "0", "--clear-groups", "--", "id",
   ]);

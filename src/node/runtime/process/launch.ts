@@ -5,7 +5,7 @@ import { shQuote } from "./network.js";
 /**
  * How the process runtime starts a container as root (a pure plan, run by process-runtime.ts):
  *
- * 1. `nsenter` into the pod's network and UTS namespaces (not for hostNetwork pods);
+ * 1. `nsenter` into the pod's network, UTS and IPC namespaces (not for hostNetwork pods);
  * 2. `unshare --mount` a private mount namespace, in which a bash script
  *    a. mounts a tmpfs on `stageDir` and works from it (its cwd), so every source is reached through the
  *       stage even once a later mount covers its host path (the node's state may live under /tmp);
@@ -38,7 +38,7 @@ export interface LaunchPlan {
   argv: string[];
   cwd: string;
   /** The pod's namespace files to enter; absent: the host's network (hostNetwork pods). */
-  namespaces?: { netns: string; uts: string };
+  namespaces?: { netns: string; uts: string; ipc: string };
   /** A host directory to stage mounts on (each container mounts its own tmpfs there, in its own namespace). */
   stageDir: string;
   mounts: LaunchMount[];
@@ -116,7 +116,7 @@ export function launchArgv(plan: LaunchPlan): string[] {
     ...(plan.readyFd !== undefined ? [`echo >&${plan.readyFd}`, `exec ${plan.readyFd}>&-`] : []),
     ["exec", ...(plan.security ? setprivArgv(plan.security, tool).map(q) : []), '"$@"'].join(" "),
   ].join(" && ");
-  const enter = plan.namespaces ? [tool("nsenter"), `--net=${plan.namespaces.netns}`, `--uts=${plan.namespaces.uts}`, "--"] : [];
+  const enter = plan.namespaces ? [tool("nsenter"), `--net=${plan.namespaces.netns}`, `--uts=${plan.namespaces.uts}`, `--ipc=${plan.namespaces.ipc}`, "--"] : [];
   // bash, not sh: dash drops variables whose names are no shell identifiers (a ConfigMap key such as
   // data-1 through envFrom) from what it passes on, where bash passes the environment through whole.
   return [...enter, tool("unshare"), "--mount", "--propagation", "private", "--", tool("bash"), "-c", script, "bash", ...plan.argv];
@@ -139,6 +139,6 @@ export function setprivArgv(security: ContainerSecurity, tool: (name: string) =>
  * network and UTS unless it is on the host network), as its user with its capabilities.
  */
 export function execArgv(pid: number, opts: { podNetwork: boolean; security?: ContainerSecurity; tool: (name: string) => string }, argv: string[]): string[] {
-  const namespaces = opts.podNetwork ? ["--net", "--uts", "--mount"] : ["--mount"];
+  const namespaces = opts.podNetwork ? ["--net", "--uts", "--ipc", "--mount"] : ["--mount"];
   return [opts.tool("nsenter"), `--target=${pid}`, ...namespaces, "--", ...(opts.security ? setprivArgv(opts.security, opts.tool) : []), ...argv];
 }

@@ -26,6 +26,8 @@ export interface PodNamespaces {
   netns: string;
   /** The UTS namespace file, for nsenter --uts. */
   uts: string;
+  /** The IPC namespace file, for nsenter --ipc (the pod's IPC sysctls and System V objects are its own). */
+  ipc: string;
 }
 
 interface CniResult {
@@ -38,6 +40,19 @@ export interface PodNetworkOptions {
   portMappings?: readonly PortMapping[];
   /** The pod's identity, passed to the plugins as CNI_ARGS (K8S_POD_NAMESPACE, K8S_POD_NAME, K8S_POD_UID). */
   pod?: { namespace: string; name: string; uid: string };
+  /** Namespaced sysctls to set in the pod's network and IPC namespaces. */
+  sysctls?: ReadonlyArray<{ name: string; value: string }>;
+}
+
+/**
+ * Where a sysctl lives under /proc/sys, as upstream's NormalizeName reads a name: dots separate, unless
+ * the name's first separator is a slash (then slashes separate, and a dot is part of a component).
+ */
+export function sysctlPath(name: string): string {
+  const slash = name.indexOf("/");
+  const dot = name.indexOf(".");
+  if (slash >= 0 && (dot < 0 || slash < dot)) return name;
+  return name.replace(/[./]/g, (c) => (c === "." ? "/" : "."));
 }
 
 /**
@@ -63,6 +78,7 @@ export class CniNetwork {
 
   constructor(private readonly opts: CniOptions) {
     mkdirSync(this.utsDir, { recursive: true });
+    mkdirSync(this.ipcDir, { recursive: true });
     this.loopbackConfig = join(opts.stateDir, "loopback.conf");
     this.bridgeConfig = join(opts.stateDir, "bridge.conf");
     writeFileSync(this.loopbackConfig, JSON.stringify({ cniVersion: "1.0.0", name: "tugboat-lo", type: "loopback" }));
@@ -76,21 +92,26 @@ export class CniNetwork {
     return join(this.opts.stateDir, "uts");
   }
 
+  private get ipcDir(): string {
+    return join(this.opts.stateDir, "ipc");
+  }
+
   /** Where the portmap configuration a pod was set up with is kept (with the bridge's result) for DEL. */
   private portmapConfig(id: string): string {
     return join(this.opts.stateDir, "results", `${id}-portmap.json`);
   }
 
   namespaces(id: string): PodNamespaces {
-    return { netns: `/run/netns/tug-${id}`, uts: join(this.utsDir, id) };
+    return { netns: `/run/netns/tug-${id}`, uts: join(this.utsDir, id), ipc: join(this.ipcDir, id) };
   }
 
   /** Runs `script` in one shell with the pod's CNI environment; resolves to its stdout. */
-  private async shell(id: string, hostname: string, script: string[], cniArgs = ""): Promise<string> {
+  private async shell(id: string, hostname: string, script: string[], cniArgs = "", extra: string[] = []): Promise<string> {
     const ns = this.namespaces(id);
     const env = { ...process.env, CNI_CONTAINERID: id, CNI_NETNS: ns.netns, CNI_PATH: this.opts.cniPath, CNI_ARGS: cniArgs };
-    const r = await this.exec.run("/bin/sh", ["-c", [CNI_FUNCTION, ...script].join("\n"), "sh", id, ns.netns, ns.uts, hostname], env, 30_000);
+    const r = await this.exec.run("/bin/sh", ["-c", [CNI_FUNCTION, ...script].join("\n"), "sh", id, ns.netns, ns.uts, hostname, ns.ipc, ...extra], env, 30_000);
     if (r.code === 0) return r.stdout;
+    if (r.code === 4) throw new Error(r.stdout.trim());
     if (r.code !== 3) throw new Error(r.stderr.trim() || r.error || `exit status ${r.code}`);
     const [what = "", ...rest] = r.stdout.split("\n");
     const [type, command = ""] = what.split(" ");
@@ -113,10 +134,15 @@ export class CniNetwork {
       'ip netns add "tug-$1"',
       ': > "$3"',
       'unshare --uts="$3" hostname "$4"',
+      ': > "$5"',
+      'unshare --ipc="$5" true',
       `cni loopback ADD lo ${shQuote(this.loopbackConfig)}`,
       `cni bridge ADD eth0 ${shQuote(this.bridgeConfig)}`,
+      // The pod's sysctls, (path, value) pairs after the fifth argument, written in its namespaces.
+      'ns=$2 ipc=$5; shift 5',
+      'while [ $# -gt 1 ]; do nsenter --net="$ns" --ipc="$ipc" /bin/sh -c \'printf %s "$2" > "/proc/sys/$1"\' sh "$1" "$2" 2>/dev/null || { printf \'write sysctl "%s": failed\' "$1"; exit 4; }; shift 2; done',
       'printf %s "$out"',
-    ], cniArgs);
+    ], cniArgs, (opts.sysctls ?? []).flatMap((x) => [sysctlPath(x.name), x.value]));
     const result = JSON.parse(out) as CniResult;
     const address = result.ips?.[0]?.address;
     if (!address) throw new Error("CNI bridge returned no IP address");
@@ -174,6 +200,8 @@ export class CniNetwork {
       '[ ! -e "$2" ] || ip netns delete "tug-$1" 2>/dev/null || true',
       '[ ! -e "$3" ] || umount "$3" 2>/dev/null || true',
       'rm -f "$3"',
+      '[ ! -e "$5" ] || umount "$5" 2>/dev/null || true',
+      'rm -f "$5"',
     ]);
     rmSync(portmap, { force: true });
   }

@@ -108,7 +108,7 @@ export class ProcessRuntime implements Runtime {
     if (isolate) {
       try {
         ip = await this.opts.network!.setup(id, config.hostname, {
-          portMappings: config.portMappings, pod: { namespace: config.namespace, name: config.name, uid: config.uid },
+          portMappings: config.portMappings, pod: { namespace: config.namespace, name: config.name, uid: config.uid }, sysctls: config.sysctls,
         });
       } catch (err) {
         await this.opts.network!.teardown(id);
