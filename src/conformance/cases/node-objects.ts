@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { KubeObject } from "../../api/types.js";
 import { LEASES, NODES, PODS } from "../../client/resources.js";
 import type { ConformanceCase, ConformanceContext } from "../case.js";
+import { updateWithRetries } from "../kit.js";
 import { PODTEMPLATES, type Pod, deleteCollection, expectCode, isCode, isRunning, names, suffix, waitFor, waitForPod, waitGone } from "../core-kit.js";
 
 /**
@@ -132,9 +133,10 @@ export const cases: ConformanceCase[] = [
         assert.equal((await ctx.client.get(NODES, undefined, name)).metadata.name, name);
         await ctx.client.patch(NODES, undefined, name, "merge", { metadata: { labels: { [name]: "patched" } } });
         assert.deepEqual(await names(ctx, NODES, `${name}=patched`, undefined), [name]);
-        const got = await ctx.client.get(NODES, undefined, name);
-        got.metadata.labels = { ...got.metadata.labels, [name]: "updated" };
-        await ctx.client.update(NODES, got);
+        // As upstream, on a conflict again: the node IPAM controller gives the new Node a pod CIDR meanwhile.
+        await updateWithRetries(ctx, NODES, name, (got) => {
+          got.metadata.labels = { ...got.metadata.labels, [name]: "updated" };
+        });
         assert.equal((await ctx.client.get(NODES, undefined, name)).metadata.labels?.[name], "updated");
       } finally {
         await ctx.client.delete(NODES, undefined, name).catch(() => {});
