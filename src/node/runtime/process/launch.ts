@@ -99,9 +99,9 @@ export function launchArgv(plan: LaunchPlan): string[] {
     `${mount} -t overlay tugboat-root -o ${q(`lowerdir=${plan.stageDir}/lower,upperdir=${plan.stageDir}/upper,workdir=${plan.stageDir}/work`)} root`,
     // The host's mounts on its root filesystem (and, recursively, theirs) into the new root: not the stage,
     // nor namespace files (other pods' UTS namespaces, which come and go meanwhile: a mount point gone by
-    // the time it is bound is skipped).
+    // the time it is bound is skipped, and what mount said of it stays out of the container's log).
     `r=$(${awk} '$5 == "/" {id = $1} END {print id}' /proc/self/mountinfo)`,
-    `{ ${awk} -v r="$r" '{ for (i = 7; i < NF; i++) if ($i == "-") { t = $(i + 1); break } } $2 == r && $5 != "/" && t != "nsfs" {print $5}' /proc/self/mountinfo | ${tool("sort")} -u | while read -r p; do p=$(printf '%b' "$p"); case "$p" in ${stage}|${stage}/*) continue;; esac; ${mount} --rbind "$p" "root$p" || [ ! -e "$p" ] || exit 1; done; }`,
+    `{ ${awk} -v r="$r" '{ for (i = 7; i < NF; i++) if ($i == "-") { t = $(i + 1); break } } $2 == r && $5 != "/" && t != "nsfs" {print $5}' /proc/self/mountinfo | ${tool("sort")} -u | while read -r p; do p=$(printf '%b' "$p"); case "$p" in ${stage}|${stage}/*) continue;; esac; e=$(${mount} --rbind "$p" "root$p" 2>&1) || [ ! -e "$p" ] || { printf '%s\\n' "$e" >&2; exit 1; }; done; }`,
     ...staged.flatMap((s) => s.setUp),
     ...placed.flatMap((s) => [
       s.file
