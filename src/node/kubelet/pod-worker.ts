@@ -1,51 +1,30 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Container, Pod, Service } from "kubernetes-types/core/v1.js";
-import type { Clock } from "../../client/clock.js";
+import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { EventType } from "../../client/events.js";
-import { ImagePullError, type ContainerStatus, type Image, type Runtime, type Sandbox } from "../runtime/runtime.js";
+import { ImagePullError, type ContainerSecurity, type ContainerStatus, type Image, type Mount, type Runtime, type Sandbox } from "../runtime/runtime.js";
 import { goDuration, type Backoff } from "./backoff.js";
-import { ContainerConfigError, containerArgv, containerEnv } from "./container-env.js";
-import { hostNetworkHostsFile, podHostsFile, podResolvConf, type ClusterDnsConfig, type ResolvConf } from "./dns-files.js";
+import { containerConfig, podVolumeSources, type ContainerConfigDeps } from "./container-config.js";
+import { ContainerConfigError, containerArgv } from "./container-env.js";
 import { runHandler } from "./probe.js";
 import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
 import { podPhase } from "./pod-status.js";
 import { podPortMappings } from "./port-mappings.js";
-import { serviceEnv } from "./service-env.js";
-import { containerMounts, gatherVolumeSources, MountError, refreshVolumes, setUpVolumes, type TokenRequestSpec, type VolumeSources } from "./volumes/index.js";
+import { MountError, refreshVolumes } from "./volumes/index.js";
 import { unmountMemoryVolumes } from "./memory-volume.js";
-import { containerSecurity } from "./security-context.js";
 import { podResources } from "./pod-resources.js";
 import { terminationMessageMount, TerminationMessages } from "./termination-message.js";
 
-export interface PodWorkerDeps {
+export interface PodWorkerDeps extends ContainerConfigDeps {
   runtime: Runtime;
   prober: Prober;
   backoff: Backoff;
   imageBackoff: Backoff;
-  clock: Clock;
-  hostIP: string;
-  nodeCpu: string;
-  nodeMemory: string;
-  /** The kubelet's --cluster-dns/--cluster-domain, for pods' /etc/resolv.conf; absent: pods use the host's. */
-  clusterDNS?: ClusterDnsConfig;
-  /** The host's /etc/resolv.conf, which pods extend or (dnsPolicy Default) see as is. */
-  hostResolv: ResolvConf;
   /** Where pod directories (volumes) and container logs live. */
   podsDir: string;
   logsDir: string;
   event(pod: Pod, type: EventType, reason: string, message: string): void;
-  /** ConfigMap data and binaryData or Secret data, as bytes; undefined when it does not exist. */
-  fetch(kind: "configmap" | "secret", namespace: string, name: string): Promise<Record<string, Buffer> | undefined>;
-  /** A TokenRequest for a projected serviceAccountToken; absent: the API serves none. */
-  serviceAccountToken?(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<string>;
-  /** The node's allocatable ephemeral storage, for resourceFieldRef on containers without that limit. */
-  nodeEphemeralStorage?: string;
-  /** Every Service the node knows, for the service env (`{SVC}_SERVICE_HOST`…) containers start with. */
-  services(): Service[];
-  /** The host directory of the PersistentVolume a claim is bound to, if it is bound to one this node can mount. */
-  claimPath(namespace: string, claim: string): Promise<string | undefined>;
   /** Sync this pod again after `ms`. */
   requeue(ms: number): void;
 }
@@ -62,11 +41,6 @@ interface Slot {
 
 /** How long a postStart hook may run before it counts as failed. */
 const POST_START_TIMEOUT_MS = 120_000;
-
-/** Bytes as the text env vars carry (Go's string([]byte)). */
-function asText(data: Record<string, Buffer> | undefined): Record<string, string> | undefined {
-  return data && Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.toString("utf8")]));
-}
 
 /** Go's duration format for a pull time: "52ms", "1.234s". */
 function pullDuration(ms: number): string {
@@ -114,27 +88,6 @@ export class PodWorker {
   private status(name: string): ContainerStatus | undefined {
     const id = this.slots.get(name)?.current;
     return id ? this.deps.runtime.containerStatus(id) : undefined;
-  }
-
-  /**
-   * The pod's own /etc/hosts and /etc/resolv.conf, bind-mounted over the host's as the kubelet (hosts) and
-   * containerd (resolv.conf) do — except where the container mounts a volume of its own at that path. A
-   * hostNetwork pod's hosts file is the node's (KubeletManagedEtcHosts).
-   */
-  private etcMounts(pod: Pod, c: Container): Array<{ hostPath: string; containerPath: string; readOnly: boolean }> {
-    const dir = this.podDir(pod);
-    mkdirSync(dir, { recursive: true });
-    const hosts = pod.spec?.hostNetwork ? hostNetworkHostsFile(pod, readNodeHosts()) : podHostsFile(pod, this.sandbox!.ip, this.deps.clusterDNS?.domain);
-    const files: Array<[string, string, string | undefined]> = [
-      ["etc-hosts", "/etc/hosts", hosts],
-      ["resolv.conf", "/etc/resolv.conf", podResolvConf(pod, this.deps.clusterDNS, this.deps.hostResolv)],
-    ];
-    return files.flatMap(([file, containerPath, text]) => {
-      if (text === undefined || c.volumeMounts?.some((m) => m.mountPath === containerPath)) return [];
-      const hostPath = join(dir, file);
-      writeFileSync(hostPath, text);
-      return [{ hostPath, containerPath, readOnly: false }];
-    });
   }
 
   private podDir(pod: Pod): string {
@@ -221,14 +174,6 @@ export class PodWorker {
   }
 
   /** What the pod's volumes name (objects, claims, tokens), read now. */
-  private volumeSources(pod: Pod): Promise<VolumeSources> {
-    const d = this.deps;
-    return gatherVolumeSources(pod, {
-      fetch: d.fetch, claimPath: d.claimPath, serviceAccountToken: d.serviceAccountToken,
-      node: { cpu: d.nodeCpu, memory: d.nodeMemory, ephemeralStorage: d.nodeEphemeralStorage ?? "100Gi" },
-    });
-  }
-
   /**
    * The volume manager's remount on every sync: configMap, secret, downwardAPI and projected volumes
    * already set up follow their objects and the pod's metadata. What can't be read now keeps its files.
@@ -236,7 +181,7 @@ export class PodWorker {
   private async refreshVolumes(pod: Pod): Promise<void> {
     if (!(pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.downwardAPI || v.projected)) return;
     // An API that can't be read now leaves the files as they are until a later sync.
-    const sources = await this.volumeSources(pod).catch(() => undefined);
+    const sources = await podVolumeSources(this.deps, pod).catch(() => undefined);
     if (!sources) return;
     const failures = refreshVolumes(pod, this.podDir(pod), sources, this.deps.clock.now());
     for (const f of failures) this.deps.event(pod, "Warning", "FailedMount", f.message);
@@ -262,31 +207,11 @@ export class PodWorker {
     const image = await this.pull(pod, c, slot);
     if (!image) return;
 
-    const ns = m.namespace ?? "default";
-    const cache = new Map<string, Record<string, string> | undefined>();
-    const refs = [
-      ...(c.envFrom ?? []).flatMap((e) => [e.configMapRef && ["configmap", e.configMapRef.name], e.secretRef && ["secret", e.secretRef.name]]),
-      ...(c.env ?? []).flatMap((e) => [e.valueFrom?.configMapKeyRef && ["configmap", e.valueFrom.configMapKeyRef.name], e.valueFrom?.secretKeyRef && ["secret", e.valueFrom.secretKeyRef.name]]),
-    ].filter((r): r is [string, string] => Array.isArray(r) && typeof r[1] === "string");
-    for (const [kind, name] of refs) cache.set(`${kind}/${name}`, asText(await this.deps.fetch(kind as "configmap" | "secret", ns, name)));
-    const sources = {
-      configMap: (n: string) => cache.get(`configmap/${n}`), secret: (n: string) => cache.get(`secret/${n}`),
-      serviceEnv: serviceEnv(this.deps.services(), ns, pod.spec?.enableServiceLinks ?? true),
-    };
-    const volumeSources = await this.volumeSources(pod);
-
     let env: Record<string, string>;
-    let mounts;
-    let security;
+    let mounts: Mount[];
+    let security: ContainerSecurity;
     try {
-      // As the kubelet: volumes first (ContainerCreating until they are), then env and mounts (subPathExpr
-      // expands from the env), then runAsNonRoot (CreateContainerConfigError).
-      const volumes = setUpVolumes(pod, this.podDir(pod), volumeSources, clock.now());
-      env = containerEnv(pod, c, image.env, sources, {
-        podIP: this.sandbox!.ip, hostIP: this.deps.hostIP, nodeCpu: this.deps.nodeCpu, nodeMemory: this.deps.nodeMemory,
-      });
-      mounts = [...containerMounts(c, volumes, env), ...this.etcMounts(pod, c)];
-      security = containerSecurity(pod, c, image);
+      ({ env, mounts, security } = await containerConfig(this.deps, pod, c, image, this.podDir(pod), this.sandbox!.ip));
     } catch (err) {
       if (err instanceof MountError) {
         this.deps.event(pod, "Warning", "FailedMount", err.message);
@@ -487,13 +412,4 @@ export class PodWorker {
   }
 
 
-}
-
-/** The node's /etc/hosts, which a hostNetwork pod's managed file carries. */
-function readNodeHosts(): string {
-  try {
-    return readFileSync("/etc/hosts", "utf8");
-  } catch {
-    return "";
-  }
 }
