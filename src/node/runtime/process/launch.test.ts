@@ -77,8 +77,10 @@ test("execArgv enters the container's namespaces and user", () => {
   ]);
 });
 
-test("pathMounts keeps the PATH directories a private directory would hide, read-only at their own paths", () => {
+test("pathMounts keeps the PATH directories and command files a private directory would hide, read-only at their own paths", () => {
   const exists = (dir: string) => dir !== "/tmp/gone";
   assert.deepEqual(pathMounts("/tmp/data/busybox/bin:/usr/bin:/tmp/gone:relative", [], exists), [{ hostPath: "/tmp/data/busybox/bin", containerPath: "/tmp/data/busybox/bin", readOnly: true }]);
   assert.deepEqual(pathMounts("/tmp/data/busybox/bin", [{ hostPath: "/v", containerPath: "/tmp", readOnly: false }], exists), [], "a volume at /tmp hides them as the image's would be");
+  assert.deepEqual(pathMounts("/usr/bin", [], exists, ["/usr/bin/node", "/tmp/checkout/dist/demo-app.js", "--port", "/tmp/gone"]),
+    [{ hostPath: "/tmp/checkout/dist/demo-app.js", containerPath: "/tmp/checkout/dist/demo-app.js", readOnly: true }], "the host files the command names, too");
 });

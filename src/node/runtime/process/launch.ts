@@ -59,14 +59,16 @@ function usedPrivateDirs(mounts: Mount[]): string[] {
 }
 
 /**
- * The directories of the container's PATH that a private directory would hide (the busybox images' applet
- * links live in the node's data dir, which may be under /tmp), mounted read-only at their own paths.
+ * What of the stand-in image a private directory would hide, mounted read-only at its own path: the
+ * directories of the container's PATH (the busybox images' applet links live in the node's data dir, which
+ * may be under /tmp) and the host files its command names (the demo app's script, in a checkout that may be
+ * under /tmp too).
  */
-export function pathMounts(path: string | undefined, mounts: Mount[], exists: (dir: string) => boolean): Mount[] {
+export function pathMounts(path: string | undefined, mounts: Mount[], exists: (path: string) => boolean, argv: readonly string[] = []): Mount[] {
   const privateDirs = usedPrivateDirs(mounts);
-  return [...new Set((path ?? "").split(":"))]
-    .filter((dir) => dir.startsWith("/") && privateDirs.some((p) => within(dir, p)) && exists(dir))
-    .map((dir) => ({ hostPath: dir, containerPath: dir, readOnly: true }));
+  return [...new Set([...(path ?? "").split(":"), ...argv])]
+    .filter((p) => p.startsWith("/") && privateDirs.some((dir) => within(p, dir)) && exists(p))
+    .map((p) => ({ hostPath: p, containerPath: p, readOnly: true }));
 }
 
 /** The argv that starts the container (see the module comment). */

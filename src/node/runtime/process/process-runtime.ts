@@ -185,13 +185,13 @@ export class ProcessRuntime implements Runtime {
     // and UTS namespaces unless it is on the host network.
     const namespaced = this.opts.network !== undefined;
     const env = { PATH: DEFAULT_PATH, ...config.env };
-    const mounts = namespaced ? [...config.mounts, ...pathMounts(env.PATH, config.mounts, existsSync)] : [];
+    const argv = this.opts.catalog.argvFor(config.image.ref, config.argv);
+    const mounts = namespaced ? [...config.mounts, ...pathMounts(env.PATH, config.mounts, existsSync, argv)] : [];
     const mountsFor = (path: string) => {
       const m = mounts.find((x) => path === x.containerPath || path.startsWith(`${x.containerPath.replace(/\/$/, "")}/`));
       return m ? join(m.hostPath, path.slice(m.containerPath.length)) : path;
     };
     const cwd = config.workingDir ?? "/";
-    const argv = this.opts.catalog.argvFor(config.image.ref, config.argv);
     const logs = new CriLogWriter(config.logPath);
     const startError = (msg: string) => {
       const message = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${msg}: unknown`;
