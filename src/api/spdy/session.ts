@@ -19,21 +19,22 @@ const WINDOW = 64 * 1024;
  * sends, while it acknowledges what it receives for peers that don't.
  */
 export class SpdyStream extends Duplex {
-  private replied: boolean;
+  private replied: Promise<void> | undefined;
   private unacknowledged = 0;
   /** The peer sent FIN or RST: nothing more arrives. */
   remoteClosed = false;
 
   constructor(readonly session: SpdySession, readonly id: number, readonly headers: SpdyHeaders, openedHere: boolean) {
     super({ allowHalfOpen: true });
-    this.replied = openedHere;
+    this.replied = openedHere ? Promise.resolve() : undefined;
   }
 
   /** Accepts a stream the peer opened (SYN_REPLY). */
   reply(headers: SpdyHeaders = {}): Promise<void> {
-    if (this.replied) return Promise.resolve();
-    this.replied = true;
-    return this.session.sendHeaders(FrameType.SYN_REPLY, this.id, headers);
+    // Data written meanwhile waits for the SYN_REPLY (its headers compress asynchronously): DATA before
+    // the reply is dropped by spdystream.
+    this.replied ??= this.session.sendHeaders(FrameType.SYN_REPLY, this.id, headers);
+    return this.replied;
   }
 
   /** Refuses or cancels the stream (RST_STREAM), dropping anything not yet sent. */

@@ -10,6 +10,7 @@ import {
 import { ImageCatalog } from "./catalog.js";
 import { CniNetwork, shQuote } from "./network.js";
 import type { CpuCgroups } from "./cgroups.js";
+import { ProcessStreams } from "./streams.js";
 
 export interface ProcessRuntimeOptions {
   /** Where sandboxes are recorded, so a restarted agent can clean up after a crash. */
@@ -57,6 +58,16 @@ export class ProcessRuntime implements Runtime {
   private readonly procs = new Map<string, Proc>();
   private readonly listeners: Array<(s: ContainerStatus) => void> = [];
   private readonly sandboxDir: string;
+  readonly streaming = new ProcessStreams({
+    container: (id) => {
+      const p = this.procs.get(id);
+      return p && {
+        state: p.status.state, pid: p.child?.pid, env: p.config.env, workingDir: p.config.workingDir,
+        argv: (argv) => this.opts.catalog.argvFor(p.config.image.ref, argv), isolated: this.isolated(p.status.sandboxId),
+      };
+    },
+    netns: (id) => (this.isolated(id) ? this.opts.network!.namespaces(id).netns : undefined),
+  });
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.sandboxDir = join(opts.stateDir, "sandboxes");
