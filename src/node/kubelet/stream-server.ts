@@ -80,6 +80,9 @@ export class StreamServer {
       return servePortForwardSpdy(new SpdySession(socket, { server: true }), dial, pod);
     }
 
+    if (!this.source.running(target.containerId!)) {
+      return refuse(socket, 400, kind === "exec" ? "cannot exec in a stopped container: container is not running" : "cannot attach to a stopped container: container is not running");
+    }
     const opts = streamOptions(req);
     if (!opts.stdin && !opts.stdout && !opts.stderr) return refuse(socket, 400, "you must specify at least 1 of stdin, stdout, stderr");
     if (kind === "exec" && opts.command.length === 0) return refuse(socket, 400, "you must specify at least one command for the container");

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
-import { Duplex } from "node:stream";
+import { Duplex, type Readable, type Writable } from "node:stream";
 import { spawn as spawnPty } from "node-pty";
 import type { ExecProcess, ExecStreamOptions, StreamingRuntime } from "../runtime.js";
 
@@ -55,20 +55,48 @@ export class ProcessStreams implements StreamingRuntime {
     if (netns === undefined) return dialed(connect(port, "127.0.0.1"));
     const child = spawn(hostTool("nsenter"), [`--net=${netns}`, "--", hostTool("busybox"), "nc", "127.0.0.1", String(port)], { stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
+    let answered = false;
     child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t.slice(0, 1024)));
-    const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
-    // nc exits at once when nothing listens: the connection is refused, as a dial would say.
-    const refused = new Promise<never>((_resolve, reject) => child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`failed to connect to localhost:${port} inside namespace "${sandboxId}": ${stderr.trim() || `connection refused`}`));
-    }));
-    const first = new Promise<void>((resolve) => child.once("spawn", () => resolve()));
+    child.stdout.once("data", () => (answered = true));
+    child.stdin.on("error", () => undefined);
+    const duplex = pipesDuplex(child.stdin, child.stdout);
     duplex.on("close", () => child.kill("SIGKILL"));
-    child.once("exit", () => duplex.destroy());
-    await Promise.race([first, refused]);
-    // A refused connection ends nc within milliseconds; until then bytes are buffered, so no wait here.
-    refused.catch((err: Error) => duplex.destroy(err));
+    // "close", not "exit": the output nc read before it ended must reach the client first. nc fails at
+    // once when nothing listens: then the connection is refused, as a dial would say.
+    child.once("close", (code) => {
+      if (code !== 0 && !answered) duplex.destroy(new Error(`failed to connect to localhost:${port} inside namespace "${sandboxId}": ${stderr.trim() || "connection refused"}`));
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", () => resolve());
+      child.once("error", reject);
+    });
     return duplex;
   }
+}
+
+/**
+ * A connection made of a helper's stdin and stdout. Unlike Duplex.from, the helper closing its stdin
+ * (nc exits once the server has closed) is no error: what it printed is still delivered, then the end.
+ */
+function pipesDuplex(input: Writable, output: Readable): Duplex {
+  const duplex: Duplex = new Duplex({
+    allowHalfOpen: true,
+    read: () => void output.resume(),
+    write: (chunk: Buffer, _enc, done) => {
+      if (input.writable) input.write(chunk, () => done());
+      else done();
+    },
+    final: (done) => {
+      if (input.writable) input.end();
+      done();
+    },
+  });
+  output.on("data", (d: Buffer) => {
+    if (!duplex.push(d)) output.pause();
+  });
+  output.once("end", () => duplex.push(null));
+  output.once("error", (err) => duplex.destroy(err));
+  return duplex;
 }
 
 function dialed(socket: Socket): Promise<Duplex> {
