@@ -309,7 +309,8 @@ export class Kubelet implements LogSource {
     if (container === undefined) return { sandboxId: sandbox.id };
     const instance = this.opts.runtime.listContainers(sandbox.id).filter((c) => c.name === container).sort((a, b) => b.attempt - a.attempt)[0];
     if (!instance) return { error: `container not found ("${container}")`, code: 400 };
-    return { sandboxId: sandbox.id, containerId: instance.id, logPath: instance.logPath };
+    const spec = pod.spec?.containers.find((c) => c.name === container);
+    return { sandboxId: sandbox.id, containerId: instance.id, logPath: instance.logPath, attachFromStart: spec?.stdinOnce === true };
   }
 
   /** Stops every container (giving each `graceSeconds`) and tears down the pods' networks. */

@@ -13,6 +13,12 @@ export interface StreamTargetIds {
   sandboxId: string;
   containerId?: string;
   logPath?: string;
+  /**
+   * Attach shows the instance's output from its start: a `stdinOnce` container (`kubectl run -it`) waits
+   * for its first attacher under the kubelet; this runtime can't make it wait, so the first attacher is
+   * shown what it missed instead.
+   */
+  attachFromStart?: boolean;
 }
 
 /** What the agent's server needs to serve /exec, /attach and /portForward. */
@@ -88,7 +94,7 @@ export class StreamServer {
     if (kind === "exec" && opts.command.length === 0) return refuse(socket, 400, "you must specify at least one command for the container");
     const start = (): ExecProcess => kind === "exec"
       ? runtime.exec(target.containerId!, opts.command, { tty: opts.tty, stdin: opts.stdin })
-      : attachProcess(target.logPath!, () => this.source.running(target.containerId!));
+      : attachProcess(target.logPath!, target.attachFromStart === true, () => this.source.running(target.containerId!));
     // Started once the client's channels are open, so no output is lost.
     const run = (channels: CommandChannels) => {
       let proc: ExecProcess;
@@ -152,10 +158,10 @@ function refuse(socket: Duplex, code: number, message: string): void {
  * it exits or the client leaves. The container's stdin is not connected (the runtime starts containers
  * without one).
  */
-function attachProcess(logPath: string, running: () => boolean): ExecProcess {
+function attachProcess(logPath: string, fromStart: boolean, running: () => boolean): ExecProcess {
   const abort = new AbortController();
   const listeners: Array<(s: "stdout" | "stderr", d: Buffer) => void> = [];
-  const exited = streamLog(logPath, { follow: true, tailLines: 0 }, (t) => listeners.forEach((l) => l("stdout", Buffer.from(t))), running, abort.signal)
+  const exited = streamLog(logPath, { follow: true, tailLines: fromStart ? undefined : 0 }, (t) => listeners.forEach((l) => l("stdout", Buffer.from(t))), running, abort.signal)
     .catch(() => undefined)
     .then(() => 0);
   return {
