@@ -1,4 +1,5 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 
 /** The connection of a request that asked to upgrade it (`Upgrade: SPDY/3.1`, `websocket`), and the bytes read past its head. */
@@ -24,7 +25,7 @@ export function serveUpgrade(handler: (req: IncomingMessage, res: ServerResponse
   upgrades.set(req, { socket, head });
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;
-  res.assignSocket(socket as import("node:net").Socket);
+  res.assignSocket(socket as Socket);
   res.once("finish", () => socket.end());
   handler(req, res);
 }

@@ -191,6 +191,13 @@ describe("kubectl exec, cp, run -it, attach, port-forward and proxy against tug 
     await eventually("sleep 4242 gone", () => processesMatching("sleep 4242") === 0, 20_000);
   });
 
+  test("the Python client's stream() execs and port-forwards", { skip: spawnSync("/usr/bin/python3", ["-c", "import kubernetes"]).status === 0 ? undefined : "python3-kubernetes is not installed" }, async () => {
+    const pod = (await podOf(c, "app=web")).slice("pod/".length);
+    const r = spawnSync("/usr/bin/python3", ["-c", PYTHON_STREAMS, c.kubeconfig, pod], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "EXEC 'bb\\n'\nRC 3\nSTDIN 'got hello\\n'\nPF HTTP/1.1 200 OK\n");
+  });
+
   test("get --raw through pods/{name}:80/proxy and services/{name}:80/proxy reaches the pod's server", async () => {
     const pod = (await podOf(c, "app=web")).slice("pod/".length);
     assert.match(c.ok(["get", "--raw", `/api/v1/namespaces/default/pods/${pod}:80/proxy/`]), /Welcome to nginx!/);
@@ -199,6 +206,37 @@ describe("kubectl exec, cp, run -it, attach, port-forward and proxy against tug 
     assert.match(c.kubectl(["get", "--raw", "/api/v1/namespaces/default/services/ghost:80/proxy/"]).stderr, /services "ghost" not found/);
   });
 });
+
+/** The Python client's stream(): exec (output, exit code, stdin) over v4.channel.k8s.io, and portforward() over its WebSocket protocol. */
+const PYTHON_STREAMS = String.raw`
+import sys
+from kubernetes import client, config
+from kubernetes.stream import stream, portforward
+config.load_kube_config(sys.argv[1])
+v1 = client.CoreV1Api()
+print("EXEC", repr(stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["hostname"], stderr=True, stdin=False, stdout=True, tty=False)))
+resp = stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["sh", "-c", "exit 3"], stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
+resp.run_forever(timeout=10)
+print("RC", resp.returncode)
+resp = stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["sh", "-c", "read x; echo got $x"], stderr=True, stdin=True, stdout=True, tty=False, _preload_content=False)
+resp.write_stdin("hello\n")
+out = ""
+while resp.is_open():
+    resp.update(timeout=5)
+    out += resp.read_stdout()
+print("STDIN", repr(out))
+pf = portforward(v1.connect_get_namespaced_pod_portforward, sys.argv[2], "default", ports="80")
+s = pf.socket(80)
+s.setblocking(True)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+print("PF", data.split(b"\r\n")[0].decode())
+`;
 
 describe("exec against a simulated node", () => {
   let c: Cluster;

@@ -130,7 +130,14 @@ export function servePortForwardWebsocket(ws: WebSocket, ports: number[], dial: 
       early[i] = [];
       conn.on("data", (d: Buffer) => send(2 * i, d));
       conn.on("error", () => undefined);
-      conn.once("close", closed);
+      // The pod's side ended (a Duplex whose writing side stays open emits "end" but no "close").
+      let once = false;
+      const ended = () => {
+        if (!once) closed();
+        once = true;
+      };
+      conn.once("end", ended);
+      conn.once("close", ended);
     }, (err: Error) => {
       send(2 * i + 1, Buffer.from(`error forwarding port ${port} to pod ${podName}: ${err.message}`));
       closed();
