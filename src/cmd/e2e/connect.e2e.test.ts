@@ -76,6 +76,80 @@ function processesMatching(pattern: string): number {
   return spawnSync("pgrep", ["-f", pattern], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).length;
 }
 
+/** The Python client's stream(): exec (output, exit code, stdin) over v4.channel.k8s.io, and portforward() over its WebSocket protocol. */
+const PYTHON_STREAMS = String.raw`
+import sys
+from kubernetes import client, config
+from kubernetes.stream import stream, portforward
+config.load_kube_config(sys.argv[1])
+v1 = client.CoreV1Api()
+print("EXEC", repr(stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["hostname"], stderr=True, stdin=False, stdout=True, tty=False)))
+resp = stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["sh", "-c", "exit 3"], stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
+resp.run_forever(timeout=10)
+print("RC", resp.returncode)
+resp = stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["sh", "-c", "read x; echo got $x"], stderr=True, stdin=True, stdout=True, tty=False, _preload_content=False)
+resp.write_stdin("hello\n")
+out = ""
+while resp.is_open():
+    resp.update(timeout=5)
+    out += resp.read_stdout()
+print("STDIN", repr(out))
+pf = portforward(v1.connect_get_namespaced_pod_portforward, sys.argv[2], "default", ports="80")
+s = pf.socket(80)
+s.setblocking(True)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+print("PF", data.split(b"\r\n")[0].decode())
+`;
+
+/**
+ * @kubernetes/client-node's Exec (v5/v4 WebSocket: output, Status with the exit code) and PortForward
+ * (the WebSocket port-forward protocol). The library is not a dependency of Tugboat: the test runs when
+ * TUG_CLIENT_NODE_DIR names a directory where it is installed (npm install @kubernetes/client-node).
+ */
+const CLIENT_NODE_DIR = process.env.TUG_CLIENT_NODE_DIR;
+const CLIENT_NODE_CHECK = String.raw`import * as k8s from "@kubernetes/client-node";
+import { PassThrough } from "node:stream";
+import { createServer, connect } from "node:net";
+const [kubeconfig, webPod] = process.argv.slice(2);
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(kubeconfig);
+const exec = new k8s.Exec(kc);
+async function run(command, input) {
+  const out = new PassThrough(), err = new PassThrough();
+  let stdout = "", stderr = "";
+  out.on("data", (d) => (stdout += d)); err.on("data", (d) => (stderr += d));
+  const stdin = input === undefined ? null : new PassThrough();
+  const status = await new Promise((resolve, reject) => {
+    exec.exec("default", "bb", "bb", command, out, err, stdin, false, (s) => resolve(s)).then((ws) => {
+      if (stdin) { stdin.end(input); }
+    }, reject);
+  });
+  return { stdout, stderr, status };
+}
+const a = await run(["hostname"]);
+console.log("EXEC", JSON.stringify(a.stdout), a.status.status);
+const b = await run(["sh", "-c", "exit 3"]);
+console.log("RC", b.status.status, b.status.message, b.status.details?.causes?.[0]?.message);
+const pf = new k8s.PortForward(kc);
+const server = createServer((socket) => pf.portForward("default", webPod, [80], socket, null, socket));
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const body = await new Promise((resolve, reject) => {
+  const s = connect({ host: "127.0.0.1", port: server.address().port });
+  let data = "";
+  s.on("data", (d) => { data += d; if (data.includes("\r\n\r\n")) resolve(data); }); s.on("close", () => resolve(data)); s.on("error", reject);
+  s.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+});
+console.log("PF", body.split("\r\n")[0]);
+server.close();
+process.exit(0);
+`;
+
 describe("kubectl exec, cp, run -it, attach, port-forward and proxy against tug up", () => {
   let c: Cluster;
   const dir = mkdtempSync(join(tmpdir(), "tug-connect-"));
@@ -198,6 +272,15 @@ describe("kubectl exec, cp, run -it, attach, port-forward and proxy against tug 
     assert.equal(r.stdout, "EXEC 'bb\\n'\nRC 3\nSTDIN 'got hello\\n'\nPF HTTP/1.1 200 OK\n");
   });
 
+  test("@kubernetes/client-node's Exec and PortForward", { skip: CLIENT_NODE_DIR ? undefined : "TUG_CLIENT_NODE_DIR (an install of @kubernetes/client-node) is not set" }, async () => {
+    const pod = (await podOf(c, "app=web")).slice("pod/".length);
+    const script = join(CLIENT_NODE_DIR!, "tug-connect-check.mjs");
+    writeFileSync(script, CLIENT_NODE_CHECK);
+    const r = spawnSync(process.execPath, [script, c.kubeconfig, pod], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'EXEC "bb\\n" Success\nRC Failure command terminated with exit code 3 3\nPF HTTP/1.1 200 OK\n');
+  });
+
   test("get --raw through pods/{name}:80/proxy and services/{name}:80/proxy reaches the pod's server", async () => {
     const pod = (await podOf(c, "app=web")).slice("pod/".length);
     assert.match(c.ok(["get", "--raw", `/api/v1/namespaces/default/pods/${pod}:80/proxy/`]), /Welcome to nginx!/);
@@ -206,37 +289,6 @@ describe("kubectl exec, cp, run -it, attach, port-forward and proxy against tug 
     assert.match(c.kubectl(["get", "--raw", "/api/v1/namespaces/default/services/ghost:80/proxy/"]).stderr, /services "ghost" not found/);
   });
 });
-
-/** The Python client's stream(): exec (output, exit code, stdin) over v4.channel.k8s.io, and portforward() over its WebSocket protocol. */
-const PYTHON_STREAMS = String.raw`
-import sys
-from kubernetes import client, config
-from kubernetes.stream import stream, portforward
-config.load_kube_config(sys.argv[1])
-v1 = client.CoreV1Api()
-print("EXEC", repr(stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["hostname"], stderr=True, stdin=False, stdout=True, tty=False)))
-resp = stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["sh", "-c", "exit 3"], stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
-resp.run_forever(timeout=10)
-print("RC", resp.returncode)
-resp = stream(v1.connect_get_namespaced_pod_exec, "bb", "default", command=["sh", "-c", "read x; echo got $x"], stderr=True, stdin=True, stdout=True, tty=False, _preload_content=False)
-resp.write_stdin("hello\n")
-out = ""
-while resp.is_open():
-    resp.update(timeout=5)
-    out += resp.read_stdout()
-print("STDIN", repr(out))
-pf = portforward(v1.connect_get_namespaced_pod_portforward, sys.argv[2], "default", ports="80")
-s = pf.socket(80)
-s.setblocking(True)
-s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-data = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    data += d
-print("PF", data.split(b"\r\n")[0].decode())
-`;
 
 describe("exec against a simulated node", () => {
   let c: Cluster;
