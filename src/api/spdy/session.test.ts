@@ -90,4 +90,25 @@ describe("SpdySession", () => {
     assert.match(String(err), /version 9/);
     client.close();
   });
+
+  test("SpdyStream.reply goes out before the data written right after it (spdystream drops DATA that precedes SYN_REPLY)", { timeout: 5_000 }, async () => {
+    const [a, b] = await socketPair();
+    const client = new SpdySession(a, { server: false });
+    const server = new SpdySession(b, { server: true });
+    const opened = once(server, "stream") as Promise<[SpdyStream]>;
+    await client.open({ streamtype: ["stdout"] });
+    const [peer] = await opened;
+    // Watch the raw bytes the client side receives from here on.
+    const reader = new FrameReader();
+    const types: string[] = [];
+    a.on("data", (chunk: Buffer) => {
+      for (const f of reader.push(chunk)) types.push(f.control ? (f.type === FrameType.SYN_REPLY ? "SYN_REPLY" : `control ${f.type}`) : "DATA");
+    });
+    void peer.reply();
+    peer.write("right away");
+    while (types.length < 2) await once(a, "data");
+    assert.deepEqual(types.slice(0, 2), ["SYN_REPLY", "DATA"]);
+    client.close();
+    server.close();
+  });
 });
