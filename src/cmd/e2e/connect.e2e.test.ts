@@ -281,6 +281,19 @@ describe("kubectl exec, cp, run -it, attach, port-forward and proxy against tug 
     assert.equal(r.stdout, 'EXEC "bb\\n" Success\nRC Failure command terminated with exit code 3 3\nPF HTTP/1.1 200 OK\n');
   });
 
+  test("a port-forward client that goes away mid-connection leaves no dialer behind in the pod's network", async () => {
+    const pod = await podOf(c, "app=web");
+    const { port, proc } = await portForward(c, KUBECTL, pod);
+    const { connect } = await import("node:net");
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    await eventually("the dialer in the pod's network", () => processesMatching("nc 127.0.0.1 80") > 0, 20_000);
+    proc.kill("SIGKILL");
+    await eventually("the dialer gone", () => processesMatching("nc 127.0.0.1 80") === 0, 20_000);
+    socket.destroy();
+  });
+
   test("get --raw through pods/{name}:80/proxy and services/{name}:80/proxy reaches the pod's server", async () => {
     const pod = (await podOf(c, "app=web")).slice("pod/".length);
     assert.match(c.ok(["get", "--raw", `/api/v1/namespaces/default/pods/${pod}:80/proxy/`]), /Welcome to nginx!/);
