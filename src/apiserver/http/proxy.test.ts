@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { StatusError } from "../../api/errors.js";
-import { parseProxyId, requestPath } from "./proxy.js";
+import { parseProxyId, requestPath, rootRedirect } from "./proxy.js";
 
 describe("parseProxyId", () => {
   test("splits [scheme:]name[:port] as upstream's SplitSchemeNamePort", () => {
@@ -24,5 +24,14 @@ describe("requestPath", () => {
     assert.equal(requestPath("/api/v1/namespaces/d/pods/web:80/proxy", "pods"), "/");
     assert.equal(requestPath("/api/v1/namespaces/d/services/web/proxy/a/b?x=1", "services"), "/a/b?x=1");
     assert.equal(requestPath("/api/v1/nodes/n1/proxy/healthz", "nodes"), "/healthz");
+  });
+});
+
+describe("rootRedirect", () => {
+  test("GET and HEAD of …/proxy without a path go to …/proxy/ with the query; other methods and paths don't", () => {
+    assert.equal(rootRedirect("/api/v1/namespaces/d/pods/agnhost/proxy?method=GET", "pods", "GET"), "/api/v1/namespaces/d/pods/agnhost/proxy/?method=GET");
+    assert.equal(rootRedirect("/api/v1/namespaces/d/services/s/proxy", "services", "HEAD"), "/api/v1/namespaces/d/services/s/proxy/");
+    assert.equal(rootRedirect("/api/v1/namespaces/d/pods/agnhost/proxy?method=POST", "pods", "POST"), undefined);
+    assert.equal(rootRedirect("/api/v1/namespaces/d/pods/agnhost/proxy/", "pods", "GET"), undefined);
   });
 });

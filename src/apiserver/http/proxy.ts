@@ -94,6 +94,8 @@ export async function proxyHttp(
     scheme = "https";
     if (kubeletToken) headers.authorization = `Bearer ${kubeletToken}`;
   }
+  const redirect = rootRedirect(req.url ?? "/", plural, req.method ?? "GET");
+  if (redirect) return void res.writeHead(301, { Location: redirect, "Content-Length": 0 }).end();
   const [host, port] = [location.slice(0, location.lastIndexOf(":")), Number(location.slice(location.lastIndexOf(":") + 1))];
   const abort = new AbortController();
   res.on("close", () => abort.abort());
@@ -125,4 +127,16 @@ export function requestPath(url: string, plural: string): string {
   const pathname = q < 0 ? url : url.slice(0, q);
   const m = new RegExp(`/${plural}/[^/]+/proxy(/.*)?$`).exec(pathname);
   return `${m?.[1] ?? "/"}${q < 0 ? "" : url.slice(q)}`;
+}
+
+/**
+ * A GET or HEAD of `{plural}/{id}/proxy` with nothing after it is redirected (301) to `…/proxy/`, so
+ * relative links in the page resolve, as upstream's proxyRedirectsforRootPath does; undefined otherwise.
+ */
+export function rootRedirect(url: string, plural: string, method: string): string | undefined {
+  if (method !== "GET" && method !== "HEAD") return undefined;
+  const q = url.indexOf("?");
+  const pathname = q < 0 ? url : url.slice(0, q);
+  if (!new RegExp(`/${plural}/[^/]+/proxy$`).test(pathname)) return undefined;
+  return `${pathname}/${q < 0 ? "" : url.slice(q)}`;
 }
