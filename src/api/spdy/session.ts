@@ -50,7 +50,8 @@ export class SpdyStream extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     void this.reply().then(() => {
       for (let at = 0; at < chunk.length; at += 0xffff) this.session.send(dataFrame(this.id, chunk.subarray(at, at + 0xffff)));
-      done();
+      // Backpressure: the next write waits while the connection can't take more (a slow client).
+      this.session.whenDrained(() => done());
     }, done);
   }
 
@@ -151,6 +152,19 @@ export class SpdySession extends EventEmitter<{ stream: [SpdyStream]; close: [Er
   /** @internal */
   send(frame: Buffer): void {
     if (!this.closed && !this.socket.destroyed) this.socket.write(frame);
+  }
+
+  /** @internal Calls `then` once the connection's write buffer is below its high-water mark. */
+  whenDrained(then: () => void): void {
+    const socket = this.socket as Duplex & { writableNeedDrain?: boolean };
+    if (!socket.writableNeedDrain || this.closed || socket.destroyed) return then();
+    const go = () => {
+      socket.off("drain", go);
+      this.off("close", go);
+      then();
+    };
+    socket.on("drain", go);
+    this.on("close", go);
   }
 
   /** @internal SYN_REPLY or HEADERS with a compressed block. */

@@ -104,8 +104,9 @@ export function servePortForwardWebsocket(ws: WebSocket, ports: number[], dial: 
   const conns: Array<Duplex | undefined> = [];
   const early: Buffer[][] = ports.map(() => []);
   let remaining = ports.length;
-  const send = (channel: number, data: Buffer) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]));
+  const send = (channel: number, data: Buffer, sent?: () => void) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]), () => sent?.());
+    else sent?.();
   };
   const closed = () => {
     if (--remaining === 0 && ws.readyState === WebSocket.OPEN) ws.close(1000);
@@ -128,7 +129,16 @@ export function servePortForwardWebsocket(ws: WebSocket, ports: number[], dial: 
       conns[i] = conn;
       for (const chunk of early[i]!) conn.write(chunk);
       early[i] = [];
-      conn.on("data", (d: Buffer) => send(2 * i, d));
+      // The pod's side is paused while more than a megabyte waits for the client.
+      let outstanding = 0;
+      conn.on("data", (d: Buffer) => {
+        outstanding += d.length;
+        if (outstanding > 1 << 20) conn.pause();
+        send(2 * i, d, () => {
+          outstanding -= d.length;
+          if (outstanding <= 1 << 19) conn.resume();
+        });
+      });
       conn.on("error", () => undefined);
       // The pod's side ended (a Duplex whose writing side stays open emits "end" but no "close").
       let once = false;

@@ -26,7 +26,8 @@ export interface CommandChannels {
   onResize(listener: (cols: number, rows: number) => void): void;
   /** The client went away before the command ended. */
   onGone(listener: () => void): void;
-  write(stream: "stdout" | "stderr", data: Buffer): void;
+  /** Sends output; `sent` is called once it is on its way (the connection took it). */
+  write(stream: "stdout" | "stderr", data: Buffer, sent: () => void): void;
   /** Reports the outcome on the error channel and closes the connection. */
   finish(exitCode: number | Error): void;
 }
@@ -41,10 +42,22 @@ export function exitStatus(outcome: number | Error): Record<string, unknown> {
   };
 }
 
+/** How much of a command's output may wait for its client before the command is paused. */
+const OUTPUT_HIGH_WATER = 1 << 20;
+
 /** Connects a running command to its client's channels until it exits or the client goes away. */
 export async function runCommand(channels: CommandChannels, proc: ExecProcess): Promise<void> {
   let gone = false;
-  proc.onOutput((stream, data) => channels.write(stream, data));
+  // Output waiting for a slow client is bounded: reading from the command pauses above the mark.
+  let outstanding = 0;
+  proc.onOutput((stream, data) => {
+    outstanding += data.length;
+    if (outstanding > OUTPUT_HIGH_WATER) proc.pauseOutput();
+    channels.write(stream, data, () => {
+      outstanding -= data.length;
+      if (outstanding <= OUTPUT_HIGH_WATER / 2) proc.resumeOutput();
+    });
+  });
   channels.onInput((d) => proc.write(d), () => proc.endInput());
   channels.onResize((cols, rows) => proc.resize(cols, rows));
   channels.onGone(() => {
@@ -83,10 +96,10 @@ export function websocketChannels(ws: WebSocket, opts: { stdout: boolean; stderr
   const protocol = ws.protocol;
   const base64 = protocol.includes("base64");
   const structured = protocol.startsWith("v4.") || protocol.startsWith("v5.");
-  const send = (channel: number, data: Buffer) => {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    if (base64) ws.send(String.fromCharCode(48 + channel) + data.toString("base64"));
-    else ws.send(Buffer.concat([Buffer.from([channel]), data]));
+  const send = (channel: number, data: Buffer, sent?: () => void) => {
+    if (ws.readyState !== WebSocket.OPEN) return sent?.();
+    if (base64) ws.send(String.fromCharCode(48 + channel) + data.toString("base64"), () => sent?.());
+    else ws.send(Buffer.concat([Buffer.from([channel]), data]), () => sent?.());
   };
   send(opts.stdout ? STDOUT : opts.stderr ? STDERR : ERROR, Buffer.alloc(0));
   let input: ((d: Buffer) => void) | undefined, inputEnd: (() => void) | undefined;
@@ -115,7 +128,7 @@ export function websocketChannels(ws: WebSocket, opts: { stdout: boolean; stderr
     onGone: (l) => void ws.once("close", () => {
       if (!done.finished) l();
     }),
-    write: (stream, data) => send(stream === "stdout" ? STDOUT : STDERR, data),
+    write: (stream, data, sent) => send(stream === "stdout" ? STDOUT : STDERR, data, sent),
     finish: (outcome) => {
       done.finished = true;
       if (structured) send(ERROR, Buffer.from(JSON.stringify(exitStatus(outcome))));
@@ -167,7 +180,11 @@ export function spdyChannels(session: SpdySession, socket: Duplex, streams: Map<
     onGone: (l) => void session.once("close", () => {
       if (!finished.done) l();
     }),
-    write: (stream, data) => void streams.get(stream)?.write(data),
+    write: (stream, data, sent) => {
+      const s = streams.get(stream);
+      if (!s || s.destroyed) return sent();
+      s.write(data, () => sent());
+    },
     finish: (outcome) => {
       finished.done = true;
       const error = streams.get("error")!;

@@ -169,6 +169,8 @@ function attachProcess(logPath: string, fromStart: boolean, running: () => boole
     endInput: () => undefined,
     onOutput: (l) => void listeners.push(l),
     resize: () => undefined,
+    pauseOutput: () => undefined,
+    resumeOutput: () => undefined,
     exited,
     kill: () => abort.abort(),
   };

@@ -121,6 +121,9 @@ export interface ExecProcess {
   /** The command's output; with a tty everything is "stdout", as upstream merges them. */
   onOutput(listener: (stream: "stdout" | "stderr", data: Buffer) => void): void;
   resize(cols: number, rows: number): void;
+  /** Stops reading the command's output while the client can't take more (and reads on again). */
+  pauseOutput(): void;
+  resumeOutput(): void;
   /** The exit code once the command and its output are done. */
   readonly exited: Promise<number>;
   /** Kills the command and everything it started (the client went away). */

@@ -125,6 +125,14 @@ function pipedProcess(argv: string[], env: Record<string, string>, cwd: string, 
     endInput: () => void child.stdin?.end(),
     onOutput: (l) => void listeners.push(l),
     resize: () => undefined,
+    pauseOutput: () => {
+      child.stdout!.pause();
+      child.stderr!.pause();
+    },
+    resumeOutput: () => {
+      child.stdout!.resume();
+      child.stderr!.resume();
+    },
     exited,
     kill: () => killGroup(child.pid),
   };
@@ -145,6 +153,8 @@ function ptyProcess(argv: string[], env: Record<string, string>, cwd: string): E
     resize: (cols, rows) => {
       if (!done && cols > 0 && rows > 0 && cols <= 0xffff && rows <= 0xffff) pty.resize(cols, rows);
     },
+    pauseOutput: () => void (done || pty.pause()),
+    resumeOutput: () => void (done || pty.resume()),
     exited,
     kill: () => {
       if (!done) killGroup(pty.pid);
