@@ -310,7 +310,7 @@ export class Kubelet implements LogSource {
     const instance = this.opts.runtime.listContainers(sandbox.id).filter((c) => c.name === container).sort((a, b) => b.attempt - a.attempt)[0];
     if (!instance) return { error: `container not found ("${container}")`, code: 400 };
     const spec = pod.spec?.containers.find((c) => c.name === container);
-    return { sandboxId: sandbox.id, containerId: instance.id, logPath: instance.logPath, attachFromStart: spec?.stdinOnce === true };
+    return { sandboxId: sandbox.id, containerId: instance.id, logPath: instance.logPath, attachFromStart: spec?.stdinOnce === true, tty: spec?.tty === true };
   }
 
   /** Stops every container (giving each `graceSeconds`) and tears down the pods' networks. */

@@ -19,6 +19,8 @@ export interface StreamTargetIds {
    * shown what it missed instead.
    */
   attachFromStart?: boolean;
+  /** The container asked for a terminal: its output reads as a terminal's (newlines as CR LF). */
+  tty?: boolean;
 }
 
 /** What the agent's server needs to serve /exec, /attach and /portForward. */
@@ -94,7 +96,7 @@ export class StreamServer {
     if (kind === "exec" && opts.command.length === 0) return refuse(socket, 400, "you must specify at least one command for the container");
     const start = (): ExecProcess => kind === "exec"
       ? runtime.exec(target.containerId!, opts.command, { tty: opts.tty, stdin: opts.stdin })
-      : attachProcess(target.logPath!, target.attachFromStart === true, () => this.source.running(target.containerId!));
+      : attachProcess(target.logPath!, { fromStart: target.attachFromStart === true, tty: target.tty === true }, () => this.source.running(target.containerId!));
     // Started once the client's channels are open, so no output is lost.
     const run = (channels: CommandChannels) => {
       let proc: ExecProcess;
@@ -156,12 +158,16 @@ function refuse(socket: Duplex, code: number, message: string): void {
 /**
  * Attach on the process runtime: the container's output from now on (its log as it is written), until
  * it exits or the client leaves. The container's stdin is not connected (the runtime starts containers
- * without one).
+ * without one), and a `tty: true` container has no terminal: its newlines are sent as a terminal's.
  */
-function attachProcess(logPath: string, fromStart: boolean, running: () => boolean): ExecProcess {
+function attachProcess(logPath: string, opts: { fromStart: boolean; tty: boolean }, running: () => boolean): ExecProcess {
   const abort = new AbortController();
   const listeners: Array<(s: "stdout" | "stderr", d: Buffer) => void> = [];
-  const exited = streamLog(logPath, { follow: true, tailLines: fromStart ? undefined : 0 }, (t) => listeners.forEach((l) => l("stdout", Buffer.from(t))), running, abort.signal)
+  const exited = streamLog(logPath, { follow: true, tailLines: opts.fromStart ? undefined : 0 }, (t) => {
+    // A terminal's line discipline (ONLCR) turns each newline into CR LF; the runtime gives no pty.
+    const text = opts.tty ? t.replace(/\r?\n/g, "\r\n") : t;
+    listeners.forEach((l) => l("stdout", Buffer.from(text)));
+  }, running, abort.signal)
     .catch(() => undefined)
     .then(() => 0);
   return {
