@@ -11,6 +11,7 @@ import { machine, mergeInto, section, writeReport, type ScenarioResult } from ".
 import { scaleBenchmarks } from "./scale.js";
 import { schedulerBenchmarks } from "./scheduler.js";
 import { startupBenchmarks } from "./startup.js";
+import { streamBenchmarks } from "./streams.js";
 import { workloadBenchmarks } from "./workloads.js";
 
 interface Scenario {
@@ -34,6 +35,7 @@ const SCENARIOS: Scenario[] = [
   { id: "deployment", title: "Deployment controller (issue 5)", run: deploymentBenchmarks },
   { id: "workloads", title: "DaemonSet and Job controllers (issue 6)", run: workloadBenchmarks },
   { id: "proxy", title: "Service proxy (issue 7)", run: proxyBenchmarks },
+  { id: "streams", title: "Exec and port-forward (issue 22)", run: streamBenchmarks },
 ];
 
 /**

@@ -215,6 +215,7 @@ export class ApiServer {
       rest: (route: ResourceRoute) => this.rests.get(route.resource)!,
       pods: this.restFor("", "pods"),
       nodes: this.restFor("", "nodes"),
+      proxyStores: () => ({ pods: this.restFor("", "pods"), services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), nodes: this.restFor("", "nodes") }),
       kubeletToken: this.opts.token,
       clock: this.clock,
       shutdown: this.shutdown.signal,

@@ -106,10 +106,18 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
 
   const certs = await generateServingCerts([hostIP, opts.name]);
   // The server must listen before the Node is registered (its port is in the Node's status).
-  const started: { kubelet?: Kubelet; network?: CniNetwork } = {};
+  const started: { kubelet?: Kubelet; network?: CniNetwork; runtime?: ProcessRuntime } = {};
   const server = new KubeletServer({
     logFile: (ns, pod, container, previous) => started.kubelet?.logFile(ns, pod, container, previous) ?? { error: "the node agent is starting", code: 400 },
-  }, { cert: certs.cert, key: certs.key, token: opts.token });
+  }, {
+    cert: certs.cert, key: certs.key, token: opts.token,
+    streams: {
+      nodeName: opts.name,
+      target: (ns, pod, container) => started.kubelet?.streamTarget(ns, pod, container) ?? { error: "the node agent is starting", code: 400 },
+      runtime: () => started.runtime?.streaming,
+      running: (id) => started.runtime?.containerStatus(id)?.state === "running",
+    },
+  });
   const port = await server.listen(0);
   const disk = statfsSync(stateDir);
   const shape = {
@@ -132,6 +140,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
       stateDir, hostIP, network: started.network, cgroups, log: opts.log,
       catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml"), appletDir: join(opts.dataDir, "busybox", "bin") }),
     });
+    started.runtime = runtime;
     const cleaned = await runtime.cleanUpLeftovers();
     if (cleaned) opts.log({ level: "info", component: "kubelet", node: opts.name, msg: "Cleaned up pod sandboxes of a previous run", count: cleaned });
     return new Kubelet(client, {

@@ -90,4 +90,46 @@ describe("SpdySession", () => {
     assert.match(String(err), /version 9/);
     client.close();
   });
+
+  test("SpdyStream.reply goes out before the data written right after it (spdystream drops DATA that precedes SYN_REPLY)", { timeout: 5_000 }, async () => {
+    const [a, b] = await socketPair();
+    const client = new SpdySession(a, { server: false });
+    const server = new SpdySession(b, { server: true });
+    const opened = once(server, "stream") as Promise<[SpdyStream]>;
+    await client.open({ streamtype: ["stdout"] });
+    const [peer] = await opened;
+    // Watch the raw bytes the client side receives from here on.
+    const reader = new FrameReader();
+    const types: string[] = [];
+    a.on("data", (chunk: Buffer) => {
+      for (const f of reader.push(chunk)) types.push(f.control ? (f.type === FrameType.SYN_REPLY ? "SYN_REPLY" : `control ${f.type}`) : "DATA");
+    });
+    void peer.reply();
+    peer.write("right away");
+    while (types.length < 2) await once(a, "data");
+    assert.deepEqual(types.slice(0, 2), ["SYN_REPLY", "DATA"]);
+    client.close();
+    server.close();
+  });
+
+  test("SpdyStream writes wait while the connection is congested (a client that doesn't read holds the writer back)", async () => {
+    const [a, b] = await socketPair();
+    a.pause();
+    const client = new SpdySession(a, { server: false });
+    const server = new SpdySession(b, { server: true });
+    const opened = once(server, "stream") as Promise<[SpdyStream]>;
+    await client.open({ streamtype: ["stdout"] });
+    const [peer] = await opened;
+    await peer.reply();
+    const mib = Buffer.alloc(1 << 20);
+    for (let i = 0; i < 16; i++) peer.write(mib);
+    await new Promise((r) => setTimeout(r, 100));
+    // The kernel's socket buffers take a few megabytes; the rest waits in the stream, not the connection.
+    assert.ok(b.writableLength < 2 << 20, `the connection holds ${b.writableLength} bytes`);
+    assert.ok(peer.writableLength >= 8 << 20, `the stream holds ${peer.writableLength} bytes back`);
+    client.close();
+    server.close();
+    a.destroy();
+    b.destroy();
+  });
 });

@@ -19,21 +19,22 @@ const WINDOW = 64 * 1024;
  * sends, while it acknowledges what it receives for peers that don't.
  */
 export class SpdyStream extends Duplex {
-  private replied: boolean;
+  private replied: Promise<void> | undefined;
   private unacknowledged = 0;
   /** The peer sent FIN or RST: nothing more arrives. */
   remoteClosed = false;
 
   constructor(readonly session: SpdySession, readonly id: number, readonly headers: SpdyHeaders, openedHere: boolean) {
     super({ allowHalfOpen: true });
-    this.replied = openedHere;
+    this.replied = openedHere ? Promise.resolve() : undefined;
   }
 
   /** Accepts a stream the peer opened (SYN_REPLY). */
   reply(headers: SpdyHeaders = {}): Promise<void> {
-    if (this.replied) return Promise.resolve();
-    this.replied = true;
-    return this.session.sendHeaders(FrameType.SYN_REPLY, this.id, headers);
+    // Data written meanwhile waits for the SYN_REPLY (its headers compress asynchronously): DATA before
+    // the reply is dropped by spdystream.
+    this.replied ??= this.session.sendHeaders(FrameType.SYN_REPLY, this.id, headers);
+    return this.replied;
   }
 
   /** Refuses or cancels the stream (RST_STREAM), dropping anything not yet sent. */
@@ -49,7 +50,8 @@ export class SpdyStream extends Duplex {
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     void this.reply().then(() => {
       for (let at = 0; at < chunk.length; at += 0xffff) this.session.send(dataFrame(this.id, chunk.subarray(at, at + 0xffff)));
-      done();
+      // Backpressure: the next write waits while the connection can't take more (a slow client).
+      this.session.whenDrained(() => done());
     }, done);
   }
 
@@ -150,6 +152,19 @@ export class SpdySession extends EventEmitter<{ stream: [SpdyStream]; close: [Er
   /** @internal */
   send(frame: Buffer): void {
     if (!this.closed && !this.socket.destroyed) this.socket.write(frame);
+  }
+
+  /** @internal Calls `then` once the connection's write buffer is below its high-water mark. */
+  whenDrained(then: () => void): void {
+    const socket = this.socket as Duplex & { writableNeedDrain?: boolean };
+    if (!socket.writableNeedDrain || this.closed || socket.destroyed) return then();
+    const go = () => {
+      socket.off("drain", go);
+      this.off("close", go);
+      then();
+    };
+    socket.on("drain", go);
+    this.on("close", go);
   }
 
   /** @internal SYN_REPLY or HEADERS with a compressed block. */

@@ -1,4 +1,3 @@
-import { methodNotAllowed, type StatusError } from "../../api/errors.js";
 import type { ResourceRoute } from "./route.js";
 
 /** The connect subresources upstream serves (streams and proxies to the node agent or the pod). */
@@ -19,13 +18,4 @@ export function connectTarget(route: ResourceRoute): { name: string; subresource
   if (subresource !== "proxy") return { name, subresource };
   const parts = name.split(":");
   return { name: parts.length === 3 ? parts[1]! : parts[0]!, subresource };
-}
-
-/**
- * The answer to a connect request on an object that exists, until these streams are served: a 405 that
- * names the subresource (kubectl prints it after "unable to upgrade connection:"), never a NotFound that
- * would say the pod is missing.
- */
-export function connectNotServed(subresource: string, qualified: string, name: string): StatusError {
-  return methodNotAllowed(`${subresource} is not supported yet on ${qualified} "${name}": Tugboat does not serve exec, attach, portforward or proxy`);
 }

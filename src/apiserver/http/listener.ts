@@ -1,7 +1,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
+import { serveUpgrade } from "./upgrade.js";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -24,6 +26,9 @@ export class Listener {
       });
       h2.on("secureConnection", (socket: Socket) => this.track(socket));
       h2.on("session", (session) => session.setLocalWindowSize(16 << 20));
+      // HTTP/1.1 upgrades (kubectl exec, port-forward): Node emits these on the HTTP/2 server for its
+      // HTTP/1.1 connections too.
+      h2.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => serveUpgrade(handler, req, socket, head));
       // Kept alive between a client's requests as long as it likes (Node's HTTP/1.1 default is 5 s).
       (h2 as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 60_000;
       this.server = h2;
@@ -32,6 +37,7 @@ export class Listener {
       http.keepAliveTimeout = 60_000;
       http.prependListener("connection", readThroughEvents);
       http.on("connection", (socket: Socket) => this.track(socket));
+      http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => serveUpgrade(handler, req, socket, head));
       this.server = http;
     }
   }

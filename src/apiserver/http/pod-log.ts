@@ -3,6 +3,8 @@ import { request } from "node:https";
 import { badRequest, StatusError } from "../../api/errors.js";
 import type { KubeObject } from "../../api/types.js";
 import type { RestStore } from "../registry/rest.js";
+import { acceptLogWebSocket, logProtocol, type LogSink } from "./log-websocket.js";
+import { upgradeOf } from "./upgrade.js";
 
 interface PodShape {
   spec?: { nodeName?: string; containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }>; ephemeralContainers?: Array<{ name: string }> };
@@ -33,7 +35,7 @@ export function logContainer(pod: KubeObject, requested: string | null): string 
 }
 
 /**
- * GET pods/{name}/log: validates the container, then streams the node agent's
+ * GET pods/{name}/log (also read over a WebSocket, log-websocket.ts): validates the container, then streams the node agent's
  * /containerLogs/{namespace}/{pod}/{container} back, as the kube-apiserver proxies to the kubelet. The
  * agent's 400/404 bodies become Status errors with its words.
  */
@@ -42,8 +44,11 @@ export async function streamPodLog(
 ): Promise<void> {
   const pod = await pods.get(namespace, name);
   const container = logContainer(pod, params.get("container"));
+  const upgrade = upgradeOf(req);
+  const websocket = upgrade && (req.headers.upgrade ?? "").toLowerCase() === "websocket" ? logProtocol(req) : undefined;
   const nodeName = (pod as PodShape).spec?.nodeName;
   if (!nodeName) {
+    if (websocket !== undefined) return (await acceptLogWebSocket(req, upgrade!, websocket)).end();
     res.writeHead(200, { "Content-Type": "text/plain" }).end();
     return;
   }
@@ -58,7 +63,13 @@ export async function streamPodLog(
   }
   const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
   const abort = new AbortController();
-  req.on("close", () => abort.abort());
+  const sinkFor = async (): Promise<LogSink> => {
+    if (websocket !== undefined) return acceptLogWebSocket(req, upgrade!, websocket);
+    res.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-cache" });
+    res.flushHeaders();
+    return { write: (chunk) => res.write(chunk), end: () => res.end(), onClose: (l) => void res.on("close", l) };
+  };
+  if (websocket === undefined) req.on("close", () => abort.abort());
   res.on("close", () => abort.abort());
   await new Promise<void>((resolve, reject) => {
     const upstream = request({
@@ -76,16 +87,17 @@ export async function streamPodLog(
         });
         return;
       }
-      res.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-cache" });
-      res.flushHeaders();
-      agentRes.on("data", (chunk: Buffer) => res.write(chunk));
-      agentRes.on("end", () => {
-        res.end();
-        resolve();
-      });
-      agentRes.on("error", () => {
-        res.end();
-        resolve();
+      void sinkFor().then((sink) => {
+        sink.onClose(() => abort.abort());
+        agentRes.on("data", (chunk: Buffer) => sink.write(chunk));
+        agentRes.on("end", () => {
+          sink.end();
+          resolve();
+        });
+        agentRes.on("error", () => {
+          sink.end();
+          resolve();
+        });
       });
     });
     upstream.on("error", (err: NodeJS.ErrnoException) => {

@@ -151,23 +151,46 @@ describe("handleResource on the wire", () => {
     assert.equal((await t.call("POST", CMS, configMap("warn-utf8"))).status, 409, "the object was written exactly once");
   });
 
-  for (const sub of ["exec", "attach", "portforward", "proxy"]) {
-    test(`pods/${sub} of an existing pod is a 405 naming ${sub}; of a missing pod a 404`, async () => {
+  for (const sub of ["exec", "attach", "portforward"]) {
+    test(`pods/${sub} without an upgrade is a 400 on an existing pod, a 404 on a missing one`, async () => {
       const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: `p-${sub}` }, spec: { containers: [{ name: "c", image: "busybox" }] } };
       assert.equal((await t.call("POST", PODS, pod)).status, 201);
       const exists = await t.call("POST", `${PODS}/p-${sub}/${sub}?command=true`);
-      assert.equal(exists.status, 405);
-      assert.equal(exists.body.reason, "MethodNotAllowed");
-      assert.match(String(exists.body.message), new RegExp(`^${sub} is not supported yet on pods "p-${sub}"`));
+      assert.equal(exists.status, 400);
+      assert.equal(exists.body.message, "Upgrade request required");
       const missing = await t.call("GET", `${PODS}/ghost/${sub}`);
       assert.equal(missing.status, 404);
       assert.equal(missing.body.message, 'pods "ghost" not found');
     });
   }
 
-  test("pods/proxy with a port and a path names the pod, not the id", async () => {
+  test("pods/exec upgrade requests are checked as upstream: a container the pod lacks, then a pod with no node, are 400s", async () => {
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p-upgrade" }, spec: { containers: [{ name: "c", image: "busybox" }] } };
+    assert.equal((await t.call("POST", PODS, pod)).status, 201);
+    const upgrade = (query: string) => new Promise<{ status: number; message: string }>((resolve, reject) => {
+      const req = httpRequest(`${t.base}${PODS}/p-upgrade/exec?command=true&stdout=true&${query}`, {
+        method: "POST", headers: { Connection: "Upgrade", Upgrade: "SPDY/3.1", "X-Stream-Protocol-Version": "v4.channel.k8s.io" },
+      });
+      req.on("upgrade", () => reject(new Error("upgraded")));
+      req.on("response", (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (d: string) => (body += d)).on("end", () => resolve({ status: res.statusCode!, message: (JSON.parse(body) as { message: string }).message }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    assert.deepEqual(await upgrade("container=nope"), { status: 400, message: "container nope is not valid for pod p-upgrade" });
+    assert.deepEqual(await upgrade("container=c"), { status: 400, message: "pod p-upgrade does not have a host assigned" });
+  });
+
+  test("pods/proxy of a missing pod is a 404; of a pod without an IP a 503 naming the pod, not the id", async () => {
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p-proxy" }, spec: { containers: [{ name: "c", image: "busybox" }] } };
+    assert.equal((await t.call("POST", PODS, pod)).status, 201);
+    const missing = await t.call("GET", `${PODS}/ghost/proxy/`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.message, 'pods "ghost" not found');
     const r = await t.call("GET", `${PODS}/p-proxy:8080/proxy/healthz`);
-    assert.equal(r.status, 405);
-    assert.match(String(r.body.message), /proxy is not supported yet on pods "p-proxy"/);
+    assert.equal(r.status, 503);
+    assert.equal(r.body.message, 'pod "p-proxy" has no IP address yet');
   });
 });

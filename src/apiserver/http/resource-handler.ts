@@ -12,7 +12,9 @@ import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 import { watchLine, watchResource, type WatchEvent } from "../registry/watch.js";
 import { decodeBody, decodeBodyStrict, readBody } from "./body.js";
-import { connectNotServed, connectTarget } from "./connect.js";
+import { connectTarget } from "./connect.js";
+import { proxyPodStream } from "./pod-stream.js";
+import { proxyHttp, type ProxyStores } from "./proxy.js";
 import { streamPodLog } from "./pod-log.js";
 import { sendJson, sendRawJson } from "./respond.js";
 import type { ResourceRoute } from "./route.js";
@@ -24,6 +26,8 @@ export interface HandlerContext {
   rest: (route: ResourceRoute) => RestStore;
   pods: RestStore;
   nodes: RestStore;
+  /** The stores pods/, services/ and nodes/ proxy read. */
+  proxyStores: () => ProxyStores;
   /** Sent to node agents when proxying pods/log to them. */
   kubeletToken?: string;
   clock: Clock;
@@ -57,8 +61,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   if (route.resource.namespaced && name !== undefined && !namespace) throw notFound(rest.qualified, name);
   const connect = connectTarget(route);
   if (connect) {
-    await rest.get(ns, connect.name);
-    throw connectNotServed(connect.subresource, route.resource.plural, connect.name);
+    if (connect.subresource === "proxy") return proxyHttp(req, res, route.resource.plural, ns, name!, ctx.proxyStores(), ctx.kubeletToken);
+    return proxyPodStream(req, params, ctx.pods, ctx.nodes, namespace!, connect.name, connect.subresource, ctx.kubeletToken);
   }
   if (subresource && !route.resource.subresources.includes(subresource as never)) throw notFound(rest.qualified, name ?? "");
   // namespaces/finalize only takes a whole object (upstream's FinalizeREST is an Updater only).

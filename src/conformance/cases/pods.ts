@@ -25,6 +25,25 @@ async function logsOverWebSocket(ctx: ConformanceContext, pod: string): Promise<
   });
 }
 
+/** Runs `command` through pods/exec over a WebSocket (`channel.k8s.io`, as upstream's test): what came on each channel. */
+async function execOverWebSocket(ctx: ConformanceContext, pod: string, command: string[]): Promise<Map<number, string>> {
+  const cfg = loadKubeconfig(ctx.cluster.kubeconfig);
+  const url = new URL(`/api/v1/namespaces/${ctx.namespace}/pods/${pod}/exec?${command.map((c) => `command=${encodeURIComponent(c)}`).join("&")}&container=main&stderr=1&stdout=1`, cfg.server);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(url, { protocols: ["channel.k8s.io"], dispatcher: new Agent({ connect: { ca: cfg.ca } }), headers: { Authorization: `Bearer ${cfg.token}` } } as unknown as string[]);
+  ws.binaryType = "arraybuffer";
+  return new Promise((resolve, reject) => {
+    const channels = new Map<number, string>();
+    ws.addEventListener("message", (e: { data: unknown }) => {
+      const bytes = Buffer.from(e.data as ArrayBuffer);
+      if (bytes.length > 1) channels.set(bytes[0]!, (channels.get(bytes[0]!) ?? "") + bytes.subarray(1).toString("utf8"));
+    });
+    ws.addEventListener("error", () => reject(new Error(`The exec WebSocket failed (${url.pathname})`)));
+    ws.addEventListener("close", () => resolve(channels));
+    setTimeout(() => ws.close(), 10_000).unref();
+  });
+}
+
 export const cases: ConformanceCase[] = [
   {
     codename: "[sig-node] Pods Extended Pods Set QOS Class should be set on Pods with matching resource requests and limits for memory and cpu [Conformance]",
@@ -150,12 +169,15 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-node] Pods should support remote command execution over websockets [NodeConformance] [Conformance]",
-    notServed: "pods/exec",
-    run: async () => {},
+    async run(ctx) {
+      await startPod(ctx, shPod("pod-exec-websocket", "echo container is alive; sleep 600", { spec: { restartPolicy: "Always" } }));
+      const channels = await execOverWebSocket(ctx, "pod-exec-websocket", ["cat", "/etc/resolv.conf"]);
+      assert.equal(channels.get(3) ?? "", "", "nothing on the error channel");
+      assert.match(channels.get(1) ?? "", /nameserver/, "the pod's resolv.conf on stdout");
+    },
   },
   {
     codename: "[sig-node] Pods should support retrieving logs from the container over websockets [NodeConformance] [Conformance]",
-    knownFailure: "issue 21: pods/log over WebSocket (v4.channel.k8s.io / binary.k8s.io)",
     async run(ctx) {
       await ctx.client.create(PODS, ctx.namespace, shPod("pod-logs-websocket", "echo container is alive; sleep 10000", { spec: { restartPolicy: "Always" } }));
       await waitFor("the log line", async () => (await podLogs(ctx, "pod-logs-websocket")).includes("container is alive"));

@@ -18,7 +18,7 @@ import { podStatus } from "./pod-status.js";
 import { PodWorker } from "./pod-worker.js";
 import { unmountMemoryVolumes } from "./memory-volume.js";
 import { Prober } from "./prober.js";
-import type { LogSource } from "./server.js";
+import type { LogSource, StreamTargetIds } from "./server.js";
 import { statusPatch } from "./status-patch.js";
 import { TokenManager, type IssuedToken } from "./token-manager.js";
 import { volumeObjectRefs, type TokenRequestSpec } from "./volumes/index.js";
@@ -343,6 +343,22 @@ export class Kubelet implements LogSource {
       return { error: `container "${container}" in pod "${name}" is waiting to start: ${reason}`, code: 400 };
     }
     return { path: file.path, running: () => worker?.logPath(pod, container, previous)?.running ?? false };
+  }
+
+  /**
+   * The runtime's ids behind a stream request (/exec, /attach, /portForward): the pod's sandbox and, for a
+   * container name, the newest instance of that container. Errors carry the kubelet's words.
+   */
+  streamTarget(namespace: string, name: string, container?: string): StreamTargetIds | { error: string; code: 400 | 404 } {
+    const pod = this.pods.lister().get(namespace, name) as unknown as Pod | undefined;
+    if (!pod) return { error: "pod does not exist", code: 404 };
+    const sandbox = this.opts.runtime.listPodSandboxes().filter((s) => s.config.uid === pod.metadata?.uid).sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (!sandbox) return { error: `pod "${name}" has no sandbox yet: ContainerCreating`, code: 400 };
+    if (container === undefined) return { sandboxId: sandbox.id };
+    const instance = this.opts.runtime.listContainers(sandbox.id).filter((c) => c.name === container).sort((a, b) => b.attempt - a.attempt)[0];
+    if (!instance) return { error: `container not found ("${container}")`, code: 400 };
+    const spec = pod.spec?.containers.find((c) => c.name === container);
+    return { sandboxId: sandbox.id, containerId: instance.id, logPath: instance.logPath, attachFromStart: spec?.stdinOnce === true, tty: spec?.tty === true };
   }
 
   /** Stops every container (giving each `graceSeconds`) and tears down the pods' networks. */

@@ -1,7 +1,12 @@
 import { createServer, type Server } from "node:https";
+import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { queryBool } from "../../api/query.js";
 import { streamLog, type LogOptions } from "../runtime/logs.js";
+import { StreamServer, type StreamSource } from "./stream-server.js";
+
+export type { StreamTargetIds, StreamSource } from "./stream-server.js";
 
 /** What the server needs from the agent to answer /containerLogs. */
 export interface LogSource {
@@ -14,6 +19,8 @@ export interface KubeletServerOptions {
   key: string;
   /** Requests must carry this bearer token (the API server's). */
   token?: string;
+  /** Serves /exec, /attach and /portForward when set. */
+  streams?: StreamSource;
 }
 
 export function logOptions(q: URLSearchParams, now: number): LogOptions {
@@ -31,10 +38,12 @@ export function logOptions(q: URLSearchParams, now: number): LogOptions {
 
 /**
  * The node agent's HTTPS endpoint (the kubelet's port 10250): container logs for the API server's
- * pods/log, and /healthz.
+ * pods/log, exec/attach/port-forward upgrades (stream-server.ts), and /healthz.
  */
 export class KubeletServer {
   private readonly server: Server;
+  /** Connections handed to exec, attach and port-forward: closed with the server. */
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(private readonly source: LogSource, private readonly opts: KubeletServerOptions) {
     this.server = createServer({ cert: opts.cert, key: opts.key }, (req, res) => {
@@ -56,6 +65,16 @@ export class KubeletServer {
         .catch(() => undefined)
         .finally(() => res.end());
     });
+    const streams = opts.streams && new StreamServer(opts.streams);
+    this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
+        return void socket.end("HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nUnauthorized");
+      }
+      if (!streams) return void socket.end("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n404 page not found");
+      this.upgraded.add(socket);
+      socket.once("close", () => this.upgraded.delete(socket));
+      streams.handle(req, socket, head);
+    });
   }
 
   listen(port: number, host = "0.0.0.0"): Promise<number> {
@@ -67,6 +86,7 @@ export class KubeletServer {
 
   close(): Promise<void> {
     this.server.closeAllConnections();
+    for (const socket of this.upgraded) socket.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

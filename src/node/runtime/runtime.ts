@@ -1,3 +1,5 @@
+import type { Duplex } from "node:stream";
+
 /**
  * The container runtime interface the node agent drives, shaped like Kubernetes' CRI and split by role:
  * images, pod sandboxes (the pod's network and hostname), containers, exec and logs. Implementations:
@@ -133,6 +135,39 @@ export interface ExecResult {
   output: string;
 }
 
+/** A command run for a client's exec stream (kubectl exec): its pipes, or its terminal with a tty. */
+export interface ExecProcess {
+  /** Input for the command (the terminal's keys with a tty). */
+  write(data: Buffer): void;
+  /** Closes the command's stdin (EOF; with a tty, the terminal's end-of-file character). */
+  endInput(): void;
+  /** The command's output; with a tty everything is "stdout", as upstream merges them. */
+  onOutput(listener: (stream: "stdout" | "stderr", data: Buffer) => void): void;
+  resize(cols: number, rows: number): void;
+  /** Stops reading the command's output while the client can't take more (and reads on again). */
+  pauseOutput(): void;
+  resumeOutput(): void;
+  /** The exit code once the command and its output are done. */
+  readonly exited: Promise<number>;
+  /** Kills the command and everything it started (the client went away). */
+  kill(): void;
+}
+
+export interface ExecStreamOptions {
+  tty: boolean;
+  stdin: boolean;
+}
+
+/**
+ * The streaming half of the CRI (its Exec/Attach/PortForward), for the node agent's /exec, /attach and
+ * /portForward. Errors are thrown with the runtime's words (the client shows them).
+ */
+export interface StreamingRuntime {
+  exec(containerId: string, argv: string[], opts: ExecStreamOptions): ExecProcess;
+  /** A connection to `port` on the pod's loopback, dialled inside its network namespace. */
+  portForward(sandboxId: string, port: number): Promise<Duplex>;
+}
+
 export interface Runtime {
   readonly name: string;
   readonly version: string;
@@ -159,6 +194,8 @@ export interface Runtime {
 
   /** Runs a command inside the container's namespaces (exec probes and hooks). */
   exec(id: string, argv: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Exec, attach and port-forward streams; absent on runtimes without processes (the simulated one). */
+  readonly streaming?: StreamingRuntime;
   /** Where to reach the pod's ports from the node (HTTP/TCP probes and hooks). */
   podAddress(sandboxId: string): string;
 

@@ -71,9 +71,9 @@ test("setprivArgv sets uid, gid, supplementary groups and the bounding set; priv
 });
 
 test("execArgv enters the container's namespaces and user", () => {
-  assert.deepEqual(execArgv(42, { podNetwork: true, tool }, ["cat", "/tmp/x"]), ["/host/nsenter", "--target=42", "--net", "--uts", "--ipc", "--mount", "--", "cat", "/tmp/x"]);
+  assert.deepEqual(execArgv(42, { podNetwork: true, tool }, ["cat", "/tmp/x"]), ["/host/nsenter", "--target=42", "--net", "--uts", "--ipc", "--mount", "--wd", "--", "cat", "/tmp/x"]);
   assert.deepEqual(execArgv(42, { podNetwork: false, security: security({ capabilities: "all" }), tool }, ["id"]), [
-    "/host/nsenter", "--target=42", "--mount", "--", "/host/setpriv", "--reuid", "1000", "--regid", "0", "--clear-groups", "--", "id",
+    "/host/nsenter", "--target=42", "--mount", "--wd", "--", "/host/setpriv", "--reuid", "1000", "--regid", "0", "--clear-groups", "--", "id",
   ]);
 });
 

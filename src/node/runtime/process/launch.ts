@@ -138,9 +138,10 @@ export function setprivArgv(security: ContainerSecurity, tool: (name: string) =>
 /**
  * The argv that runs `argv` inside a running container (exec probes, hooks, `kubectl exec`): in the
  * namespaces of its process `pid` (its mount namespace, so its volumes and private /tmp; the pod's
- * network and UTS unless it is on the host network), as its user with its capabilities.
+ * network, UTS and IPC unless it is on the host network), in its working directory, as its user with its
+ * capabilities.
  */
 export function execArgv(pid: number, opts: { podNetwork: boolean; security?: ContainerSecurity; tool: (name: string) => string }, argv: string[]): string[] {
   const namespaces = opts.podNetwork ? ["--net", "--uts", "--ipc", "--mount"] : ["--mount"];
-  return [opts.tool("nsenter"), `--target=${pid}`, ...namespaces, "--", ...(opts.security ? setprivArgv(opts.security, opts.tool) : []), ...argv];
+  return [opts.tool("nsenter"), `--target=${pid}`, ...namespaces, "--wd", "--", ...(opts.security ? setprivArgv(opts.security, opts.tool) : []), ...argv];
 }

@@ -12,6 +12,7 @@ import { ImageCatalog } from "./catalog.js";
 import { execArgv, launchArgv, pathMounts } from "./launch.js";
 import { CniNetwork } from "./network.js";
 import type { CpuCgroups } from "./cgroups.js";
+import { ProcessStreams } from "./streams.js";
 
 export interface ProcessRuntimeOptions {
   /** Where sandboxes are recorded, so a restarted agent can clean up after a crash. */
@@ -65,6 +66,16 @@ export class ProcessRuntime implements Runtime {
   private readonly sandboxDir: string;
   /** Where containers stage their mounts (launch.ts), each on its own tmpfs in its own mount namespace. */
   private readonly stageDir: string;
+  readonly streaming = new ProcessStreams({
+    container: (id) => {
+      const p = this.procs.get(id);
+      return p && {
+        state: p.status.state, pid: p.child?.pid, env: p.config.env, workingDir: p.config.workingDir,
+        command: (argv) => this.execCommand(p, argv), namespaced: this.opts.network !== undefined && p.child?.pid !== undefined,
+      };
+    },
+    netns: (id) => (this.isolated(id) ? this.opts.network!.namespaces(id).netns : undefined),
+  });
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
     this.sandboxDir = join(opts.stateDir, "sandboxes");
@@ -297,13 +308,22 @@ export class ProcessRuntime implements Runtime {
     return p ? { ...p.status } : undefined;
   }
 
+  /**
+   * The argv that runs `argv` in the running container: mapped as its image's catalog does, then (as root)
+   * entering its namespaces, in its working directory, as its user with its capabilities (launch.ts).
+   */
+  private execCommand(p: Proc, argv: string[]): string[] {
+    const cmd = this.opts.catalog.argvFor(p.config.image.ref, argv);
+    const pid = p.child?.pid;
+    if (this.opts.network === undefined || pid === undefined) return cmd;
+    return execArgv(pid, { podNetwork: this.isolated(p.status.sandboxId), security: p.config.security, tool: hostTool }, cmd);
+  }
+
   async exec(id: string, argv: string[], timeoutMs: number): Promise<ExecResult> {
     const p = this.procs.get(id);
     if (!p || p.status.state !== "running") throw new Error(`container ${id} is not running`);
-    const pid = p.child?.pid;
-    const cmd = this.opts.catalog.argvFor(p.config.image.ref, argv);
-    const namespaced = this.opts.network !== undefined;
-    const full = namespaced && pid ? execArgv(pid, { podNetwork: this.isolated(p.status.sandboxId), security: p.config.security, tool: hostTool }, cmd) : cmd;
+    const namespaced = this.opts.network !== undefined && p.child?.pid !== undefined;
+    const full = this.execCommand(p, argv);
     return new Promise((resolveExec) => {
       execFile(full[0] as string, full.slice(1), {
         env: { PATH: DEFAULT_PATH, ...p.config.env }, cwd: p.config.workingDir && !namespaced ? p.config.workingDir : "/",
