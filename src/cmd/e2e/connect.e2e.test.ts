@@ -260,6 +260,24 @@ describe("kubectl exec, cp, run -it, attach, port-forward and proxy against tug 
     }
   });
 
+  test("attach -i feeds a stdin container; with stdinOnce the end of the attacher's input is the container's EOF", async () => {
+    c.ok(["apply", "-f", "-"], `
+apiVersion: v1
+kind: Pod
+metadata: {name: reader}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: c, image: busybox, stdin: true, stdinOnce: true, command: ["sh", "-c", "echo ready; while read line; do echo got $line; done; echo eof"]}
+`);
+    await eventually("reader running", () => c.ok(["get", "pod", "reader", "-o", "jsonpath={.status.phase}"]) === "Running", 60_000);
+    await eventually("reader ready to read", () => c.ok(["logs", "reader"]).includes("ready"), 20_000);
+    const r = spawnSync(KUBECTL, ["--kubeconfig", c.kubeconfig, "attach", "-i", "reader"], { input: "one\ntwo\n", encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    await eventually("reader Succeeded after its EOF", () => c.ok(["get", "pod", "reader", "-o", "jsonpath={.status.phase}"]) === "Succeeded", 30_000);
+    assert.equal(c.ok(["logs", "reader"]), "ready\ngot one\ngot two\neof\n");
+  });
+
   test("a client that disconnects mid-exec leaves no process behind", async () => {
     const exec = spawn(KUBECTL, ["--kubeconfig", c.kubeconfig, "exec", "bb", "--", "sleep", "4242"], { stdio: "ignore" });
     await eventually("sleep 4242 running in the pod", () => processesMatching("sleep 4242") > 0, 20_000);

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { createWebSocketStream, WebSocketServer, type WebSocket } from "ws";
 import { SpdySession } from "../../api/spdy/session.js";
-import type { ExecProcess, StreamingRuntime } from "../runtime/runtime.js";
+import type { ContainerInput, ExecProcess, StreamingRuntime } from "../runtime/runtime.js";
 import { streamLog } from "../runtime/logs.js";
 import { servePortForwardSpdy, servePortForwardWebsocket } from "./port-forward.js";
 import {
@@ -96,7 +96,7 @@ export class StreamServer {
     if (kind === "exec" && opts.command.length === 0) return refuse(socket, 400, "you must specify at least one command for the container");
     const start = (): ExecProcess => kind === "exec"
       ? runtime.exec(target.containerId!, opts.command, { tty: opts.tty, stdin: opts.stdin })
-      : attachProcess(target.logPath!, { fromStart: target.attachFromStart === true, tty: target.tty === true }, () => this.source.running(target.containerId!));
+      : attachProcess(target.logPath!, { fromStart: target.attachFromStart === true, tty: target.tty === true, input: opts.stdin ? runtime.attachInput?.(target.containerId!) : undefined }, () => this.source.running(target.containerId!));
     // Started once the client's channels are open, so no output is lost.
     const run = (channels: CommandChannels) => {
       let proc: ExecProcess;
@@ -157,10 +157,11 @@ function refuse(socket: Duplex, code: number, message: string): void {
 
 /**
  * Attach on the process runtime: the container's output from now on (its log as it is written), until
- * it exits or the client leaves. The container's stdin is not connected (the runtime starts containers
- * without one), and a `tty: true` container has no terminal: its newlines are sent as a terminal's.
+ * it exits or the client leaves; the client's stdin goes to the container's (a container started with
+ * `stdin: true`), whose end closes it only for a `stdinOnce` container, as upstream. A `tty: true`
+ * container has no terminal: its newlines are sent as a terminal's.
  */
-function attachProcess(logPath: string, opts: { fromStart: boolean; tty: boolean }, running: () => boolean): ExecProcess {
+function attachProcess(logPath: string, opts: { fromStart: boolean; tty: boolean; input?: ContainerInput }, running: () => boolean): ExecProcess {
   const abort = new AbortController();
   const listeners: Array<(s: "stdout" | "stderr", d: Buffer) => void> = [];
   const exited = streamLog(logPath, { follow: true, tailLines: opts.fromStart ? undefined : 0 }, (t) => {
@@ -170,14 +171,23 @@ function attachProcess(logPath: string, opts: { fromStart: boolean; tty: boolean
   }, running, abort.signal)
     .catch(() => undefined)
     .then(() => 0);
+  let detached = false;
+  const detach = () => {
+    if (!detached) opts.input?.detach();
+    detached = true;
+  };
+  void exited.then(detach);
   return {
-    write: () => undefined,
-    endInput: () => undefined,
+    write: (data: Buffer) => opts.input?.write(data),
+    endInput: detach,
     onOutput: (l) => void listeners.push(l),
     resize: () => undefined,
     pauseOutput: () => undefined,
     resumeOutput: () => undefined,
     exited,
-    kill: () => abort.abort(),
+    kill: () => {
+      detach();
+      abort.abort();
+    },
   };
 }

@@ -109,6 +109,16 @@ export interface ContainerConfig {
   logPath: string;
   /** Absent: the runtime's default, root with every capability the node agent has. */
   security?: ContainerSecurity;
+  /** The container's stdin stays open for attach (spec `stdin`); `stdinOnce`: closed when the first attach ends. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+}
+
+/** A running container's stdin, as attach writes to it. */
+export interface ContainerInput {
+  write(data: Buffer): void;
+  /** The attacher is done: a `stdinOnce` container's stdin is closed (EOF), any other stays open. */
+  detach(): void;
 }
 
 export type ContainerState = "created" | "running" | "exited";
@@ -166,6 +176,8 @@ export interface StreamingRuntime {
   exec(containerId: string, argv: string[], opts: ExecStreamOptions): ExecProcess;
   /** A connection to `port` on the pod's loopback, dialled inside its network namespace. */
   portForward(sandboxId: string, port: number): Promise<Duplex>;
+  /** The running container's stdin, when it was started with one (spec `stdin: true`). */
+  attachInput?(containerId: string): ContainerInput | undefined;
 }
 
 export interface Runtime {

@@ -121,7 +121,8 @@ export function launchArgv(plan: LaunchPlan): string[] {
   const enter = plan.namespaces ? [tool("nsenter"), `--net=${plan.namespaces.netns}`, `--uts=${plan.namespaces.uts}`, `--ipc=${plan.namespaces.ipc}`, "--"] : [];
   // bash, not sh: dash drops variables whose names are no shell identifiers (a ConfigMap key such as
   // data-1 through envFrom) from what it passes on, where bash passes the environment through whole.
-  return [...enter, tool("unshare"), "--mount", "--propagation", "private", "--", tool("bash"), "-c", script, "bash", ...plan.argv];
+  // --norc: a container's stdin (spec stdin) is a socket, and bash reading from one would load ~/.bashrc.
+  return [...enter, tool("unshare"), "--mount", "--propagation", "private", "--", tool("bash"), "--norc", "--noprofile", "-c", script, "bash", ...plan.argv];
 }
 
 /** `setpriv` switching to the container's user, groups and capabilities, ending with `--` before the command. */

@@ -75,6 +75,12 @@ export class ProcessRuntime implements Runtime {
       };
     },
     netns: (id) => (this.isolated(id) ? this.opts.network!.namespaces(id).netns : undefined),
+    input: (id) => {
+      const p = this.procs.get(id);
+      const stdin = p?.status.state === "running" ? p.child?.stdin : undefined;
+      if (!p || !stdin || stdin.writableEnded) return undefined;
+      return { write: (data) => void stdin.write(data), detach: () => void (p.config.stdinOnce && stdin.end()) };
+    },
   });
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
@@ -230,9 +236,11 @@ export class ProcessRuntime implements Runtime {
     // In namespaces, the launch script writes a line to fd 3 once the container's mounts are in place: only
     // then is it running (an exec before would enter a half-made mount namespace).
     const child = spawn(hostTool("setpriv"), ["--pdeathsig", "KILL", "--", ...command], {
-      cwd: spawnCwd, env, detached: true, stdio: ["ignore", "pipe", "pipe", namespaced ? "pipe" : "ignore"],
+      cwd: spawnCwd, env, detached: true, stdio: [config.stdin ? "pipe" : "ignore", "pipe", "pipe", namespaced ? "pipe" : "ignore"],
     });
     p.child = child;
+    // A container that exits (or ends its input) before anyone writes leaves an EPIPE behind: no error.
+    child.stdin?.on("error", () => undefined);
     logs.attach(child.stdout!, "stdout");
     logs.attach(child.stderr!, "stderr");
     const launched = new Promise<void>((resolveLaunched) => {

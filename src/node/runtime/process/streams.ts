@@ -5,7 +5,7 @@ import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { Duplex, type Readable, type Writable } from "node:stream";
 import { spawn as spawnPty } from "node-pty";
-import type { ExecProcess, ExecStreamOptions, StreamingRuntime } from "../runtime.js";
+import type { ContainerInput, ExecProcess, ExecStreamOptions, StreamingRuntime } from "../runtime.js";
 
 /** What a stream needs to know of a container, from the runtime that runs it. */
 export interface StreamTarget {
@@ -27,6 +27,8 @@ export interface StreamLookup {
   container(id: string): StreamTarget | undefined;
   /** The pod's network namespace (a path under /run/netns), or undefined when it shares the host's. */
   netns(sandboxId: string): string | undefined;
+  /** The running container's stdin, when it has one. */
+  input?(containerId: string): ContainerInput | undefined;
 }
 
 /**
@@ -48,6 +50,10 @@ export class ProcessStreams implements StreamingRuntime {
     const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ...target.env, ...(opts.tty ? { TERM: "xterm" } : {}) };
     const cwd = target.namespaced ? "/" : target.workingDir && existsSync(target.workingDir) ? target.workingDir : "/";
     return opts.tty ? ptyProcess(full, env, cwd) : pipedProcess(full, env, cwd, opts.stdin);
+  }
+
+  attachInput(containerId: string): ContainerInput | undefined {
+    return this.lookup.input?.(containerId);
   }
 
   async portForward(sandboxId: string, port: number): Promise<Duplex> {
