@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { createWebSocketStream, WebSocketServer, type WebSocket } from "ws";
 import { SpdySession } from "../../api/spdy/session.js";
@@ -39,6 +40,8 @@ const TUNNEL_PREFIX = "SPDY/3.1+";
 const PORT_FORWARD_WEBSOCKET = ["v4.channel.k8s.io", "portforward.k8s.io"];
 /** How long a SPDY client may take to open its streams (the kubelet's streamCreationTimeout). */
 const STREAM_CREATION_TIMEOUT_MS = 30_000;
+/** A stream connection with no traffic either way is closed after this (the kubelet's streamingConnectionIdleTimeout). */
+export const STREAMING_IDLE_TIMEOUT_MS = 4 * 60 * 60 * 1000;
 
 /**
  * The node agent's streaming endpoints, as the kubelet serves them to the API server:
@@ -49,11 +52,12 @@ const STREAM_CREATION_TIMEOUT_MS = 30_000;
  * tunnels SPDY frames in binary messages, as kubectl ≥ 1.30's port-forward sends them).
  */
 export class StreamServer {
-  constructor(private readonly source: StreamSource) {}
+  constructor(private readonly source: StreamSource, private readonly idleTimeoutMs = STREAMING_IDLE_TIMEOUT_MS) {}
 
   /** Handles an upgrade request; answers a Status with the kubelet's words when it can't. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => undefined);
+    this.closeWhenIdle(socket);
     const url = new URL(req.url ?? "/", "https://kubelet");
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     const [kind, namespace, pod] = parts;
@@ -125,10 +129,17 @@ export class StreamServer {
     );
   }
 
+  /** An idle session (nothing read or written for the timeout) is closed, and with it what it started. */
+  private closeWhenIdle(socket: Duplex): void {
+    if (socket instanceof Socket) socket.setTimeout(this.idleTimeoutMs, () => socket.destroy());
+  }
+
   private accept(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string, serve: (ws: WebSocket) => void): void {
     const wss = new WebSocketServer({ noServer: true, handleProtocols: () => protocol || false });
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("error", () => undefined);
+      // ws turns the socket's timeout off as it upgrades: on again for the session.
+      this.closeWhenIdle(socket);
       serve(ws);
     });
   }
