@@ -64,7 +64,11 @@ export const cases: ConformanceCase[] = [
       assert.equal(p2.metadata.labels?.["pvc-e2e"], "patched");
       const got = await ctx.client.get(PERSISTENTVOLUMES, undefined, pvName);
       assert.equal(got.metadata.uid, p1.metadata.uid);
-      const u = await ctx.client.update(PERSISTENTVOLUMECLAIMS, { ...p2, metadata: { ...p2.metadata, labels: { ...p2.metadata.labels, "pvc-e2e": "updated" } } });
+      // As upstream, read and update again on a conflict: the PV controller writes the claim meanwhile.
+      const u = await retryOnConflict(async () => {
+        const claim = await ctx.client.get(PERSISTENTVOLUMECLAIMS, ctx.namespace, "pvc-e2e");
+        return ctx.client.update(PERSISTENTVOLUMECLAIMS, { ...claim, metadata: { ...claim.metadata, labels: { ...claim.metadata.labels, "pvc-e2e": "updated" } } });
+      });
       assert.equal(u.metadata.labels?.["pvc-e2e"], "updated");
       await deleteCollection(ctx, PERSISTENTVOLUMECLAIMS, `e2e-pvc=${label}`);
       await waitGone(ctx, PERSISTENTVOLUMECLAIMS, "pvc-e2e");
