@@ -5,6 +5,7 @@ import { PODS, SERVICES } from "../../client/resources.js";
 import { loadKubeconfig } from "../../client/rest.js";
 import type { ConformanceCase, ConformanceContext } from "../case.js";
 import { Collector, type Pod, deleteCollection, isRunning, names, podLogs, runToEnd, shPod, startPod, waitFor, waitForPod, webPod } from "../core-kit.js";
+import { updateWithRetries } from "../kit.js";
 
 /** Upstream's test/e2e/common/node/pods.go, test/e2e/node/pods.go (QOS) and test/e2e/node/pre_stop.go. */
 
@@ -89,9 +90,10 @@ export const cases: ConformanceCase[] = [
       const time = String(Date.now());
       await ctx.client.create(PODS, ctx.namespace, SLEEPER("pod-update", { name: "foo", time }));
       await waitForPod(ctx, "pod-update", "to run", isRunning);
-      const pod = await ctx.client.get<Pod>(PODS, ctx.namespace, "pod-update");
-      pod.metadata.labels = { ...pod.metadata.labels, time: "value2" };
-      await ctx.client.update(PODS, pod);
+      // As upstream's podClient.Update: read and update again on a conflict (the kubelet writes the status meanwhile).
+      await updateWithRetries<Pod>(ctx, PODS, "pod-update", (pod) => {
+        pod.metadata.labels = { ...pod.metadata.labels, time: "value2" };
+      });
       assert.deepEqual(await names(ctx, PODS, "time=value2"), ["pod-update"]);
       assert.deepEqual(await names(ctx, PODS, `time=${time}`), []);
     },
@@ -157,10 +159,11 @@ export const cases: ConformanceCase[] = [
       });
       assert.equal(patched.metadata.labels?.["test-pod"], "patched");
       await watch.waitFor("the patched label", (e) => e.type === "MODIFIED" && e.object.metadata.labels?.["test-pod"] === "patched");
-      const status = await ctx.client.request<Pod>("GET", `/api/v1/namespaces/${ctx.namespace}/pods/pod-test/status`);
-      status.status!.conditions = (status.status?.conditions ?? []).map((c) => (c.type === "Ready" ? { ...c, status: "True" } : c));
-      status.status!.conditions.push({ type: "e2e.example.com/Replaced", status: "True", reason: "E2E" });
-      const replaced = await ctx.client.update<Pod>(PODS, status, "status");
+      // As upstream, on a conflict again (retry.RetryOnConflict): the kubelet writes the status too.
+      const replaced = await updateWithRetries<Pod>(ctx, PODS, "pod-test", (status) => {
+        status.status!.conditions = (status.status?.conditions ?? []).map((c) => (c.type === "Ready" ? { ...c, status: "True" } : c));
+        status.status!.conditions.push({ type: "e2e.example.com/Replaced", status: "True", reason: "E2E" });
+      }, "status");
       assert.ok(replaced.status?.conditions?.some((c) => c.type === "e2e.example.com/Replaced"), "the replaced status holds the new condition");
       await ctx.client.delete(PODS, ctx.namespace, "pod-test", { gracePeriodSeconds: 1 });
       await watch.waitFor("DELETED", (e) => e.type === "DELETED", 1, 30_000);
