@@ -42,6 +42,7 @@ interface SimNode {
 export class SimulatedNodePool {
   private readonly nodes = new Map<string, SimNode>();
   private readonly pending = new Map<string, { stage: string; cancel: () => void }>();
+  private stopped = false;
   private readonly pods: Informer;
   private readonly ownInformers: SharedInformers | undefined;
   private readonly clock: Clock;
@@ -78,6 +79,9 @@ export class SimulatedNodePool {
   }
 
   async run(signal: AbortSignal): Promise<void> {
+    // Stopped, nothing is armed again: a status write still in flight fails (its API is going away), and its
+    // retry would otherwise arm the pod's stage anew every second, keeping the process alive for good.
+    signal.addEventListener("abort", () => (this.stopped = true), { once: true });
     const all = [...this.nodes.values()];
     for (let i = 0; i < all.length; i += 50) await Promise.all(all.slice(i, i + 50).map((n) => this.register(n, signal)));
     const leases = this.renewLeases(signal);
@@ -108,6 +112,7 @@ export class SimulatedNodePool {
 
   /** Arms the first stage that selects the pod, unless that very stage is already armed. */
   private consider(pod: KubeObject): void {
+    if (this.stopped) return;
     const node = this.nodes.get(((pod.spec ?? {}) as { nodeName?: string }).nodeName ?? "");
     if (!node) return;
     const key = keyOf(pod);
@@ -138,7 +143,7 @@ export class SimulatedNodePool {
       if (isNotFound(err) || isConflict(err)) return;
       this.opts.log?.({ level: "warn", component: "simulated-node", node: node.name, pod: key, stage: stage.name, err: String(err) });
       const latest = this.pods.lister().get(namespace, name);
-      if (latest) this.clock.setTimer(1000, () => this.consider(latest));
+      if (latest && !this.stopped) this.clock.setTimer(1000, () => this.consider(latest));
     }
   }
 }
