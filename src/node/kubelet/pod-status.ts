@@ -23,6 +23,8 @@ export interface PodView {
   hostIP: string;
   init: ContainerView[];
   containers: ContainerView[];
+  /** The ephemeral containers (never ready, never restarted, outside the pod's phase). */
+  ephemeral?: ContainerView[];
   /** Set once the pod has ended for good (deadline, or containers that will not restart). */
   terminal?: { phase: "Succeeded" | "Failed"; reason?: string; message?: string };
   startTime: number;
@@ -145,5 +147,6 @@ export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
     startTime: old.startTime ?? formatTime(view.startTime),
     ...(view.init.length ? { initContainerStatuses: view.init.map((v) => apiContainerStatus(v, "PodInitializing")) } : {}),
     containerStatuses: view.containers.map((v) => apiContainerStatus(v, initWaiting)),
+    ...(view.ephemeral?.length ? { ephemeralContainerStatuses: view.ephemeral.map((v) => apiContainerStatus(v, initWaiting)) } : {}),
   };
 }

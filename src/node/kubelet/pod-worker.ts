@@ -6,6 +6,7 @@ import { ImagePullError, type ContainerSecurity, type ContainerStatus, type Imag
 import { goDuration, type Backoff } from "./backoff.js";
 import { containerConfig, podVolumeSources, type ContainerConfigDeps } from "./container-config.js";
 import { ContainerConfigError, containerArgv } from "./container-env.js";
+import { ephemeralContainers, ephemeralToStart } from "./ephemeral-containers.js";
 import { runHandler } from "./probe.js";
 import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
@@ -138,6 +139,9 @@ export class PodWorker {
       }
     }
     await this.refreshVolumes(pod);
+    // As upstream, ephemeral containers start before init containers (a pod stuck initializing can be
+    // debugged), each once: one that has had an instance is never started again.
+    for (const c of ephemeralToStart(spec, (name) => this.slots.get(name)?.current !== undefined)) await this.start(pod, c);
     const policy = spec.restartPolicy ?? "Always";
     for (const c of spec.initContainers ?? []) {
       const cur = this.status(c.name);
@@ -394,6 +398,7 @@ export class PodWorker {
       sandboxReady: this.sandbox !== undefined && !this.terminal, podIP: this.sandbox?.ip, hostIP: this.deps.hostIP,
       init: this.views(pod.spec?.initContainers ?? [], true), containers: this.views(pod.spec?.containers ?? [], false),
       terminal: this.terminal, startTime: this.startTime,
+      ephemeral: this.views(ephemeralContainers(pod), false).map((v) => ({ ...v, ready: false })),
     };
   }
 
