@@ -1,7 +1,7 @@
 import { badRequest } from "../../api/errors.js";
 import { invalidError } from "../../api/field-errors.js";
 import { cloneJson, isPlainObject, type KubeObject } from "../../api/types.js";
-import { validateEphemeralContainersUpdate } from "../../api/validation/ephemeral-containers.js";
+import { validateEphemeralContainers, validateEphemeralContainersUpdate } from "../../api/validation/ephemeral-containers.js";
 import type { RestStore, WriteOptions } from "./rest.js";
 
 type Json = Record<string, unknown>;
@@ -30,7 +30,11 @@ export async function updateEphemeralContainers(
     if (typeof meta.resourceVersion === "string" && meta.resourceVersion !== "") out.metadata.resourceVersion = meta.resourceVersion;
     // Compared as upstream compares them: both defaulted (what a client sends is, once decoded).
     pods.info.strategy.defaults?.(out);
-    const errors = validateEphemeralContainersUpdate(spec, (current.spec ?? {}) as Json, current.metadata.annotations);
+    // Upstream's order: the new spec's errors (the rest of it is the stored, valid one), then the update's.
+    const errors = [
+      ...validateEphemeralContainers(spec, "spec"),
+      ...validateEphemeralContainersUpdate(spec, (current.spec ?? {}) as Json, current.metadata.annotations),
+    ];
     if (errors.length > 0) throw invalidError("Pod", "", name, errors);
     return out;
   });

@@ -51,25 +51,52 @@ describe("kubectl debug with an ephemeral container against tug up", () => {
     regularUntouched();
   });
 
-  test("an ephemeral container named as another container is refused with 422", () => {
+  test("debug with a container's name, a second ephemeral container of a name, and removing one are refused with 422", () => {
     const regular = c.kubectl(["debug", "pod/x", "--image=busybox", "-c", "x", "-v=6", "--", "true"]);
     assert.notEqual(regular.code, 0);
     assert.match(regular.stderr, /PATCH https:\/\/\S+\/pods\/x\/ephemeralcontainers 422/);
     assert.match(regular.stderr, /Pod "x" is invalid: spec.ephemeralContainers\[\d\]\.name: Duplicate value: "x"/);
-    const again = c.kubectl(["debug", "pod/x", "--image=busybox", "-c", "dbg", "-v=6", "--", "echo", "other"]);
-    assert.notEqual(again.code, 0);
-    assert.match(again.stderr, /ephemeralcontainers 422/);
-    assert.match(again.stderr, /existing ephemeral containers "dbg" may not be changed/);
+    // Through the subresource's PUT: a second "dbg" is a duplicate; existing ones may not go.
+    const pod = JSON.parse(c.ok(["get", "--raw", "/api/v1/namespaces/default/pods/x/ephemeralcontainers"])) as { spec: { ephemeralContainers: Array<{ name: string }> } };
+    const put = (body: object) => c.kubectl(["replace", "--raw", "/api/v1/namespaces/default/pods/x/ephemeralcontainers", "-f", "-", "-v=6"], JSON.stringify(body));
+    const twice = put({ ...pod, spec: { ...pod.spec, ephemeralContainers: [...pod.spec.ephemeralContainers, { name: "dbg", image: "busybox" }] } });
+    assert.notEqual(twice.code, 0);
+    assert.match(twice.stderr, /ephemeralcontainers 422/);
+    assert.match(twice.stderr, /spec\.ephemeralContainers\[2\]\.name: Duplicate value: "dbg"/);
+    const removed = put({ ...pod, spec: { ...pod.spec, ephemeralContainers: pod.spec.ephemeralContainers.filter((e) => e.name !== "dbg2") } });
+    assert.notEqual(removed.code, 0);
+    assert.match(removed.stderr, /ephemeralcontainers 422/);
+    assert.match(removed.stderr, /spec\.ephemeralContainers: Forbidden: existing ephemeral containers "dbg2" may not be removed/);
     regularUntouched();
   });
 
-  test("the subresource keeps everything but spec.ephemeralContainers, and lists in discovery", () => {
-    const before = JSON.parse(c.ok(["get", "pod", "x", "-o", "json"])) as { spec: { containers: Array<{ image: string }> }; metadata: { labels: object } };
+  test("the subresource changes only spec.ephemeralContainers, is listed in discovery, and a create may not carry any", () => {
     const r = c.kubectl(["get", "--raw", "/api/v1"]);
     assert.match(r.stdout, /"name":"pods\/ephemeralcontainers"[^}]*"kind":"Pod","verbs":\["get","patch","update"\]/);
-    const got = JSON.parse(c.ok(["get", "--raw", "/api/v1/namespaces/default/pods/x/ephemeralcontainers"])) as { kind: string; spec: { ephemeralContainers: unknown[] } };
-    assert.equal(got.kind, "Pod");
-    assert.equal(got.spec.ephemeralContainers.length, 2);
-    assert.deepEqual(before.spec.containers.map((x) => x.image), ["busybox"]);
+    const pod = JSON.parse(c.ok(["get", "--raw", "/api/v1/namespaces/default/pods/x/ephemeralcontainers"])) as {
+      kind: string; metadata: { labels: Record<string, string> }; spec: { containers: Array<{ image: string }>; ephemeralContainers: object[]; activeDeadlineSeconds?: number };
+    };
+    assert.equal(pod.kind, "Pod");
+    assert.equal(pod.spec.ephemeralContainers.length, 2);
+    // Everything else the body changes is dropped, as upstream's strategy drops it.
+    const body = {
+      ...pod, metadata: { ...pod.metadata, labels: { run: "changed" } },
+      spec: { ...pod.spec, activeDeadlineSeconds: 5, containers: pod.spec.containers.map((x) => ({ ...x, image: "nginx" })),
+        ephemeralContainers: [...pod.spec.ephemeralContainers, { name: "dbg3", image: "busybox", command: ["true"] }] },
+    };
+    const put = c.kubectl(["replace", "--raw", "/api/v1/namespaces/default/pods/x/ephemeralcontainers", "-f", "-"], JSON.stringify(body));
+    assert.equal(put.code, 0, put.stderr);
+    const after = JSON.parse(c.ok(["get", "pod", "x", "-o", "json"])) as typeof pod;
+    assert.deepEqual(after.metadata.labels, { run: "x" });
+    assert.deepEqual(after.spec.containers.map((x) => x.image), ["busybox"]);
+    assert.equal(after.spec.activeDeadlineSeconds, undefined);
+    assert.equal(after.spec.ephemeralContainers.length, 3);
+    const created = c.kubectl(["create", "-f", "-"], JSON.stringify({
+      apiVersion: "v1", kind: "Pod", metadata: { name: "y" },
+      spec: { containers: [{ name: "y", image: "busybox" }], ephemeralContainers: [{ name: "e", image: "busybox" }] },
+    }));
+    assert.notEqual(created.code, 0);
+    assert.match(created.stderr, /spec\.ephemeralContainers: Forbidden: cannot be set on create/);
+    regularUntouched();
   });
 });
