@@ -1,6 +1,7 @@
 import type { ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from "kubernetes-types/core/v1.js";
 import { formatTime } from "../../api/meta.js";
 import type { ContainerStatus } from "../runtime/runtime.js";
+import { formerStatus } from "./ephemeral-containers.js";
 
 /** What the node agent knows about one container of a pod. */
 export interface ContainerView {
@@ -147,6 +148,8 @@ export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
     startTime: old.startTime ?? formatTime(view.startTime),
     ...(view.init.length ? { initContainerStatuses: view.init.map((v) => apiContainerStatus(v, "PodInitializing")) } : {}),
     containerStatuses: view.containers.map((v) => apiContainerStatus(v, initWaiting)),
-    ...(view.ephemeral?.length ? { ephemeralContainerStatuses: view.ephemeral.map((v) => apiContainerStatus(v, initWaiting)) } : {}),
+    ...(view.ephemeral?.length ? { ephemeralContainerStatuses: view.ephemeral.map((v) => (!v.current && !v.waiting
+      ? formerStatus(old.ephemeralContainerStatuses?.find((s) => s.name === v.name))
+      : undefined) ?? apiContainerStatus(v, initWaiting)) } : {}),
   };
 }
