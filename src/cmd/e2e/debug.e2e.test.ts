@@ -51,6 +51,17 @@ describe("kubectl debug with an ephemeral container against tug up", () => {
     regularUntouched();
   });
 
+  test("debug -i without -c: kubectl names the container, the shell reads the attacher's input, its exit code is its status", async () => {
+    const r = c.kubectl(["debug", "-i", "pod/x", "--image=busybox", "--", "sh"], "hostname; exit 4\n");
+    assert.match(r.stdout, /^x$/m, r.stderr);
+    const name = status().ephemeralContainerStatuses?.find((e) => /^debugger-\w{5}$/.test(e.name))?.name;
+    assert.ok(name, JSON.stringify(status()));
+    await eventually("the debugger terminated", () => ephemeral(name)?.state.terminated !== undefined, 30_000, () => JSON.stringify(status()));
+    assert.equal(ephemeral(name)?.state.terminated?.exitCode, 4);
+    assert.equal(ephemeral(name)?.state.terminated?.reason, "Error");
+    regularUntouched();
+  });
+
   test("debug with a container's name, a second ephemeral container of a name, and removing one are refused with 422", () => {
     const regular = c.kubectl(["debug", "pod/x", "--image=busybox", "-c", "x", "-v=6", "--", "true"]);
     assert.notEqual(regular.code, 0);
@@ -62,7 +73,7 @@ describe("kubectl debug with an ephemeral container against tug up", () => {
     const twice = put({ ...pod, spec: { ...pod.spec, ephemeralContainers: [...pod.spec.ephemeralContainers, { name: "dbg", image: "busybox" }] } });
     assert.notEqual(twice.code, 0);
     assert.match(twice.stderr, /ephemeralcontainers 422/);
-    assert.match(twice.stderr, /spec\.ephemeralContainers\[2\]\.name: Duplicate value: "dbg"/);
+    assert.match(twice.stderr, /spec\.ephemeralContainers\[\d\]\.name: Duplicate value: "dbg"/);
     const removed = put({ ...pod, spec: { ...pod.spec, ephemeralContainers: pod.spec.ephemeralContainers.filter((e) => e.name !== "dbg2") } });
     assert.notEqual(removed.code, 0);
     assert.match(removed.stderr, /ephemeralcontainers 422/);
@@ -77,7 +88,7 @@ describe("kubectl debug with an ephemeral container against tug up", () => {
       kind: string; metadata: { labels: Record<string, string> }; spec: { containers: Array<{ image: string }>; ephemeralContainers: object[]; activeDeadlineSeconds?: number };
     };
     assert.equal(pod.kind, "Pod");
-    assert.equal(pod.spec.ephemeralContainers.length, 2);
+    assert.equal(pod.spec.ephemeralContainers.length, 3);
     // Everything else the body changes is dropped, as upstream's strategy drops it.
     const body = {
       ...pod, metadata: { ...pod.metadata, labels: { run: "changed" } },
@@ -90,7 +101,7 @@ describe("kubectl debug with an ephemeral container against tug up", () => {
     assert.deepEqual(after.metadata.labels, { run: "x" });
     assert.deepEqual(after.spec.containers.map((x) => x.image), ["busybox"]);
     assert.equal(after.spec.activeDeadlineSeconds, undefined);
-    assert.equal(after.spec.ephemeralContainers.length, 3);
+    assert.equal(after.spec.ephemeralContainers.length, 4);
     const created = c.kubectl(["create", "-f", "-"], JSON.stringify({
       apiVersion: "v1", kind: "Pod", metadata: { name: "y" },
       spec: { containers: [{ name: "y", image: "busybox" }], ephemeralContainers: [{ name: "e", image: "busybox" }] },
