@@ -1,7 +1,7 @@
 import { StatusError, type StatusCause } from "./errors.js";
 
 /** One validation failure, as upstream's field.Error: a type, a path, the bad value and a detail. */
-export type FieldErrorType = "Required" | "Invalid" | "Forbidden" | "Duplicate" | "NotSupported" | "TooLong" | "TooMany";
+export type FieldErrorType = "Required" | "Invalid" | "Forbidden" | "Duplicate" | "NotSupported" | "TooLong" | "TooMany" | "NotFound";
 
 export interface FieldError {
   type: FieldErrorType;
@@ -22,12 +22,14 @@ const causeReason: Record<FieldErrorType, string> = {
   NotSupported: "FieldValueNotSupported",
   TooLong: "FieldValueTooLong",
   TooMany: "FieldValueTooMany",
+  NotFound: "FieldValueNotFound",
 };
 
 export const required = (field: string, detail = ""): FieldError => ({ type: "Required", field, detail });
 export const invalid = (field: string, value: unknown, detail: string): FieldError => ({ type: "Invalid", field, value, detail });
 export const forbidden = (field: string, detail: string): FieldError => ({ type: "Forbidden", field, detail });
 export const duplicate = (field: string, value: unknown): FieldError => ({ type: "Duplicate", field, value });
+export const notFound = (field: string, value: unknown): FieldError => ({ type: "NotFound", field, value });
 export const notSupported = (field: string, value: unknown, supported: string[]): FieldError =>
   ({ type: "NotSupported", field, value, supported });
 
@@ -61,6 +63,8 @@ export function fieldErrorMessage(e: FieldError): string {
       return `${e.field}: Too long: ${e.detail ?? ""}`;
     case "TooMany":
       return `${e.field}: Too many: ${e.detail ?? ""}`;
+    case "NotFound":
+      return `${e.field}: Not found: ${renderValue(e.value)}`;
     default:
       return `${e.field}: Invalid value: ${renderValue(e.value)}${e.detail ? `: ${e.detail}` : ""}`;
   }

@@ -39,13 +39,15 @@ export interface Strategy {
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   validate?(obj: KubeObject): FieldError[];
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /** What only a create may not do (pods: carry ephemeral containers). */
+  validateCreate?(obj: KubeObject): FieldError[];
   /** Something other than metadata.finalizers holds a deleted object (namespaces: spec.finalizers). */
   blocksDeletion?(obj: KubeObject): boolean;
   /** Pods: how long a graceful delete waits, or 0 to delete at once. */
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
 }
 
-export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy";
+export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers";
 
 export interface ResourceInfo {
   group: string;

@@ -47,7 +47,7 @@ export function defaultPodSpec(spec: unknown): void {
   setDefault(s, "dnsPolicy", "ClusterFirst");
   setDefault(s, "securityContext", {});
   setDefault(s, "schedulerName", "default-scheduler");
-  for (const c of [...list(s.initContainers), ...list(s.containers)]) defaultContainer(c);
+  for (const c of [...list(s.initContainers), ...list(s.containers), ...list(s.ephemeralContainers)]) defaultContainer(c);
   for (const v of list(s.volumes)) {
     if (typeof v.emptyDir === "object" && v.emptyDir === null) v.emptyDir = {};
   }

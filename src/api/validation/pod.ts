@@ -54,7 +54,7 @@ export function validatePodSpec(spec: unknown, path: string): FieldError[] {
   return errs;
 }
 
-function validateContainer(c: Json, path: string, names: Set<string>): FieldError[] {
+export function validateContainer(c: Json, path: string, names: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   const name = c.name;
   if (typeof name !== "string" || name === "") errs.push(required(`${path}.name`));

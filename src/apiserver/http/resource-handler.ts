@@ -7,6 +7,7 @@ import { queryBool } from "../../api/query.js";
 import { isPlainObject, type KubeObject } from "../../api/types.js";
 import { apiVersionOf } from "../resource.js";
 import { deleteObject, type DeleteOptions } from "../registry/delete.js";
+import { updateEphemeralContainers } from "../registry/ephemeral-containers.js";
 import { evictPod } from "../registry/eviction.js";
 import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
@@ -117,6 +118,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (name === undefined) throw methodNotAllowed("the server does not allow this method on the requested resource");
       const { value: input, strict } = await objectBody();
       if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun));
+      if (subresource === "ephemeralcontainers") return respond(200, await updateEphemeralContainers(rest, namespace!, name, () => input, write));
       if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
       const sub = subresource === "status" || subresource === "finalize" ? subresource : "";
       return respond(200, await rest.update(ns, name, input as KubeObject, { ...write, subresource: sub, bodyErrors: strict }));
@@ -134,6 +136,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         return applyStrategicMergePatch(target, patch);
       };
       if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, (scale) => apply(scale) as KubeObject, dryRun));
+      if (subresource === "ephemeralcontainers") return respond(200, await updateEphemeralContainers(rest, namespace!, name, apply, write));
       const sub = subresource === "status" ? "status" : "";
       const patched = await rest.guaranteedUpdate(ns, name, { ...write, subresource: sub }, (current) => {
         const next = apply(current) as KubeObject;

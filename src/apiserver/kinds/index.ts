@@ -94,7 +94,7 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
   const all = ["all"];
   return [
     define({ kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], subresources: ["status", "finalize"], fields: ["status.phase"], strategy: namespaceStrategy, table: core.namespaceTable }),
-    define({ kind: "Pod", plural: "pods", shortNames: ["po"], categories: all, subresources: ["status", "log", "binding", "eviction"],
+    define({ kind: "Pod", plural: "pods", shortNames: ["po"], categories: all, subresources: ["status", "log", "binding", "eviction", "ephemeralcontainers"],
       fields: ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"],
       strategy: podStrategy(pods), table: podTable }),
     define({ kind: "Node", plural: "nodes", namespaced: false, shortNames: ["no"], subresources: ["status"], fields: ["spec.unschedulable"], strategy: withStatus, table: core.nodeTable }),

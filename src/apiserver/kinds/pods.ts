@@ -1,5 +1,6 @@
 import { defaultPod } from "../../api/defaults/pod.js";
 import type { KubeObject } from "../../api/types.js";
+import { validateEphemeralContainers, validateNoEphemeralContainersOnCreate } from "../../api/validation/ephemeral-containers.js";
 import { validatePodSpec, validatePodSpecUpdate } from "../../api/validation/pod.js";
 import type { Strategy } from "../resource.js";
 
@@ -45,7 +46,11 @@ export function podStrategy(opts: PodStrategyOptions): Strategy {
       const was = (old.status as Json | undefined)?.qosClass;
       if (status && !status.qosClass && was) pod.status = { ...status, qosClass: was };
     },
-    validate: (pod) => validatePodSpec(pod.spec, "spec"),
+    validate: (pod) => [
+      ...validatePodSpec(pod.spec, "spec"),
+      ...(typeof pod.spec === "object" && pod.spec !== null ? validateEphemeralContainers(pod.spec as Json, "spec") : []),
+    ],
+    validateCreate: (pod) => validateNoEphemeralContainersOnCreate((pod.spec ?? {}) as Json),
     validateUpdate: (pod, old) => validatePodSpecUpdate((pod.spec ?? {}) as Json, (old.spec ?? {}) as Json, "spec"),
     gracePeriod(pod, requested) {
       const spec = (pod.spec ?? {}) as Json;

@@ -18,7 +18,7 @@ export interface Clock {
 export interface WriteOptions {
   dryRun?: boolean;
   /** Which part an update may change: the main resource, or a subresource such as status (a binding: see guaranteedUpdate). */
-  subresource?: "status" | "binding" | "finalize" | "";
+  subresource?: "status" | "binding" | "finalize" | "ephemeralcontainers" | "";
   /** What to do with unknown and duplicate fields: Strict → 400, Warn → `warnings`, Ignore → drop silently (upstream's fieldValidation). */
   fieldValidation?: "Strict" | "Warn" | "Ignore";
   /** What the body's decoder found (duplicate fields), listed with the unknown fields in document order. */
@@ -250,7 +250,7 @@ export class RestStore {
     if (strategy.generation) meta.generation = 1;
     else delete meta.generation;
     strategy.prepareForCreate?.(obj);
-    this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? [])]);
+    this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? []), ...(strategy.validateCreate?.(obj) ?? [])]);
     await this.hooks.admit?.(this.info, obj);
     // A dry run writes nothing to find a taken name; an object with allocations must be a 409 before
     // anything is reserved for it (its own would clash).

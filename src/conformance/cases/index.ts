@@ -24,6 +24,7 @@ import { cases as servicesTraffic } from "./services-traffic.js";
 import { cases as watch } from "./watch.js";
 import { cases as kubelet } from "./kubelet.js";
 import { cases as nodeObjects } from "./node-objects.js";
+import { cases as ephemeralContainers } from "./ephemeral-containers.js";
 import { cases as storageAndAuth } from "./storage-and-auth.js";
 import { cases as volumesConfig } from "./volumes-config.js";
 import { cases as volumesDownward } from "./volumes-downward.js";
@@ -61,6 +62,7 @@ export const ALL_CASES: ConformanceCase[] = [
   ...watch,
   ...kubelet,
   ...nodeObjects,
+  ...ephemeralContainers,
   ...storageAndAuth,
   ...volumesConfig,
   ...volumesDownward,

@@ -191,8 +191,6 @@ export const cases: ConformanceCase[] = [
       }
     },
   },
-  notServed("[sig-node] Ephemeral Containers [NodeConformance] should update the ephemeral containers in an existing pod [Conformance]", "pods/ephemeralcontainers"),
-  notServed("[sig-node] Ephemeral Containers [NodeConformance] will start an ephemeral container in an existing pod [Conformance]", "pods/ephemeralcontainers"),
   ...[
     "[sig-node] RuntimeClass should reject a Pod requesting a deleted RuntimeClass [NodeConformance] [Conformance]",
     "[sig-node] RuntimeClass should reject a Pod requesting a non-existent RuntimeClass [NodeConformance] [Conformance]",

@@ -338,7 +338,7 @@ export class Kubelet implements LogSource {
     const file = worker?.logPath(pod, container, previous);
     if (!file) {
       if (previous) return { error: `previous terminated container "${container}" in pod "${name}" not found`, code: 400 };
-      const all = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+      const all = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
       const reason = all.find((s) => s.name === container)?.state?.waiting?.reason ?? "ContainerCreating";
       return { error: `container "${container}" in pod "${name}" is waiting to start: ${reason}`, code: 400 };
     }
@@ -357,7 +357,7 @@ export class Kubelet implements LogSource {
     if (container === undefined) return { sandboxId: sandbox.id };
     const instance = this.opts.runtime.listContainers(sandbox.id).filter((c) => c.name === container).sort((a, b) => b.attempt - a.attempt)[0];
     if (!instance) return { error: `container not found ("${container}")`, code: 400 };
-    const spec = pod.spec?.containers.find((c) => c.name === container);
+    const spec = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].find((c) => c.name === container);
     return { sandboxId: sandbox.id, containerId: instance.id, logPath: instance.logPath, attachFromStart: spec?.stdinOnce === true, tty: spec?.tty === true };
   }
 

@@ -92,3 +92,45 @@ describe("podStatus", () => {
     assert.equal(s.conditions?.find((c) => c.type === "PodReadyToStartContainers")?.lastTransitionTime, "2026-06-01T00:00:00Z");
   });
 });
+
+describe("podStatus with ephemeral containers", () => {
+  const pod: Pod = {
+    metadata: { name: "p", namespace: "default", uid: "u" },
+    spec: { containers: [{ name: "c", image: "busybox" }], ephemeralContainers: [{ name: "dbg", image: "busybox" }, { name: "new", image: "busybox" }] },
+    status: { phase: "Running" },
+  };
+
+  test("ephemeralContainerStatuses: terminated, waiting before the first start, never ready; the phase ignores them", () => {
+    const s = podStatus(pod, {
+      sandboxReady: true, podIP: "10.88.1.2", hostIP: "192.0.2.2", init: [],
+      containers: [view({ current: inst("running"), ready: true, started: true })], startTime: 0,
+      ephemeral: [view({ name: "dbg", current: inst("exited", 3) }), view({ name: "new" })],
+    }, 5000);
+    assert.equal(s.phase, "Running");
+    assert.deepEqual(s.ephemeralContainerStatuses?.map((e) => [e.name, Object.keys(e.state ?? {})[0], e.ready, e.restartCount]), [
+      ["dbg", "terminated", false, 0], ["new", "waiting", false, 0],
+    ]);
+    assert.equal(s.ephemeralContainerStatuses?.[0]?.state?.terminated?.reason, "Error");
+    assert.equal(s.ephemeralContainerStatuses?.[1]?.state?.waiting?.reason, "ContainerCreating");
+  });
+
+  test("after an agent restart, an ephemeral container without an instance keeps its termination; one that ran is ContainerStatusUnknown", () => {
+    const terminated = { exitCode: 0, reason: "Completed", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:01Z" };
+    const before: Pod = { ...pod, status: { phase: "Running", ephemeralContainerStatuses: [
+      { name: "dbg", image: "busybox", imageID: "", ready: false, restartCount: 0, state: { terminated } },
+      { name: "new", image: "busybox", imageID: "", ready: false, restartCount: 0, state: { running: { startedAt: "2026-01-01T00:00:00Z" } } },
+    ] } };
+    const s = podStatus(before, {
+      sandboxReady: true, hostIP: "192.0.2.2", init: [], containers: [view({ current: inst("running") })], startTime: 0,
+      ephemeral: [view({ name: "dbg" }), view({ name: "new" })],
+    }, 5000);
+    assert.deepEqual(s.ephemeralContainerStatuses?.[0]?.state, { terminated });
+    assert.equal(s.ephemeralContainerStatuses?.[1]?.state?.terminated?.reason, "ContainerStatusUnknown");
+    assert.equal(s.ephemeralContainerStatuses?.[1]?.state?.terminated?.exitCode, 137);
+  });
+
+  test("no ephemeral containers: no ephemeralContainerStatuses", () => {
+    const s = podStatus(pod, { sandboxReady: true, hostIP: "192.0.2.2", init: [], containers: [view()], startTime: 0 }, 5000);
+    assert.equal(s.ephemeralContainerStatuses, undefined);
+  });
+});

@@ -1,6 +1,7 @@
 import type { ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from "kubernetes-types/core/v1.js";
 import { formatTime } from "../../api/meta.js";
 import type { ContainerStatus } from "../runtime/runtime.js";
+import { formerStatus } from "./ephemeral-containers.js";
 
 /** What the node agent knows about one container of a pod. */
 export interface ContainerView {
@@ -23,6 +24,8 @@ export interface PodView {
   hostIP: string;
   init: ContainerView[];
   containers: ContainerView[];
+  /** The ephemeral containers (never ready, never restarted, outside the pod's phase). */
+  ephemeral?: ContainerView[];
   /** Set once the pod has ended for good (deadline, or containers that will not restart). */
   terminal?: { phase: "Succeeded" | "Failed"; reason?: string; message?: string };
   startTime: number;
@@ -145,5 +148,8 @@ export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
     startTime: old.startTime ?? formatTime(view.startTime),
     ...(view.init.length ? { initContainerStatuses: view.init.map((v) => apiContainerStatus(v, "PodInitializing")) } : {}),
     containerStatuses: view.containers.map((v) => apiContainerStatus(v, initWaiting)),
+    ...(view.ephemeral?.length ? { ephemeralContainerStatuses: view.ephemeral.map((v) => (!v.current && !v.waiting
+      ? formerStatus(old.ephemeralContainerStatuses?.find((s) => s.name === v.name))
+      : undefined) ?? apiContainerStatus(v, initWaiting)) } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { ImagePullError, type ContainerSecurity, type ContainerStatus, type Imag
 import { goDuration, type Backoff } from "./backoff.js";
 import { containerConfig, podVolumeSources, type ContainerConfigDeps } from "./container-config.js";
 import { ContainerConfigError, containerArgv } from "./container-env.js";
+import { ephemeralContainers, ephemeralToStart, ranBefore } from "./ephemeral-containers.js";
 import { runHandler } from "./probe.js";
 import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
@@ -61,9 +62,12 @@ export class PodWorker {
   /** The pod had ended before this agent started: its status is history, not ours to rewrite. */
   readonly endedBefore: boolean;
   private readonly startTime: number;
+  /** Ephemeral containers that ran before this agent started: never run again. */
+  private readonly ephemeralRan: Set<string>;
 
   constructor(private readonly deps: PodWorkerDeps, pod: Pod) {
     this.startTime = deps.clock.now();
+    this.ephemeralRan = ranBefore(pod);
     const phase = pod.status?.phase;
     this.endedBefore = phase === "Succeeded" || phase === "Failed";
     if (this.endedBefore) this.terminal = { phase: phase as "Succeeded" | "Failed", reason: pod.status?.reason, message: pod.status?.message };
@@ -138,6 +142,9 @@ export class PodWorker {
       }
     }
     await this.refreshVolumes(pod);
+    // As upstream, ephemeral containers start before init containers (a pod stuck initializing can be
+    // debugged), each once: one that has had an instance is never started again.
+    for (const c of ephemeralToStart(spec, (name) => this.slots.get(name)?.current !== undefined || this.ephemeralRan.has(name))) await this.start(pod, c);
     const policy = spec.restartPolicy ?? "Always";
     for (const c of spec.initContainers ?? []) {
       const cur = this.status(c.name);
@@ -394,6 +401,7 @@ export class PodWorker {
       sandboxReady: this.sandbox !== undefined && !this.terminal, podIP: this.sandbox?.ip, hostIP: this.deps.hostIP,
       init: this.views(pod.spec?.initContainers ?? [], true), containers: this.views(pod.spec?.containers ?? [], false),
       terminal: this.terminal, startTime: this.startTime,
+      ephemeral: this.views(ephemeralContainers(pod), false).map((v) => ({ ...v, ready: false })),
     };
   }
 
