@@ -75,10 +75,14 @@ describe("kubectl against tug up", () => {
     const edited = c.kubectl(["edit", "deployment", "deploy-demo"], undefined, { EDITOR: "sed -i s/replicas:\\ 6/replicas:\\ 8/", KUBE_EDITOR: "" });
     assert.match(edited.stdout, /deployment.apps\/deploy-demo edited/);
     assert.equal(c.ok(["get", "deploy", "deploy-demo", "-o", "jsonpath={.spec.replicas}"]), "8");
-    // Without its resourceVersion the replace is unconditional: the controller may write the status between
-    // the get and the replace, and a replace of that exact version would rightly be a 409.
+    // kubectl replace fills in the resourceVersion it reads just before its PUT (resource.Helper.Replace), so
+    // the controller writing the status in between is a 409, upstream too: settle first, and replace again
+    // on a conflict, as a user would.
+    c.ok(["rollout", "status", "deployment/deploy-demo", "--timeout=60s"]);
     const yaml = c.ok(["get", "deploy", "deploy-demo", "-o", "yaml"]).replace(/^ {2}resourceVersion: .*\n/m, "");
-    assert.match(c.ok(["replace", "-f", "-"], yaml.replace("replicas: 8", "replicas: 7")), /replaced/);
+    let replaced = c.kubectl(["replace", "-f", "-"], yaml.replace("replicas: 8", "replicas: 7"));
+    for (let i = 0; i < 5 && replaced.code !== 0 && /Conflict/.test(replaced.stderr); i++) replaced = c.kubectl(["replace", "-f", "-"], yaml.replace("replicas: 8", "replicas: 7"));
+    assert.match(replaced.stdout, /replaced/, replaced.stderr);
     assert.equal(c.ok(["get", "deploy", "deploy-demo", "-o", "jsonpath={.spec.replicas}"]), "7");
   });
 
