@@ -13,6 +13,7 @@ import { execArgv, launchArgv, pathMounts } from "./launch.js";
 import { CniNetwork } from "./network.js";
 import type { CpuCgroups } from "./cgroups.js";
 import { ProcessStreams } from "./streams.js";
+import { hostTool } from "./host-tool.js";
 
 export interface ProcessRuntimeOptions {
   /** Where sandboxes are recorded, so a restarted agent can clean up after a crash. */
@@ -360,20 +361,5 @@ export class ProcessRuntime implements Runtime {
     for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id);
   }
 
-}
-
-const hostTools = new Map<string, string>();
-/**
- * The host's own copy of a tool the runtime wraps containers with, found on the node agent's PATH: a
- * container's PATH (busybox images put their applets first) must not pick the wrapper.
- */
-function hostTool(name: string): string {
-  let path = hostTools.get(name);
-  if (!path) {
-    const dirs = (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":");
-    path = dirs.map((d) => join(d, name)).find((p) => existsSync(p)) ?? name;
-    hostTools.set(name, path);
-  }
-  return path;
 }
 

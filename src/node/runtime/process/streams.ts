@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { constants as osConstants } from "node:os";
-import { join } from "node:path";
 import { Duplex, type Readable, type Writable } from "node:stream";
 import { spawn as spawnPty } from "node-pty";
 import type { ContainerInput, ExecProcess, ExecStreamOptions, StreamingRuntime } from "../runtime.js";
+import { hostTool } from "./host-tool.js";
 
 /** What a stream needs to know of a container, from the runtime that runs it. */
 export interface StreamTarget {
@@ -181,16 +181,4 @@ function killGroup(pid: number | undefined): void {
 
 function signalNumber(signal: NodeJS.Signals | null): number {
   return signal ? osConstants.signals[signal] : 0;
-}
-
-const hostTools = new Map<string, string>();
-/** The host's own copy of a tool (a container's PATH must not pick it), found on the agent's PATH. */
-function hostTool(name: string): string {
-  let path = hostTools.get(name);
-  if (!path) {
-    const dirs = (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":");
-    path = dirs.map((d) => join(d, name)).find((p) => existsSync(p)) ?? name;
-    hostTools.set(name, path);
-  }
-  return path;
 }
