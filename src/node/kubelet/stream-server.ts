@@ -3,8 +3,8 @@ import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { createWebSocketStream, WebSocketServer, type WebSocket } from "ws";
 import { SpdySession } from "../../api/spdy/session.js";
-import type { ContainerInput, ExecProcess, StreamingRuntime } from "../runtime/runtime.js";
-import { streamLog } from "../runtime/logs.js";
+import type { ExecProcess, StreamingRuntime } from "../runtime/runtime.js";
+import { attachProcess } from "./attach.js";
 import { servePortForwardSpdy, servePortForwardWebsocket } from "./port-forward.js";
 import {
   runCommand, spdyChannels, spdyCommandStreams, streamOptions, websocketChannels, WEBSOCKET_PROTOCOLS, type CommandChannels,
@@ -164,41 +164,4 @@ function refuse(socket: Duplex, code: number, message: string): void {
   const body = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code });
   const text = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found" }[code as 400 | 403 | 404] ?? "Error";
   socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-/**
- * Attach on the process runtime: the container's output from now on (its log as it is written), until
- * it exits or the client leaves; the client's stdin goes to the container's (a container started with
- * `stdin: true`), whose end closes it only for a `stdinOnce` container, as upstream. A `tty: true`
- * container has no terminal: its newlines are sent as a terminal's.
- */
-function attachProcess(logPath: string, opts: { fromStart: boolean; tty: boolean; input?: ContainerInput }, running: () => boolean): ExecProcess {
-  const abort = new AbortController();
-  const listeners: Array<(s: "stdout" | "stderr", d: Buffer) => void> = [];
-  const exited = streamLog(logPath, { follow: true, tailLines: opts.fromStart ? undefined : 0 }, (t) => {
-    // A terminal's line discipline (ONLCR) turns each newline into CR LF; the runtime gives no pty.
-    const text = opts.tty ? t.replace(/\r?\n/g, "\r\n") : t;
-    listeners.forEach((l) => l("stdout", Buffer.from(text)));
-  }, running, abort.signal)
-    .catch(() => undefined)
-    .then(() => 0);
-  let detached = false;
-  const detach = () => {
-    if (!detached) opts.input?.detach();
-    detached = true;
-  };
-  void exited.then(detach);
-  return {
-    write: (data: Buffer) => opts.input?.write(data),
-    endInput: detach,
-    onOutput: (l) => void listeners.push(l),
-    resize: () => undefined,
-    pauseOutput: () => undefined,
-    resumeOutput: () => undefined,
-    exited,
-    kill: () => {
-      detach();
-      abort.abort();
-    },
-  };
 }

@@ -88,6 +88,11 @@ export interface LogOptions {
   timestamps?: boolean;
   limitBytes?: number;
   follow?: boolean;
+  /**
+   * Start at this byte of the file instead of its beginning (no tail applies). An attach takes the log's
+   * size when it starts, before it writes any input: what the container answers is after that point.
+   */
+  fromByte?: number;
 }
 
 /**
@@ -109,9 +114,9 @@ export async function streamLog(
     }
     return true;
   };
-  const reader = new LogReader(path);
+  const reader = new LogReader(path, opts.fromByte);
   let first = await reader.next();
-  if (opts.tailLines !== undefined) first = opts.tailLines === 0 ? [] : first.slice(-opts.tailLines);
+  if (opts.tailLines !== undefined && opts.fromByte === undefined) first = opts.tailLines === 0 ? [] : first.slice(-opts.tailLines);
   if (!emit(first) || !opts.follow) return;
   while (!signal.aborted) {
     const running = stillRunning();
@@ -126,11 +131,10 @@ export async function streamLog(
  * was appended since, not the whole file every poll. A file that does not exist (yet) has no entries.
  */
 export class LogReader {
-  private offset = 0;
   /** Bytes read from the file so far (what a follow costs). */
   bytesRead = 0;
 
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string, private offset = 0) {}
 
   async next(): Promise<LogEntry[]> {
     let file;
