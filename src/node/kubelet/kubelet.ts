@@ -22,6 +22,7 @@ import type { LogSource, StreamTargetIds } from "./server.js";
 import { statusPatch } from "./status-patch.js";
 import { TokenManager, type IssuedToken } from "./token-manager.js";
 import { volumeObjectRefs, type TokenRequestSpec } from "./volumes/index.js";
+import { ObjectWatches } from "./object-watches.js";
 import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SECRETS, SERVICES } from "../../client/resources.js";
 import { matchesNodeSelectorTerms } from "../../api/node-affinity.js";
 import { HostPortSet, podHostPorts } from "../../api/host-ports.js";
@@ -59,8 +60,8 @@ export class Kubelet implements LogSource {
   private readonly pods: Informer;
   /** Every Service, for the service env a container starts with (the kubelet's service lister). */
   private readonly services: Informer;
-  /** ConfigMaps and Secrets: a change re-syncs the running pods whose volumes name it (the volume manager's remount). */
-  private readonly volumeObjects: Informer[];
+  /** The ConfigMaps and Secrets pods' volumes name: a change re-syncs the pods naming it (the volume manager's remount). */
+  private readonly volumeObjects: ObjectWatches;
   private readonly tokens: TokenManager;
   private readonly queue: WorkQueue<string>;
   private readonly workers = new Map<string, PodWorker>();
@@ -85,15 +86,18 @@ export class Kubelet implements LogSource {
       indexers: { uid: (o) => [o.metadata.uid ?? ""] },
     });
     this.services = new Informer(client, { resource: SERVICES, clock: this.clock });
-    const enqueue = (o: KubeObject) => this.queue.add(o.metadata.uid ?? "");
-    this.pods.on({ add: enqueue, update: (_o, n) => enqueue(n), delete: (o) => enqueue(deletedObject(o)) });
+    const enqueue = (o: KubeObject) => {
+      const pod = o as unknown as Pod;
+      this.volumeObjects.track(o.metadata.uid ?? "", volumeObjectRefs(pod).map((r) => ({ ...r, namespace: o.metadata.namespace ?? "" })));
+      this.queue.add(o.metadata.uid ?? "");
+    };
+    this.pods.on({ add: enqueue, update: (_o, n) => enqueue(n), delete: (o) => {
+      const pod = deletedObject(o);
+      this.volumeObjects.forget(pod.metadata.uid ?? "");
+      this.queue.add(pod.metadata.uid ?? "");
+    } });
     this.tokens = new TokenManager((ns, sa, spec) => this.requestToken(ns, sa, spec), this.clock);
-    this.volumeObjects = (["configmap", "secret"] as const).map((kind) => {
-      const informer = new Informer(client, { resource: kind === "secret" ? SECRETS : CONFIGMAPS, clock: this.clock });
-      const touched = (o: KubeObject) => this.enqueueUsers(kind, o.metadata.namespace ?? "", o.metadata.name ?? "");
-      informer.on({ add: touched, update: (_o, n) => touched(n), delete: (o) => touched(deletedObject(o)) });
-      return informer;
-    });
+    this.volumeObjects = new ObjectWatches(client, (uids) => uids.forEach((uid) => this.queue.add(uid)), { clock: this.clock, log: opts.log });
     this.recorder = new EventRecorder(client, "kubelet", { host: opts.nodeName, clock: this.clock, log: opts.log });
     this.prober = new Prober(opts.runtime, this.clock, {
       changed: (uid) => this.queue.add(uid),
@@ -123,11 +127,14 @@ export class Kubelet implements LogSource {
   async run(signal: AbortSignal): Promise<void> {
     this.nodeUid = await registerNodeWithRetry(this.client, () => this.node(), { clock: this.clock, signal, log: this.opts.log });
     if (signal.aborted) return;
-    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal), ...this.volumeObjects.map((i) => i.run(signal))];
+    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal)];
     // Containers start with the service env of their namespace: not before the services are known.
     await Promise.all([this.pods.waitForSync(), this.services.waitForSync()]);
     const consumers = [...Array.from({ length: 32 }, () => this.consume()), this.resync(signal)];
-    signal.addEventListener("abort", () => this.queue.shutdown(), { once: true });
+    signal.addEventListener("abort", () => {
+      this.queue.shutdown();
+      this.volumeObjects.stop();
+    }, { once: true });
     await Promise.all([...loops, ...consumers]);
   }
 
@@ -191,13 +198,6 @@ export class Kubelet implements LogSource {
       } finally {
         this.queue.done(uid);
       }
-    }
-  }
-
-  /** Queues the pods of `namespace` whose volumes name this ConfigMap or Secret. */
-  private enqueueUsers(kind: "configmap" | "secret", namespace: string, name: string): void {
-    for (const o of this.pods.indexer.byIndex("namespace", namespace)) {
-      if (volumeObjectRefs(o as unknown as Pod).some((r) => r.kind === kind && r.name === name)) this.queue.add(o.metadata.uid ?? "");
     }
   }
 
