@@ -1,4 +1,5 @@
 import type { FieldError } from "../api/field-errors.js";
+import type { NameRule } from "../api/validation/meta.js";
 import type { KubeObject } from "../api/types.js";
 
 /** A column of a server-side table (meta.k8s.io/v1 TableColumnDefinition). */
@@ -33,6 +34,8 @@ export interface Strategy {
    */
   prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
   defaults?(obj: KubeObject): void;
+  /** How metadata.name is checked, when not as a DNS-1123 subdomain (RBAC: any path segment). */
+  nameRule?: NameRule;
   /** Resets what a create may not set (e.g. status), sets what the server owns (e.g. pod phase). */
   prepareForCreate?(obj: KubeObject): void;
   /** Before an update of the main resource is validated: carries over what the server set (e.g. a Service's cluster IP). */

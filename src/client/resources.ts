@@ -22,3 +22,7 @@ export const PERSISTENTVOLUMES: ResourceRef = { group: "", version: "v1", resour
 export const STORAGECLASSES: ResourceRef = { group: "storage.k8s.io", version: "v1", resource: "storageclasses", namespaced: false };
 export const NAMESPACES: ResourceRef = { group: "", version: "v1", resource: "namespaces", namespaced: false };
 export const SERVICEACCOUNTS: ResourceRef = { group: "", version: "v1", resource: "serviceaccounts", namespaced: true };
+export const ROLES: ResourceRef = { group: "rbac.authorization.k8s.io", version: "v1", resource: "roles", namespaced: true };
+export const CLUSTERROLES: ResourceRef = { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", namespaced: false };
+export const ROLEBINDINGS: ResourceRef = { group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", namespaced: true };
+export const CLUSTERROLEBINDINGS: ResourceRef = { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings", namespaced: false };

@@ -8,6 +8,8 @@ import type { ResourceInfo, Strategy, Subresource, TableConvertor } from "../res
 import * as core from "../tables/core.js";
 import { podTable } from "../tables/pods.js";
 import * as apps from "../tables/workloads.js";
+import { roleBindingTable, roleTable } from "../tables/rbac.js";
+import * as rbac from "./rbac.js";
 import { podStrategy, type PodStrategyOptions } from "./pods.js";
 import { configMapStrategy } from "./configmaps.js";
 import { secretStrategy } from "./secrets.js";
@@ -89,6 +91,8 @@ function define(d: Def): ResourceInfo {
 const EVENT_FIELDS = ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
   "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"];
 
+const RBAC = "rbac.authorization.k8s.io";
+
 /** Every resource Tugboat serves, with its strategy and table columns. */
 export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
   const all = ["all"];
@@ -118,6 +122,10 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ group: "storage.k8s.io", kind: "StorageClass", plural: "storageclasses", namespaced: false, shortNames: ["sc"], strategy: storageClassStrategy, table: core.storageClassTable }),
     define({ group: "coordination.k8s.io", kind: "Lease", plural: "leases", strategy: plain, table: core.leaseTable }),
     define({ group: "discovery.k8s.io", kind: "EndpointSlice", plural: "endpointslices", strategy: plain, table: core.endpointSliceTable }),
+    define({ group: RBAC, kind: "Role", plural: "roles", strategy: rbac.roleStrategy, table: roleTable }),
+    define({ group: RBAC, kind: "ClusterRole", plural: "clusterroles", namespaced: false, strategy: rbac.clusterRoleStrategy, table: roleTable }),
+    define({ group: RBAC, kind: "RoleBinding", plural: "rolebindings", strategy: rbac.roleBindingStrategy, table: roleBindingTable }),
+    define({ group: RBAC, kind: "ClusterRoleBinding", plural: "clusterrolebindings", namespaced: false, strategy: rbac.clusterRoleBindingStrategy, table: roleBindingTable }),
     define({ group: "events.k8s.io", kind: "Event", plural: "events", shortNames: ["ev"], fields: ["reason", "type", "regarding.kind", "regarding.name", "regarding.namespace"], strategy: plain, table: core.eventTable }),
   ];
 }

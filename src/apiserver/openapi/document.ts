@@ -5,7 +5,8 @@ export type SchemaMap = Record<string, Schema>;
 
 /** The OpenAPI name of a kind's schema, as upstream's (`io.k8s.api.apps.v1.Deployment`). */
 export function definitionName(group: string, version: string, kind: string): string {
-  const pkg = group === "" ? "core" : group.replace(/\.k8s\.io$/, "").replace(/\./g, "");
+  // Upstream's package is the group's first label: rbac.authorization.k8s.io → rbac, apps → apps.
+  const pkg = group === "" ? "core" : group.split(".")[0]!;
   return `io.k8s.api.${pkg}.${version}.${kind}`;
 }
 

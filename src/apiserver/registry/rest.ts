@@ -77,8 +77,12 @@ export interface Reservation {
   abort(): Promise<void>;
 }
 
+/** Checks run before an update of the main resource is written, with the stored object (RBAC's escalation check). */
+export type AdmitUpdate = (resource: ResourceInfo, obj: KubeObject, old: KubeObject) => Promise<void>;
+
 export interface RestHooks {
   admit?: Admit;
+  admitUpdate?: AdmitUpdate;
   decode?: Decode;
   allocations?: Allocations;
 }
@@ -250,7 +254,7 @@ export class RestStore {
     if (strategy.generation) meta.generation = 1;
     else delete meta.generation;
     strategy.prepareForCreate?.(obj);
-    this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? []), ...(strategy.validateCreate?.(obj) ?? [])]);
+    this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced, name: this.info.strategy.nameRule }), ...(strategy.validate?.(obj) ?? []), ...(strategy.validateCreate?.(obj) ?? [])]);
     await this.hooks.admit?.(this.info, obj);
     // A dry run writes nothing to find a taken name; an object with allocations must be a 409 before
     // anything is reserved for it (its own would clash).
@@ -315,6 +319,7 @@ export class RestStore {
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
       if (!storageLevel) this.prepareUpdate(next, current, opts.subresource ?? "");
+      if (!opts.subresource && !opts.deletion) await this.hooks.admitUpdate?.(this.info, next, current);
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
         next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
@@ -394,7 +399,7 @@ export class RestStore {
       }]);
     }
     this.validate(next, [
-      ...validateObjectMeta(meta, { namespaced: this.info.namespaced }),
+      ...validateObjectMeta(meta, { namespaced: this.info.namespaced, name: this.info.strategy.nameRule }),
       ...validateObjectMetaUpdate(meta, current.metadata),
       ...(subresource === "status" ? [] : strategy.validate?.(next) ?? []),
       ...(subresource !== "" ? [] : strategy.validateUpdate?.(next, current) ?? []),
