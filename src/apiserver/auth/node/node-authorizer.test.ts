@@ -1,0 +1,55 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { KubeObject } from "../../../api/types.js";
+import type { RequestAttributes } from "../types.js";
+import { NodeGraph } from "./graph.js";
+import { NodeAuthorizer, nodeIdentity } from "./node-authorizer.js";
+
+const graph = new NodeGraph();
+graph.podHandlers.put({
+  apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "app" },
+  spec: { nodeName: "n1", serviceAccountName: "web", volumes: [{ name: "s", secret: { secretName: "tls" } }], containers: [{ name: "c", image: "i" }] },
+} as KubeObject);
+const authz = new NodeAuthorizer(graph);
+const n1 = { name: "system:node:n1", groups: ["system:nodes", "system:authenticated"] };
+
+function ask(partial: Partial<RequestAttributes>, user = n1): string {
+  const a: RequestAttributes = { user, verb: "get", resourceRequest: true, path: "", apiGroup: "", apiVersion: "v1", resource: "", subresource: "", namespace: "", name: "", ...partial };
+  return authz.authorize(a).decision;
+}
+
+test("nodeIdentity: system:node:<name> in system:nodes; the group with another name is an unknown node", () => {
+  assert.equal(nodeIdentity(n1), "n1");
+  assert.equal(nodeIdentity({ name: "system:node:n1", groups: [] }), undefined);
+  assert.equal(nodeIdentity({ name: "alice", groups: ["system:nodes"] }), "");
+  assert.equal(ask({ resource: "pods" }, { name: "alice", groups: ["system:nodes"] }), "deny");
+});
+
+test("NodeAuthorizer: Secrets, ConfigMaps and tokens only of its own pods, one object at a time", () => {
+  assert.equal(ask({ resource: "secrets", namespace: "app", name: "tls" }), "allow");
+  assert.equal(ask({ resource: "secrets", namespace: "app", name: "tls", verb: "watch" }), "allow", "a watch of that one object (fieldSelector metadata.name)");
+  assert.equal(ask({ resource: "secrets", namespace: "app", name: "other" }), "no-opinion");
+  assert.equal(ask({ resource: "secrets", namespace: "app", verb: "list" }), "no-opinion", "not every secret");
+  assert.equal(ask({ resource: "secrets", namespace: "app", name: "tls", verb: "update" }), "no-opinion");
+  assert.equal(ask({ resource: "secrets", namespace: "app", name: "tls" }, { name: "system:node:n2", groups: ["system:nodes"] }), "no-opinion");
+  assert.equal(ask({ resource: "serviceaccounts", subresource: "token", namespace: "app", name: "web", verb: "create" }), "allow");
+  assert.equal(ask({ resource: "serviceaccounts", subresource: "token", namespace: "app", name: "admin", verb: "create" }), "no-opinion");
+});
+
+test("NodeAuthorizer: its own pods' status and deletion, its own Node and Lease; the rest as upstream's node rules", () => {
+  assert.equal(ask({ resource: "pods", subresource: "status", namespace: "app", name: "web", verb: "patch" }), "allow");
+  assert.equal(ask({ resource: "pods", subresource: "status", namespace: "app", name: "db", verb: "patch" }), "no-opinion");
+  assert.equal(ask({ resource: "pods", namespace: "app", name: "web", verb: "delete" }), "allow");
+  assert.equal(ask({ resource: "pods", namespace: "app", name: "db", verb: "delete" }), "no-opinion");
+  assert.equal(ask({ resource: "pods", verb: "list" }), "allow");
+  assert.equal(ask({ resource: "pods", namespace: "app", name: "web", verb: "update" }), "no-opinion");
+  assert.equal(ask({ resource: "nodes", name: "n1", verb: "patch", subresource: "status" }), "allow");
+  assert.equal(ask({ resource: "nodes", name: "n2", verb: "patch", subresource: "status" }), "no-opinion");
+  assert.equal(ask({ resource: "nodes", name: "n2", verb: "get" }), "allow");
+  assert.equal(ask({ apiGroup: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease", name: "n1", verb: "update" }), "allow");
+  assert.equal(ask({ apiGroup: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease", name: "n2", verb: "update" }), "no-opinion");
+  assert.equal(ask({ resource: "services", verb: "watch" }), "allow");
+  assert.equal(ask({ resource: "namespaces", verb: "delete", name: "app" }), "no-opinion");
+  assert.equal(ask({ apiGroup: "apps", resource: "deployments", verb: "list" }), "no-opinion");
+  assert.equal(ask({ resource: "pods" }, { name: "alice", groups: ["system:authenticated"] }), "no-opinion", "not a node: not its business");
+});

@@ -1,0 +1,81 @@
+import { ruleAllows } from "../../../api/rbac/rules.js";
+import { Groups, type Authorizer, type Decision, type RequestAttributes, type UserInfo } from "../types.js";
+import type { NodeGraph } from "./graph.js";
+import { NODE_RULES } from "./rules.js";
+
+const NODE_USER_PREFIX = "system:node:";
+const NODE_LEASE_NAMESPACE = "kube-node-lease";
+
+/**
+ * The node a user speaks for: `system:node:<name>` in group system:nodes (upstream's node identifier).
+ * `""`: in the group with a name that names no node; `undefined`: not a node.
+ */
+export function nodeIdentity(user: UserInfo): string | undefined {
+  if (!user.groups.includes(Groups.nodes)) return undefined;
+  return user.name.startsWith(NODE_USER_PREFIX) ? user.name.slice(NODE_USER_PREFIX.length) : "";
+}
+
+const noOpinion = (reason?: string): Decision => ({ decision: "no-opinion", reason });
+const allow: Decision = { decision: "allow" };
+
+/**
+ * Upstream's Node authorizer: a node agent reads only the Secrets, ConfigMaps, claims, volumes and
+ * service account tokens its own pods use, changes only its own Node, Lease and pods, and otherwise
+ * has what {@link NODE_RULES} lists. Anything else is left to the next authorizer (no opinion), as
+ * upstream does; users that are not nodes are not its business.
+ */
+export class NodeAuthorizer implements Authorizer {
+  constructor(private readonly graph: NodeGraph) {}
+
+  authorize(a: RequestAttributes): Decision {
+    const node = nodeIdentity(a.user);
+    if (node === undefined) return noOpinion();
+    if (node === "") return { decision: "deny", reason: "unknown node" };
+    if (a.resourceRequest) {
+      const restricted = this.restricted(node, a);
+      if (restricted) return restricted;
+    }
+    return NODE_RULES.some((r) => ruleAllows(a, r)) ? allow : noOpinion();
+  }
+
+  /** The decision for what the node may touch only when it is its own, or `undefined` (the rules decide). */
+  private restricted(node: string, a: RequestAttributes): Decision | undefined {
+    if (a.apiGroup === "") {
+      switch (a.resource) {
+        case "secrets":
+        case "configmaps":
+        case "persistentvolumeclaims":
+        case "persistentvolumes":
+          if (a.resource === "persistentvolumeclaims" && a.subresource === "status") return undefined;
+          return this.readRelated(node, a);
+        case "serviceaccounts":
+          if (a.subresource !== "token") return noOpinion();
+          if (a.verb !== "create") return noOpinion(`can only create tokens for individual service accounts`);
+          return this.graph.relates(node, "serviceaccounts", a.namespace, a.name) ? allow : noOpinion(noRelation(node));
+        case "pods":
+          if (a.subresource === "status" || a.subresource === "eviction" || (a.subresource === "" && a.verb === "delete")) {
+            return this.graph.nodeOf(a.namespace, a.name) === node ? undefined : noOpinion(`node "${node}" can only ${a.subresource === "" ? "delete" : `change ${a.subresource} of`} pods with spec.nodeName set to itself`);
+          }
+          return undefined;
+        case "nodes":
+          if (a.name !== "" && a.name !== node && ["update", "patch", "delete"].includes(a.verb)) return noOpinion(`node "${node}" is not allowed to modify node "${a.name}"`);
+          return undefined;
+      }
+    }
+    if (a.apiGroup === "coordination.k8s.io" && a.resource === "leases" && a.name !== "" && (a.namespace !== NODE_LEASE_NAMESPACE || a.name !== node)) {
+      return noOpinion("can only access node lease with the same name as the requesting node");
+    }
+    return undefined;
+  }
+
+  private readRelated(node: string, a: RequestAttributes): Decision {
+    const single = a.verb === "get" || ((a.verb === "list" || a.verb === "watch") && a.name !== "" && a.resource !== "persistentvolumes" && a.resource !== "persistentvolumeclaims");
+    if (!single) return noOpinion("can only read resources of this type");
+    const resource = a.resource as "secrets" | "configmaps" | "persistentvolumeclaims" | "persistentvolumes";
+    return this.graph.relates(node, resource, a.namespace, a.name) ? allow : noOpinion(noRelation(node));
+  }
+}
+
+function noRelation(node: string): string {
+  return `no relationship found between node '${node}' and this object`;
+}
