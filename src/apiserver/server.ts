@@ -22,12 +22,18 @@ import type { ResourceInfo } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
 import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
 import type { ServingCerts } from "./tls.js";
+import type { KubeletClientConfig } from "./http/kubelet-client.js";
 
 export interface ApiServerOptions {
   store: Store;
   clock?: Clock;
   /** The admin's bearer token; requests without it get 401. Absent: no authentication (tests). */
   token?: string;
+  /**
+   * How node agents are reached (their CA, the API server's client certificate); absent: the admin
+   * token is sent and their certificates are not checked.
+   */
+  kubeletClient?: KubeletClientConfig;
   /** Serve HTTPS with these; absent: plain HTTP (tests, in-process use). */
   certs?: ServingCerts;
   /** --service-cluster-ip-range: where Services' cluster IPs come from (default 10.96.0.0/12). */
@@ -216,7 +222,7 @@ export class ApiServer {
       pods: this.restFor("", "pods"),
       nodes: this.restFor("", "nodes"),
       proxyStores: () => ({ pods: this.restFor("", "pods"), services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), nodes: this.restFor("", "nodes") }),
-      kubeletToken: this.opts.token,
+      kubelet: this.opts.kubeletClient ?? { token: this.opts.token },
       clock: this.clock,
       shutdown: this.shutdown.signal,
     };

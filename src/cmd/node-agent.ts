@@ -3,6 +3,7 @@ import { mkdirSync, statfsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { isNotFound } from "../api/errors.js";
+import { KubeletAuth } from "../node/kubelet/server-auth.js";
 import { generateServingCerts } from "../apiserver/tls.js";
 import type { RestClient } from "../client/rest.js";
 import { realClock } from "../client/clock.js";
@@ -110,7 +111,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   const server = new KubeletServer({
     logFile: (ns, pod, container, previous) => started.kubelet?.logFile(ns, pod, container, previous) ?? { error: "the node agent is starting", code: 400 },
   }, {
-    cert: certs.cert, key: certs.key, token: opts.token,
+    cert: certs.cert, key: certs.key, auth: new KubeletAuth({ nodeName: opts.name, token: opts.token }),
     streams: {
       nodeName: opts.name,
       target: (ns, pod, container) => started.kubelet?.streamTarget(ns, pod, container) ?? { error: "the node agent is starting", code: 400 },

@@ -1,3 +1,4 @@
+import { kubeletAuthorization, kubeletTls, type KubeletClientConfig } from "./kubelet-client.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { request } from "node:https";
 import { badRequest, StatusError } from "../../api/errors.js";
@@ -40,7 +41,7 @@ export function logContainer(pod: KubeObject, requested: string | null): string 
  * agent's 400/404 bodies become Status errors with its words.
  */
 export async function streamPodLog(
-  req: IncomingMessage, res: ServerResponse, params: URLSearchParams, pods: RestStore, nodes: RestStore, namespace: string, name: string, kubeletToken: string | undefined,
+  req: IncomingMessage, res: ServerResponse, params: URLSearchParams, pods: RestStore, nodes: RestStore, namespace: string, name: string, kubelet: KubeletClientConfig,
 ): Promise<void> {
   const pod = await pods.get(namespace, name);
   const container = logContainer(pod, params.get("container"));
@@ -73,8 +74,7 @@ export async function streamPodLog(
   res.on("close", () => abort.abort());
   await new Promise<void>((resolve, reject) => {
     const upstream = request({
-      host: address, port, path, method: "GET", rejectUnauthorized: false, signal: abort.signal,
-      headers: kubeletToken ? { Authorization: `Bearer ${kubeletToken}` } : {},
+      host: address, port, path, method: "GET", ...kubeletTls(kubelet), signal: abort.signal, headers: kubeletAuthorization(kubelet),
     }, (agentRes) => {
       const code = agentRes.statusCode ?? 502;
       if (code < 200 || code > 206) {

@@ -1,3 +1,4 @@
+import { kubeletAuthorization, kubeletTls, type KubeletClientConfig } from "./kubelet-client.js";
 import type { IncomingMessage } from "node:http";
 import { connect as tlsConnect } from "node:tls";
 import { badRequest, StatusError } from "../../api/errors.js";
@@ -39,7 +40,7 @@ export async function kubeletEndpoint(nodes: RestStore, nodeName: string, what: 
  * the kubelet do.
  */
 export async function proxyPodStream(
-  req: IncomingMessage, params: URLSearchParams, pods: RestStore, nodes: RestStore, namespace: string, name: string, subresource: string, kubeletToken: string | undefined,
+  req: IncomingMessage, params: URLSearchParams, pods: RestStore, nodes: RestStore, namespace: string, name: string, subresource: string, kubelet: KubeletClientConfig,
 ): Promise<void> {
   const pod = await pods.get(namespace, name);
   const upgrade = upgradeOf(req);
@@ -58,10 +59,10 @@ export async function proxyPodStream(
     const key = req.rawHeaders[i]!;
     if (!["host", "authorization", "content-length", "transfer-encoding"].includes(key.toLowerCase())) lines.push(`${key}: ${req.rawHeaders[i + 1]}`);
   }
-  if (kubeletToken) lines.push(`Authorization: Bearer ${kubeletToken}`);
+  for (const [k, v] of Object.entries(kubeletAuthorization(kubelet))) lines.push(`${k}: ${v}`);
   const client = upgrade.socket;
   await new Promise<void>((resolve, reject) => {
-    const agent = tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] });
+    const agent = tlsConnect({ host, port, ...kubeletTls(kubelet), ALPNProtocols: ["http/1.1"] });
     agent.setNoDelay(true);
     agent.once("secureConnect", () => {
       agent.write(`${lines.join("\r\n")}\r\n\r\n`);

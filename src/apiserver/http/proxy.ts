@@ -1,3 +1,4 @@
+import { kubeletAuthorization, kubeletTls, type KubeletClientConfig } from "./kubelet-client.js";
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { badRequest, StatusError } from "../../api/errors.js";
@@ -78,7 +79,7 @@ async function serviceLocation(stores: ProxyStores, namespace: string, id: Proxy
  * is. A target that can't be reached is a 503, as upstream's "error trying to reach service".
  */
 export async function proxyHttp(
-  req: IncomingMessage, res: ServerResponse, plural: string, namespace: string | undefined, rawId: string, stores: ProxyStores, kubeletToken: string | undefined,
+  req: IncomingMessage, res: ServerResponse, plural: string, namespace: string | undefined, rawId: string, stores: ProxyStores, kubelet: KubeletClientConfig,
 ): Promise<void> {
   const id = parseProxyId(rawId);
   const target = requestPath(req.url ?? "/", plural);
@@ -92,7 +93,7 @@ export async function proxyHttp(
     const agent = await kubeletEndpoint(stores.nodes, id.name, "proxy");
     location = `${agent.host}:${id.port || agent.port}`;
     scheme = "https";
-    if (kubeletToken) headers.authorization = `Bearer ${kubeletToken}`;
+    Object.assign(headers, kubeletAuthorization(kubelet));
   }
   const redirect = rootRedirect(req.url ?? "/", plural, req.method ?? "GET");
   if (redirect) return void res.writeHead(301, { Location: redirect, "Content-Length": 0 }).end();
@@ -101,7 +102,7 @@ export async function proxyHttp(
   res.on("close", () => abort.abort());
   await new Promise<void>((resolve, reject) => {
     const send = scheme === "https" ? httpsRequest : httpRequest;
-    const upstream = send({ host, port, path: target, method: req.method, headers, rejectUnauthorized: false, signal: abort.signal, timeout: 30_000 }, (answer) => {
+    const upstream = send({ host, port, path: target, method: req.method, headers, ...(scheme === "https" && plural === "nodes" ? kubeletTls(kubelet) : { rejectUnauthorized: false }), signal: abort.signal, timeout: 30_000 }, (answer) => {
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !["connection", "keep-alive", "transfer-encoding"].includes(k)) out[k] = v;
       res.writeHead(answer.statusCode ?? 502, out);

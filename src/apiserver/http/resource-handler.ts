@@ -1,3 +1,4 @@
+import type { KubeletClientConfig } from "./kubelet-client.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { badRequest, methodNotAllowed, notFound, StatusError } from "../../api/errors.js";
 import { applyJsonPatch } from "../../api/patch/json-patch.js";
@@ -29,8 +30,8 @@ export interface HandlerContext {
   nodes: RestStore;
   /** The stores pods/, services/ and nodes/ proxy read. */
   proxyStores: () => ProxyStores;
-  /** Sent to node agents when proxying pods/log to them. */
-  kubeletToken?: string;
+  /** How node agents are reached for pods/log, exec & co. and nodes/proxy. */
+  kubelet: KubeletClientConfig;
   clock: Clock;
   /** Ends open watches when the server stops. */
   shutdown: AbortSignal;
@@ -62,8 +63,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   if (route.resource.namespaced && name !== undefined && !namespace) throw notFound(rest.qualified, name);
   const connect = connectTarget(route);
   if (connect) {
-    if (connect.subresource === "proxy") return proxyHttp(req, res, route.resource.plural, ns, name!, ctx.proxyStores(), ctx.kubeletToken);
-    return proxyPodStream(req, params, ctx.pods, ctx.nodes, namespace!, connect.name, connect.subresource, ctx.kubeletToken);
+    if (connect.subresource === "proxy") return proxyHttp(req, res, route.resource.plural, ns, name!, ctx.proxyStores(), ctx.kubelet);
+    return proxyPodStream(req, params, ctx.pods, ctx.nodes, namespace!, connect.name, connect.subresource, ctx.kubelet);
   }
   if (subresource && !route.resource.subresources.includes(subresource as never)) throw notFound(rest.qualified, name ?? "");
   // namespaces/finalize only takes a whole object (upstream's FinalizeREST is an Updater only).
@@ -93,7 +94,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
         const list = await rest.list(ns, q);
         return sendJson(res, 200, toTable(route.resource, list.items, list.metadata, tableOptions(accept, params, ctx)));
       }
-      if (subresource === "log") return streamPodLog(req, res, params, ctx.pods, ctx.nodes, namespace!, name, ctx.kubeletToken);
+      if (subresource === "log") return streamPodLog(req, res, params, ctx.pods, ctx.nodes, namespace!, name, ctx.kubelet);
       const obj = await rest.get(ns, name);
       if (subresource === "scale") return sendJson(res, 200, toScale(obj));
       return respond(200, obj);

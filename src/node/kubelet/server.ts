@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:https";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { KubeletAuth } from "./server-auth.js";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { queryBool } from "../../api/query.js";
@@ -17,8 +18,8 @@ export interface LogSource {
 export interface KubeletServerOptions {
   cert: string;
   key: string;
-  /** Requests must carry this bearer token (the API server's). */
-  token?: string;
+  /** Who may ask what (absent: anyone, for tests). */
+  auth?: KubeletAuth;
   /** Serves /exec, /attach and /portForward when set. */
   streams?: StreamSource;
 }
@@ -46,35 +47,48 @@ export class KubeletServer {
   private readonly upgraded = new Set<Duplex>();
 
   constructor(private readonly source: LogSource, private readonly opts: KubeletServerOptions) {
-    this.server = createServer({ cert: opts.cert, key: opts.key }, (req, res) => {
-      const url = new URL(req.url ?? "/", "https://kubelet");
-      if (url.pathname === "/healthz") return void res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
-      if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
-        return void res.writeHead(401, { "Content-Type": "text/plain" }).end("Unauthorized");
-      }
-      const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-      if (req.method !== "GET" || !m) return void res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found");
-      const [ns, pod, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];
-      const file = this.source.logFile(ns, pod, container, queryBool(url.searchParams, "previous"));
-      if ("error" in file) return void res.writeHead(file.code, { "Content-Type": "text/plain" }).end(file.error);
-      const abort = new AbortController();
-      res.on("close", () => abort.abort());
-      res.writeHead(200, { "Content-Type": "text/plain" });
-      res.flushHeaders();
-      streamLog(file.path, logOptions(url.searchParams, Date.now()), (t) => res.write(t), file.running, abort.signal)
-        .catch(() => undefined)
-        .finally(() => res.end());
-    });
+    this.server = createServer({ cert: opts.cert, key: opts.key, ...opts.auth?.tlsOptions() }, (req, res) => void this.serve(req, res));
     const streams = opts.streams && new StreamServer(opts.streams);
     this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
-        return void socket.end("HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nUnauthorized");
-      }
-      if (!streams) return void socket.end("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n404 page not found");
-      this.upgraded.add(socket);
-      socket.once("close", () => this.upgraded.delete(socket));
-      streams.handle(req, socket, head);
+      socket.on("error", () => undefined);
+      void this.allowed(req).then((refusal) => {
+        if (refusal) return void socket.end(`HTTP/1.1 ${refusal.code} ${refusal.code === 401 ? "Unauthorized" : "Forbidden"}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refusal.message}`);
+        if (!streams) return void socket.end("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n404 page not found");
+        this.upgraded.add(socket);
+        socket.once("close", () => this.upgraded.delete(socket));
+        streams.handle(req, socket, head);
+      });
     });
+  }
+
+  /** The refusal of a request its sender may not make, or undefined. A failed review is a 503, never a crash. */
+  private async allowed(req: IncomingMessage): Promise<{ code: number; message: string } | undefined> {
+    if (!this.opts.auth) return undefined;
+    try {
+      const r = await this.opts.auth.check(req, new URL(req.url ?? "/", "https://kubelet").pathname);
+      return r.ok ? undefined : r;
+    } catch (err) {
+      return { code: 503, message: `Authorization failed: ${(err as Error).message}` };
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "https://kubelet");
+    if (url.pathname === "/healthz") return void res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+    const refusal = await this.allowed(req);
+    if (refusal) return void res.writeHead(refusal.code, { "Content-Type": "text/plain" }).end(refusal.message);
+    const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (req.method !== "GET" || !m) return void res.writeHead(404, { "Content-Type": "text/plain" }).end("404 page not found");
+    const [ns, pod, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];
+    const file = this.source.logFile(ns, pod, container, queryBool(url.searchParams, "previous"));
+    if ("error" in file) return void res.writeHead(file.code, { "Content-Type": "text/plain" }).end(file.error);
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    res.writeHead(200, { "Content-Type": "text/plain" });
+    res.flushHeaders();
+    streamLog(file.path, logOptions(url.searchParams, Date.now()), (t) => res.write(t), file.running, abort.signal)
+      .catch(() => undefined)
+      .finally(() => res.end());
   }
 
   listen(port: number, host = "0.0.0.0"): Promise<number> {
