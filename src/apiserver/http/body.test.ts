@@ -23,7 +23,7 @@ function configMap(keys: number): string {
 /** The fastest of three decodes (the least disturbed by other work on the machine), in ms. */
 function fastest(text: string): number {
   let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const start = performance.now();
     decode(text);
     best = Math.min(best, performance.now() - start);
@@ -37,8 +37,9 @@ test("decodeBody decodes YAML in time linear in its keys: 8 times the keys costs
   assert.equal(Object.keys((decode(big).data as object)).length, 20_000);
   fastest(small); // warm up the parser's code
   const ratio = fastest(big) / fastest(small);
-  // Linear: ~8. The quadratic duplicate-key scan made it ~64 (20,000 keys: 11 s).
-  assert.ok(ratio < 24, `20,000 keys took ${ratio.toFixed(1)} times as long as 2,500`);
+  // Linear: ~8. The quadratic duplicate-key scan made it ~64 (20,000 keys: 11 s). The best of five runs
+  // each, and a bound halfway: a loaded machine (load 10 on 2 cores) was seen at 26.
+  assert.ok(ratio < 36, `20,000 keys took ${ratio.toFixed(1)} times as long as 2,500`);
 });
 
 test("decodeBody refuses YAML nested deeper than 100 levels and alias bombs with a 400", () => {
