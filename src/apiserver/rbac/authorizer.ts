@@ -53,15 +53,25 @@ export class RbacAuthorizer implements Authorizer {
    * subjects match.
    */
   visitRulesFor(user: UserInfo, namespace: string, visit: RuleVisitor): void {
-    const keys = [`u:${user.name}`, ...user.groups.map((g) => `g:${g}`)];
-    const seen = new Set<string>();
+    // The candidate lists: the user's and each group's, cluster-wide, then in the namespace. Most are empty;
+    // a binding can only be met twice when two lists are not, so only then is a seen-set kept.
     const lists: Array<readonly BindingEntry[]> = [];
-    for (const k of keys) lists.push(this.cache.clusterBindings(k));
-    if (namespace) for (const k of keys) lists.push(this.cache.namespaceBindings(namespace, k));
+    const add = (list: readonly BindingEntry[]) => {
+      if (list.length > 0) lists.push(list);
+    };
+    add(this.cache.clusterBindings(`u:${user.name}`));
+    for (const g of user.groups) add(this.cache.clusterBindings(`g:${g}`));
+    if (namespace) {
+      add(this.cache.namespaceBindings(namespace, `u:${user.name}`));
+      for (const g of user.groups) add(this.cache.namespaceBindings(namespace, `g:${g}`));
+    }
+    const seen = lists.length > 1 ? new Set<string>() : undefined;
     for (const list of lists) {
       for (const binding of list) {
-        if (seen.has(binding.key)) continue;
-        seen.add(binding.key);
+        if (seen) {
+          if (seen.has(binding.key)) continue;
+          seen.add(binding.key);
+        }
         const { rules, error } = this.cache.roleRefRules(binding.roleRef, binding.namespace);
         if (error !== undefined && !visit(binding, undefined, error)) return;
         for (const rule of rules) if (!visit(binding, rule, undefined)) return;

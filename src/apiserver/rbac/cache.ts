@@ -66,16 +66,16 @@ export class RbacCache {
   }
 
   /** The rules a roleRef names, or the error upstream reports for a missing role. */
-  roleRefRules(ref: RoleRef, namespace: string): { rules: PolicyRule[]; error?: string } {
+  roleRefRules(ref: RoleRef, namespace: string): { rules: readonly PolicyRule[]; error?: string } {
     if (ref.kind === "ClusterRole") {
       const r = this.clusterRoles.get(ref.name);
-      return r ? { rules: r.rules ?? [] } : { rules: [], error: `clusterrole.rbac.authorization.k8s.io "${ref.name}" not found` };
+      return r ? { rules: r.rules ?? NO_RULES } : { rules: NO_RULES, error: `clusterrole.rbac.authorization.k8s.io "${ref.name}" not found` };
     }
     if (ref.kind === "Role") {
       const r = this.roles.get(`${namespace}/${ref.name}`);
-      return r ? { rules: r.rules ?? [] } : { rules: [], error: `role.rbac.authorization.k8s.io "${ref.name}" not found` };
+      return r ? { rules: r.rules ?? NO_RULES } : { rules: NO_RULES, error: `role.rbac.authorization.k8s.io "${ref.name}" not found` };
     }
-    return { rules: [], error: `unsupported role reference kind: "${ref.kind}"` };
+    return { rules: NO_RULES, error: `unsupported role reference kind: "${ref.kind}"` };
   }
 
   /** ClusterRoleBindings whose subjects include this user name or group key (`u:alice`, `g:devs`). */
@@ -144,6 +144,7 @@ export class RbacCache {
 }
 
 const EMPTY: readonly BindingEntry[] = Object.freeze([]);
+const NO_RULES: readonly PolicyRule[] = Object.freeze([]);
 
 /**
  * The index key a subject matches requests under: `u:<user>` for a User or a ServiceAccount (as the user it

@@ -59,7 +59,7 @@ export function escalationAdmission(authorizer: () => RbacAuthorizer, cache: () 
 }
 
 /** Upstream's ConfirmNoEscalation: undefined when the user holds every rule, else the message naming what is missing. */
-export function notHeld(authorizer: RbacAuthorizer, user: UserInfo, namespace: string, rules: PolicyRule[]): string | undefined {
+export function notHeld(authorizer: RbacAuthorizer, user: UserInfo, namespace: string, rules: readonly PolicyRule[]): string | undefined {
   const owned = authorizer.rulesFor(user, namespace);
   const { covered, missing } = covers(owned.rules, rules);
   if (covered) return undefined;
