@@ -1,8 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { startTestCluster, type TestCluster } from "../../integration/cluster.js";
-import { CLUSTERROLES } from "../../client/resources.js";
-import type { ClusterRole } from "../../api/rbac/types.js";
+import { startTestCluster, type TestCluster } from "./cluster.js";
+import { CLUSTERROLES } from "../client/resources.js";
+import type { ClusterRole } from "../api/rbac/types.js";
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + 10_000;
