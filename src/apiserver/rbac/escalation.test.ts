@@ -59,6 +59,16 @@ describe("escalationAdmission", () => {
     assert.equal(err.code, 403);
   });
 
+  test("escalationAdmission lets an update that only changes finalizers or owner references through", async () => {
+    await rest("roles").create("default", { metadata: { name: "wide" }, rules: [{ verbs: ["*"], apiGroups: ["*"], resources: ["*"] }] } as never);
+    const wide = await rest("roles").get("default", "wide");
+    await as(alice, () => rest("roles").update("default", "wide", { ...wide, metadata: { ...wide.metadata, finalizers: ["example.com/hold"] } } as never));
+    const held = await rest("roles").get("default", "wide");
+    assert.deepEqual(held.metadata.finalizers, ["example.com/hold"]);
+    const err = await rejection(as(alice, () => rest("roles").update("default", "wide", { ...held, metadata: { ...held.metadata, labels: { a: "b" } } } as never)));
+    assert.equal(err.code, 403);
+  });
+
   test("escalationAdmission: binding needs the role's rules, or bind on it; a missing role is forbidden", async () => {
     const binding = (name: string, role: string, kind = "ClusterRole") => ({ metadata: { name }, roleRef: { apiGroup: G, kind, name: role }, subjects: [{ kind: "User", name: "bob" }] });
     await as(alice, () => rest("rolebindings").create("default", binding("bob-reads", "readers", "Role") as never));

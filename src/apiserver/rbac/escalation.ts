@@ -23,6 +23,7 @@ export function escalationAdmission(authorizer: () => RbacAuthorizer, cache: () 
     if (resource.group !== RBAC_GROUP) return;
     const user = currentUser();
     if (!user || user.groups.includes(Groups.masters)) return;
+    if (old && onlyGCFieldsChange(obj, old)) return;
     const namespace = resource.namespaced ? (obj.metadata.namespace ?? "") : "";
     const name = obj.metadata.name ?? obj.metadata.generateName ?? "";
     const forbidden = (why: string) => new StatusError(403, "Forbidden", `${resource.plural}.${RBAC_GROUP} ${JSON.stringify(name)} is forbidden: ${why}`, { name, group: RBAC_GROUP, kind: resource.plural });
@@ -67,4 +68,13 @@ export function notHeld(authorizer: RbacAuthorizer, user: UserInfo, namespace: s
   let msg = `user ${JSON.stringify(user.name)} (groups=[${user.groups.map((g) => JSON.stringify(g)).join(" ")}]) is attempting to grant RBAC permissions not currently held:\n${lines.join("\n")}`;
   if (owned.errors.length > 0) msg += `; resolution errors: [${owned.errors.length === 1 ? owned.errors[0] : `[${owned.errors.join(", ")}]`}]`;
   return msg;
+}
+
+/** An update that touches only what the garbage collector writes (owner references, finalizers) grants nothing new. */
+function onlyGCFieldsChange(obj: KubeObject, old: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { ownerReferences: _o, finalizers: _f, resourceVersion: _r, managedFields: _m, ...meta } = o.metadata;
+    return canonicalJson({ ...o, metadata: meta });
+  };
+  return strip(obj) === strip(old);
 }
