@@ -6,6 +6,7 @@ import { deploymentBenchmarks } from "./deployment.js";
 import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
 import { proxyBenchmarks } from "./proxy.js";
+import { rbacBenchmarks } from "./rbac.js";
 import { replicaSetBenchmarks } from "./replicaset.js";
 import { machine, mergeInto, section, writeReport, type ScenarioResult } from "./report.js";
 import { scaleBenchmarks } from "./scale.js";
@@ -36,6 +37,7 @@ const SCENARIOS: Scenario[] = [
   { id: "workloads", title: "DaemonSet and Job controllers (issue 6)", run: workloadBenchmarks },
   { id: "proxy", title: "Service proxy (issue 7)", run: proxyBenchmarks },
   { id: "streams", title: "Exec and port-forward (issue 22)", run: streamBenchmarks },
+  { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks },
 ];
 
 /**

@@ -65,6 +65,8 @@ export interface ResourceInfo {
   subresources: Subresource[];
   /** Field selectors accepted beyond metadata.name and metadata.namespace. */
   fields?: string[];
+  /** The verbs discovery lists, when not every one (authorization reviews: create only). */
+  verbs?: string[];
   /** Upstream's default propagation policy for a plain delete. */
   defaultPropagation?: "Background" | "Orphan";
   strategy: Strategy;

@@ -23,6 +23,9 @@ import { ServiceAllocations } from "./services/allocations.js";
 import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
 import type { ServingCerts } from "./tls.js";
 import type { KubeletClientConfig } from "./http/kubelet-client.js";
+import { Rbac, rbacStores } from "./rbac/index.js";
+import { Reviews, reviewResources } from "./rbac/reviews.js";
+import { invalidError } from "../api/field-errors.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -65,20 +68,25 @@ export class ApiServer {
   private address = "127.0.0.1:6443";
   private compactor: NodeJS.Timeout | undefined;
   private readonly serviceAllocations: ServiceAllocations;
+  /** RBAC: the authorizer (`rbac.authorizer`) over a watch-fed cache, escalation checks, bootstrap policy. */
+  readonly rbac: Rbac;
+  private readonly reviews: Reviews;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.clock = opts.clock ?? { now: () => Date.now() };
-    this.resources = builtinResources({
+    this.resources = [...builtinResources({
       notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds ?? 300,
       unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds ?? 300,
-    });
+    }), ...reviewResources()];
     this.openapi = new OpenApi(this.resources);
     const decoder = new StructuralDecoder(this.openapi.schemas());
     const hooks = {
       admit: admitAll(
         namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
         serviceAccountAdmission(() => this.restFor("", "serviceaccounts")),
+        (r, o) => this.rbac.admission.admit(r, o),
       ),
+      admitUpdate: (r: ResourceInfo, o: KubeObject, old: KubeObject) => this.rbac.admission.admitUpdate(r, o, old),
       decode: (r: ResourceInfo, obj: KubeObject, stored?: KubeObject) => {
         const definition = definitionName(r.group, r.version, r.kind);
         return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version, stored) : { unknown: [], errors: [] };
@@ -92,6 +100,14 @@ export class ApiServer {
       if (!this.byGroupVersion.has(gv)) this.byGroupVersion.set(gv, new Map());
       this.byGroupVersion.get(gv)!.set(r.plural, r);
     }
+    this.rbac = new Rbac(rbacStores((group, plural) => this.restFor(group, plural)));
+    this.reviews = new Reviews({
+      authorizer: () => this.rbac.authorizer,
+      decode: (r, obj) => {
+        const { errors } = hooks.decode(r, obj);
+        if (errors.length > 0) throw invalidError(r.kind, r.group, "", errors);
+      },
+    });
     this.server = new Listener((req, res) => void this.handle(req, res), opts.certs);
   }
 
@@ -115,6 +131,8 @@ export class ApiServer {
   async listen(port: number, host = "127.0.0.1"): Promise<number> {
     const namespaces = this.restFor("", "namespaces");
     await ensureSystemNamespaces(namespaces);
+    const policy = await this.rbac.start(this.shutdown.signal);
+    if (policy.created.length + policy.updated.length > 0) this.log({ level: "info", msg: "Reconciled the RBAC bootstrap policy", created: policy.created.length, updated: policy.updated.length });
     await this.opts.store.watch(namespaces.prefix(), 0, (e) => {
       if (e.type === "MODIFIED" && namespaces.decode(e.kv).metadata.deletionTimestamp) this.finalize(namespaces.decode(e.kv).metadata.name!);
     }, this.shutdown.signal);
@@ -206,6 +224,7 @@ export class ApiServer {
         case "unknown-resource":
           throw new StatusError(404, "NotFound", "the server could not find the requested resource", { group: route.group || undefined, kind: route.resource });
         case "resource":
+          if (this.reviews.handles(route.route.resource)) return await this.reviews.handle(req, res, route.route);
           return await handleResource(req, res, url.searchParams, route.route, this.context());
         default:
           throw new StatusError(404, "NotFound", "the server could not find the requested resource");

@@ -21,6 +21,7 @@ import { VolumeController } from "./volume/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
 import { RootCAPublisher } from "./root-ca-publisher/controller.js";
 import { ServiceAccountsController } from "./serviceaccount/controller.js";
+import { ClusterRoleAggregationController } from "./clusterrole-aggregation/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
 
 export interface ControllerManagerOptions {
@@ -82,9 +83,10 @@ export class ControllerManager {
       new EndpointSliceMirroringController(client, { informers, clock, metrics, log }),
       ...(opts.nodeIpam ? [new NodeIpamController(client, { ...opts.nodeIpam, informers, clock, metrics, log })] : []),
       new ServiceAccountsController(client, { informers, clock, metrics, log }),
+      new ClusterRoleAggregationController(client, { informers, clock, metrics, log }),
       ...(rootCA ? [new RootCAPublisher(client, rootCA, { informers, clock, metrics, log })] : []),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : [])], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", "clusterrole-aggregation", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : [])], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

@@ -53,3 +53,25 @@ test("decodeKubernetesProtobuf reads a policy/v1 Eviction with its DeleteOptions
     apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "web" }, deleteOptions: { gracePeriodSeconds: 30 },
   });
 });
+
+test("decodeKubernetesProtobuf reads a ClusterRoleBinding's roleRef and subjects (kubectl create clusterrolebinding)", () => {
+  const w = () => protobuf.Writer.create();
+  const meta = w().uint32((1 << 3) | 2).string("crb").finish();
+  const subject = w().uint32((1 << 3) | 2).string("User").uint32((2 << 3) | 2).string("rbac.authorization.k8s.io").uint32((3 << 3) | 2).string("alice").finish();
+  const roleRef = w().uint32((1 << 3) | 2).string("rbac.authorization.k8s.io").uint32((2 << 3) | 2).string("ClusterRole").uint32((3 << 3) | 2).string("view").finish();
+  const raw = w().uint32((1 << 3) | 2).bytes(meta).uint32((2 << 3) | 2).bytes(subject).uint32((3 << 3) | 2).bytes(roleRef).finish();
+  assert.deepEqual(decodeKubernetesProtobuf(envelope("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", raw)), {
+    apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "crb" },
+    subjects: [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "alice" }], roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+  });
+});
+
+test("decodeKubernetesProtobuf reads a SelfSubjectAccessReview (kubectl auth can-i)", () => {
+  const w = () => protobuf.Writer.create();
+  const attrs = w().uint32((1 << 3) | 2).string("default").uint32((2 << 3) | 2).string("create").uint32((5 << 3) | 2).string("pods").finish();
+  const spec = w().uint32((1 << 3) | 2).bytes(attrs).finish();
+  const raw = w().uint32((1 << 3) | 2).bytes(w().finish()).uint32((2 << 3) | 2).bytes(spec).uint32((3 << 3) | 2).bytes(w().finish()).finish();
+  assert.deepEqual(decodeKubernetesProtobuf(envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", raw)), {
+    apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", metadata: {}, spec: { resourceAttributes: { namespace: "default", verb: "create", resource: "pods" } },
+  });
+});

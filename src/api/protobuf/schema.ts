@@ -86,7 +86,32 @@ const batch: Record<string, Field[]> = {
   JobTemplateSpec: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:JobSpec"]],
 };
 
-export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch };
+/** rbac.authorization.k8s.io/v1 (`kubectl create role|clusterrole|rolebinding|clusterrolebinding`). */
+const rbac: Record<string, Field[]> = {
+  Role: [[1, "metadata", "msg:ObjectMeta"], [2, "rules", "msg:PolicyRule", "r"]],
+  ClusterRole: [[1, "metadata", "msg:ObjectMeta"], [2, "rules", "msg:PolicyRule", "r"], [3, "aggregationRule", "msg:AggregationRule", "p"]],
+  PolicyRule: [[1, "verbs", "string", "r"], [2, "apiGroups", "string", "r"], [3, "resources", "string", "r"], [4, "resourceNames", "string", "r"], [5, "nonResourceURLs", "string", "r"]],
+  AggregationRule: [[1, "clusterRoleSelectors", "msg:LabelSelector", "r"]],
+  RoleBinding: [[1, "metadata", "msg:ObjectMeta"], [2, "subjects", "msg:Subject", "r"], [3, "roleRef", "msg:RoleRef"]],
+  Subject: [[1, "kind", "string"], [2, "apiGroup", "string"], [3, "name", "string"], [4, "namespace", "string"]],
+  RoleRef: [[1, "apiGroup", "string"], [2, "kind", "string"], [3, "name", "string"]],
+};
+
+/** authorization.k8s.io/v1 reviews (`kubectl auth can-i`); a SubjectAccessReview's `extra` is not read from protobuf. */
+const authorization: Record<string, Field[]> = {
+  SubjectAccessReview: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:SubjectAccessReviewSpec"], [3, "status", "msg:Skip"]],
+  SubjectAccessReviewSpec: [[1, "resourceAttributes", "msg:ResourceAttributes", "p"], [2, "nonResourceAttributes", "msg:NonResourceAttributes", "p"],
+    [3, "user", "string"], [4, "groups", "string", "r"], [5, "extra", "msg:Skip", "r"], [6, "uid", "string"]],
+  SelfSubjectAccessReview: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:SelfSubjectAccessReviewSpec"], [3, "status", "msg:Skip"]],
+  SelfSubjectAccessReviewSpec: [[1, "resourceAttributes", "msg:ResourceAttributes", "p"], [2, "nonResourceAttributes", "msg:NonResourceAttributes", "p"]],
+  ResourceAttributes: [[1, "namespace", "string"], [2, "verb", "string"], [3, "group", "string"], [4, "version", "string"], [5, "resource", "string"],
+    [6, "subresource", "string"], [7, "name", "string"], [8, "fieldSelector", "msg:Skip", "p"], [9, "labelSelector", "msg:Skip", "p"]],
+  NonResourceAttributes: [[1, "path", "string"], [2, "verb", "string"]],
+  SelfSubjectRulesReview: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:SelfSubjectRulesReviewSpec"], [3, "status", "msg:Skip"]],
+  SelfSubjectRulesReviewSpec: [[1, "namespace", "string"]],
+};
+
+export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch, ...rbac, ...authorization };
 
 /** Top-level kinds the decoder accepts, by `apiVersion/kind`. */
 export const TOP_LEVEL: Record<string, string> = {
@@ -99,6 +124,14 @@ export const TOP_LEVEL: Record<string, string> = {
   "v1/Namespace": "Namespace",
   "v1/ServiceAccount": "ServiceAccount",
   "policy/v1/Eviction": "Eviction",
+  "rbac.authorization.k8s.io/v1/Role": "Role",
+  "rbac.authorization.k8s.io/v1/ClusterRole": "ClusterRole",
+  "rbac.authorization.k8s.io/v1/RoleBinding": "RoleBinding",
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": "RoleBinding",
+  "authorization.k8s.io/v1/SubjectAccessReview": "SubjectAccessReview",
+  "authorization.k8s.io/v1/LocalSubjectAccessReview": "SubjectAccessReview",
+  "authorization.k8s.io/v1/SelfSubjectAccessReview": "SelfSubjectAccessReview",
+  "authorization.k8s.io/v1/SelfSubjectRulesReview": "SelfSubjectRulesReview",
 };
 
 /**

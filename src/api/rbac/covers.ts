@@ -10,7 +10,7 @@ import type { PolicyRule } from "./types.js";
  * {apiGroups [""], resources [pods secrets], verbs [get]} → not covered; missing
  * {APIGroups:[""], Resources:["secrets"], Verbs:["get"]}.
  */
-export function covers(owner: PolicyRule[], requested: PolicyRule[], maxMissing = 1000): { covered: boolean; missing: PolicyRule[] } {
+export function covers(owner: readonly PolicyRule[], requested: readonly PolicyRule[], maxMissing = 1000): { covered: boolean; missing: PolicyRule[] } {
   const missing: PolicyRule[] = [];
   let uncovered = 0;
   for (const rule of requested) {

@@ -133,8 +133,15 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-api-machinery] Servers with support for Table transformation should return a 406 for a backend which does not implement metadata [Conformance]",
-    notServed: "authorization.k8s.io/v1 SelfSubjectAccessReview (the test's backend without table support)",
-    run: async () => {},
+    async run(ctx) {
+      // A SelfSubjectAccessReview has no list metadata, so asking for it as a Table is a 406.
+      const res = await raw(ctx, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+        headers: { "Content-Type": "application/json", Accept: "application/json;as=Table;v=v1;g=meta.k8s.io" },
+        body: JSON.stringify({ apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { verb: "list", resource: "pods" } } }),
+      });
+      assert.equal(res.status, 406, res.text);
+      assert.equal((JSON.parse(res.text) as { reason?: string }).reason, "NotAcceptable");
+    },
   },
   {
     codename: "[sig-api-machinery] Servers with support for API chunking should return chunks of results for list calls [Conformance]",
