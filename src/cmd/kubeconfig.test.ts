@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { adminKubeconfig, defaultKubeconfigPath, mergeKubeconfig } from "./kubeconfig.js";
 
-const ours = adminKubeconfig("https://127.0.0.1:6443", "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n", "secret-token");
+const ours = adminKubeconfig("https://127.0.0.1:6443", "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n", { token: "secret-token" });
 
 const theirs = `# my clusters
 apiVersion: v1
