@@ -1,5 +1,6 @@
 import type { FieldError } from "../api/field-errors.js";
 import type { KubeObject } from "../api/types.js";
+import type { UserInfo } from "./auth/types.js";
 
 /** A column of a server-side table (meta.k8s.io/v1 TableColumnDefinition). */
 export interface Column {
@@ -66,6 +67,13 @@ export interface ResourceInfo {
   defaultPropagation?: "Background" | "Orphan";
   strategy: Strategy;
   table: TableConvertor;
+  /** The verbs discovery lists (default: every verb of a stored resource). */
+  verbs?: string[];
+  /**
+   * A create-only resource that stores nothing (SelfSubjectReview, TokenReview, SubjectAccessReview…):
+   * a POST of the object is answered with `review`'s result (201), any other verb is 405.
+   */
+  review?: (obj: KubeObject, ctx: { user: UserInfo; namespace?: string }) => Promise<KubeObject> | KubeObject;
 }
 
 export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {

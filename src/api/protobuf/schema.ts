@@ -86,7 +86,12 @@ const batch: Record<string, Field[]> = {
   JobTemplateSpec: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:JobSpec"]],
 };
 
-export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch };
+/** authentication.k8s.io: what `kubectl auth whoami` sends (its spec is empty; the status is the server's). */
+const authentication: Record<string, Field[]> = {
+  SelfSubjectReview: [[1, "metadata", "msg:ObjectMeta"], [2, "status", "msg:Skip"]],
+};
+
+export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch, ...authentication };
 
 /** Top-level kinds the decoder accepts, by `apiVersion/kind`. */
 export const TOP_LEVEL: Record<string, string> = {
@@ -99,6 +104,7 @@ export const TOP_LEVEL: Record<string, string> = {
   "v1/Namespace": "Namespace",
   "v1/ServiceAccount": "ServiceAccount",
   "policy/v1/Eviction": "Eviction",
+  "authentication.k8s.io/v1/SelfSubjectReview": "SelfSubjectReview",
 };
 
 /**

@@ -36,7 +36,7 @@ export function groupsOf(resources: ResourceInfo[]): Array<{ group: string; vers
 export function resourceList(group: string, version: string, resources: ResourceInfo[]): unknown {
   const out: unknown[] = [];
   for (const r of resources) {
-    out.push({ name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: VERBS,
+    out.push({ name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs ?? VERBS,
       ...(r.shortNames ? { shortNames: r.shortNames } : {}), ...(r.categories ? { categories: r.categories } : {}) });
     for (const sub of r.subresources) {
       const shape = subresourceShape(sub, r);
@@ -91,7 +91,7 @@ export function aggregatedDiscovery(resources: ResourceInfo[], legacy: boolean, 
           responseKind: { group: r.group, version: r.version, kind: r.kind },
           scope: r.namespaced ? "Namespaced" : "Cluster",
           singularResource: r.singular,
-          verbs: VERBS,
+          verbs: r.verbs ?? VERBS,
           ...(r.shortNames ? { shortNames: r.shortNames } : {}),
           ...(r.categories ? { categories: r.categories } : {}),
           ...(r.subresources.length ? { subresources: r.subresources.map((sub) => {
