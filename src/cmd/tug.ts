@@ -7,6 +7,7 @@ import { node } from "./node.js";
 import type { Logger } from "pino";
 import { createLogger } from "./logger.js";
 import { PortUnavailableError } from "./ports.js";
+import { KubeconfigError } from "../client/kubeconfig.js";
 import { DEFAULT_CLUSTER_CIDR, up } from "./up.js";
 import type { NodeIpamFlags } from "./components.js";
 import { CidrSet } from "../controllers/node-ipam/cidr-set.js";
@@ -236,8 +237,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  // A port that is taken is the user's to fix: one line naming it and its flag, no stack.
-  const text = err instanceof PortUnavailableError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+  // A port that is taken or a kubeconfig that can't be used is the user's to fix: one line naming it, no stack.
+  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
   process.stderr.write(`tug: ${text}\n`);
   process.exit(1);
 });
