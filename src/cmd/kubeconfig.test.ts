@@ -76,3 +76,10 @@ describe("defaultKubeconfigPath", () => {
     assert.equal(defaultKubeconfigPath({ KUBECONFIG: "" }, "/home/u"), "/home/u/.kube/config");
   });
 });
+
+describe("adminKubeconfig", () => {
+  test("adminKubeconfig with a client certificate writes client-certificate-data and client-key-data", () => {
+    const cfg = parse(adminKubeconfig("https://h:1", "CA", { clientCertificate: "CERT", clientKey: "KEY" })) as Config & { users: Array<{ name: string; user: Record<string, string> }> };
+    assert.deepEqual(cfg.users, [{ name: "admin", user: { "client-certificate-data": Buffer.from("CERT").toString("base64"), "client-key-data": Buffer.from("KEY").toString("base64") } }]);
+  });
+});

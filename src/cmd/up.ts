@@ -81,7 +81,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     const port = await bindPort({ port: opts.port, host: opts.host, what: "the API server", flag: "--port" }, () => api.listen(opts.port, opts.host));
     const url = `https://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
     const kubeconfig = join(opts.dataDir, "kubeconfig");
-    writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, { token }), { mode: 0o600 });
+    writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, { clientCertificate: pki.admin.cert, clientKey: pki.admin.key }), { mode: 0o600 });
 
     // The components talk to the API server only through the client, as they would across machines.
     const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
