@@ -32,7 +32,9 @@ export interface Strategy {
    * A status write keeps status and the metadata it sends (labels, annotations, finalizers…) and resets
    * the spec; this resets what else the kind's upstream status strategy does (deployments: labels).
    */
-  prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
+  prepareForStatusUpdate?(obj: KubeObject, old: KubeObject, subresource: "status" | "approval"): void;
+  /** What a status (or CSR approval) write is checked for; absent: nothing. */
+  validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   defaults?(obj: KubeObject): void;
   /** Resets what a create may not set (e.g. status), sets what the server owns (e.g. pod phase). */
   prepareForCreate?(obj: KubeObject): void;
@@ -48,7 +50,7 @@ export interface Strategy {
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
 }
 
-export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers";
+export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers" | "approval";
 
 export interface ResourceInfo {
   group: string;

@@ -31,6 +31,7 @@ import { requestAttributes } from "./auth/request-info.js";
 import { Groups, Users, type Authenticator, type Authorizer, type UserInfo } from "./auth/types.js";
 import { x509Authenticator } from "./auth/x509.js";
 import { selfSubjectReviews } from "./auth/self-subject-review.js";
+import { certificateSigningRequests } from "./kinds/certificates.js";
 import { serveReview } from "./http/review.js";
 
 export interface ApiServerOptions {
@@ -94,7 +95,7 @@ export class ApiServer {
     this.resources = [...builtinResources({
       notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds ?? 300,
       unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds ?? 300,
-    }), selfSubjectReviews];
+    }), selfSubjectReviews, certificateSigningRequests];
     this.openapi = new OpenApi(this.resources);
     const decoder = new StructuralDecoder(this.openapi.schemas());
     const hooks = {

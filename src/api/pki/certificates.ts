@@ -145,3 +145,24 @@ export async function isKeyOf(pem: string, keyPem: string): Promise<boolean> {
     return false;
   }
 }
+
+/** A new key pair and a PKCS#10 request for a client certificate (CN the user, O the groups), PEM. */
+export async function createCertificateRequest(commonName: string, organizations: string[] = []): Promise<{ csr: string; key: string }> {
+  const keys = await generateKeyPair();
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: [`CN=${dnValue(commonName)}`, ...organizations.map((o) => `O=${dnValue(o)}`)].join(", "),
+    keys, signingAlgorithm: KEY_ALGORITHM,
+  });
+  return { csr: csr.toString("pem"), key: await exportPrivateKey(keys.privateKey) };
+}
+
+/** What a signer needs of a PKCS#10 request: its subject, whether its signature holds, its public key. */
+export async function readCertificateRequest(pem: string): Promise<{ commonName: string; organizations: string[]; signatureValid: boolean; publicKey: CryptoKey }> {
+  const csr = new x509.Pkcs10CertificateRequest(pem);
+  return {
+    commonName: csr.subjectName.getField("CN")[0] ?? "",
+    organizations: csr.subjectName.getField("O"),
+    signatureValid: await csr.verify(),
+    publicKey: await csr.publicKey.export(),
+  };
+}

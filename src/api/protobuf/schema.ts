@@ -91,7 +91,17 @@ const authentication: Record<string, Field[]> = {
   SelfSubjectReview: [[1, "metadata", "msg:ObjectMeta"], [2, "status", "msg:Skip"]],
 };
 
-export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch, ...authentication };
+/** certificates.k8s.io: what `kubectl certificate approve|deny` sends to the approval subresource. */
+const certificates: Record<string, Field[]> = {
+  CertificateSigningRequest: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:CertificateSigningRequestSpec"], [3, "status", "msg:CertificateSigningRequestStatus"]],
+  CertificateSigningRequestSpec: [[1, "request", "bytes"], [2, "username", "string"], [3, "uid", "string"], [4, "groups", "string", "r"], [5, "usages", "string", "r"],
+    [6, "extra", "msg:Skip", "r"], [7, "signerName", "string"], [8, "expirationSeconds", "int32", "p"]],
+  CertificateSigningRequestStatus: [[1, "conditions", "msg:CertificateSigningRequestCondition", "r"], [2, "certificate", "bytes"]],
+  CertificateSigningRequestCondition: [[1, "type", "string"], [2, "reason", "string"], [3, "message", "string"], [4, "lastUpdateTime", "time"],
+    [5, "lastTransitionTime", "time"], [6, "status", "string"]],
+};
+
+export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch, ...authentication, ...certificates };
 
 /** Top-level kinds the decoder accepts, by `apiVersion/kind`. */
 export const TOP_LEVEL: Record<string, string> = {
@@ -105,6 +115,7 @@ export const TOP_LEVEL: Record<string, string> = {
   "v1/ServiceAccount": "ServiceAccount",
   "policy/v1/Eviction": "Eviction",
   "authentication.k8s.io/v1/SelfSubjectReview": "SelfSubjectReview",
+  "certificates.k8s.io/v1/CertificateSigningRequest": "CertificateSigningRequest",
 };
 
 /**
