@@ -22,3 +22,4 @@ export const PERSISTENTVOLUMES: ResourceRef = { group: "", version: "v1", resour
 export const STORAGECLASSES: ResourceRef = { group: "storage.k8s.io", version: "v1", resource: "storageclasses", namespaced: false };
 export const NAMESPACES: ResourceRef = { group: "", version: "v1", resource: "namespaces", namespaced: false };
 export const SERVICEACCOUNTS: ResourceRef = { group: "", version: "v1", resource: "serviceaccounts", namespaced: true };
+export const CERTIFICATESIGNINGREQUESTS: ResourceRef = { group: "certificates.k8s.io", version: "v1", resource: "certificatesigningrequests", namespaced: false };
