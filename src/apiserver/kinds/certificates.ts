@@ -2,33 +2,17 @@ import { validateCertificateSigningRequest, validateConditions, type Csr, type C
 import type { KubeObject } from "../../api/types.js";
 import { currentUser } from "../auth/context.js";
 import type { ResourceInfo } from "../resource.js";
+import { age, humanDuration } from "../tables/format.js";
 
 type Json = Record<string, unknown>;
 const asCsr = (o: KubeObject) => o as unknown as Csr;
 const APPROVAL = new Set(["Approved", "Denied"]);
-
-function age(ts: string | undefined, now: number): string {
-  if (!ts) return "<unknown>";
-  const s = Math.max(0, Math.floor((now - Date.parse(ts)) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
 
 /** kubectl's CONDITION column: the conditions' types joined (Approved,Issued when a certificate is there), or Pending. */
 function condition(csr: Csr): string {
   const types = (csr.status?.conditions ?? []).map((c) => c.type ?? "");
   if (csr.status?.certificate) types.push("Issued");
   return types.length ? types.join(",") : "Pending";
-}
-
-function duration(seconds: number | undefined): string {
-  if (seconds === undefined) return "<none>";
-  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }
 
 /**
@@ -86,7 +70,7 @@ export const certificateSigningRequests: ResourceInfo = {
     ],
     cells: (obj, ctx) => {
       const csr = asCsr(obj);
-      return [obj.metadata.name, age(obj.metadata.creationTimestamp ?? undefined, ctx.now), csr.spec?.signerName ?? "", csr.spec?.username ?? "", duration(csr.spec?.expirationSeconds), condition(csr)];
+      return [obj.metadata.name, age(obj.metadata.creationTimestamp ?? undefined, ctx), csr.spec?.signerName ?? "", csr.spec?.username ?? "", csr.spec?.expirationSeconds === undefined ? "<none>" : humanDuration(csr.spec.expirationSeconds * 1000), condition(csr)];
     },
   },
 };

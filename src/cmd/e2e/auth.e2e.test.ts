@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import { parse, stringify } from "yaml";
+import { certificateSubject, createCertificateRequest } from "../../api/pki/certificates.js";
 import { TUG_NODE_FLAGS } from "../node-flags.js";
 import { Cluster, eventually, KUBECTL, TUG } from "./harness.js";
 
@@ -72,6 +73,33 @@ describe("who is asking: the admin's client certificate, the static token, anony
     const wrong = kubectlAs("wrong", { token: "not-the-token" }, ["get", "--raw", "/healthz"]);
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr, /Unauthorized/);
+  });
+
+  test("tug kubeconfig --user alice --group dev: a CSR approved as the admin, signed by the controller manager, a kubeconfig that is alice", () => {
+    const out = join(scratch, "alice.kubeconfig");
+    const r = spawnSync(process.execPath, [...TUG_NODE_FLAGS, TUG, "kubeconfig", "--user", "alice", "--group", "dev", "--group", "qa", "--data-dir", c.dataDir, "--out", out], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(statSync(out).mode & 0o777, 0o600);
+    const me = spawnSync(KUBECTL, ["--kubeconfig", out, "auth", "whoami", "-o", "json"], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(me.status, 0, me.stderr);
+    assert.deepEqual((JSON.parse(me.stdout) as Whoami).status.userInfo, { username: "alice", groups: ["dev", "qa", "system:authenticated"] });
+    const csrs = c.ok(["get", "csr"]);
+    assert.match(csrs, /tug-alice-\w+\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+kubernetes-admin\s+<none>\s+Approved,Issued/);
+  });
+
+  test("kubectl certificate approve: the signer issues the certificate of a CSR created with kubectl", async () => {
+    const { csr } = await createCertificateRequest("bob", ["ops"]);
+    c.ok(["create", "-f", "-"], JSON.stringify({
+      apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", metadata: { name: "bob" },
+      spec: { request: Buffer.from(csr).toString("base64"), signerName: "kubernetes.io/kube-apiserver-client", usages: ["client auth"], expirationSeconds: 86400 },
+    }));
+    assert.match(c.ok(["get", "csr", "bob"]), /bob\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+kubernetes-admin\s+24h\s+Pending/);
+    assert.match(c.ok(["certificate", "approve", "bob"]), /certificatesigningrequest.certificates.k8s.io\/bob approved/);
+    await eventually("bob's certificate", () => c.ok(["get", "csr", "bob", "-o", "jsonpath={.status.certificate}"]) !== "", 20_000);
+    const cert = Buffer.from(c.ok(["get", "csr", "bob", "-o", "jsonpath={.status.certificate}"]), "base64").toString();
+    assert.deepEqual(certificateSubject(cert), { commonName: "bob", organizations: ["ops"] });
+    const denied = c.kubectl(["certificate", "deny", "bob"]);
+    assert.notEqual(denied.code, 0, "an approved CSR can't be denied too");
   });
 
   test("a data dir from before the CA key was kept gets a new CA on restart, logged once, and a kubeconfig that works", async () => {
