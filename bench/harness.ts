@@ -50,12 +50,12 @@ export class TugProcess {
       if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}`);
       await new Promise((r) => setTimeout(r, 2));
     }
+    // The kubeconfig's admin authenticates with a client certificate; the bench uses the static token, as before.
     const cfg = parse(readFileSync(kubeconfig, "utf8")) as {
       clusters: Array<{ cluster: { server: string; "certificate-authority-data": string } }>;
-      users: Array<{ user: { token: string } }>;
     };
     const url = new URL(cfg.clusters[0]!.cluster.server);
-    const endpoint = { host: url.hostname, port: Number(url.port), ca: Buffer.from(cfg.clusters[0]!.cluster["certificate-authority-data"], "base64").toString(), token: cfg.users[0]!.user.token };
+    const endpoint = { host: url.hostname, port: Number(url.port), ca: Buffer.from(cfg.clusters[0]!.cluster["certificate-authority-data"], "base64").toString(), token: readFileSync(join(dir, "pki", "admin.token"), "utf8").trim() };
     const client = new Client(endpoint, 1);
     while ((await client.call("GET", "/readyz").catch(() => ({ status: 0 }))).status !== 200) await new Promise((r) => setTimeout(r, 2));
     const readyMs = performance.now() - started;

@@ -1,6 +1,7 @@
 import type { FieldError } from "../api/field-errors.js";
 import type { NameRule } from "../api/validation/meta.js";
 import type { KubeObject } from "../api/types.js";
+import type { UserInfo } from "./auth/types.js";
 
 /** A column of a server-side table (meta.k8s.io/v1 TableColumnDefinition). */
 export interface Column {
@@ -32,7 +33,9 @@ export interface Strategy {
    * A status write keeps status and the metadata it sends (labels, annotations, finalizers…) and resets
    * the spec; this resets what else the kind's upstream status strategy does (deployments: labels).
    */
-  prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
+  prepareForStatusUpdate?(obj: KubeObject, old: KubeObject, subresource: "status" | "approval"): void;
+  /** What a status (or CSR approval) write is checked for; absent: nothing. */
+  validateStatusUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   defaults?(obj: KubeObject): void;
   /** How metadata.name is checked, when not as a DNS-1123 subdomain (RBAC: any path segment). */
   nameRule?: NameRule;
@@ -50,7 +53,7 @@ export interface Strategy {
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
 }
 
-export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers";
+export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers" | "approval";
 
 export interface ResourceInfo {
   group: string;
@@ -65,12 +68,17 @@ export interface ResourceInfo {
   subresources: Subresource[];
   /** Field selectors accepted beyond metadata.name and metadata.namespace. */
   fields?: string[];
-  /** The verbs discovery lists, when not every one (authorization reviews: create only). */
-  verbs?: string[];
   /** Upstream's default propagation policy for a plain delete. */
   defaultPropagation?: "Background" | "Orphan";
   strategy: Strategy;
   table: TableConvertor;
+  /** The verbs discovery lists (default: every verb of a stored resource). */
+  verbs?: string[];
+  /**
+   * A create-only resource that stores nothing (SelfSubjectReview, TokenReview, SubjectAccessReview…):
+   * a POST of the object is answered with `review`'s result (201), any other verb is 405.
+   */
+  review?: (obj: KubeObject, ctx: { user: UserInfo; namespace?: string }) => Promise<KubeObject> | KubeObject;
 }
 
 export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {

@@ -26,19 +26,41 @@ import type { KubeletClientConfig } from "./http/kubelet-client.js";
 import { Rbac, rbacStores } from "./rbac/index.js";
 import { Reviews, reviewResources } from "./rbac/reviews.js";
 import { invalidError } from "../api/field-errors.js";
+import { authenticate } from "./auth/authenticate.js";
+import { authorize } from "./auth/authorize.js";
+import { staticTokenAuthenticator } from "./auth/bearer.js";
+import { withUser } from "./auth/context.js";
+import { impersonate, wantsImpersonation } from "./auth/impersonation.js";
+import { requestAttributes } from "./auth/request-info.js";
+import { Groups, Users, type Authenticator, type Authorizer, type UserInfo } from "./auth/types.js";
+import { x509Authenticator } from "./auth/x509.js";
+import { selfSubjectReviews } from "./auth/self-subject-review.js";
+import { certificateSigningRequests } from "./kinds/certificates.js";
+import { serveReview } from "./http/review.js";
 
 export interface ApiServerOptions {
   store: Store;
   clock?: Clock;
-  /** The admin's bearer token; requests without it get 401. Absent: no authentication (tests). */
+  /**
+   * The static admin token: its bearer authenticates as {@link STATIC_TOKEN_USER} (system:masters).
+   * With neither a token, certificates nor authenticators there is no authentication: every request is
+   * {@link UNAUTHENTICATED_USER} (tests, in-process use).
+   */
   token?: string;
+  /**
+   * Serve HTTPS with these; absent: plain HTTP (tests, in-process use). Client certificates signed by
+   * `certs.caCert` authenticate their CN (user) and O (groups).
+   */
+  certs?: ServingCerts;
   /**
    * How node agents are reached (their CA, the API server's client certificate); absent: the admin
    * token is sent and their certificates are not checked.
    */
   kubeletClient?: KubeletClientConfig;
-  /** Serve HTTPS with these; absent: plain HTTP (tests, in-process use). */
-  certs?: ServingCerts;
+  /** Authenticators asked after the client certificate and the static token (ServiceAccount tokens…). */
+  authenticators?: Authenticator[];
+  /** Decides what authenticated requests may do (after system:masters, always allowed). Absent: everything. */
+  authorizer?: Authorizer;
   /** --service-cluster-ip-range: where Services' cluster IPs come from (default 10.96.0.0/12). */
   serviceClusterIPRange?: string;
   defaultNotReadyTolerationSeconds?: number;
@@ -47,6 +69,12 @@ export interface ApiServerOptions {
   compactionIntervalMs?: number;
   log?: (entry: Record<string, unknown>) => void;
 }
+
+/** Who the static admin token authenticates as. */
+export const STATIC_TOKEN_USER: UserInfo = { name: "admin", groups: [Groups.masters] };
+
+/** Every request's user when the server authenticates nobody (no token, certificates or authenticators): upstream's loopback identity. */
+export const UNAUTHENTICATED_USER: UserInfo = { name: Users.apiserver, groups: [Groups.masters, Groups.authenticated] };
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-tugboat" };
 
@@ -71,13 +99,15 @@ export class ApiServer {
   /** RBAC: the authorizer (`rbac.authorizer`) over a watch-fed cache, escalation checks, bootstrap policy. */
   readonly rbac: Rbac;
   private readonly reviews: Reviews;
+  /** Asked in order for each request's user; undefined: no authentication. */
+  private readonly authenticators: Authenticator[] | undefined;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.clock = opts.clock ?? { now: () => Date.now() };
     this.resources = [...builtinResources({
       notReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds ?? 300,
       unreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds ?? 300,
-    }), ...reviewResources()];
+    }), ...reviewResources(), selfSubjectReviews, certificateSigningRequests];
     this.openapi = new OpenApi(this.resources);
     const decoder = new StructuralDecoder(this.openapi.schemas());
     const hooks = {
@@ -108,6 +138,12 @@ export class ApiServer {
         if (errors.length > 0) throw invalidError(r.kind, r.group, "", errors);
       },
     });
+    const authenticators = [
+      ...(opts.certs ? [x509Authenticator(() => this.clock.now())] : []),
+      ...(opts.token !== undefined ? [staticTokenAuthenticator(opts.token, STATIC_TOKEN_USER)] : []),
+      ...(opts.authenticators ?? []),
+    ];
+    this.authenticators = opts.token !== undefined || opts.certs || opts.authenticators ? authenticators : undefined;
     this.server = new Listener((req, res) => void this.handle(req, res), opts.certs);
   }
 
@@ -193,45 +229,59 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = requestTarget(req.url ?? "/");
-      const path = url.pathname.replace(/\/+$/, "") || "/";
-      if (["/healthz", "/livez", "/readyz"].includes(path) || path.startsWith("/healthz/") || path.startsWith("/livez/") || path.startsWith("/readyz/")) {
-        res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
-        return void res.end("ok");
-      }
-      if (path === "/version") return sendJson(res, 200, { ...KUBERNETES_VERSION, gitCommit: "", gitTreeState: "clean", buildDate: "", goVersion: "", compiler: "tugboat", platform: `${process.platform}/${process.arch}` });
-      if (this.opts.token !== undefined && req.headers.authorization !== `Bearer ${this.opts.token}`) {
-        throw new StatusError(401, "Unauthorized", "Unauthorized");
-      }
-      if (path.startsWith("/openapi/")) return this.openapi.serve(req, res, path);
-      const route = resolve(path, this.byGroupVersion);
-      const accept = req.headers.accept;
-      switch (route.type) {
-        case "discovery-root": {
-          const aggregated = aggregatedVersion(accept);
-          if (aggregated) {
-            return sendJson(res, 200, aggregatedDiscovery(this.resources, route.legacy, aggregated),
-              `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`);
-          }
-          return sendJson(res, 200, route.legacy ? apiVersions(this.address) : apiGroupList(this.resources));
-        }
-        case "discovery-group": {
-          const r = this.resources.find((x) => x.group === route.group);
-          if (!r) throw new StatusError(404, "NotFound", "the server could not find the requested resource");
-          return sendJson(res, 200, apiGroup(r.group, r.version));
-        }
-        case "discovery-version":
-          return sendJson(res, 200, resourceList(route.group, route.version, this.resources.filter((r) => r.group === route.group && r.version === route.version)));
-        case "unknown-resource":
-          throw new StatusError(404, "NotFound", "the server could not find the requested resource", { group: route.group || undefined, kind: route.resource });
-        case "resource":
-          if (this.reviews.handles(route.route.resource)) return await this.reviews.handle(req, res, route.route);
-          return await handleResource(req, res, url.searchParams, route.route, this.context());
-        default:
-          throw new StatusError(404, "NotFound", "the server could not find the requested resource");
-      }
+      const user = await this.identify(req, url);
+      await withUser(user, () => this.serve(req, res, url, user));
     } catch (err) {
       const status = sendError(res, err);
       if (status.code >= 500) this.log({ level: "error", msg: "Request failed", method: req.method, url: req.url, err: err instanceof Error ? err.stack : String(err) });
+    }
+  }
+
+  /**
+   * The request's user, once it may do what it asks: authentication (401), impersonation (403 unless
+   * the user may impersonate whom it names), authorization (403), as upstream's filters run in turn.
+   */
+  private async identify(req: IncomingMessage, url: { pathname: string; searchParams: URLSearchParams }): Promise<UserInfo> {
+    let user = this.authenticators ? await authenticate(req, url.pathname, this.authenticators) : UNAUTHENTICATED_USER;
+    if (wantsImpersonation(req)) user = await impersonate(req, user, this.opts.authorizer);
+    if (this.opts.authorizer) await authorize(requestAttributes(req.method ?? "GET", url.pathname, url.searchParams, user), this.opts.authorizer);
+    return user;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: { pathname: string; searchParams: URLSearchParams }, user: UserInfo): Promise<void> {
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    if (["/healthz", "/livez", "/readyz"].includes(path) || path.startsWith("/healthz/") || path.startsWith("/livez/") || path.startsWith("/readyz/")) {
+      res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
+      return void res.end("ok");
+    }
+    if (path === "/version") return sendJson(res, 200, { ...KUBERNETES_VERSION, gitCommit: "", gitTreeState: "clean", buildDate: "", goVersion: "", compiler: "tugboat", platform: `${process.platform}/${process.arch}` });
+    if (path.startsWith("/openapi/")) return this.openapi.serve(req, res, path);
+    const route = resolve(path, this.byGroupVersion);
+    const accept = req.headers.accept;
+    switch (route.type) {
+      case "discovery-root": {
+        const aggregated = aggregatedVersion(accept);
+        if (aggregated) {
+          return sendJson(res, 200, aggregatedDiscovery(this.resources, route.legacy, aggregated),
+            `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`);
+        }
+        return sendJson(res, 200, route.legacy ? apiVersions(this.address) : apiGroupList(this.resources));
+      }
+      case "discovery-group": {
+        const r = this.resources.find((x) => x.group === route.group);
+        if (!r) throw new StatusError(404, "NotFound", "the server could not find the requested resource");
+        return sendJson(res, 200, apiGroup(r.group, r.version));
+      }
+      case "discovery-version":
+        return sendJson(res, 200, resourceList(route.group, route.version, this.resources.filter((r) => r.group === route.group && r.version === route.version)));
+      case "unknown-resource":
+        throw new StatusError(404, "NotFound", "the server could not find the requested resource", { group: route.group || undefined, kind: route.resource });
+      case "resource":
+        if (this.reviews.handles(route.route.resource)) return await this.reviews.handle(req, res, route.route);
+        if (route.route.resource.review) return await serveReview(req, res, route.route, user);
+        return await handleResource(req, res, url.searchParams, route.route, this.context());
+      default:
+        throw new StatusError(404, "NotFound", "the server could not find the requested resource");
     }
   }
 

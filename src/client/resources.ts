@@ -26,3 +26,4 @@ export const ROLES: ResourceRef = { group: "rbac.authorization.k8s.io", version:
 export const CLUSTERROLES: ResourceRef = { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", namespaced: false };
 export const ROLEBINDINGS: ResourceRef = { group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", namespaced: true };
 export const CLUSTERROLEBINDINGS: ResourceRef = { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings", namespaced: false };
+export const CERTIFICATESIGNINGREQUESTS: ResourceRef = { group: "certificates.k8s.io", version: "v1", resource: "certificatesigningrequests", namespaced: false };

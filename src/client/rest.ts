@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
 import { Pool, type Dispatcher } from "undici";
-import { parse } from "yaml";
 import { StatusError, type Status } from "../api/errors.js";
 import type { Transport, TransportResponse } from "../api/transport.js";
 import type { KubeObject } from "../api/types.js";
+import { loadKubeconfig } from "./kubeconfig.js";
+
+export { loadKubeconfig, KubeconfigError } from "./kubeconfig.js";
 
 /** Which resource a call is about, as discovery names it. */
 export interface ResourceRef {
@@ -20,6 +21,13 @@ export interface ClientConfig {
   token?: string;
   /** PEM of the CA that signed the server's certificate. */
   ca?: string;
+  /** A client certificate and its key (PEM) to authenticate with. */
+  cert?: string;
+  key?: string;
+  /** Don't check the server's certificate (a kubeconfig's insecure-skip-tls-verify). */
+  insecureSkipTLSVerify?: boolean;
+  /** The name the server's certificate is checked against, when not the server URL's host (tls-server-name). */
+  tlsServerName?: string;
   userAgent?: string;
 }
 
@@ -70,21 +78,6 @@ export function resourcePath(ref: ResourceRef, namespace?: string, name?: string
   return path;
 }
 
-/** Server, CA and token of the current context of a kubeconfig file. */
-export function loadKubeconfig(path: string): ClientConfig {
-  const cfg = parse(readFileSync(path, "utf8")) as {
-    "current-context": string;
-    contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
-    clusters: Array<{ name: string; cluster: { server: string; "certificate-authority-data"?: string } }>;
-    users: Array<{ name: string; user: { token?: string } }>;
-  };
-  const context = cfg.contexts.find((c) => c.name === cfg["current-context"])!.context;
-  const cluster = cfg.clusters.find((c) => c.name === context.cluster)!.cluster;
-  const user = cfg.users.find((u) => u.name === context.user)?.user ?? {};
-  const caData = cluster["certificate-authority-data"];
-  return { server: cluster.server, token: user.token, ca: caData ? Buffer.from(caData, "base64").toString("utf8") : undefined };
-}
-
 /**
  * A client for the Kubernetes REST API (ours or a real kube-apiserver): JSON over HTTP(S) with a bearer
  * token, keep-alive connections, failures decoded into StatusError, and line-delimited watch streams.
@@ -99,7 +92,14 @@ export class RestClient {
 
   constructor(private readonly config: ClientConfig) {
     this.url = new URL(config.server);
-    if (!config.transport) this.pool = new Pool(this.url.origin, { connect: { ca: config.ca }, bodyTimeout: 0, keepAliveTimeout: 60_000 });
+    if (!config.transport) {
+      const tls = {
+        ca: config.ca, cert: config.cert, key: config.key,
+        ...(config.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
+        ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
+      };
+      this.pool = new Pool(this.url.origin, { connect: tls, bodyTimeout: 0, keepAliveTimeout: 60_000 });
+    }
   }
 
   /** The CA the client trusts the server with (the kubeconfig's certificate-authority-data), PEM. */
@@ -107,9 +107,9 @@ export class RestClient {
     return this.config.ca;
   }
 
-  /** A client for the current context of a kubeconfig file. */
-  static fromKubeconfig(path: string): RestClient {
-    return new RestClient(loadKubeconfig(path));
+  /** A client for the current context of a kubeconfig file (absent: $KUBECONFIG, else ~/.kube/config), as kubectl reads it. */
+  static fromKubeconfig(path?: string, opts: { context?: string; userAgent?: string } = {}): RestClient {
+    return new RestClient({ ...loadKubeconfig(path, { context: opts.context }), userAgent: opts.userAgent });
   }
 
   close(): void {

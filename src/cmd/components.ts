@@ -11,6 +11,7 @@ import type { MetricsServer } from "./controller-manager.js";
 import { processNodeAgent } from "./node-agent.js";
 import { ensureDefaultStorageClass } from "./storage.js";
 import type { Log, LogFor } from "./logger.js";
+import type { CertificateAndKey } from "../api/pki/certificates.js";
 
 /** What `tug up` runs besides the API server, and how. */
 export interface ComponentsOptions {
@@ -26,6 +27,8 @@ export interface ComponentsOptions {
   token: string;
   /** The API server's --service-cluster-ip-range (the cluster DNS takes its tenth address). */
   serviceCIDR: string;
+  /** The cluster CA with its key: the controller manager's csrsigning controller signs with it. */
+  clusterSigning?: CertificateAndKey;
 }
 
 /** --cluster-cidr and --node-cidr-mask-size, when --allocate-node-cidrs is true. */
@@ -66,6 +69,7 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   const manager = new ControllerManager(client, {
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log: logFor("controller-manager"),
     nodeIpam: opts.nodeIpam ? { ...opts.nodeIpam, serviceCIDR: opts.serviceCIDR } : undefined,
+    clusterSigning: opts.clusterSigning,
   });
   opts.metrics.serve(manager.metrics);
   log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${opts.metrics.port}/metrics` });

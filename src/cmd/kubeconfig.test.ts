@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { adminKubeconfig, defaultKubeconfigPath, mergeKubeconfig } from "./kubeconfig.js";
 
-const ours = adminKubeconfig("https://127.0.0.1:6443", "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n", "secret-token");
+const ours = adminKubeconfig("https://127.0.0.1:6443", "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n", { token: "secret-token" });
 
 const theirs = `# my clusters
 apiVersion: v1
@@ -74,5 +74,12 @@ describe("defaultKubeconfigPath", () => {
     assert.equal(defaultKubeconfigPath({ KUBECONFIG: "::/b/config" }, "/home/u"), "/b/config");
     assert.equal(defaultKubeconfigPath({}, "/home/u"), "/home/u/.kube/config");
     assert.equal(defaultKubeconfigPath({ KUBECONFIG: "" }, "/home/u"), "/home/u/.kube/config");
+  });
+});
+
+describe("adminKubeconfig", () => {
+  test("adminKubeconfig with a client certificate writes client-certificate-data and client-key-data", () => {
+    const cfg = parse(adminKubeconfig("https://h:1", "CA", { clientCertificate: "CERT", clientKey: "KEY" })) as Config & { users: Array<{ name: string; user: Record<string, string> }> };
+    assert.deepEqual(cfg.users, [{ name: "admin", user: { "client-certificate-data": Buffer.from("CERT").toString("base64"), "client-key-data": Buffer.from("KEY").toString("base64") } }]);
   });
 });

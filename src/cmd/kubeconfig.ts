@@ -6,14 +6,20 @@ import { isMap, isSeq, parse, parseDocument, stringify, type Document } from "ya
 /** The name of the cluster, user and context `tug up` writes into a user's kubeconfig. */
 export const CONTEXT = "tugboat";
 
-/** A kubeconfig for the admin user, usable by real kubectl. */
-export function adminKubeconfig(server: string, caPem: string, token: string): string {
+/** How a kubeconfig's user proves who it is: a client certificate and key (PEM), or a bearer token. */
+export type KubeconfigCredentials = { clientCertificate: string; clientKey: string } | { token: string };
+
+/** A kubeconfig for the admin user (or any other, given its credentials), usable by real kubectl. */
+export function adminKubeconfig(server: string, caPem: string, credentials: KubeconfigCredentials, user = "admin"): string {
+  const b64 = (pem: string) => Buffer.from(pem).toString("base64");
   return stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "tugboat", cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
-    users: [{ name: "admin", user: { token } }],
-    contexts: [{ name: "tugboat", context: { cluster: "tugboat", user: "admin", namespace: "default" } }],
+    clusters: [{ name: "tugboat", cluster: { server, "certificate-authority-data": b64(caPem) } }],
+    users: [{ name: user, user: "token" in credentials
+      ? { token: credentials.token }
+      : { "client-certificate-data": b64(credentials.clientCertificate), "client-key-data": b64(credentials.clientKey) } }],
+    contexts: [{ name: "tugboat", context: { cluster: "tugboat", user, namespace: "default" } }],
     "current-context": "tugboat",
     preferences: {},
   });
@@ -64,7 +70,7 @@ export function mergeKubeconfig(existing: string | undefined, ours: string): str
 
 /**
  * `--write-kubeconfig-context`: merges the `tugboat` context into `file` (see {@link mergeKubeconfig}) and
- * makes it current, as `kind create cluster` does. The file is written with mode 0600 (it holds a token).
+ * makes it current, as `kind create cluster` does. The file is written with mode 0600 (it holds a key or a token).
  */
 export function writeKubeconfigContext(file: string, ours: string): void {
   const existing = existsSync(file) ? readFileSync(file, "utf8") : undefined;

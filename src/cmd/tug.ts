@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -7,6 +7,8 @@ import { node } from "./node.js";
 import type { Logger } from "pino";
 import { createLogger } from "./logger.js";
 import { PortUnavailableError } from "./ports.js";
+import { KubeconfigError } from "../client/kubeconfig.js";
+import { userKubeconfig } from "./user-kubeconfig.js";
 import { DEFAULT_CLUSTER_CIDR, up } from "./up.js";
 import type { NodeIpamFlags } from "./components.js";
 import { CidrSet } from "../controllers/node-ipam/cidr-set.js";
@@ -56,16 +58,25 @@ const NODE_USAGE = `  node    Join one more node to a running cluster, in the fo
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
+const KUBECONFIG_USAGE = `  kubeconfig  Write a kubeconfig for a new user: a client certificate from the cluster CA (a CSR, approved as the admin)
+          --user NAME        the user name (the certificate's CN; required)
+          --group G          a group of the user (the certificate's O; repeatable)
+          --kubeconfig FILE  the admin's kubeconfig (default: DIR/kubeconfig of --data-dir)
+          --data-dir DIR     the cluster's data dir (default ~/.tugboat)
+          --expiration-seconds N  how long the certificate lasts (default: the signer's, a year)
+          --out FILE         write it there (mode 0600) instead of to stdout
+`;
+
 const USAGE = `Usage: tug <command> [flags]
        tug <command> --help   (flags of one command)
        tug --version
 
 Commands:
-${UP_USAGE}${CONTROLLER_MANAGER_USAGE}${NODE_USAGE}`;
+${UP_USAGE}${CONTROLLER_MANAGER_USAGE}${NODE_USAGE}${KUBECONFIG_USAGE}`;
 
 /** Each command's own usage, for `tug <command> --help`. */
 const COMMAND_USAGE: Record<string, string> = {
-  up: UP_USAGE, "controller-manager": CONTROLLER_MANAGER_USAGE, node: NODE_USAGE,
+  up: UP_USAGE, "controller-manager": CONTROLLER_MANAGER_USAGE, node: NODE_USAGE, kubeconfig: KUBECONFIG_USAGE,
 };
 
 /** The version in package.json (dist/src/cmd/tug.js is three folders below it). */
@@ -118,7 +129,7 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
  * nothing further in sees a relative path: a pod's process starts from `/` and hands such paths to
  * `nsenter`, where a relative one would name something else.
  */
-const PATH_FLAGS = new Set(["data-dir", "kubeconfig"]);
+const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "out"]);
 
 /** --logging-format text|json (upstream's flag; absent: text on a terminal, json otherwise). */
 function loggerFlag(value: string | undefined): Logger {
@@ -166,6 +177,28 @@ function flags(args: string[], names: string[], switches: string[] = []): Record
   return values;
 }
 
+/** `tug kubeconfig --user NAME [--group G]…`: see KUBECONFIG_USAGE. */
+async function kubeconfigCommand(args: string[]): Promise<void> {
+  let groups: string[] = [];
+  try {
+    groups = (parseArgs({ args, options: { group: { type: "string", multiple: true } }, strict: false }).values.group as string[] | undefined) ?? [];
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  const withoutGroups = args.filter((a, i) => a !== "--group" && args[i - 1] !== "--group" && !a.startsWith("--group="));
+  const v = flags(withoutGroups, ["user", "kubeconfig", "data-dir", "expiration-seconds", "out"]);
+  if (!v.user) fail("tug kubeconfig needs --user");
+  const expiration = v["expiration-seconds"] === undefined ? undefined : integer(v["expiration-seconds"], "expiration-seconds", 0);
+  const kubeconfig = v.kubeconfig ?? join(v["data-dir"] ?? join(homedir(), ".tugboat"), "kubeconfig");
+  const text = await userKubeconfig({ kubeconfig, user: v.user, groups, expirationSeconds: expiration });
+  if (v.out) {
+    writeFileSync(v.out, text, { mode: 0o600 });
+    chmodSync(v.out, 0o600);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
@@ -204,6 +237,7 @@ async function main(argv: string[]): Promise<void> {
       concurrentGcSyncs: integer(v["concurrent-gc-syncs"], "concurrent-gc-syncs", 20) || 1,
     }, loggerFlag(v["logging-format"]));
   }
+  if (command === "kubeconfig") return kubeconfigCommand(rest);
   if (command !== "up") fail(`unknown command "${command}"`);
   const v = flags(rest, [
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
@@ -236,8 +270,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  // A port that is taken is the user's to fix: one line naming it and its flag, no stack.
-  const text = err instanceof PortUnavailableError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+  // A port that is taken or a kubeconfig that can't be used is the user's to fix: one line naming it, no stack.
+  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
   process.stderr.write(`tug: ${text}\n`);
   process.exit(1);
 });

@@ -1,9 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
 import { isWorkloadKey } from "../apiserver/prompt-writes.js";
-import { generateServingCerts, type ServingCerts } from "../apiserver/tls.js";
 import { RestClient } from "../client/rest.js";
 import type { SharedInformers } from "../client/shared-informers.js";
 import { MemoryStore } from "../store/memory.js";
@@ -14,6 +12,7 @@ import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
 import { startComponents, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
 import { componentLog } from "./logger.js";
+import { loadOrCreatePki } from "./pki.js";
 import { adminKubeconfig, CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
 
 export interface UpOptions {
@@ -45,26 +44,6 @@ export interface UpOptions {
 export const DEFAULT_CLUSTER_CIDR = "10.88.0.0/16";
 
 
-/** Reads the CA, serving cert and admin token from the data dir, creating them at first start. */
-async function loadOrCreateSecrets(dataDir: string): Promise<{ certs: ServingCerts; token: string }> {
-  const pki = join(dataDir, "pki");
-  const files = { caCert: join(pki, "ca.crt"), cert: join(pki, "apiserver.crt"), key: join(pki, "apiserver.key"), token: join(pki, "admin.token") };
-  if (Object.values(files).every((f) => existsSync(f))) {
-    return {
-      certs: { caCert: readFileSync(files.caCert, "utf8"), cert: readFileSync(files.cert, "utf8"), key: readFileSync(files.key, "utf8") },
-      token: readFileSync(files.token, "utf8").trim(),
-    };
-  }
-  mkdirSync(pki, { recursive: true, mode: 0o700 });
-  const certs = await generateServingCerts([]);
-  const token = randomBytes(24).toString("hex");
-  writeFileSync(files.caCert, certs.caCert);
-  writeFileSync(files.cert, certs.cert);
-  writeFileSync(files.key, certs.key, { mode: 0o600 });
-  writeFileSync(files.token, token, { mode: 0o600 });
-  return { certs, token };
-}
-
 /** A running `tug up`: where it serves, its components' in-process client and informers, how to stop it. */
 export interface RunningTug {
   url: string;
@@ -90,7 +69,8 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
   let server: ApiServer | undefined;
   try {
     mkdirSync(opts.dataDir, { recursive: true });
-    const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
+    const pki = await loadOrCreatePki(opts.dataDir, log);
+    const { serving: certs, token } = pki;
     store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
     server = new ApiServer({
       store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
@@ -101,12 +81,12 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     const port = await bindPort({ port: opts.port, host: opts.host, what: "the API server", flag: "--port" }, () => api.listen(opts.port, opts.host));
     const url = `https://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
     const kubeconfig = join(opts.dataDir, "kubeconfig");
-    writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, token), { mode: 0o600 });
+    writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, { clientCertificate: pki.admin.cert, clientKey: pki.admin.key }), { mode: 0o600 });
 
     // The components talk to the API server only through the client, as they would across machines.
     const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
     const components = await startComponents(client, {
-      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
+      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange, clusterSigning: pki.ca,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
       nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },
     }, log, logFor);

@@ -82,11 +82,11 @@ export interface RawResponse {
 
 const agents = new Map<string, Agent>();
 
-/** One HTTP request to the API server with the admin token, the body sent as given (no encoding). */
+/** One HTTP request to the API server as the kubeconfig's admin (its client certificate or token), the body sent as given (no encoding). */
 export async function raw(ctx: ConformanceContext, method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
   const cfg = loadKubeconfig(ctx.cluster.kubeconfig);
   let agent = agents.get(cfg.server);
-  if (!agent) agents.set(cfg.server, (agent = new Agent({ connect: { ca: cfg.ca } })));
+  if (!agent) agents.set(cfg.server, (agent = new Agent({ connect: { ca: cfg.ca, cert: cfg.cert, key: cfg.key } })));
   const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
   if (cfg.token) headers.Authorization = `Bearer ${cfg.token}`;
   if (opts.body !== undefined && !headers["Content-Type"]) headers["Content-Type"] = "application/json";

@@ -23,6 +23,8 @@ import { RootCAPublisher } from "./root-ca-publisher/controller.js";
 import { ServiceAccountsController } from "./serviceaccount/controller.js";
 import { ClusterRoleAggregationController } from "./clusterrole-aggregation/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
+import { CsrSigningController } from "./csr-signing/controller.js";
+import type { CertificateAndKey } from "../api/pki/certificates.js";
 
 export interface ControllerManagerOptions {
   /** Workers per controller, as kube-controller-manager's --concurrent-*-syncs. */
@@ -43,6 +45,8 @@ export interface ControllerManagerOptions {
    * the manager's own kubeconfig trusts the API server with, as upstream falls back to it.
    */
   rootCA?: string;
+  /** --cluster-signing-cert-file/--cluster-signing-key-file: the csrsigning controller signs kube-apiserver-client CSRs with it. */
+  clusterSigning?: CertificateAndKey;
   /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
   informers?: SharedInformers;
   clock?: Clock;
@@ -85,8 +89,9 @@ export class ControllerManager {
       new ServiceAccountsController(client, { informers, clock, metrics, log }),
       new ClusterRoleAggregationController(client, { informers, clock, metrics, log }),
       ...(rootCA ? [new RootCAPublisher(client, rootCA, { informers, clock, metrics, log })] : []),
+      ...(opts.clusterSigning ? [new CsrSigningController(client, opts.clusterSigning, { informers, clock, metrics, log })] : []),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", "clusterrole-aggregation", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : [])], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", "clusterrole-aggregation", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : []), ...(opts.clusterSigning ? ["csrsigning"] : [])], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

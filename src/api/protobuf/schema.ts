@@ -111,7 +111,22 @@ const authorization: Record<string, Field[]> = {
   SelfSubjectRulesReviewSpec: [[1, "namespace", "string"]],
 };
 
-export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch, ...rbac, ...authorization };
+/** authentication.k8s.io: what `kubectl auth whoami` sends (its spec is empty; the status is the server's). */
+const authentication: Record<string, Field[]> = {
+  SelfSubjectReview: [[1, "metadata", "msg:ObjectMeta"], [2, "status", "msg:Skip"]],
+};
+
+/** certificates.k8s.io: what `kubectl certificate approve|deny` sends to the approval subresource. */
+const certificates: Record<string, Field[]> = {
+  CertificateSigningRequest: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:CertificateSigningRequestSpec"], [3, "status", "msg:CertificateSigningRequestStatus"]],
+  CertificateSigningRequestSpec: [[1, "request", "bytes"], [2, "username", "string"], [3, "uid", "string"], [4, "groups", "string", "r"], [5, "usages", "string", "r"],
+    [6, "extra", "msg:Skip", "r"], [7, "signerName", "string"], [8, "expirationSeconds", "int32", "p"]],
+  CertificateSigningRequestStatus: [[1, "conditions", "msg:CertificateSigningRequestCondition", "r"], [2, "certificate", "bytes"]],
+  CertificateSigningRequestCondition: [[1, "type", "string"], [2, "reason", "string"], [3, "message", "string"], [4, "lastUpdateTime", "time"],
+    [5, "lastTransitionTime", "time"], [6, "status", "string"]],
+};
+
+export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch, ...rbac, ...authorization, ...authentication, ...certificates };
 
 /** Top-level kinds the decoder accepts, by `apiVersion/kind`. */
 export const TOP_LEVEL: Record<string, string> = {
@@ -132,6 +147,8 @@ export const TOP_LEVEL: Record<string, string> = {
   "authorization.k8s.io/v1/LocalSubjectAccessReview": "SubjectAccessReview",
   "authorization.k8s.io/v1/SelfSubjectAccessReview": "SelfSubjectAccessReview",
   "authorization.k8s.io/v1/SelfSubjectRulesReview": "SelfSubjectRulesReview",
+  "authentication.k8s.io/v1/SelfSubjectReview": "SelfSubjectReview",
+  "certificates.k8s.io/v1/CertificateSigningRequest": "CertificateSigningRequest",
 };
 
 /**

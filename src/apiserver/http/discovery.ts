@@ -17,6 +17,7 @@ function subresourceShape(sub: Subresource, r: ResourceInfo): SubresourceShape {
     case "binding": return { verbs: ["create"], kind: "Binding" };
     case "eviction": return { verbs: ["create"], group: "policy", version: "v1", kind: "Eviction" };
     case "finalize": return { verbs: ["update"], kind: r.kind };
+    case "approval": return { verbs: ["get", "patch", "update"], kind: r.kind };
     case "ephemeralcontainers": return { verbs: ["get", "patch", "update"], kind: "Pod" };
     default: return { verbs: ["create", "delete", "get", "patch", "update"], kind: "Pod" };
   }

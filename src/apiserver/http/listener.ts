@@ -16,11 +16,19 @@ export class Listener {
   private readonly server: Http2SecureServer | HttpServer;
   private readonly sockets = new Set<Socket>();
 
-  constructor(handler: RequestHandler, certs?: { cert: string; key: string }) {
+  /**
+   * With `certs.caCert`, clients are asked for a certificate signed by that CA (the handshake names it);
+   * one that is missing or refused still connects — the request's authenticator decides (`socket.authorized`).
+   */
+  constructor(handler: RequestHandler, certs?: { cert: string; key: string; caCert?: string }) {
     if (certs) {
       // HTTP/2's compatibility API gives handlers what they use of IncomingMessage and ServerResponse;
       // an HTTP/1.1 client (ALPN http/1.1, or none) gets those very classes.
-      const h2 = createSecureServer({ cert: certs.cert, key: certs.key, allowHTTP1: true, settings: { initialWindowSize: 4 << 20 } }, handler as unknown as Parameters<typeof createSecureServer>[1]);
+      const h2 = createSecureServer({
+        cert: certs.cert, key: certs.key, allowHTTP1: true,
+        ...(certs.caCert ? { ca: certs.caCert, requestCert: true, rejectUnauthorized: false } : {}),
+        settings: { initialWindowSize: 4 << 20 },
+      }, handler as unknown as Parameters<typeof createSecureServer>[1]);
       h2.prependListener("secureConnection", (socket: TLSSocket) => {
         if (socket.alpnProtocol !== "h2") readThroughEvents(socket);
       });

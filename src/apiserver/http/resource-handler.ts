@@ -121,7 +121,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun));
       if (subresource === "ephemeralcontainers") return respond(200, await updateEphemeralContainers(rest, namespace!, name, () => input, write));
       if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
-      const sub = subresource === "status" || subresource === "finalize" ? subresource : "";
+      const sub = subresource === "status" || subresource === "finalize" || subresource === "approval" ? subresource : "";
       return respond(200, await rest.update(ns, name, input as KubeObject, { ...write, subresource: sub, bodyErrors: strict }));
     }
     case "PATCH": {
@@ -138,7 +138,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       };
       if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, (scale) => apply(scale) as KubeObject, dryRun));
       if (subresource === "ephemeralcontainers") return respond(200, await updateEphemeralContainers(rest, namespace!, name, apply, write));
-      const sub = subresource === "status" ? "status" : "";
+      const sub = subresource === "status" || subresource === "approval" ? subresource : "";
       const patched = await rest.guaranteedUpdate(ns, name, { ...write, subresource: sub }, (current) => {
         const next = apply(current) as KubeObject;
         if (!isPlainObject(next) || !isPlainObject(next.metadata)) throw badRequest("the patch produced an object without metadata");

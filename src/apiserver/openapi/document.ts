@@ -49,7 +49,13 @@ export function groupVersionDocument(group: string, version: string, resources: 
     const op = (verb: string, extra: Record<string, unknown> = {}) => ({
       operationId: `${verb}${r.namespaced ? "Namespaced" : ""}${r.kind}`, "x-kubernetes-action": verb, "x-kubernetes-group-version-kind": gvk[0], responses: ok, ...extra,
     });
-    paths[base] = { get: op("list"), post: op("post", { parameters: WRITE_PARAMS, requestBody: body }) };
+    const post = op("post", { parameters: WRITE_PARAMS, requestBody: body });
+    // A create-only resource (SelfSubjectReview…) has only its POST, as upstream documents it.
+    if (r.review) {
+      paths[base] = { post };
+      continue;
+    }
+    paths[base] = { get: op("list"), post };
     paths[`${base}/{name}`] = {
       get: op("get"),
       put: op("put", { parameters: WRITE_PARAMS, requestBody: body }),

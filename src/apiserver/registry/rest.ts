@@ -18,7 +18,7 @@ export interface Clock {
 export interface WriteOptions {
   dryRun?: boolean;
   /** Which part an update may change: the main resource, or a subresource such as status (a binding: see guaranteedUpdate). */
-  subresource?: "status" | "binding" | "finalize" | "ephemeralcontainers" | "";
+  subresource?: "status" | "binding" | "finalize" | "ephemeralcontainers" | "approval" | "";
   /** What to do with unknown and duplicate fields: Strict → 400, Warn → `warnings`, Ignore → drop silently (upstream's fieldValidation). */
   fieldValidation?: "Strict" | "Warn" | "Ignore";
   /** What the body's decoder found (duplicate fields), listed with the unknown fields in document order. */
@@ -375,14 +375,15 @@ export class RestStore {
     if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
     meta.generation = current.metadata.generation;
     if (meta.generation === undefined) delete meta.generation;
-    if (subresource === "status") {
+    const statusLike = subresource === "status" || subresource === "approval";
+    if (statusLike) {
       // Upstream's status strategies reset the spec (every top-level field but metadata and status: they are
       // shared with the stored object, not copied, as the other branch shares the stored status) and keep
       // the metadata the write sends, but for what a kind's status strategy resets too.
       const { status, metadata } = next;
       for (const k of Object.keys(next)) delete next[k];
       Object.assign(next, current, { metadata, status });
-      strategy.prepareForStatusUpdate?.(next, current);
+      strategy.prepareForStatusUpdate?.(next, current, subresource);
     } else if (strategy.status) {
       // The main resource and namespaces/finalize (which writes spec.finalizers) keep the stored status.
       if (current.status === undefined) delete next.status;
@@ -390,7 +391,7 @@ export class RestStore {
     }
     strategy.defaults?.(next);
     if (subresource === "") strategy.prepareForUpdate?.(next, current);
-    if (strategy.generation && subresource !== "status" && JSON.stringify(next.spec ?? null) !== JSON.stringify(current.spec ?? null)) {
+    if (strategy.generation && !statusLike && JSON.stringify(next.spec ?? null) !== JSON.stringify(current.spec ?? null)) {
       meta.generation = (current.metadata.generation ?? 0) + 1;
     }
     if (current.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).some((f) => !(current.metadata.finalizers ?? []).includes(f))) {
@@ -401,7 +402,7 @@ export class RestStore {
     this.validate(next, [
       ...validateObjectMeta(meta, { namespaced: this.info.namespaced, name: this.info.strategy.nameRule }),
       ...validateObjectMetaUpdate(meta, current.metadata),
-      ...(subresource === "status" ? [] : strategy.validate?.(next) ?? []),
+      ...(statusLike ? strategy.validateStatusUpdate?.(next, current) ?? [] : strategy.validate?.(next) ?? []),
       ...(subresource !== "" ? [] : strategy.validateUpdate?.(next, current) ?? []),
     ]);
   }

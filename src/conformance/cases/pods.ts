@@ -15,7 +15,7 @@ async function logsOverWebSocket(ctx: ConformanceContext, pod: string): Promise<
   const cfg = loadKubeconfig(ctx.cluster.kubeconfig);
   const url = new URL(`/api/v1/namespaces/${ctx.namespace}/pods/${pod}/log?container=main`, cfg.server);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(url, { protocols: ["binary.k8s.io"], dispatcher: new Agent({ connect: { ca: cfg.ca } }), headers: { Authorization: `Bearer ${cfg.token}` } } as unknown as string[]);
+  const ws = new WebSocket(url, { protocols: ["binary.k8s.io"], dispatcher: new Agent({ connect: { ca: cfg.ca, cert: cfg.cert, key: cfg.key } }), headers: cfg.token ? { Authorization: `Bearer ${cfg.token}` } : {} } as unknown as string[]);
   ws.binaryType = "arraybuffer";
   return new Promise((resolve, reject) => {
     let text = "";
@@ -31,7 +31,7 @@ async function execOverWebSocket(ctx: ConformanceContext, pod: string, command: 
   const cfg = loadKubeconfig(ctx.cluster.kubeconfig);
   const url = new URL(`/api/v1/namespaces/${ctx.namespace}/pods/${pod}/exec?${command.map((c) => `command=${encodeURIComponent(c)}`).join("&")}&container=main&stderr=1&stdout=1`, cfg.server);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(url, { protocols: ["channel.k8s.io"], dispatcher: new Agent({ connect: { ca: cfg.ca } }), headers: { Authorization: `Bearer ${cfg.token}` } } as unknown as string[]);
+  const ws = new WebSocket(url, { protocols: ["channel.k8s.io"], dispatcher: new Agent({ connect: { ca: cfg.ca, cert: cfg.cert, key: cfg.key } }), headers: cfg.token ? { Authorization: `Bearer ${cfg.token}` } : {} } as unknown as string[]);
   ws.binaryType = "arraybuffer";
   return new Promise((resolve, reject) => {
     const channels = new Map<number, string>();
