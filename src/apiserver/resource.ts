@@ -47,7 +47,7 @@ export interface Strategy {
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
 }
 
-export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers";
+export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers" | "token";
 
 export interface ResourceInfo {
   group: string;
@@ -66,6 +66,8 @@ export interface ResourceInfo {
   defaultPropagation?: "Background" | "Orphan";
   strategy: Strategy;
   table: TableConvertor;
+  /** The verbs served, when not all of them (reviews such as TokenReview are create-only and never stored). */
+  verbs?: string[];
 }
 
 export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {

@@ -22,12 +22,17 @@ import type { ResourceInfo } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
 import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
 import type { ServingCerts } from "./tls.js";
+import { ServiceAccountTokens, type ServiceAccountTokenConfig } from "./auth/serviceaccount/index.js";
 
 export interface ApiServerOptions {
   store: Store;
   clock?: Clock;
   /** The admin's bearer token; requests without it get 401. Absent: no authentication (tests). */
   token?: string;
+  /** Service account tokens: the signing key, issuer and API audiences. Absent: no TokenRequest, TokenReview or SA tokens. */
+  serviceAccounts?: ServiceAccountTokenConfig;
+  /** --service-account-jwks-uri; default https://<advertise address>:<port>/openid/v1/jwks. */
+  serviceAccountJwksUri?: string;
   /** Serve HTTPS with these; absent: plain HTTP (tests, in-process use). */
   certs?: ServingCerts;
   /** --service-cluster-ip-range: where Services' cluster IPs come from (default 10.96.0.0/12). */
@@ -59,6 +64,8 @@ export class ApiServer {
   private address = "127.0.0.1:6443";
   private compactor: NodeJS.Timeout | undefined;
   private readonly serviceAllocations: ServiceAllocations;
+  private readonly serviceAccountTokens: ServiceAccountTokens | undefined;
+  private jwksUri = "";
 
   constructor(private readonly opts: ApiServerOptions) {
     this.clock = opts.clock ?? { now: () => Date.now() };
@@ -86,6 +93,9 @@ export class ApiServer {
       if (!this.byGroupVersion.has(gv)) this.byGroupVersion.set(gv, new Map());
       this.byGroupVersion.get(gv)!.set(r.plural, r);
     }
+    this.serviceAccountTokens = opts.serviceAccounts && new ServiceAccountTokens(opts.serviceAccounts, {
+      serviceAccounts: this.restFor("", "serviceaccounts"), pods: this.restFor("", "pods"), secrets: this.restFor("", "secrets"), nodes: this.restFor("", "nodes"),
+    }, this.clock);
     this.server = new Listener((req, res) => void this.handle(req, res), opts.certs);
   }
 
@@ -118,6 +128,7 @@ export class ApiServer {
     this.startCompaction();
     const actual = await this.server.listen(port, host);
     this.address = `${host}:${actual}`;
+    this.jwksUri = this.opts.serviceAccountJwksUri ?? `https://${advertiseAddress(host)}:${actual}/openid/v1/jwks`;
     const rests = { services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), endpointSlices: this.restFor("discovery.k8s.io", "endpointslices") };
     for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip: advertiseAddress(host), port: actual })) {
       this.log({ level: "warning", msg: "Service allocation conflict", conflict });
@@ -175,11 +186,15 @@ export class ApiServer {
         return void res.end("ok");
       }
       if (path === "/version") return sendJson(res, 200, { ...KUBERNETES_VERSION, gitCommit: "", gitTreeState: "clean", buildDate: "", goVersion: "", compiler: "tugboat", platform: `${process.platform}/${process.arch}` });
+      // Until the authentication chain lands: the admin token, or a valid service account token.
       if (this.opts.token !== undefined && req.headers.authorization !== `Bearer ${this.opts.token}`) {
-        throw new StatusError(401, "Unauthorized", "Unauthorized");
+        if (!(await this.serviceAccountTokens?.authenticator(req))) throw new StatusError(401, "Unauthorized", "Unauthorized");
       }
       if (path.startsWith("/openapi/")) return this.openapi.serve(req, res, path);
+      const sa = this.serviceAccountTokens;
+      if (sa && ServiceAccountTokens.servesPath(path)) return await sa.serveDiscovery(res, path, this.jwksUri);
       const route = resolve(path, this.byGroupVersion);
+      if (sa && await sa.serveResource(req, res, route)) return;
       const accept = req.headers.accept;
       switch (route.type) {
         case "discovery-root": {

@@ -31,6 +31,7 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --etcd-compaction-interval D  how often the store forgets the history before the previous round
                            (kube-apiserver's flag; every store; default 5m)
           --logging-format F   text (human-readable lines; the default on a terminal) or json (the default otherwise)
+          --service-account-issuer URL  the iss of service account tokens (default https://kubernetes.default.svc.cluster.local)
           --write-kubeconfig-context  merge a "tugboat" cluster, user and context into $KUBECONFIG's first file
                            (or ~/.kube/config) and make it current, leaving every other entry alone (as kind does)
 `;
@@ -209,6 +210,7 @@ async function main(argv: string[]): Promise<void> {
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
     "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format", "etcd-compaction-interval",
+    "service-account-issuer",
   ], ["write-kubeconfig-context"]);
   const logger = loggerFlag(v["logging-format"]);
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
@@ -219,6 +221,7 @@ async function main(argv: string[]): Promise<void> {
   }
   await up({
     serviceClusterIPRange,
+    serviceAccountIssuer: v["service-account-issuer"],
     nodeIpam: nodeIpamFlags(v, { allocate: true, clusterCIDR: DEFAULT_CLUSTER_CIDR }) ?? false,
     writeKubeconfigContext: v["write-kubeconfig-context"] === "true",
     nodes: integer(v.nodes, "nodes", 1),

@@ -14,6 +14,8 @@ import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
 import { startComponents, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
 import { componentLog } from "./logger.js";
+import { DEFAULT_ISSUER } from "../apiserver/auth/serviceaccount/index.js";
+import { loadOrCreateServiceAccountKey } from "./service-account-key.js";
 import { adminKubeconfig, CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
 
 export interface UpOptions {
@@ -30,6 +32,8 @@ export interface UpOptions {
   port: number;
   host: string;
   serviceClusterIPRange: string;
+  /** --service-account-issuer (default {@link DEFAULT_ISSUER}); the API audiences are [issuer]. */
+  serviceAccountIssuer?: string;
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
   /**
@@ -91,9 +95,11 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
   try {
     mkdirSync(opts.dataDir, { recursive: true });
     const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
+    const saKey = await loadOrCreateServiceAccountKey(opts.dataDir);
+    const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
     store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
     server = new ApiServer({
-      store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
+      store, certs, token, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     });
@@ -106,7 +112,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     // The components talk to the API server only through the client, as they would across machines.
     const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
     const components = await startComponents(client, {
-      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange,
+      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceAccountKey: saKey.pem, serviceCIDR: opts.serviceClusterIPRange,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
       nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },
     }, log, logFor);

@@ -21,6 +21,7 @@ import { VolumeController } from "./volume/controller.js";
 import { ReplicaController } from "./replicaset/controller.js";
 import { RootCAPublisher } from "./root-ca-publisher/controller.js";
 import { ServiceAccountsController } from "./serviceaccount/controller.js";
+import { LegacyTokenSigner, ServiceAccountTokenController } from "./serviceaccount-token/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
 
 export interface ControllerManagerOptions {
@@ -42,6 +43,8 @@ export interface ControllerManagerOptions {
    * the manager's own kubeconfig trusts the API server with, as upstream falls back to it.
    */
   rootCA?: string;
+  /** --service-account-private-key-file's PEM: the tokens controller fills legacy token Secrets (absent: it doesn't run). */
+  serviceAccountPrivateKey?: string;
   /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
   informers?: SharedInformers;
   clock?: Clock;
@@ -64,6 +67,7 @@ export class ControllerManager {
     const informers = opts.informers ?? new SharedInformers(client, clock);
     const resources = await deletableResources(client);
     const rootCA = opts.rootCA ?? client.certificateAuthority;
+    const tokenSigner = opts.serviceAccountPrivateKey ? await LegacyTokenSigner.fromPem(opts.serviceAccountPrivateKey) : undefined;
     const controllers = [
       new ReplicaController(client, { kind: REPLICA_SET, informers, workers: opts.concurrentReplicaSetSyncs ?? 5, clock, metrics, log }),
       new ReplicaController(client, { kind: REPLICATION_CONTROLLER, informers, workers: opts.concurrentRcSyncs ?? 5, clock, metrics, log }),
@@ -83,8 +87,9 @@ export class ControllerManager {
       ...(opts.nodeIpam ? [new NodeIpamController(client, { ...opts.nodeIpam, informers, clock, metrics, log })] : []),
       new ServiceAccountsController(client, { informers, clock, metrics, log }),
       ...(rootCA ? [new RootCAPublisher(client, rootCA, { informers, clock, metrics, log })] : []),
+      ...(tokenSigner ? [new ServiceAccountTokenController(client, tokenSigner, { informers, rootCA, clock, metrics, log })] : []),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : [])], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : []), ...(tokenSigner ? ["serviceaccount-token"] : [])], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

@@ -18,6 +18,7 @@ function subresourceShape(sub: Subresource, r: ResourceInfo): SubresourceShape {
     case "eviction": return { verbs: ["create"], group: "policy", version: "v1", kind: "Eviction" };
     case "finalize": return { verbs: ["update"], kind: r.kind };
     case "ephemeralcontainers": return { verbs: ["get", "patch", "update"], kind: "Pod" };
+    case "token": return { verbs: ["create"], group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" };
     default: return { verbs: ["create", "delete", "get", "patch", "update"], kind: "Pod" };
   }
 }
@@ -36,7 +37,7 @@ export function groupsOf(resources: ResourceInfo[]): Array<{ group: string; vers
 export function resourceList(group: string, version: string, resources: ResourceInfo[]): unknown {
   const out: unknown[] = [];
   for (const r of resources) {
-    out.push({ name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: VERBS,
+    out.push({ name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs ?? VERBS,
       ...(r.shortNames ? { shortNames: r.shortNames } : {}), ...(r.categories ? { categories: r.categories } : {}) });
     for (const sub of r.subresources) {
       const shape = subresourceShape(sub, r);
@@ -91,7 +92,7 @@ export function aggregatedDiscovery(resources: ResourceInfo[], legacy: boolean, 
           responseKind: { group: r.group, version: r.version, kind: r.kind },
           scope: r.namespaced ? "Namespaced" : "Cluster",
           singularResource: r.singular,
-          verbs: VERBS,
+          verbs: r.verbs ?? VERBS,
           ...(r.shortNames ? { shortNames: r.shortNames } : {}),
           ...(r.categories ? { categories: r.categories } : {}),
           ...(r.subresources.length ? { subresources: r.subresources.map((sub) => {

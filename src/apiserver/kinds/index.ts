@@ -66,6 +66,7 @@ interface Def {
   fields?: string[];
   strategy: Strategy;
   table: TableConvertor;
+  verbs?: string[];
 }
 
 function define(d: Def): ResourceInfo {
@@ -83,6 +84,7 @@ function define(d: Def): ResourceInfo {
     fields: d.fields,
     strategy: d.strategy,
     table: d.table,
+    ...(d.verbs ? { verbs: d.verbs } : {}),
   };
 }
 
@@ -103,7 +105,7 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ kind: "Event", plural: "events", shortNames: ["ev"], fields: EVENT_FIELDS, strategy: plain, table: core.eventTable }),
     define({ kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: configMapStrategy, table: core.configMapTable }),
     define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: secretStrategy, table: core.secretTable }),
-    define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], strategy: plain, table: core.serviceAccountTable }),
+    define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], subresources: ["token"], strategy: plain, table: core.serviceAccountTable }),
     define({ kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"], strategy: persistentVolumeStrategy, table: core.persistentVolumeTable }),
     define({ kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"], strategy: persistentVolumeClaimStrategy, table: core.persistentVolumeClaimTable }),
     define({ kind: "PodTemplate", plural: "podtemplates", strategy: plain, table: core.podTemplateTable }),
@@ -118,6 +120,8 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ group: "storage.k8s.io", kind: "StorageClass", plural: "storageclasses", namespaced: false, shortNames: ["sc"], strategy: storageClassStrategy, table: core.storageClassTable }),
     define({ group: "coordination.k8s.io", kind: "Lease", plural: "leases", strategy: plain, table: core.leaseTable }),
     define({ group: "discovery.k8s.io", kind: "EndpointSlice", plural: "endpointslices", strategy: plain, table: core.endpointSliceTable }),
+    // Create-only reviews: answered, never stored.
+    define({ group: "authentication.k8s.io", kind: "TokenReview", plural: "tokenreviews", namespaced: false, verbs: ["create"], strategy: plain, table: core.reviewTable }),
     define({ group: "events.k8s.io", kind: "Event", plural: "events", shortNames: ["ev"], fields: ["reason", "type", "regarding.kind", "regarding.name", "regarding.namespace"], strategy: plain, table: core.eventTable }),
   ];
 }
