@@ -157,15 +157,17 @@ function userFor(namespace: string, name: string, uid: string, extra: Record<str
 /** The token of an `Authorization: Bearer <token>` header (the scheme case-insensitive, as upstream). */
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const parts = header.trim().split(" ");
+  // Only ASCII spaces and tabs are trimmed (as Go's TrimSpace on the raw bytes): a Latin-1 no-break space stays and spoils the token.
+  const parts = header.replace(/^[ \t]+|[ \t]+$/g, "").split(" ");
   if (parts.length < 2 || parts[0]!.toLowerCase() !== "bearer" || parts[1] === "") return undefined;
   return parts[1];
 }
 
 /** The `iss` of a JWT, read without verifying anything (upstream's hasCorrectIssuer), or undefined. */
 function unverifiedIssuer(token: string): string | undefined {
+  // Compact JWS in unpadded base64url only (go-jose's RawURLEncoding): padding or any other character is not a JWT.
+  if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) return undefined;
   const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
     const iss = (claims as { iss?: unknown } | null)?.iss;
