@@ -33,6 +33,12 @@ export interface ApiServerOptions {
   serviceAccounts?: ServiceAccountTokenConfig;
   /** --service-account-jwks-uri; default https://<advertise address>:<port>/openid/v1/jwks. */
   serviceAccountJwksUri?: string;
+  /**
+   * Also listen on the advertise address (the host's first IPv4, which the `kubernetes` Service's endpoints
+   * name) when the listening host is a loopback address, so pods reach the API server there as upstream's
+   * --advertise-address. Off: only the listening host (tests).
+   */
+  bindAdvertiseAddress?: boolean;
   /** Serve HTTPS with these; absent: plain HTTP (tests, in-process use). */
   certs?: ServingCerts;
   /** --service-cluster-ip-range: where Services' cluster IPs come from (default 10.96.0.0/12). */
@@ -52,6 +58,7 @@ export class ApiServer {
   private readonly rests = new Map<ResourceInfo, RestStore>();
   private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
   private readonly server: Listener;
+  private advertised: Listener | undefined;
   /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
   private readonly shutdown = (() => {
     const c = new AbortController();
@@ -128,12 +135,30 @@ export class ApiServer {
     this.startCompaction();
     const actual = await this.server.listen(port, host);
     this.address = `${host}:${actual}`;
-    this.jwksUri = this.opts.serviceAccountJwksUri ?? `https://${advertiseAddress(host)}:${actual}/openid/v1/jwks`;
     const rests = { services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), endpointSlices: this.restFor("discovery.k8s.io", "endpointslices") };
-    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip: advertiseAddress(host), port: actual })) {
+    const ip = await this.listenOnAdvertiseAddress(host, actual);
+    this.jwksUri = this.opts.serviceAccountJwksUri ?? `https://${ip}:${actual}/openid/v1/jwks`;
+    // What /api's serverAddressByClientCIDRs names, as upstream: the advertise address.
+    this.address = `${ip}:${actual}`;
+    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip, port: actual })) {
       this.log({ level: "warning", msg: "Service allocation conflict", conflict });
     }
     return actual;
+  }
+
+  /** The address the `kubernetes` Service's endpoints name: the advertise address, listened on too when asked, else where it listens. */
+  private async listenOnAdvertiseAddress(host: string, port: number): Promise<string> {
+    const ip = advertiseAddress(host);
+    if (!this.opts.bindAdvertiseAddress || ip === host || host === "0.0.0.0" || ip.startsWith("127.")) return ip;
+    const listener = new Listener((req, res) => void this.handle(req, res), this.opts.certs);
+    try {
+      await listener.listen(port, ip);
+      this.advertised = listener;
+      return ip;
+    } catch (err) {
+      this.log({ level: "warning", msg: "Cannot listen on the advertise address; the kubernetes Service points at the listening address", address: `${ip}:${port}`, err: String(err) });
+      return host;
+    }
   }
 
   /** Every interval, forgets the history written before the previous round, as kube-apiserver does with etcd. */
@@ -153,7 +178,7 @@ export class ApiServer {
   async close(): Promise<void> {
     clearInterval(this.compactor);
     this.shutdown.abort();
-    await this.server.close();
+    await Promise.all([this.server.close(), this.advertised?.close()]);
   }
 
   private finalize(name: string): void {

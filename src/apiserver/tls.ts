@@ -17,7 +17,10 @@ async function exportKey(key: CryptoKey): Promise<string> {
   return x509.PemConverter.encode(der, "PRIVATE KEY");
 }
 
-/** A self-signed CA and a serving certificate for localhost, 127.0.0.1 and the given hosts (ECDSA P-256). */
+/**
+ * A self-signed CA and a serving certificate for localhost, 127.0.0.1, the `kubernetes` Service's names and
+ * the given hosts (the Service's cluster IP, as upstream's apiserver certificate carries it) (ECDSA P-256).
+ */
 export async function generateServingCerts(hosts: string[], now = new Date()): Promise<ServingCerts> {
   const notAfter = new Date(now.getTime() + 10 * 365 * 24 * 3600 * 1000);
   const caKeys = await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]) as unknown as CryptoKeyPair;
@@ -35,7 +38,7 @@ export async function generateServingCerts(hosts: string[], now = new Date()): P
     ],
   });
   const keys = await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]) as unknown as CryptoKeyPair;
-  const names = [...new Set(["localhost", "127.0.0.1", "::1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", ...hosts])];
+  const names = [...new Set(["localhost", "127.0.0.1", "::1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", ...hosts])];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: "02",
     subject: "CN=tugboat-apiserver",

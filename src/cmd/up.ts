@@ -14,6 +14,7 @@ import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
 import { startComponents, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
 import { componentLog } from "./logger.js";
+import { cidrRange } from "../apiserver/services/ranges.js";
 import { DEFAULT_ISSUER } from "../apiserver/auth/serviceaccount/index.js";
 import { loadOrCreateServiceAccountKey } from "./service-account-key.js";
 import { adminKubeconfig, CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
@@ -50,7 +51,7 @@ export const DEFAULT_CLUSTER_CIDR = "10.88.0.0/16";
 
 
 /** Reads the CA, serving cert and admin token from the data dir, creating them at first start. */
-async function loadOrCreateSecrets(dataDir: string): Promise<{ certs: ServingCerts; token: string }> {
+async function loadOrCreateSecrets(dataDir: string, hosts: string[]): Promise<{ certs: ServingCerts; token: string }> {
   const pki = join(dataDir, "pki");
   const files = { caCert: join(pki, "ca.crt"), cert: join(pki, "apiserver.crt"), key: join(pki, "apiserver.key"), token: join(pki, "admin.token") };
   if (Object.values(files).every((f) => existsSync(f))) {
@@ -60,7 +61,7 @@ async function loadOrCreateSecrets(dataDir: string): Promise<{ certs: ServingCer
     };
   }
   mkdirSync(pki, { recursive: true, mode: 0o700 });
-  const certs = await generateServingCerts([]);
+  const certs = await generateServingCerts(hosts);
   const token = randomBytes(24).toString("hex");
   writeFileSync(files.caCert, certs.caCert);
   writeFileSync(files.cert, certs.cert);
@@ -94,12 +95,14 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
   let server: ApiServer | undefined;
   try {
     mkdirSync(opts.dataDir, { recursive: true });
-    const { certs, token } = await loadOrCreateSecrets(opts.dataDir);
+    // The serving certificate carries the `kubernetes` Service's cluster IP: pods reach the API server there.
+    const serviceIPs = cidrRange(opts.serviceClusterIPRange, "");
+    const { certs, token } = await loadOrCreateSecrets(opts.dataDir, [serviceIPs.format(serviceIPs.first)]);
     const saKey = await loadOrCreateServiceAccountKey(opts.dataDir);
     const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
     store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
     server = new ApiServer({
-      store, certs, token, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
+      store, certs, token, bindAdvertiseAddress: true, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     });

@@ -86,7 +86,16 @@ const batch: Record<string, Field[]> = {
   JobTemplateSpec: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:JobSpec"]],
 };
 
-export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch };
+/** authentication.k8s.io/v1: what `kubectl create token` sends, and TokenReview. */
+const authentication: Record<string, Field[]> = {
+  TokenRequest: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:TokenRequestSpec"], [3, "status", "msg:Skip"]],
+  TokenRequestSpec: [[1, "audiences", "string", "r"], [3, "boundObjectRef", "msg:BoundObjectReference", "p"], [4, "expirationSeconds", "int64", "p"]],
+  BoundObjectReference: [[1, "kind", "string"], [2, "apiVersion", "string"], [3, "name", "string"], [4, "uid", "string"]],
+  TokenReview: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:TokenReviewSpec"], [3, "status", "msg:Skip"]],
+  TokenReviewSpec: [[1, "token", "string"], [2, "audiences", "string", "r"]],
+};
+
+export const MESSAGES: Record<string, Field[]> = { ...meta, ...core, ...apps, ...batch, ...authentication };
 
 /** Top-level kinds the decoder accepts, by `apiVersion/kind`. */
 export const TOP_LEVEL: Record<string, string> = {
@@ -99,6 +108,8 @@ export const TOP_LEVEL: Record<string, string> = {
   "v1/Namespace": "Namespace",
   "v1/ServiceAccount": "ServiceAccount",
   "policy/v1/Eviction": "Eviction",
+  "authentication.k8s.io/v1/TokenRequest": "TokenRequest",
+  "authentication.k8s.io/v1/TokenReview": "TokenReview",
 };
 
 /**
