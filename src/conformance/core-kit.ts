@@ -82,13 +82,13 @@ export interface RawResponse {
 
 const agents = new Map<string, Agent>();
 
-/** One HTTP request to the API server with the admin token, the body sent as given (no encoding). */
+/** One HTTP request to the API server with the admin token (unless `headers` carry another), the body sent as given (no encoding). */
 export async function raw(ctx: ConformanceContext, method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
   const cfg = loadKubeconfig(ctx.cluster.kubeconfig);
   let agent = agents.get(cfg.server);
   if (!agent) agents.set(cfg.server, (agent = new Agent({ connect: { ca: cfg.ca } })));
   const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
-  if (cfg.token) headers.Authorization = `Bearer ${cfg.token}`;
+  if (cfg.token && !headers.Authorization) headers.Authorization = `Bearer ${cfg.token}`;
   if (opts.body !== undefined && !headers["Content-Type"]) headers["Content-Type"] = "application/json";
   const res = await request(new URL(path, cfg.server), { method: method as "GET", headers, body: opts.body, dispatcher: agent, signal: ctx.signal });
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
