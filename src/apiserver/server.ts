@@ -85,7 +85,7 @@ export class ApiServer {
     const hooks = {
       admit: admitAll(
         namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
-        serviceAccountAdmission(() => this.restFor("", "serviceaccounts")),
+        serviceAccountAdmission(() => this.restFor("", "serviceaccounts"), { mountToken: opts.serviceAccounts !== undefined }),
       ),
       decode: (r: ResourceInfo, obj: KubeObject, stored?: KubeObject) => {
         const definition = definitionName(r.group, r.version, r.kind);

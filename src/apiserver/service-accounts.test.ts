@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DEFAULT_API_TOKEN_MOUNT_PATH, mountServiceAccountToken, tokenVolumeSource } from "./service-accounts.js";
+import { DEFAULT_ISSUER, generateServiceAccountKey } from "./auth/serviceaccount/index.js";
 import { startTestServer } from "./testing.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -51,7 +52,7 @@ describe("serviceAccountAdmission", () => {
   };
 
   before(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ serviceAccounts: { key: await generateServiceAccountKey(), issuer: DEFAULT_ISSUER, audiences: [DEFAULT_ISSUER] } });
     await srv.call("POST", "/api/v1/namespaces/default/serviceaccounts", { metadata: { name: "quiet" }, automountServiceAccountToken: false });
     await srv.call("POST", "/api/v1/namespaces/default/serviceaccounts", { metadata: { name: "build" } });
   });
@@ -86,6 +87,17 @@ describe("serviceAccountAdmission", () => {
   test("serviceAccountAdmission takes the deprecated serviceAccount as the name", async () => {
     const body = (await create({ serviceAccount: "build" })).body as Json;
     assert.equal(body.spec.serviceAccountName, "build");
+  });
+
+  test("serviceAccountAdmission mounts no token where the server issues none", async () => {
+    const plain = await startTestServer();
+    try {
+      const res = await plain.call("POST", pods, { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "busybox" }] } });
+      assert.equal((res.body as Json).spec.serviceAccountName, "default");
+      assert.equal((res.body as Json).spec.volumes, undefined);
+    } finally {
+      await plain.close();
+    }
   });
 
   test("serviceAccountAdmission leaves mirror pods alone", async () => {

@@ -53,12 +53,15 @@ export function mountServiceAccountToken(spec: Json, volumeName: () => string = 
  * automountServiceAccountToken is false on the pod — or, when the pod doesn't say, on the account — the
  * token volume is mounted into every container ({@link mountServiceAccountToken}).
  *
+ * The token volume is mounted only when `mountToken` (the server issues tokens: it has a signing key, as
+ * kube-apiserver always does); without, pods are admitted as before, with no volume their node could fill.
+ *
  * One deliberate difference: upstream retries a missing `default` account for about a second and then
  * refuses the pod. Here a pod may name a `default` that doesn't exist yet (the ServiceAccounts controller
  * creates it moments after the namespace, and an API server alone has no such controller); it gets the
  * token volume, and the node agent's TokenRequest succeeds once the account exists.
  */
-export function serviceAccountAdmission(serviceAccounts: () => RestStore) {
+export function serviceAccountAdmission(serviceAccounts: () => RestStore, opts: { mountToken: boolean }) {
   return async (resource: ResourceInfo, obj: KubeObject): Promise<void> => {
     if (resource.plural !== "pods" || resource.group !== "") return;
     if (obj.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
@@ -83,6 +86,6 @@ export function serviceAccountAdmission(serviceAccounts: () => RestStore) {
     const automount = typeof spec.automountServiceAccountToken === "boolean"
       ? spec.automountServiceAccountToken
       : (account as { automountServiceAccountToken?: boolean } | undefined)?.automountServiceAccountToken ?? true;
-    if (automount) mountServiceAccountToken(spec);
+    if (automount && opts.mountToken) mountServiceAccountToken(spec);
   };
 }
