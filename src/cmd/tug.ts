@@ -46,6 +46,7 @@ const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers agai
           --cluster-cidr CIDR          required with --allocate-node-cidrs true
           --node-cidr-mask-size N      (default 24)
           --service-cluster-ip-range CIDR  no node gets addresses of it where it overlaps --cluster-cidr
+          --service-account-private-key-file FILE  fill legacy service account token Secrets, signed with it (DIR/pki/sa.key)
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
@@ -119,7 +120,7 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
  * nothing further in sees a relative path: a pod's process starts from `/` and hands such paths to
  * `nsenter`, where a relative one would name something else.
  */
-const PATH_FLAGS = new Set(["data-dir", "kubeconfig"]);
+const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "service-account-private-key-file"]);
 
 /** --logging-format text|json (upstream's flag; absent: text on a terminal, json otherwise). */
 function loggerFlag(value: string | undefined): Logger {
@@ -193,8 +194,16 @@ async function main(argv: string[]): Promise<void> {
     const v = flags(rest, [
       "kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
       "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range", "logging-format",
+      "service-account-private-key-file",
     ]);
     if (!v.kubeconfig) fail("tug controller-manager needs --kubeconfig");
+    const keyFile = v["service-account-private-key-file"];
+    let serviceAccountPrivateKey: string | undefined;
+    try {
+      serviceAccountPrivateKey = keyFile === undefined ? undefined : readFileSync(keyFile, "utf8");
+    } catch (err) {
+      fail(`cannot read --service-account-private-key-file "${keyFile}": ${(err as Error).message}`);
+    }
     const ipam = nodeIpamFlags(v, { allocate: false });
     return controllerManager({
       kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: booleanFlag(v["leader-elect"], "leader-elect", true),
@@ -203,6 +212,7 @@ async function main(argv: string[]): Promise<void> {
       concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
       concurrentRcSyncs: integer(v["concurrent-rc-syncs"], "concurrent-rc-syncs", 5) || 1,
       concurrentGcSyncs: integer(v["concurrent-gc-syncs"], "concurrent-gc-syncs", 20) || 1,
+      serviceAccountPrivateKey,
     }, loggerFlag(v["logging-format"]));
   }
   if (command !== "up") fail(`unknown command "${command}"`);
