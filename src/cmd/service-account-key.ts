@@ -9,7 +9,11 @@ import { generateServiceAccountKey, loadServiceAccountKey, type ServiceAccountKe
  */
 export async function loadOrCreateServiceAccountKey(dataDir: string): Promise<ServiceAccountKey> {
   const file = join(dataDir, "pki", "sa.key");
-  if (existsSync(file)) return loadServiceAccountKey(readFileSync(file, "utf8"));
+  if (existsSync(file)) {
+    return loadServiceAccountKey(readFileSync(file, "utf8")).catch((err: unknown) => {
+      throw new Error(`Reading the service account signing key ${file} failed (want a PKCS#8 RSA private key): ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
   mkdirSync(join(dataDir, "pki"), { recursive: true, mode: 0o700 });
   const key = await generateServiceAccountKey();
   writeFileSync(file, key.pem, { mode: 0o600 });
