@@ -53,7 +53,7 @@ export interface Strategy {
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
 }
 
-export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers" | "approval";
+export type Subresource = "status" | "scale" | "log" | "binding" | "eviction" | "finalize" | "proxy" | "ephemeralcontainers" | "approval" | "token";
 
 export interface ResourceInfo {
   group: string;

@@ -37,6 +37,7 @@ import { x509Authenticator } from "./auth/x509.js";
 import { selfSubjectReviews } from "./auth/self-subject-review.js";
 import { certificateSigningRequests } from "./kinds/certificates.js";
 import { serveReview } from "./http/review.js";
+import { ServiceAccountTokens, type ServiceAccountTokenConfig } from "./auth/serviceaccount/index.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -47,6 +48,16 @@ export interface ApiServerOptions {
    * {@link UNAUTHENTICATED_USER} (tests, in-process use).
    */
   token?: string;
+  /** Service account tokens: the signing key, issuer and API audiences. Absent: no TokenRequest, TokenReview or SA tokens. */
+  serviceAccounts?: ServiceAccountTokenConfig;
+  /** --service-account-jwks-uri; default https://<advertise address>:<port>/openid/v1/jwks. */
+  serviceAccountJwksUri?: string;
+  /**
+   * Also listen on the advertise address (the host's first IPv4, which the `kubernetes` Service's endpoints
+   * name) when the listening host is a loopback address, so pods reach the API server there as upstream's
+   * --advertise-address. Off: only the listening host (tests).
+   */
+  bindAdvertiseAddress?: boolean;
   /**
    * Serve HTTPS with these; absent: plain HTTP (tests, in-process use). Client certificates signed by
    * `certs.caCert` authenticate their CN (user) and O (groups).
@@ -84,6 +95,7 @@ export class ApiServer {
   private readonly rests = new Map<ResourceInfo, RestStore>();
   private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
   private readonly server: Listener;
+  private advertised: Listener | undefined;
   /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
   private readonly shutdown = (() => {
     const c = new AbortController();
@@ -101,6 +113,8 @@ export class ApiServer {
   private readonly reviews: Reviews;
   /** Asked in order for each request's user; undefined: no authentication. */
   private readonly authenticators: Authenticator[] | undefined;
+  private readonly serviceAccountTokens: ServiceAccountTokens | undefined;
+  private jwksUri = "";
 
   constructor(private readonly opts: ApiServerOptions) {
     this.clock = opts.clock ?? { now: () => Date.now() };
@@ -113,7 +127,7 @@ export class ApiServer {
     const hooks = {
       admit: admitAll(
         namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
-        serviceAccountAdmission(() => this.restFor("", "serviceaccounts")),
+        serviceAccountAdmission(() => this.restFor("", "serviceaccounts"), { mountToken: opts.serviceAccounts !== undefined }),
         (r, o) => this.rbac.admission.admit(r, o),
       ),
       admitUpdate: (r: ResourceInfo, o: KubeObject, old: KubeObject) => this.rbac.admission.admitUpdate(r, o, old),
@@ -138,9 +152,14 @@ export class ApiServer {
         if (errors.length > 0) throw invalidError(r.kind, r.group, "", errors);
       },
     });
+    this.serviceAccountTokens = opts.serviceAccounts && new ServiceAccountTokens(opts.serviceAccounts, {
+      serviceAccounts: this.restFor("", "serviceaccounts"), pods: this.restFor("", "pods"), secrets: this.restFor("", "secrets"), nodes: this.restFor("", "nodes"),
+    }, this.clock);
+    const saTokens = this.serviceAccountTokens;
     const authenticators = [
       ...(opts.certs ? [x509Authenticator(() => this.clock.now())] : []),
       ...(opts.token !== undefined ? [staticTokenAuthenticator(opts.token, STATIC_TOKEN_USER)] : []),
+      ...(saTokens ? [(req: IncomingMessage) => saTokens.authenticator(req)] : []),
       ...(opts.authenticators ?? []),
     ];
     this.authenticators = opts.token !== undefined || opts.certs || opts.authenticators ? authenticators : undefined;
@@ -179,10 +198,29 @@ export class ApiServer {
     const actual = await this.server.listen(port, host);
     this.address = `${host}:${actual}`;
     const rests = { services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), endpointSlices: this.restFor("discovery.k8s.io", "endpointslices") };
-    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip: advertiseAddress(host), port: actual })) {
+    const ip = await this.listenOnAdvertiseAddress(host, actual);
+    this.jwksUri = this.opts.serviceAccountJwksUri ?? `https://${ip}:${actual}/openid/v1/jwks`;
+    // What /api's serverAddressByClientCIDRs names, as upstream: the advertise address.
+    this.address = `${ip}:${actual}`;
+    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip, port: actual })) {
       this.log({ level: "warning", msg: "Service allocation conflict", conflict });
     }
     return actual;
+  }
+
+  /** The address the `kubernetes` Service's endpoints name: the advertise address, listened on too when asked, else where it listens. */
+  private async listenOnAdvertiseAddress(host: string, port: number): Promise<string> {
+    const ip = advertiseAddress(host);
+    if (!this.opts.bindAdvertiseAddress || ip === host || host === "0.0.0.0" || ip.startsWith("127.")) return ip;
+    const listener = new Listener((req, res) => void this.handle(req, res), this.opts.certs);
+    try {
+      await listener.listen(port, ip);
+      this.advertised = listener;
+      return ip;
+    } catch (err) {
+      this.log({ level: "warning", msg: "Cannot listen on the advertise address; the kubernetes Service points at the listening address", address: `${ip}:${port}`, err: String(err) });
+      return host;
+    }
   }
 
   /** Every interval, forgets the history written before the previous round, as kube-apiserver does with etcd. */
@@ -202,7 +240,7 @@ export class ApiServer {
   async close(): Promise<void> {
     clearInterval(this.compactor);
     this.shutdown.abort();
-    await this.server.close();
+    await Promise.all([this.server.close(), this.advertised?.close()]);
   }
 
   private finalize(name: string): void {
@@ -256,7 +294,10 @@ export class ApiServer {
     }
     if (path === "/version") return sendJson(res, 200, { ...KUBERNETES_VERSION, gitCommit: "", gitTreeState: "clean", buildDate: "", goVersion: "", compiler: "tugboat", platform: `${process.platform}/${process.arch}` });
     if (path.startsWith("/openapi/")) return this.openapi.serve(req, res, path);
+    const sa = this.serviceAccountTokens;
+    if (sa && ServiceAccountTokens.servesPath(path)) return await sa.serveDiscovery(res, path, this.jwksUri);
     const route = resolve(path, this.byGroupVersion);
+    if (sa && await sa.serveResource(req, res, route)) return;
     const accept = req.headers.accept;
     switch (route.type) {
       case "discovery-root": {

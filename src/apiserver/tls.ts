@@ -7,7 +7,7 @@ export interface ServingCerts {
 }
 
 /** The names every API server certificate carries, besides the hosts it is given. */
-const API_SERVER_NAMES = ["localhost", "127.0.0.1", "::1", "kubernetes", "kubernetes.default", "kubernetes.default.svc"];
+const API_SERVER_NAMES = ["localhost", "127.0.0.1", "::1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"];
 
 /** A serving certificate for the API server (CN tugboat-apiserver) signed by `ca`, for its usual names and `hosts`. */
 export async function apiServerCertificate(ca: CertificateAndKey, hosts: string[], now = new Date()): Promise<ServingCerts> {

@@ -25,6 +25,8 @@ export interface ComponentsOptions {
   metrics: MetricsServer;
   /** The admin token, for the node agents' servers (the API server proxies pod logs with it). */
   token: string;
+  /** The service account signing key (PEM), for the controller manager's legacy token controller. */
+  serviceAccountKey?: string;
   /** The API server's --service-cluster-ip-range (the cluster DNS takes its tenth address). */
   serviceCIDR: string;
   /** The cluster CA with its key: the controller manager's csrsigning controller signs with it. */
@@ -67,7 +69,7 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   const informers = new SharedInformers(client);
   const clusterIPs = opts.runtime === "process" && canHostServiceIPs();
   const manager = new ControllerManager(client, {
-    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log: logFor("controller-manager"),
+    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log: logFor("controller-manager"), serviceAccountPrivateKey: opts.serviceAccountKey,
     nodeIpam: opts.nodeIpam ? { ...opts.nodeIpam, serviceCIDR: opts.serviceCIDR } : undefined,
     clusterSigning: opts.clusterSigning,
   });

@@ -49,6 +49,8 @@ export interface ControllerManagerCommand {
   concurrentGcSyncs: number;
   /** --allocate-node-cidrs: the node IPAM controller's range. */
   nodeIpam?: { clusterCIDR: string; nodeCIDRMaskSize: number; serviceCIDR?: string };
+  /** --service-account-private-key-file's PEM: the tokens controller runs. */
+  serviceAccountPrivateKey?: string;
 }
 
 

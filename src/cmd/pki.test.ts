@@ -45,8 +45,19 @@ test("loadOrCreatePki on a data dir from before ca.key was kept makes a new PKI 
 
 test("loadOrCreatePki issues a certificate again when it is close to expiry", async (t) => {
   const dir = dataDir(t);
-  const first = await loadOrCreatePki(dir, () => {}, new Date());
-  const later = await loadOrCreatePki(dir, () => {}, new Date(Date.now() + 360 * 24 * 3600 * 1000));
+  const first = await loadOrCreatePki(dir, () => {}, [], new Date());
+  const later = await loadOrCreatePki(dir, () => {}, [], new Date(Date.now() + 360 * 24 * 3600 * 1000));
   assert.equal(later.ca.cert, first.ca.cert);
   assert.notEqual(later.admin.cert, first.admin.cert);
+});
+
+test("loadOrCreatePki issues the serving certificate again when it lacks a host it must carry (the kubernetes Service's IP)", async (t) => {
+  const dir = dataDir(t);
+  const first = await loadOrCreatePki(dir, () => {});
+  const same = await loadOrCreatePki(dir, () => {});
+  assert.equal(same.serving.cert, first.serving.cert);
+  const withIP = await loadOrCreatePki(dir, () => {}, ["10.96.0.1"]);
+  assert.notEqual(withIP.serving.cert, first.serving.cert);
+  assert.ok(new X509Certificate(withIP.serving.cert).checkIP("10.96.0.1"));
+  assert.equal((await loadOrCreatePki(dir, () => {}, ["10.96.0.1"])).serving.cert, withIP.serving.cert, "kept once it carries it");
 });

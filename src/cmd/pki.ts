@@ -40,6 +40,12 @@ function write(file: string, text: string, secret: boolean): void {
   if (secret) chmodSync(file, 0o600);
 }
 
+/** The certificate is valid for this IP address or DNS name. */
+function covers(cert: string, host: string): boolean {
+  const parsed = new X509Certificate(cert);
+  return /^[\d.]+$|:/.test(host) ? parsed.checkIP(host) !== undefined : parsed.checkHost(host) !== undefined;
+}
+
 /** A certificate and key pair read back, if both are there, belong together, chain to `ca` and are good past the renewal point. */
 async function usable(cert: string | undefined, key: string | undefined, ca: CertificateAndKey, now: Date): Promise<CertificateAndKey | undefined> {
   if (cert === undefined || key === undefined) return undefined;
@@ -59,7 +65,7 @@ async function usable(cert: string | undefined, key: string | undefined, ca: Cer
  * system:masters) and the static admin token. A data dir from before the CA key was kept (a ca.crt with
  * no ca.key) gets a new CA and new certificates — logged once: kubeconfigs trusting the old CA are stale.
  */
-export async function loadOrCreatePki(dataDir: string, log: Log, now = new Date()): Promise<Pki> {
+export async function loadOrCreatePki(dataDir: string, log: Log, hosts: string[] = [], now = new Date()): Promise<Pki> {
   const f = files(dataDir);
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
   const caCert = read(f.caCert);
@@ -78,8 +84,10 @@ export async function loadOrCreatePki(dataDir: string, log: Log, now = new Date(
     fresh = true;
   }
   let serving = fresh ? undefined : await usable(read(f.cert), read(f.key), ca, now);
+  // A serving certificate from before it had to carry `hosts` (the kubernetes Service's IP) is issued again.
+  if (serving && !hosts.every((h) => covers(serving!.cert, h))) serving = undefined;
   if (!serving) {
-    const issued = await apiServerCertificate(ca, [], now);
+    const issued = await apiServerCertificate(ca, hosts, now);
     serving = { cert: issued.cert, key: issued.key };
     write(f.key, serving.key, true);
     write(f.cert, serving.cert, false);

@@ -33,6 +33,7 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --etcd-compaction-interval D  how often the store forgets the history before the previous round
                            (kube-apiserver's flag; every store; default 5m)
           --logging-format F   text (human-readable lines; the default on a terminal) or json (the default otherwise)
+          --service-account-issuer URL  the iss of service account tokens (default https://kubernetes.default.svc.cluster.local)
           --write-kubeconfig-context  merge a "tugboat" cluster, user and context into $KUBECONFIG's first file
                            (or ~/.kube/config) and make it current, leaving every other entry alone (as kind does)
 `;
@@ -47,6 +48,7 @@ const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers agai
           --cluster-cidr CIDR          required with --allocate-node-cidrs true
           --node-cidr-mask-size N      (default 24)
           --service-cluster-ip-range CIDR  no node gets addresses of it where it overlaps --cluster-cidr
+          --service-account-private-key-file FILE  fill legacy service account token Secrets, signed with it (DIR/pki/sa.key)
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
@@ -129,7 +131,7 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
  * nothing further in sees a relative path: a pod's process starts from `/` and hands such paths to
  * `nsenter`, where a relative one would name something else.
  */
-const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "out"]);
+const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "out", "service-account-private-key-file"]);
 
 /** --logging-format text|json (upstream's flag; absent: text on a terminal, json otherwise). */
 function loggerFlag(value: string | undefined): Logger {
@@ -225,8 +227,16 @@ async function main(argv: string[]): Promise<void> {
     const v = flags(rest, [
       "kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
       "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range", "logging-format",
+      "service-account-private-key-file",
     ]);
     if (!v.kubeconfig) fail("tug controller-manager needs --kubeconfig");
+    const keyFile = v["service-account-private-key-file"];
+    let serviceAccountPrivateKey: string | undefined;
+    try {
+      serviceAccountPrivateKey = keyFile === undefined ? undefined : readFileSync(keyFile, "utf8");
+    } catch (err) {
+      fail(`cannot read --service-account-private-key-file "${keyFile}": ${(err as Error).message}`);
+    }
     const ipam = nodeIpamFlags(v, { allocate: false });
     return controllerManager({
       kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: booleanFlag(v["leader-elect"], "leader-elect", true),
@@ -235,6 +245,7 @@ async function main(argv: string[]): Promise<void> {
       concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
       concurrentRcSyncs: integer(v["concurrent-rc-syncs"], "concurrent-rc-syncs", 5) || 1,
       concurrentGcSyncs: integer(v["concurrent-gc-syncs"], "concurrent-gc-syncs", 20) || 1,
+      serviceAccountPrivateKey,
     }, loggerFlag(v["logging-format"]));
   }
   if (command === "kubeconfig") return kubeconfigCommand(rest);
@@ -243,6 +254,7 @@ async function main(argv: string[]): Promise<void> {
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
     "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format", "etcd-compaction-interval",
+    "service-account-issuer",
   ], ["write-kubeconfig-context"]);
   const logger = loggerFlag(v["logging-format"]);
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
@@ -253,6 +265,7 @@ async function main(argv: string[]): Promise<void> {
   }
   await up({
     serviceClusterIPRange,
+    serviceAccountIssuer: v["service-account-issuer"],
     nodeIpam: nodeIpamFlags(v, { allocate: true, clusterCIDR: DEFAULT_CLUSTER_CIDR }) ?? false,
     writeKubeconfigContext: v["write-kubeconfig-context"] === "true",
     nodes: integer(v.nodes, "nodes", 1),

@@ -13,6 +13,9 @@ import type { Logger } from "pino";
 import { startComponents, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
 import { componentLog } from "./logger.js";
 import { loadOrCreatePki } from "./pki.js";
+import { cidrRange } from "../apiserver/services/ranges.js";
+import { DEFAULT_ISSUER } from "../apiserver/auth/serviceaccount/index.js";
+import { loadOrCreateServiceAccountKey } from "./service-account-key.js";
 import { adminKubeconfig, CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
 
 export interface UpOptions {
@@ -29,6 +32,8 @@ export interface UpOptions {
   port: number;
   host: string;
   serviceClusterIPRange: string;
+  /** --service-account-issuer (default {@link DEFAULT_ISSUER}); the API audiences are [issuer]. */
+  serviceAccountIssuer?: string;
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
   /**
@@ -69,11 +74,15 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
   let server: ApiServer | undefined;
   try {
     mkdirSync(opts.dataDir, { recursive: true });
-    const pki = await loadOrCreatePki(opts.dataDir, log);
+    // The serving certificate carries the `kubernetes` Service's cluster IP: pods reach the API server there.
+    const serviceIPs = cidrRange(opts.serviceClusterIPRange, "");
+    const pki = await loadOrCreatePki(opts.dataDir, log, [serviceIPs.format(serviceIPs.first)]);
     const { serving: certs, token } = pki;
+    const saKey = await loadOrCreateServiceAccountKey(opts.dataDir);
+    const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
     store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
     server = new ApiServer({
-      store, certs, token, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
+      store, certs, token, bindAdvertiseAddress: true, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     });
@@ -86,7 +95,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     // The components talk to the API server only through the client, as they would across machines.
     const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
     const components = await startComponents(client, {
-      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceCIDR: opts.serviceClusterIPRange, clusterSigning: pki.ca,
+      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceAccountKey: saKey.pem, serviceCIDR: opts.serviceClusterIPRange, clusterSigning: pki.ca,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
       nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },
     }, log, logFor);

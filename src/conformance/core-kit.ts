@@ -88,7 +88,7 @@ export async function raw(ctx: ConformanceContext, method: string, path: string,
   let agent = agents.get(cfg.server);
   if (!agent) agents.set(cfg.server, (agent = new Agent({ connect: { ca: cfg.ca, cert: cfg.cert, key: cfg.key } })));
   const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
-  if (cfg.token) headers.Authorization = `Bearer ${cfg.token}`;
+  if (cfg.token && !headers.Authorization) headers.Authorization = `Bearer ${cfg.token}`;
   if (opts.body !== undefined && !headers["Content-Type"]) headers["Content-Type"] = "application/json";
   const res = await request(new URL(path, cfg.server), { method: method as "GET", headers, body: opts.body, dispatcher: agent, signal: ctx.signal });
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };

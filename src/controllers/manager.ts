@@ -22,6 +22,7 @@ import { ReplicaController } from "./replicaset/controller.js";
 import { RootCAPublisher } from "./root-ca-publisher/controller.js";
 import { ServiceAccountsController } from "./serviceaccount/controller.js";
 import { ClusterRoleAggregationController } from "./clusterrole-aggregation/controller.js";
+import { LegacyTokenSigner, ServiceAccountTokenController } from "./serviceaccount-token/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
 import { CsrSigningController } from "./csr-signing/controller.js";
 import type { CertificateAndKey } from "../api/pki/certificates.js";
@@ -47,6 +48,8 @@ export interface ControllerManagerOptions {
   rootCA?: string;
   /** --cluster-signing-cert-file/--cluster-signing-key-file: the csrsigning controller signs kube-apiserver-client CSRs with it. */
   clusterSigning?: CertificateAndKey;
+  /** --service-account-private-key-file's PEM: the tokens controller fills legacy token Secrets (absent: it doesn't run). */
+  serviceAccountPrivateKey?: string;
   /** Informers shared with other components of the process (their owner runs them); own ones otherwise. */
   informers?: SharedInformers;
   clock?: Clock;
@@ -69,6 +72,7 @@ export class ControllerManager {
     const informers = opts.informers ?? new SharedInformers(client, clock);
     const resources = await deletableResources(client);
     const rootCA = opts.rootCA ?? client.certificateAuthority;
+    const tokenSigner = opts.serviceAccountPrivateKey ? await LegacyTokenSigner.fromPem(opts.serviceAccountPrivateKey) : undefined;
     const controllers = [
       new ReplicaController(client, { kind: REPLICA_SET, informers, workers: opts.concurrentReplicaSetSyncs ?? 5, clock, metrics, log }),
       new ReplicaController(client, { kind: REPLICATION_CONTROLLER, informers, workers: opts.concurrentRcSyncs ?? 5, clock, metrics, log }),
@@ -90,8 +94,9 @@ export class ControllerManager {
       new ClusterRoleAggregationController(client, { informers, clock, metrics, log }),
       ...(rootCA ? [new RootCAPublisher(client, rootCA, { informers, clock, metrics, log })] : []),
       ...(opts.clusterSigning ? [new CsrSigningController(client, opts.clusterSigning, { informers, clock, metrics, log })] : []),
+      ...(tokenSigner ? [new ServiceAccountTokenController(client, tokenSigner, { informers, rootCA, clock, metrics, log })] : []),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", "clusterrole-aggregation", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : []), ...(opts.clusterSigning ? ["csrsigning"] : [])], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", "clusterrole-aggregation", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : []), ...(opts.clusterSigning ? ["csrsigning"] : []), ...(tokenSigner ? ["serviceaccount-token"] : [])], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

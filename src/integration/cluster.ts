@@ -1,3 +1,4 @@
+import { DEFAULT_ISSUER, type ServiceAccountKey } from "../apiserver/auth/serviceaccount/index.js";
 import { ApiServer } from "../apiserver/server.js";
 import { RestClient } from "../client/rest.js";
 import { SharedInformers } from "../client/shared-informers.js";
@@ -20,15 +21,18 @@ export interface TestClusterOptions {
   stages?: Stage[];
   /** The CA the controller manager publishes as kube-root-ca.crt (none: the publisher does not run). */
   rootCA?: string;
+  /** The service account signing key: the API server issues tokens and the tokens controller runs. */
+  serviceAccountKey?: ServiceAccountKey;
 }
 
 export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
-  const server = new ApiServer({ store: new MemoryStore(), log: () => {} });
+  const key = opts.serviceAccountKey;
+  const server = new ApiServer({ store: new MemoryStore(), log: () => {}, serviceAccounts: key && { key, issuer: DEFAULT_ISSUER, audiences: [DEFAULT_ISSUER] } });
   const client = new RestClient({ server: `http://127.0.0.1:${await server.listen(0)}` });
   const logs: Array<Record<string, unknown>> = [];
   const log = (e: Record<string, unknown>) => void logs.push(e);
   const informers = new SharedInformers(client);
-  const manager = new ControllerManager(client, { informers, log, rootCA: opts.rootCA });
+  const manager = new ControllerManager(client, { informers, log, rootCA: opts.rootCA, serviceAccountPrivateKey: key?.pem });
   const abort = new AbortController();
   const running = Promise.all([
     manager.run(abort.signal),

@@ -47,6 +47,9 @@ export function defaultPodSpec(spec: unknown): void {
   setDefault(s, "dnsPolicy", "ClusterFirst");
   setDefault(s, "securityContext", {});
   setDefault(s, "schedulerName", "default-scheduler");
+  // The deprecated serviceAccount is the serviceAccountName's alias (upstream's v1 conversion, both ways).
+  if (!s.serviceAccountName && typeof s.serviceAccount === "string" && s.serviceAccount !== "") s.serviceAccountName = s.serviceAccount;
+  if (typeof s.serviceAccountName === "string" && s.serviceAccountName !== "") s.serviceAccount = s.serviceAccountName;
   for (const c of [...list(s.initContainers), ...list(s.containers), ...list(s.ephemeralContainers)]) defaultContainer(c);
   for (const v of list(s.volumes)) {
     if (typeof v.emptyDir === "object" && v.emptyDir === null) v.emptyDir = {};

@@ -75,3 +75,14 @@ test("decodeKubernetesProtobuf reads a SelfSubjectAccessReview (kubectl auth can
     apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", metadata: {}, spec: { resourceAttributes: { namespace: "default", verb: "create", resource: "pods" } },
   });
 });
+
+test("decodeKubernetesProtobuf reads an authentication.k8s.io/v1 TokenRequest as kubectl create token sends it", () => {
+  const meta = protobuf.Writer.create().uint32((1 << 3) | 2).string("default").finish();
+  const ref = protobuf.Writer.create().uint32((1 << 3) | 2).string("Pod").uint32((2 << 3) | 2).string("v1").uint32((3 << 3) | 2).string("web").finish();
+  const spec = protobuf.Writer.create().uint32((1 << 3) | 2).string("vault").uint32((3 << 3) | 2).bytes(ref).uint32((4 << 3) | 0).int64(1200).finish();
+  const raw = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(meta).uint32((2 << 3) | 2).bytes(spec).finish();
+  assert.deepEqual(decodeKubernetesProtobuf(envelope("authentication.k8s.io/v1", "TokenRequest", raw)), {
+    apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", metadata: { name: "default" },
+    spec: { audiences: ["vault"], boundObjectRef: { kind: "Pod", apiVersion: "v1", name: "web" }, expirationSeconds: 1200 },
+  });
+});

@@ -111,9 +111,14 @@ const authorization: Record<string, Field[]> = {
   SelfSubjectRulesReviewSpec: [[1, "namespace", "string"]],
 };
 
-/** authentication.k8s.io: what `kubectl auth whoami` sends (its spec is empty; the status is the server's). */
+/** authentication.k8s.io/v1: what `kubectl auth whoami` and `kubectl create token` send, and TokenReview. */
 const authentication: Record<string, Field[]> = {
   SelfSubjectReview: [[1, "metadata", "msg:ObjectMeta"], [2, "status", "msg:Skip"]],
+  TokenRequest: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:TokenRequestSpec"], [3, "status", "msg:Skip"]],
+  TokenRequestSpec: [[1, "audiences", "string", "r"], [3, "boundObjectRef", "msg:BoundObjectReference", "p"], [4, "expirationSeconds", "int64", "p"]],
+  BoundObjectReference: [[1, "kind", "string"], [2, "apiVersion", "string"], [3, "name", "string"], [4, "uid", "string"]],
+  TokenReview: [[1, "metadata", "msg:ObjectMeta"], [2, "spec", "msg:TokenReviewSpec"], [3, "status", "msg:Skip"]],
+  TokenReviewSpec: [[1, "token", "string"], [2, "audiences", "string", "r"]],
 };
 
 /** certificates.k8s.io: what `kubectl certificate approve|deny` sends to the approval subresource. */
@@ -149,6 +154,8 @@ export const TOP_LEVEL: Record<string, string> = {
   "authorization.k8s.io/v1/SelfSubjectRulesReview": "SelfSubjectRulesReview",
   "authentication.k8s.io/v1/SelfSubjectReview": "SelfSubjectReview",
   "certificates.k8s.io/v1/CertificateSigningRequest": "CertificateSigningRequest",
+  "authentication.k8s.io/v1/TokenRequest": "TokenRequest",
+  "authentication.k8s.io/v1/TokenReview": "TokenReview",
 };
 
 /**

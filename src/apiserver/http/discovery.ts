@@ -19,6 +19,7 @@ function subresourceShape(sub: Subresource, r: ResourceInfo): SubresourceShape {
     case "finalize": return { verbs: ["update"], kind: r.kind };
     case "approval": return { verbs: ["get", "patch", "update"], kind: r.kind };
     case "ephemeralcontainers": return { verbs: ["get", "patch", "update"], kind: "Pod" };
+    case "token": return { verbs: ["create"], group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" };
     default: return { verbs: ["create", "delete", "get", "patch", "update"], kind: "Pod" };
   }
 }

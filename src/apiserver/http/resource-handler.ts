@@ -67,6 +67,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     return proxyPodStream(req, params, ctx.pods, ctx.nodes, namespace!, connect.name, connect.subresource, ctx.kubelet);
   }
   if (subresource && !route.resource.subresources.includes(subresource as never)) throw notFound(rest.qualified, name ?? "");
+  // Create-only reviews and serviceaccounts/token are answered before the store is reached, when served at all.
+  if (route.resource.verbs || subresource === "token") throw methodNotAllowed("the server does not allow this method on the requested resource");
   // namespaces/finalize only takes a whole object (upstream's FinalizeREST is an Updater only).
   if (subresource === "finalize" && req.method !== "PUT") throw methodNotAllowed("the server does not allow this method on the requested resource");
   const accept = req.headers.accept;

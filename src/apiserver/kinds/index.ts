@@ -68,6 +68,7 @@ interface Def {
   fields?: string[];
   strategy: Strategy;
   table: TableConvertor;
+  verbs?: string[];
 }
 
 function define(d: Def): ResourceInfo {
@@ -85,6 +86,7 @@ function define(d: Def): ResourceInfo {
     fields: d.fields,
     strategy: d.strategy,
     table: d.table,
+    ...(d.verbs ? { verbs: d.verbs } : {}),
   };
 }
 
@@ -107,7 +109,7 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ kind: "Event", plural: "events", shortNames: ["ev"], fields: EVENT_FIELDS, strategy: plain, table: core.eventTable }),
     define({ kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], strategy: configMapStrategy, table: core.configMapTable }),
     define({ kind: "Secret", plural: "secrets", fields: ["type"], strategy: secretStrategy, table: core.secretTable }),
-    define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], strategy: plain, table: core.serviceAccountTable }),
+    define({ kind: "ServiceAccount", plural: "serviceaccounts", shortNames: ["sa"], subresources: ["token"], strategy: plain, table: core.serviceAccountTable }),
     define({ kind: "PersistentVolume", plural: "persistentvolumes", namespaced: false, shortNames: ["pv"], subresources: ["status"], strategy: persistentVolumeStrategy, table: core.persistentVolumeTable }),
     define({ kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], subresources: ["status"], strategy: persistentVolumeClaimStrategy, table: core.persistentVolumeClaimTable }),
     define({ kind: "PodTemplate", plural: "podtemplates", strategy: plain, table: core.podTemplateTable }),
@@ -126,6 +128,8 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ group: RBAC, kind: "ClusterRole", plural: "clusterroles", namespaced: false, strategy: rbac.clusterRoleStrategy, table: roleTable }),
     define({ group: RBAC, kind: "RoleBinding", plural: "rolebindings", strategy: rbac.roleBindingStrategy, table: roleBindingTable }),
     define({ group: RBAC, kind: "ClusterRoleBinding", plural: "clusterrolebindings", namespaced: false, strategy: rbac.clusterRoleBindingStrategy, table: roleBindingTable }),
+    // Create-only reviews: answered, never stored.
+    define({ group: "authentication.k8s.io", kind: "TokenReview", plural: "tokenreviews", namespaced: false, verbs: ["create"], strategy: plain, table: core.reviewTable }),
     define({ group: "events.k8s.io", kind: "Event", plural: "events", shortNames: ["ev"], fields: ["reason", "type", "regarding.kind", "regarding.name", "regarding.namespace"], strategy: plain, table: core.eventTable }),
   ];
 }

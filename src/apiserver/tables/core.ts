@@ -115,3 +115,6 @@ export const podTemplateTable = simple([col("Containers"), col("Images"), col("P
   const labels = Object.entries(obj(obj(obj(pt.template).metadata).labels)).map(([k, v]) => `${k}=${v}`).join(",");
   return [pt.metadata.name, containers.map((c) => c.name).join(","), containers.map((c) => c.image).join(","), none(labels)];
 });
+
+/** Create-only reviews (TokenReview…) are never listed; their table is the default one, name and age. */
+export const reviewTable = simple([ageColumn], (r, ctx) => [r.metadata.name, age(r.metadata.creationTimestamp, ctx)]);

@@ -156,10 +156,6 @@ export const cases: ConformanceCase[] = [
       await waitFor("kube-root-ca.crt to be reconciled", async () => /BEGIN CERTIFICATE/.test((await ctx.client.get<KubeObject & { data?: Record<string, string> }>(CONFIGMAPS, ctx.namespace, "kube-root-ca.crt")).data?.["ca.crt"] ?? ""), 10_000);
     },
   },
-  notServed("[sig-auth] ServiceAccounts should mount an API token into pods [Conformance]", "serviceaccounts/token and the service account token volume"),
-  notServed("[sig-auth] ServiceAccounts should allow opting out of API token automount [Conformance]", "serviceaccounts/token and the service account token volume"),
-  notServed("[sig-auth] ServiceAccounts should mount projected service account token [Conformance]", "serviceaccounts/token (projected serviceAccountToken source)"),
-  notServed("[sig-auth] ServiceAccounts ServiceAccountIssuerDiscovery should support OIDC discovery of service account issuer [Conformance]", "/.well-known/openid-configuration and serviceaccounts/token"),
   {
     codename: "[sig-auth] SubjectReview should support SubjectReview API operations [Conformance]",
     knownFailure: "issue 23: listing as the impersonated user needs the authentication branch's impersonation and authorization filter",

@@ -1,3 +1,4 @@
+import { resolveContainerPath } from "./container-path.js";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -229,7 +230,7 @@ export class ProcessRuntime implements Runtime {
       mkdirSync(this.stageDir, { recursive: true });
       command = launchArgv({
         argv, cwd, namespaces: isolated ? this.opts.network!.namespaces(p.status.sandboxId) : undefined, stageDir: this.stageDir,
-        mounts: mounts.map((m) => ({ ...m, file: statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ?? false })),
+        mounts: mounts.map((m) => ({ ...m, containerPath: resolveContainerPath(m.containerPath), file: statSync(m.hostPath, { throwIfNoEntry: false })?.isFile() ?? false })),
         security: config.security, tool: hostTool, readyFd: 3,
       });
       spawnCwd = "/";
