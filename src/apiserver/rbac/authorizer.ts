@@ -21,19 +21,24 @@ export interface RulesResult {
 export class RbacAuthorizer implements Authorizer {
   constructor(private readonly cache: RbacCache) {}
 
+  /** Every request pays for this: no closures, no allocation beyond the candidate lists on the allowed path. */
   authorize(attrs: RequestAttributes): Decision {
-    let allowedBy: BindingEntry | undefined;
-    const errors: string[] = [];
-    this.visitRulesFor(attrs.user, attrs.namespace, (binding, rule, error) => {
-      if (rule && ruleAllows(attrs, rule)) {
-        allowedBy = binding;
-        return false;
+    const lists = this.candidates(attrs.user, attrs.namespace);
+    const seen = lists.length > 1 ? new Set<string>() : undefined;
+    let errors: string[] | undefined;
+    for (const list of lists) {
+      for (const binding of list) {
+        if (seen) {
+          if (seen.has(binding.key)) continue;
+          seen.add(binding.key);
+        }
+        const { rules, error } = this.cache.roleRefRules(binding.roleRef, binding.namespace);
+        if (error !== undefined) (errors ??= []).push(error);
+        for (const rule of rules) if (ruleAllows(attrs, rule)) return { decision: "allow", reason: `RBAC: allowed by ${describe(binding)}` };
       }
-      if (error) errors.push(error);
-      return true;
-    });
-    if (allowedBy) return { decision: "allow", reason: `RBAC: allowed by ${describe(allowedBy)}` };
-    return { decision: "no-opinion", reason: errors.length === 0 ? "" : `RBAC: ${errors.length === 1 ? errors[0] : `[${errors.join(", ")}]`}` };
+    }
+    if (!errors) return { decision: "no-opinion", reason: "" };
+    return { decision: "no-opinion", reason: `RBAC: ${errors.length === 1 ? errors[0] : `[${errors.join(", ")}]`}` };
   }
 
   rulesFor(user: UserInfo, namespace: string): RulesResult {
@@ -53,18 +58,7 @@ export class RbacAuthorizer implements Authorizer {
    * subjects match.
    */
   visitRulesFor(user: UserInfo, namespace: string, visit: RuleVisitor): void {
-    // The candidate lists: the user's and each group's, cluster-wide, then in the namespace. Most are empty;
-    // a binding can only be met twice when two lists are not, so only then is a seen-set kept.
-    const lists: Array<readonly BindingEntry[]> = [];
-    const add = (list: readonly BindingEntry[]) => {
-      if (list.length > 0) lists.push(list);
-    };
-    add(this.cache.clusterBindings(`u:${user.name}`));
-    for (const g of user.groups) add(this.cache.clusterBindings(`g:${g}`));
-    if (namespace) {
-      add(this.cache.namespaceBindings(namespace, `u:${user.name}`));
-      for (const g of user.groups) add(this.cache.namespaceBindings(namespace, `g:${g}`));
-    }
+    const lists = this.candidates(user, namespace);
     const seen = lists.length > 1 ? new Set<string>() : undefined;
     for (const list of lists) {
       for (const binding of list) {
@@ -77,6 +71,23 @@ export class RbacAuthorizer implements Authorizer {
         for (const rule of rules) if (!visit(binding, rule, undefined)) return;
       }
     }
+  }
+
+  /**
+   * The non-empty candidate lists, in upstream's order: ClusterRoleBindings naming the user, then each of its
+   * groups; then the namespace's RoleBindings likewise. A binding can only be met twice when two lists are
+   * not empty, so only then do the visits keep a seen-set.
+   */
+  private candidates(user: UserInfo, namespace: string): Array<readonly BindingEntry[]> {
+    const lists: Array<readonly BindingEntry[]> = [];
+    let list = this.cache.clusterBindings("user", user.name);
+    if (list.length > 0) lists.push(list);
+    for (const g of user.groups) if ((list = this.cache.clusterBindings("group", g)).length > 0) lists.push(list);
+    if (namespace) {
+      if ((list = this.cache.namespaceBindings(namespace, "user", user.name)).length > 0) lists.push(list);
+      for (const g of user.groups) if ((list = this.cache.namespaceBindings(namespace, "group", g)).length > 0) lists.push(list);
+    }
+    return lists;
   }
 }
 

@@ -16,7 +16,12 @@ export interface BindingEntry {
   subject: Subject;
 }
 
-type Index = Map<string, BindingEntry[]>;
+/** Bindings by the subjects they name: users (ServiceAccounts as the user they authenticate as), and groups. */
+interface Index {
+  user: Map<string, BindingEntry[]>;
+  group: Map<string, BindingEntry[]>;
+}
+const newIndex = (): Index => ({ user: new Map(), group: new Map() });
 
 export interface RbacStores {
   roles: RestStore;
@@ -36,10 +41,10 @@ export interface RbacStores {
 export class RbacCache {
   private readonly clusterRoles = new Map<string, ClusterRole>();
   private readonly roles = new Map<string, Role>();
-  private readonly clusterIndex: Index = new Map();
+  private readonly clusterIndex: Index = newIndex();
   private readonly namespaceIndex = new Map<string, Index>();
   /** Store key → the entries a binding put in the index, to take them out again. */
-  private readonly indexed = new Map<string, { index: Index; keys: string[]; entries: BindingEntry[] }>();
+  private readonly indexed = new Map<string, { index: Index; keys: SubjectKey[]; entries: BindingEntry[] }>();
   private readonly prefix: string;
 
   constructor(private readonly stores: RbacStores) {
@@ -78,14 +83,14 @@ export class RbacCache {
     return { rules: NO_RULES, error: `unsupported role reference kind: "${ref.kind}"` };
   }
 
-  /** ClusterRoleBindings whose subjects include this user name or group key (`u:alice`, `g:devs`). */
-  clusterBindings(key: string): readonly BindingEntry[] {
-    return this.clusterIndex.get(key) ?? EMPTY;
+  /** ClusterRoleBindings whose subjects include this user or group. */
+  clusterBindings(kind: SubjectKey["kind"], name: string): readonly BindingEntry[] {
+    return this.clusterIndex[kind].get(name) ?? EMPTY;
   }
 
-  /** RoleBindings of a namespace whose subjects include this key. */
-  namespaceBindings(namespace: string, key: string): readonly BindingEntry[] {
-    return this.namespaceIndex.get(namespace)?.get(key) ?? EMPTY;
+  /** RoleBindings of a namespace whose subjects include this user or group. */
+  namespaceBindings(namespace: string, kind: SubjectKey["kind"], name: string): readonly BindingEntry[] {
+    return this.namespaceIndex.get(namespace)?.[kind].get(name) ?? EMPTY;
   }
 
   private apply(e: StoreEvent): void {
@@ -114,17 +119,17 @@ export class RbacCache {
     const namespace = namespaced ? (b.metadata.namespace ?? "") : "";
     let index = this.clusterIndex;
     if (namespaced) {
-      index = this.namespaceIndex.get(namespace) ?? new Map();
+      index = this.namespaceIndex.get(namespace) ?? newIndex();
       this.namespaceIndex.set(namespace, index);
     }
-    const record = { index, keys: [] as string[], entries: [] as BindingEntry[] };
+    const record = { index, keys: [] as SubjectKey[], entries: [] as BindingEntry[] };
     for (const subject of b.subjects ?? []) {
       const k = subjectKey(subject, namespace);
       if (!k) continue;
       const entry: BindingEntry = { kind: namespaced ? "RoleBinding" : "ClusterRoleBinding", key, name: b.metadata.name ?? "", namespace, roleRef: b.roleRef, subject };
-      const list = index.get(k) ?? [];
+      const list = index[k.kind].get(k.name) ?? [];
       list.push(entry);
-      index.set(k, list);
+      index[k.kind].set(k.name, list);
       record.keys.push(k);
       record.entries.push(entry);
     }
@@ -136,9 +141,10 @@ export class RbacCache {
     if (!record) return;
     this.indexed.delete(key);
     record.keys.forEach((k, i) => {
-      const left = (record.index.get(k) ?? []).filter((e) => e !== record.entries[i]);
-      if (left.length > 0) record.index.set(k, left);
-      else record.index.delete(k);
+      const map = record.index[k.kind];
+      const left = (map.get(k.name) ?? []).filter((e) => e !== record.entries[i]);
+      if (left.length > 0) map.set(k.name, left);
+      else map.delete(k.name);
     });
   }
 }
@@ -146,19 +152,24 @@ export class RbacCache {
 const EMPTY: readonly BindingEntry[] = Object.freeze([]);
 const NO_RULES: readonly PolicyRule[] = Object.freeze([]);
 
+export interface SubjectKey {
+  kind: "user" | "group";
+  name: string;
+}
+
 /**
- * The index key a subject matches requests under: `u:<user>` for a User or a ServiceAccount (as the user it
- * authenticates as; a RoleBinding's subject without a namespace is in the binding's), `g:<group>` for a Group.
+ * What a subject matches requests by: a User's name, or a ServiceAccount's user name (a RoleBinding's subject
+ * without a namespace is in the binding's); a Group's name.
  */
-export function subjectKey(s: Subject, bindingNamespace: string): string | undefined {
+export function subjectKey(s: Subject, bindingNamespace: string): SubjectKey | undefined {
   switch (s.kind) {
     case "User":
-      return `u:${s.name}`;
+      return { kind: "user", name: s.name };
     case "Group":
-      return `g:${s.name}`;
+      return { kind: "group", name: s.name };
     case "ServiceAccount": {
       const ns = s.namespace || bindingNamespace;
-      return ns ? `u:${serviceAccountUser(ns, s.name)}` : undefined;
+      return ns ? { kind: "user", name: serviceAccountUser(ns, s.name) } : undefined;
     }
     default:
       return undefined;

@@ -1,4 +1,5 @@
 import { RBAC_GROUP, type ClusterRole, type PolicyRule, type RoleBinding, type Subject } from "../../../api/rbac/types.js";
+import { CONTROLLER_ROLES } from "./controller-policy.js";
 
 /**
  * The bootstrap policy the API server reconciles at start-up (upstream's bootstrappolicy package): the
@@ -169,7 +170,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(["list", "watch"], [discovery], ["endpointslices"]),
     ]),
     clusterRole("system:kube-dns", [rule(["list", "watch"], [core], ["endpoints", "services"])]),
-    clusterRole("system:controller:clusterrole-aggregation-controller", [rule(["escalate", "get", "list", "patch", "update", "watch"], [RBAC_GROUP], ["clusterroles"])]),
+    ...Object.entries(CONTROLLER_ROLES).map(([name, rules]) => clusterRole(`system:controller:${name}`, rules)),
   ];
 }
 
@@ -199,6 +200,6 @@ export function bootstrapClusterRoleBindings(): RoleBinding[] {
     clusterBinding("system:node", []),
     clusterBinding("system:node-proxier", [user("system:kube-proxy")]),
     clusterBinding("system:kube-dns", [{ kind: "ServiceAccount", name: "kube-dns", namespace: "kube-system" }]),
-    clusterBinding("system:controller:clusterrole-aggregation-controller", [{ kind: "ServiceAccount", name: "clusterrole-aggregation-controller", namespace: "kube-system" }]),
+    ...Object.keys(CONTROLLER_ROLES).map((name) => clusterBinding(`system:controller:${name}`, [{ kind: "ServiceAccount", name, namespace: "kube-system" }])),
   ];
 }

@@ -32,6 +32,9 @@ describe("reconcileBootstrapPolicy", () => {
     const piv = (await bindings().get(undefined, "system:public-info-viewer")) as RoleBinding;
     assert.deepEqual(piv.subjects?.map((s) => s.name), ["system:authenticated", "system:unauthenticated"]);
     assert.deepEqual(((await bindings().get(undefined, "cluster-admin")) as RoleBinding).subjects, [{ kind: "Group", apiGroup: G, name: "system:masters" }]);
+    assert.deepEqual(((await bindings().get(undefined, "system:controller:replicaset-controller")) as RoleBinding).subjects,
+      [{ kind: "ServiceAccount", name: "replicaset-controller", namespace: "kube-system" }]);
+    assert.ok(((await roles().get(undefined, "system:controller:replicaset-controller")) as ClusterRole).rules!.some((r) => r.resources?.includes("pods") && r.verbs.includes("create")));
   });
 
   test("reconcileBootstrapPolicy adds what is missing, keeps user additions and leaves autoupdate=false alone", async () => {
