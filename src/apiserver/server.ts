@@ -26,6 +26,11 @@ import type { KubeletClientConfig } from "./http/kubelet-client.js";
 import { Rbac, rbacStores } from "./rbac/index.js";
 import { Reviews, reviewResources } from "./rbac/reviews.js";
 import { invalidError } from "../api/field-errors.js";
+import { NodeGraph } from "./auth/node/graph.js";
+import { NodeAuthorizer } from "./auth/node/node-authorizer.js";
+import { nodeRestriction } from "./auth/node/node-restriction.js";
+import { unionAuthorizer } from "./auth/union.js";
+import { followStore } from "./store-view.js";
 import { authenticate } from "./auth/authenticate.js";
 import { authorize } from "./auth/authorize.js";
 import { staticTokenAuthenticator } from "./auth/bearer.js";
@@ -70,8 +75,13 @@ export interface ApiServerOptions {
   kubeletClient?: KubeletClientConfig;
   /** Authenticators asked after the client certificate and the static token (ServiceAccount tokens…). */
   authenticators?: Authenticator[];
-  /** Decides what authenticated requests may do (after system:masters, always allowed). Absent: everything. */
+  /** Decides what authenticated requests may do (after system:masters, always allowed). Absent: {@link authorizationModes}. */
   authorizer?: Authorizer;
+  /**
+   * --authorization-mode: `["Node", "RBAC"]` as upstream's clusters run (tug up), asked in that order.
+   * Absent or empty (and no `authorizer`): every authenticated request is allowed (tests).
+   */
+  authorizationModes?: Array<"Node" | "RBAC">;
   /** --service-cluster-ip-range: where Services' cluster IPs come from (default 10.96.0.0/12). */
   serviceClusterIPRange?: string;
   defaultNotReadyTolerationSeconds?: number;
@@ -111,6 +121,9 @@ export class ApiServer {
   /** RBAC: the authorizer (`rbac.authorizer`) over a watch-fed cache, escalation checks, bootstrap policy. */
   readonly rbac: Rbac;
   private readonly reviews: Reviews;
+  /** What the authorization filter, impersonation and the access reviews ask; undefined: allow all. */
+  private readonly authz: Authorizer | undefined;
+  private readonly nodeGraph = new NodeGraph();
   /** Asked in order for each request's user; undefined: no authentication. */
   private readonly authenticators: Authenticator[] | undefined;
   private readonly serviceAccountTokens: ServiceAccountTokens | undefined;
@@ -129,6 +142,7 @@ export class ApiServer {
         namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
         serviceAccountAdmission(() => this.restFor("", "serviceaccounts"), { mountToken: opts.serviceAccounts !== undefined }),
         (r, o) => this.rbac.admission.admit(r, o),
+        nodeRestriction,
       ),
       admitUpdate: (r: ResourceInfo, o: KubeObject, old: KubeObject) => this.rbac.admission.admitUpdate(r, o, old),
       decode: (r: ResourceInfo, obj: KubeObject, stored?: KubeObject) => {
@@ -145,8 +159,12 @@ export class ApiServer {
       this.byGroupVersion.get(gv)!.set(r.plural, r);
     }
     this.rbac = new Rbac(rbacStores((group, plural) => this.restFor(group, plural)));
+    const modes = opts.authorizationModes ?? [];
+    const chain = unionAuthorizer(...modes.map((m) => (m === "Node" ? new NodeAuthorizer(this.nodeGraph) : this.rbac.authorizer)));
+    this.authz = opts.authorizer ?? (modes.length > 0 ? chain : undefined);
     this.reviews = new Reviews({
       authorizer: () => this.rbac.authorizer,
+      chain: () => (modes.length > 0 ? chain : this.rbac.authorizer),
       decode: (r, obj) => {
         const { errors } = hooks.decode(r, obj);
         if (errors.length > 0) throw invalidError(r.kind, r.group, "", errors);
@@ -187,6 +205,10 @@ export class ApiServer {
     const namespaces = this.restFor("", "namespaces");
     await ensureSystemNamespaces(namespaces);
     const policy = await this.rbac.start(this.shutdown.signal);
+    if (this.opts.authorizationModes?.includes("Node")) {
+      await followStore(this.restFor("", "pods"), this.nodeGraph.podHandlers, this.shutdown.signal);
+      await followStore(this.restFor("", "persistentvolumeclaims"), this.nodeGraph.claimHandlers, this.shutdown.signal);
+    }
     if (policy.created.length + policy.updated.length > 0) this.log({ level: "info", msg: "Reconciled the RBAC bootstrap policy", created: policy.created.length, updated: policy.updated.length });
     await this.opts.store.watch(namespaces.prefix(), 0, (e) => {
       if (e.type === "MODIFIED" && namespaces.decode(e.kv).metadata.deletionTimestamp) this.finalize(namespaces.decode(e.kv).metadata.name!);
@@ -281,8 +303,8 @@ export class ApiServer {
    */
   private async identify(req: IncomingMessage, url: { pathname: string; searchParams: URLSearchParams }): Promise<UserInfo> {
     let user = this.authenticators ? await authenticate(req, url.pathname, this.authenticators) : UNAUTHENTICATED_USER;
-    if (wantsImpersonation(req)) user = await impersonate(req, user, this.opts.authorizer);
-    if (this.opts.authorizer) await authorize(requestAttributes(req.method ?? "GET", url.pathname, url.searchParams, user), this.opts.authorizer);
+    if (wantsImpersonation(req)) user = await impersonate(req, user, this.authz);
+    if (this.authz) await authorize(requestAttributes(req.method ?? "GET", url.pathname, url.searchParams, user), this.authz);
     return user;
   }
 

@@ -9,6 +9,7 @@ import { sendJson } from "../http/respond.js";
 import type { ResourceRoute } from "../http/route.js";
 import type { ResourceInfo } from "../resource.js";
 import type { RbacAuthorizer } from "./authorizer.js";
+import type { SyncAuthorizer } from "../auth/union.js";
 
 export const AUTHORIZATION_GROUP = "authorization.k8s.io";
 
@@ -19,7 +20,10 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const IN_PROCESS: UserInfo = { name: "system:apiserver", groups: [Groups.masters] };
 
 export interface ReviewOptions {
+  /** RBAC, for what a rules review lists. */
   authorizer: () => RbacAuthorizer;
+  /** The API server's authorizers in order (Node, RBAC), for access reviews: they answer as requests are answered. */
+  chain: () => SyncAuthorizer;
   /** Decodes a body against the kind's schema (wrong types → 400), as every write does. */
   decode: (r: ResourceInfo, obj: KubeObject) => void;
 }
@@ -39,7 +43,7 @@ export class Reviews {
   /** The authorizers the API server consults, as a review sees them: system:masters first, then RBAC. */
   authorize(attrs: RequestAttributes): Decision {
     if (attrs.user.groups.includes(Groups.masters)) return { decision: "allow", reason: "" };
-    return this.opts.authorizer().authorize(attrs);
+    return this.opts.chain().authorize(attrs);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, route: ResourceRoute): Promise<void> {

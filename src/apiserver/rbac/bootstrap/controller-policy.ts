@@ -118,6 +118,18 @@ export const CONTROLLER_ROLES: Record<string, PolicyRule[]> = {
     eventsRule,
   ],
   "ttl-after-finished-controller": [r(["get", "list", "watch", "delete"], [batch], ["jobs"]), eventsRule],
+  "certificate-controller": [
+    r(["get", "list", "watch", "delete"], ["certificates.k8s.io"], ["certificatesigningrequests"]),
+    r(["update"], ["certificates.k8s.io"], ["certificatesigningrequests/status", "certificatesigningrequests/approval"]),
+    { verbs: ["approve", "sign"], apiGroups: ["certificates.k8s.io"], resources: ["signers"], resourceNames: ["kubernetes.io/kube-apiserver-client", "kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kubelet-serving", "kubernetes.io/legacy-unknown"] },
+    r(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
+    eventsRule,
+  ],
+  // Upstream runs the legacy token controller with the controller manager's own credentials.
+  "tokens-controller": [
+    r(["get", "list", "watch", "create", "update", "delete"], [core], ["secrets"]),
+    r(["get", "list", "watch"], [core], ["serviceaccounts", "configmaps"]),
+  ],
   // It must be able to write any rules into a ClusterRole, hence escalate.
   "clusterrole-aggregation-controller": [r(["escalate", "get", "list", "watch", "update", "patch"], ["rbac.authorization.k8s.io"], ["clusterroles"])],
 };

@@ -200,6 +200,8 @@ export function bootstrapClusterRoleBindings(): RoleBinding[] {
     clusterBinding("system:node", []),
     clusterBinding("system:node-proxier", [user("system:kube-proxy")]),
     clusterBinding("system:kube-dns", [{ kind: "ServiceAccount", name: "kube-dns", namespace: "kube-system" }]),
-    ...Object.keys(CONTROLLER_ROLES).map((name) => clusterBinding(`system:controller:${name}`, [{ kind: "ServiceAccount", name, namespace: "kube-system" }])),
+    // Tugboat's controller manager runs every controller as itself (upstream's default without
+    // --use-service-account-credentials), so its user holds each controller's role and nothing more.
+    ...Object.keys(CONTROLLER_ROLES).map((name) => clusterBinding(`system:controller:${name}`, [{ kind: "ServiceAccount", name, namespace: "kube-system" }, user("system:kube-controller-manager")])),
   ];
 }

@@ -33,7 +33,7 @@ describe("reconcileBootstrapPolicy", () => {
     assert.deepEqual(piv.subjects?.map((s) => s.name), ["system:authenticated", "system:unauthenticated"]);
     assert.deepEqual(((await bindings().get(undefined, "cluster-admin")) as RoleBinding).subjects, [{ kind: "Group", apiGroup: G, name: "system:masters" }]);
     assert.deepEqual(((await bindings().get(undefined, "system:controller:replicaset-controller")) as RoleBinding).subjects,
-      [{ kind: "ServiceAccount", name: "replicaset-controller", namespace: "kube-system" }]);
+      [{ kind: "ServiceAccount", name: "replicaset-controller", namespace: "kube-system" }, { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "system:kube-controller-manager" }]);
     assert.ok(((await roles().get(undefined, "system:controller:replicaset-controller")) as ClusterRole).rules!.some((r) => r.resources?.includes("pods") && r.verbs.includes("create")));
   });
 
