@@ -74,7 +74,7 @@ export async function streamPodLog(
   res.on("close", () => abort.abort());
   await new Promise<void>((resolve, reject) => {
     const upstream = request({
-      host: address, port, path, method: "GET", ...kubeletTls(kubelet), signal: abort.signal, headers: kubeletAuthorization(kubelet),
+      host: address, port, path, method: "GET", ...kubeletTls(kubelet, nodeName), signal: abort.signal, headers: kubeletAuthorization(kubelet),
     }, (agentRes) => {
       const code = agentRes.statusCode ?? 502;
       if (code < 200 || code > 206) {

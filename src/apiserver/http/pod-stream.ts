@@ -62,7 +62,7 @@ export async function proxyPodStream(
   for (const [k, v] of Object.entries(kubeletAuthorization(kubelet))) lines.push(`${k}: ${v}`);
   const client = upgrade.socket;
   await new Promise<void>((resolve, reject) => {
-    const agent = tlsConnect({ host, port, ...kubeletTls(kubelet), ALPNProtocols: ["http/1.1"] });
+    const agent = tlsConnect({ host, port, ...kubeletTls(kubelet, nodeName), ALPNProtocols: ["http/1.1"] });
     agent.setNoDelay(true);
     agent.once("secureConnect", () => {
       agent.write(`${lines.join("\r\n")}\r\n\r\n`);

@@ -102,7 +102,7 @@ export async function proxyHttp(
   res.on("close", () => abort.abort());
   await new Promise<void>((resolve, reject) => {
     const send = scheme === "https" ? httpsRequest : httpRequest;
-    const upstream = send({ host, port, path: target, method: req.method, headers, ...(scheme === "https" && plural === "nodes" ? kubeletTls(kubelet) : { rejectUnauthorized: false }), signal: abort.signal, timeout: 30_000 }, (answer) => {
+    const upstream = send({ host, port, path: target, method: req.method, headers, ...(scheme === "https" && plural === "nodes" ? kubeletTls(kubelet, id.name) : { rejectUnauthorized: false }), signal: abort.signal, timeout: 30_000 }, (answer) => {
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !["connection", "keep-alive", "transfer-encoding"].includes(k)) out[k] = v;
       res.writeHead(answer.statusCode ?? 502, out);
