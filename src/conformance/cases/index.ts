@@ -26,6 +26,7 @@ import { cases as kubelet } from "./kubelet.js";
 import { cases as nodeObjects } from "./node-objects.js";
 import { cases as ephemeralContainers } from "./ephemeral-containers.js";
 import { cases as storageAndAuth } from "./storage-and-auth.js";
+import { cases as certificates } from "./certificates.js";
 import { cases as volumesConfig } from "./volumes-config.js";
 import { cases as volumesDownward } from "./volumes-downward.js";
 import { cases as volumesEmptydir } from "./volumes-emptydir.js";
@@ -64,6 +65,7 @@ export const ALL_CASES: ConformanceCase[] = [
   ...nodeObjects,
   ...ephemeralContainers,
   ...storageAndAuth,
+  ...certificates,
   ...volumesConfig,
   ...volumesDownward,
   ...volumesEmptydir,

@@ -161,7 +161,6 @@ export const cases: ConformanceCase[] = [
   notServed("[sig-auth] ServiceAccounts should mount projected service account token [Conformance]", "serviceaccounts/token (projected serviceAccountToken source)"),
   notServed("[sig-auth] ServiceAccounts ServiceAccountIssuerDiscovery should support OIDC discovery of service account issuer [Conformance]", "/.well-known/openid-configuration and serviceaccounts/token"),
   notServed("[sig-auth] SubjectReview should support SubjectReview API operations [Conformance]", "authorization.k8s.io/v1 (SubjectAccessReview, LocalSubjectAccessReview)"),
-  notServed("[sig-auth] Certificates API [Privileged:ClusterAdmin] should support CSR API operations [Conformance]", "certificates.k8s.io/v1 CertificateSigningRequest"),
   notServed("[sig-storage] CSIInlineVolumes should run through the lifecycle of a CSIDriver [Conformance]", "storage.k8s.io/v1 CSIDriver"),
   notServed("[sig-storage] CSIInlineVolumes should support CSIVolumeSource in Pod API [Conformance]", "storage.k8s.io/v1 CSIDriver (csi volume sources)"),
   notServed("[sig-storage] CSINodes CSI Conformance should run through the lifecycle of a csinode [Conformance]", "storage.k8s.io/v1 CSINode"),
