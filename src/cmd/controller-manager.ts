@@ -49,6 +49,8 @@ export interface ControllerManagerCommand {
   concurrentGcSyncs: number;
   /** --allocate-node-cidrs: the node IPAM controller's range. */
   nodeIpam?: { clusterCIDR: string; nodeCIDRMaskSize: number; serviceCIDR?: string };
+  /** --cluster-signing-cert-file / --cluster-signing-key-file, read: the csrsigning controller signs with them. */
+  clusterSigning?: { cert: string; key: string };
 }
 
 
