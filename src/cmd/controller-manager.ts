@@ -51,6 +51,8 @@ export interface ControllerManagerCommand {
   nodeIpam?: { clusterCIDR: string; nodeCIDRMaskSize: number; serviceCIDR?: string };
   /** --service-account-private-key-file's PEM: the tokens controller runs. */
   serviceAccountPrivateKey?: string;
+  /** --cluster-signing-cert-file / --cluster-signing-key-file, read: the csrsigning controller signs with them. */
+  clusterSigning?: { cert: string; key: string };
 }
 
 

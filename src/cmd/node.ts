@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { loadKubeconfig, RestClient } from "../client/rest.js";
 import { componentLog } from "./logger.js";
@@ -20,10 +22,15 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const log = componentLog(logger, "tug-node");
   const config = loadKubeconfig(opts.kubeconfig);
   const client = new RestClient(config);
+  // The token the API server presents to this agent's server (pod logs, exec): the kubeconfig's, or, for the
+  // kubeconfig `tug up` writes (a client certificate), the static token beside it in DIR/pki/admin.token.
+  const tokenFile = join(dirname(opts.kubeconfig), "pki", "admin.token");
+  const token = config.token ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
+  if (token === undefined) log({ level: "warn", msg: "No token in the kubeconfig nor beside it (pki/admin.token): the node agent's server takes requests without credentials" });
   const stop = new AbortController();
   const dnsIP = await discoverClusterDnsIP(client);
   const agent = opts.runtime === "process"
-    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token: config.token, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
+    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
     : undefined;
   // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
   const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log: componentLog(logger, "proxy") }).run(stop.signal) : Promise.resolve();

@@ -49,6 +49,8 @@ const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers agai
           --node-cidr-mask-size N      (default 24)
           --service-cluster-ip-range CIDR  no node gets addresses of it where it overlaps --cluster-cidr
           --service-account-private-key-file FILE  fill legacy service account token Secrets, signed with it (DIR/pki/sa.key)
+          --cluster-signing-cert-file FILE --cluster-signing-key-file FILE  the CA (PEM) that signs
+                           kubernetes.io/kube-apiserver-client CSRs (tug up's: DIR/pki/ca.crt and ca.key)
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
@@ -131,7 +133,7 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
  * nothing further in sees a relative path: a pod's process starts from `/` and hands such paths to
  * `nsenter`, where a relative one would name something else.
  */
-const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "out", "service-account-private-key-file"]);
+const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "out", "service-account-private-key-file", "cluster-signing-cert-file", "cluster-signing-key-file"]);
 
 /** --logging-format text|json (upstream's flag; absent: text on a terminal, json otherwise). */
 function loggerFlag(value: string | undefined): Logger {
@@ -227,7 +229,7 @@ async function main(argv: string[]): Promise<void> {
     const v = flags(rest, [
       "kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
       "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range", "logging-format",
-      "service-account-private-key-file",
+      "service-account-private-key-file", "cluster-signing-cert-file", "cluster-signing-key-file",
     ]);
     if (!v.kubeconfig) fail("tug controller-manager needs --kubeconfig");
     const keyFile = v["service-account-private-key-file"];
@@ -237,10 +239,18 @@ async function main(argv: string[]): Promise<void> {
     } catch (err) {
       fail(`cannot read --service-account-private-key-file "${keyFile}": ${(err as Error).message}`);
     }
+    const signingFiles = [v["cluster-signing-cert-file"], v["cluster-signing-key-file"]];
+    if (signingFiles.filter(Boolean).length === 1) fail("--cluster-signing-cert-file and --cluster-signing-key-file go together");
+    let clusterSigning: { cert: string; key: string } | undefined;
+    try {
+      clusterSigning = signingFiles[0] && signingFiles[1] ? { cert: readFileSync(signingFiles[0], "utf8"), key: readFileSync(signingFiles[1], "utf8") } : undefined;
+    } catch (err) {
+      fail(`cannot read the cluster signing certificate or key: ${(err as Error).message}`);
+    }
     const ipam = nodeIpamFlags(v, { allocate: false });
     return controllerManager({
       kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: booleanFlag(v["leader-elect"], "leader-elect", true),
-      nodeIpam: ipam && { ...ipam, serviceCIDR: v["service-cluster-ip-range"] },
+      nodeIpam: ipam && { ...ipam, serviceCIDR: v["service-cluster-ip-range"] }, clusterSigning,
       nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
       concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
       concurrentRcSyncs: integer(v["concurrent-rc-syncs"], "concurrent-rc-syncs", 5) || 1,

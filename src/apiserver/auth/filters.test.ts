@@ -137,6 +137,20 @@ describe("API server authentication and authorization over HTTPS", () => {
     assert.equal((await call("/healthz", { headers: { Authorization: "Bearer nope" } })).status, 401, "bad credentials are 401 everywhere");
   });
 
+  test("1,000 malformed Authorization headers and impersonation headers: 401, 403 or 400, never a 500", async () => {
+    const pieces = ["Bearer", "bearer", "BEARER", "Basic", " ", "  ", "s3cret", "s3cret ", "\u00e9", "=", "..", "eyJhbGciOiJub25lIn0.e30.", "Bearer s3cret", "%00", ",", "x".repeat(300)];
+    let seed = 7;
+    const pick = () => pieces[(seed = (seed * 1103515245 + 12345) % 2147483648) % pieces.length]!;
+    for (let i = 0; i < 1000; i++) {
+      const auth = Array.from({ length: 1 + (i % 4) }, pick).join(i % 3 === 0 ? " " : "");
+      const headers: Record<string, string> = { Authorization: Buffer.from(auth, "latin1").toString("latin1").replace(/[^\x20-\x7e]/g, "?") };
+      if (i % 5 === 0) headers["Impersonate-Group"] = pick().trim() || "g";
+      if (i % 7 === 0) headers["Impersonate-Extra-" + (i % 2 ? "a%zz" : "b")] = pick().trim() || "v";
+      const r = await call("/api/v1/namespaces/default/pods", { headers });
+      assert.ok([200, 400, 401, 403].includes(r.status), `${JSON.stringify(headers)} → ${r.status} ${JSON.stringify(r.body)}`);
+    }
+  });
+
   test("no credentials: /healthz, /livez, /readyz (and below) and /version are open as system:anonymous; everything else is 401", async () => {
     for (const path of ["/healthz", "/livez", "/readyz", "/readyz/ping", "/livez/etcd", "/version"]) assert.equal((await call(path)).status, 200, path);
     for (const path of ["/api", "/apis", "/api/v1/namespaces", "/openapi/v2", "/metrics", "/healthzx"]) assert.equal((await call(path)).status, 401, path);

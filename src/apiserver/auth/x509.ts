@@ -24,10 +24,12 @@ export function x509Authenticator(now: () => number = Date.now): Authenticator {
   return (req: IncomingMessage) => {
     const socket = req.socket as TLSSocket | undefined;
     if (!socket || typeof socket.getPeerX509Certificate !== "function") return Promise.resolve(undefined);
-    let v = verified.get(socket);
+    // HTTP/2 hands each request (stream) its own proxy of the socket: the session is what lasts as long as the connection.
+    const connection = (req as { stream?: { session?: object } }).stream?.session ?? socket;
+    let v = verified.get(connection);
     if (v === undefined) {
       v = verify(socket);
-      verified.set(socket, v);
+      verified.set(connection, v);
     }
     if (v === null) return Promise.resolve(undefined);
     if (v.error) return Promise.reject(unauthorized());

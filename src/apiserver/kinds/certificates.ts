@@ -6,7 +6,6 @@ import { age, humanDuration } from "../tables/format.js";
 
 type Json = Record<string, unknown>;
 const asCsr = (o: KubeObject) => o as unknown as Csr;
-const APPROVAL = new Set(["Approved", "Denied"]);
 
 /** kubectl's CONDITION column: the conditions' types joined (Approved,Issued when a certificate is there), or Pending. */
 function condition(csr: Csr): string {
@@ -46,16 +45,20 @@ export const certificateSigningRequests: ResourceInfo = {
     prepareForStatusUpdate(obj, old, subresource) {
       const next = (obj.status ?? {}) as { conditions?: CsrCondition[]; certificate?: string };
       const current = (old.status ?? {}) as { conditions?: CsrCondition[]; certificate?: string };
+      const keep = (from: CsrCondition[] | undefined, types: string[], onto: CsrCondition[]) =>
+        [...onto.filter((c) => !types.includes(c.type ?? "")), ...(from ?? []).filter((c) => types.includes(c.type ?? ""))];
+      let conditions: CsrCondition[];
       if (subresource === "approval") {
-        // Only the conditions change through /approval.
-        obj.status = { ...current, conditions: next.conditions };
-        if (next.conditions === undefined) delete (obj.status as Json).conditions;
-        return;
+        // Only the conditions change through /approval, and a Failed one stays as it was.
+        conditions = keep(current.conditions, ["Failed"], next.conditions ?? []);
+        obj.status = { ...current };
+      } else {
+        // Through /status the Approved and Denied conditions stay as they were (upstream's preserveConditionInstances).
+        conditions = keep(current.conditions, ["Approved", "Denied"], next.conditions ?? []);
+        obj.status = { ...next };
       }
-      // Through /status the approval stays as it was; every other condition and the certificate may change.
-      const conditions = [...(current.conditions ?? []).filter((c) => APPROVAL.has(c.type ?? "")), ...(next.conditions ?? []).filter((c) => !APPROVAL.has(c.type ?? ""))];
-      obj.status = { ...next, ...(conditions.length ? { conditions } : {}) };
-      if (!conditions.length) delete (obj.status as Json).conditions;
+      if (conditions.length) (obj.status as Json).conditions = conditions;
+      else delete (obj.status as Json).conditions;
     },
     defaults(obj) {
       for (const c of ((obj.status as { conditions?: CsrCondition[] } | undefined)?.conditions ?? [])) if (!c.status) c.status = "True";

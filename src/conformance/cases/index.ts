@@ -27,6 +27,7 @@ import { cases as nodeObjects } from "./node-objects.js";
 import { cases as ephemeralContainers } from "./ephemeral-containers.js";
 import { cases as storageAndAuth } from "./storage-and-auth.js";
 import { cases as serviceAccountTokens } from "./service-account-tokens.js";
+import { cases as certificates } from "./certificates.js";
 import { cases as volumesConfig } from "./volumes-config.js";
 import { cases as volumesDownward } from "./volumes-downward.js";
 import { cases as volumesEmptydir } from "./volumes-emptydir.js";
@@ -66,6 +67,7 @@ export const ALL_CASES: ConformanceCase[] = [
   ...ephemeralContainers,
   ...storageAndAuth,
   ...serviceAccountTokens,
+  ...certificates,
   ...volumesConfig,
   ...volumesDownward,
   ...volumesEmptydir,

@@ -158,7 +158,6 @@ export const cases: ConformanceCase[] = [
   },
   {
     codename: "[sig-auth] SubjectReview should support SubjectReview API operations [Conformance]",
-    knownFailure: "issue 23: listing as the impersonated user needs the authentication branch's impersonation and authorization filter",
     async run(ctx) {
       // Upstream: a SubjectAccessReview for a user with no bindings, the same list done as that user
       // (impersonated) agreeing with it, and a LocalSubjectAccessReview giving the same answer.
@@ -176,7 +175,6 @@ export const cases: ConformanceCase[] = [
       assert.equal(lsar.status.denied ?? false, sar.status.denied ?? false);
     },
   },
-  notServed("[sig-auth] Certificates API [Privileged:ClusterAdmin] should support CSR API operations [Conformance]", "certificates.k8s.io/v1 CertificateSigningRequest"),
   notServed("[sig-storage] CSIInlineVolumes should run through the lifecycle of a CSIDriver [Conformance]", "storage.k8s.io/v1 CSIDriver"),
   notServed("[sig-storage] CSIInlineVolumes should support CSIVolumeSource in Pod API [Conformance]", "storage.k8s.io/v1 CSIDriver (csi volume sources)"),
   notServed("[sig-storage] CSINodes CSI Conformance should run through the lifecycle of a csinode [Conformance]", "storage.k8s.io/v1 CSINode"),
