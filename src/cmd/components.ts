@@ -8,7 +8,7 @@ import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { CLUSTER_DOMAIN, clusterDnsIP, ensureClusterDnsService } from "./cluster-dns.js";
 import type { MetricsServer } from "./controller-manager.js";
-import { processNodeAgent } from "./node-agent.js";
+import { processNodeAgent, type NodeAgentOptions } from "./node-agent.js";
 import { ensureDefaultStorageClass } from "./storage.js";
 import type { Log, LogFor } from "./logger.js";
 import type { CertificateAndKey } from "../api/pki/certificates.js";
@@ -23,14 +23,29 @@ export interface ComponentsOptions {
   nodeIpam: NodeIpamFlags | false;
   /** The controller manager's /metrics endpoint, already listening. */
   metrics: MetricsServer;
-  /** The admin token, for the node agents' servers (the API server proxies pod logs with it). */
+  /** The admin token, for the node agents' servers (the API server proxies pod logs with it) without `identities`. */
   token: string;
+  /** Each component's own client and the node agents' certificates; absent: everything runs as `client` (tests, bench). */
+  identities?: ComponentIdentities;
   /** The service account signing key (PEM), for the controller manager's legacy token controller. */
   serviceAccountKey?: string;
   /** The API server's --service-cluster-ip-range (the cluster DNS takes its tenth address). */
   serviceCIDR: string;
   /** The cluster CA with its key: the controller manager's csrsigning controller signs with it. */
   clusterSigning?: CertificateAndKey;
+}
+
+/**
+ * Who each component is: its own client (its own user, so RBAC and the Node authorizer give it what its
+ * role needs and nothing more), and how node agents get their serving certificates and whose client
+ * certificates they accept.
+ */
+export interface ComponentIdentities {
+  controllerManager: RestClient;
+  scheduler: RestClient;
+  proxy: RestClient;
+  node(name: string): RestClient;
+  nodeTls(name: string): NonNullable<NodeAgentOptions["tls"]>;
 }
 
 /** --cluster-cidr and --node-cidr-mask-size, when --allocate-node-cidrs is true. */
@@ -50,6 +65,11 @@ export type { Log, LogFor } from "./logger.js";
  */
 export const TUG_UP_BIND_CONCURRENCY = 128;
 
+/** The names of `tug up --nodes N`'s nodes. */
+export function tugNodeNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `tug-node-${i + 1}`);
+}
+
 /**
  * Starts the scheduler, the controller manager, the service proxy and the node agents (`--nodes N`, process or simulated)
  * against `client`, on one shared informer per resource: each pod event is decoded once, not once per
@@ -62,13 +82,17 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   const dnsIP = clusterDnsIP(opts.serviceCIDR);
   await ensureClusterDnsService(client, dnsIP);
   await ensureDefaultStorageClass(client);
-  const nodeNames = Array.from({ length: opts.nodes }, (_, i) => `tug-node-${i + 1}`);
+  const nodeNames = tugNodeNames(opts.nodes);
+  const ids = opts.identities;
   const agents = opts.runtime === "process"
-    ? await Promise.all(nodeNames.map((name) => processNodeAgent(client, { name, dataDir: opts.dataDir, token: opts.token, clusterDNS: dnsIP, log: logFor("kubelet") })))
+    ? await Promise.all(nodeNames.map((name) => processNodeAgent(ids?.node(name) ?? client, {
+      name, dataDir: opts.dataDir, token: opts.token, tls: ids?.nodeTls(name), clusterDNS: dnsIP, log: logFor("kubelet"),
+    })))
     : [];
-  const informers = new SharedInformers(client);
+  // The shared informers read as the controller manager, whose controllers read nearly every kind.
+  const informers = new SharedInformers(ids?.controllerManager ?? client);
   const clusterIPs = opts.runtime === "process" && canHostServiceIPs();
-  const manager = new ControllerManager(client, {
+  const manager = new ControllerManager(ids?.controllerManager ?? client, {
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log: logFor("controller-manager"), serviceAccountPrivateKey: opts.serviceAccountKey,
     nodeIpam: opts.nodeIpam ? { ...opts.nodeIpam, serviceCIDR: opts.serviceCIDR } : undefined,
     clusterSigning: opts.clusterSigning,
@@ -76,10 +100,10 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   opts.metrics.serve(manager.metrics);
   log({ level: "info", msg: "Controller manager metrics", url: `http://127.0.0.1:${opts.metrics.port}/metrics` });
   const running = [
-    new Scheduler(client, { informers, log: logFor("scheduler"), bindConcurrency: TUG_UP_BIND_CONCURRENCY }).run(components.signal),
+    new Scheduler(ids?.scheduler ?? client, { informers, log: logFor("scheduler"), bindConcurrency: TUG_UP_BIND_CONCURRENCY }).run(components.signal),
     manager.run(components.signal),
     // One proxy per host: node ports always; cluster IPs only where pods have real addresses behind them.
-    new ServiceProxy(client, {
+    new ServiceProxy(ids?.proxy ?? client, {
       informers, clusterIPs, serviceCIDR: opts.serviceCIDR, dns: clusterIPs ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, registry: manager.metrics.registry, log: logFor("proxy"),
     }).run(components.signal),
     ...(opts.runtime === "simulated" ? [new SimulatedNodePool(client, { nodes: nodeNames, informers, log: logFor("simulated-node") }).run(components.signal)] : agents.map((a) => a.run(components.signal))),

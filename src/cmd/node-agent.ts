@@ -3,7 +3,7 @@ import { mkdirSync, statfsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { isNotFound } from "../api/errors.js";
-import { KubeletAuth } from "../node/kubelet/server-auth.js";
+import { apiReviews, KubeletAuth } from "../node/kubelet/server-auth.js";
 import { generateServingCerts } from "../apiserver/tls.js";
 import type { RestClient } from "../client/rest.js";
 import { realClock } from "../client/clock.js";
@@ -25,8 +25,15 @@ import { CLUSTER_DOMAIN } from "./cluster-dns.js";
 export interface NodeAgentOptions {
   name: string;
   dataDir: string;
-  /** The token the API server presents when it asks this agent for logs. */
+  /** The token the API server presents when it asks this agent for logs (without `tls`). */
   token?: string;
+  /**
+   * The agent's certificates from the cluster CA: its serving certificate (CN system:node:<name>), issued
+   * for the hosts it is given, and the CA whose client certificates it accepts (the API server's). Its
+   * authorization is then the API server's: TokenReview and SubjectAccessReview through `client`.
+   * Absent: a self-signed serving certificate and the `token` (tests of the agent alone).
+   */
+  tls?: { serving(hosts: string[]): Promise<{ cert: string; key: string }>; clientCA: string };
   /** The kubelet's --cluster-dns; absent: pods resolve with the host's resolv.conf. */
   clusterDNS?: string;
   log: (entry: Record<string, unknown>) => void;
@@ -105,13 +112,16 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   if (!cgroups) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "No writable cgroup v1 CPU controller: pods run without CPU shares or limits" });
   if (!isolate) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "Not root (or no CNI plugins in /usr/lib/cni): pods share the host network" });
 
-  const certs = await generateServingCerts([hostIP, opts.name]);
+  const certs = opts.tls ? await opts.tls.serving([hostIP, opts.name]) : await generateServingCerts([hostIP, opts.name]);
+  const auth = opts.tls
+    ? new KubeletAuth({ nodeName: opts.name, clientCA: opts.tls.clientCA, reviews: apiReviews(client) })
+    : new KubeletAuth({ nodeName: opts.name, token: opts.token });
   // The server must listen before the Node is registered (its port is in the Node's status).
   const started: { kubelet?: Kubelet; network?: CniNetwork; runtime?: ProcessRuntime } = {};
   const server = new KubeletServer({
     logFile: (ns, pod, container, previous) => started.kubelet?.logFile(ns, pod, container, previous) ?? { error: "the node agent is starting", code: 400 },
   }, {
-    cert: certs.cert, key: certs.key, auth: new KubeletAuth({ nodeName: opts.name, token: opts.token }),
+    cert: certs.cert, key: certs.key, auth,
     streams: {
       nodeName: opts.name,
       target: (ns, pod, container) => started.kubelet?.streamTarget(ns, pod, container) ?? { error: "the node agent is starting", code: 400 },

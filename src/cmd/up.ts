@@ -10,7 +10,11 @@ import type { Store } from "../store/store.js";
 import { listenMetrics } from "./controller-manager.js";
 import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
-import { startComponents, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
+import { startComponents, tugNodeNames, type ComponentIdentities, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
+import { COMPONENT_USERS, loadOrCreateComponentTokens, nodeUser } from "./identities.js";
+import { issueCertificate } from "../api/pki/certificates.js";
+import { tokenFileAuthenticator } from "../apiserver/auth/token-file.js";
+import { bearerToken } from "../apiserver/auth/bearer.js";
 import { componentLog } from "./logger.js";
 import { loadOrCreatePki } from "./pki.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
@@ -81,8 +85,14 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     const saKey = await loadOrCreateServiceAccountKey(opts.dataDir);
     const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
     store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
+    // Every component and node agent of this process is its own user (pki/tokens.csv); the API server
+    // reaches node agents with its own client certificate and checks theirs.
+    const ids = loadOrCreateComponentTokens(opts.dataDir, opts.runtime === "process" ? tugNodeNames(opts.nodes) : []);
+    const kubeletClient = await issueCertificate(pki.ca, { commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", now: new Date() });
     server = new ApiServer({
-      store, certs, token, bindAdvertiseAddress: true, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
+      store, certs, token, bindAdvertiseAddress: true, authorizationModes: ["Node", "RBAC"],
+      authenticators: [tokenFileAuthenticator(ids.tokens, bearerToken)],
+      kubeletClient: { ca: pki.ca.cert, cert: kubeletClient.cert, key: kubeletClient.key }, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     });
@@ -94,7 +104,22 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
 
     // The components talk to the API server only through the client, as they would across machines.
     const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
+    const as = (user: string) => new RestClient({ server: url, token: ids.tokenOf(user), ca: certs.caCert, userAgent: user, transport: api.transport() });
+    const identities: ComponentIdentities = {
+      controllerManager: as(COMPONENT_USERS.controllerManager),
+      scheduler: as(COMPONENT_USERS.scheduler),
+      proxy: as(COMPONENT_USERS.proxy),
+      node: (name) => as(nodeUser(name).name),
+      nodeTls: (name) => ({
+        clientCA: pki.ca.cert,
+        serving: async (hosts) => {
+          const issued = await issueCertificate(pki.ca, { commonName: nodeUser(name).name, organizations: nodeUser(name).groups, usage: "server", hosts, now: new Date() });
+          return { cert: issued.cert, key: issued.key! };
+        },
+      }),
+    };
     const components = await startComponents(client, {
+      identities,
       dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceAccountKey: saKey.pem, serviceCIDR: opts.serviceClusterIPRange, clusterSigning: pki.ca,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
       nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },

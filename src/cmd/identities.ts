@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { formatTokenFile, parseTokenFile } from "../apiserver/auth/token-file.js";
+import type { UserInfo } from "../apiserver/auth/types.js";
+
+/** The users `tug up`'s components run as, as upstream's components' kubeconfigs name them. */
+export const COMPONENT_USERS = {
+  controllerManager: "system:kube-controller-manager",
+  scheduler: "system:kube-scheduler",
+  proxy: "system:kube-proxy",
+} as const;
+
+/** A node agent's user: `system:node:<name>` in system:nodes, what the Node authorizer knows. */
+export function nodeUser(name: string): UserInfo {
+  return { name: `system:node:${name}`, groups: ["system:nodes"] };
+}
+
+/** The components' tokens: the token file the API server reads, and each user's token. */
+export interface ComponentTokens {
+  tokens: Map<string, UserInfo>;
+  tokenOf(user: string): string;
+}
+
+/**
+ * DIR/pki/tokens.csv (upstream's --token-auth-file format, 0600): one token per component of `tug up`
+ * and per node agent it runs, each its own user, so each has what RBAC and the Node authorizer grant it
+ * and nothing more. Users missing from the file (more nodes than last time) get a token; others keep theirs.
+ */
+export function loadOrCreateComponentTokens(dataDir: string, nodeNames: readonly string[]): ComponentTokens {
+  const file = join(dataDir, "pki", "tokens.csv");
+  const tokens = existsSync(file) ? parseTokenFile(readFileSync(file, "utf8")) : new Map<string, UserInfo>();
+  const byUser = new Map([...tokens].map(([token, u]) => [u.name, token]));
+  const wanted: UserInfo[] = [...Object.values(COMPONENT_USERS).map((name) => ({ name, groups: [] })), ...nodeNames.map(nodeUser)];
+  let changed = false;
+  for (const user of wanted) {
+    if (byUser.has(user.name)) continue;
+    const token = randomBytes(24).toString("hex");
+    tokens.set(token, user);
+    byUser.set(user.name, token);
+    changed = true;
+  }
+  if (changed) {
+    writeFileSync(file, formatTokenFile(tokens), { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return {
+    tokens,
+    tokenOf(user) {
+      const token = byUser.get(user);
+      if (token === undefined) throw new Error(`no token for ${user}`);
+      return token;
+    },
+  };
+}
