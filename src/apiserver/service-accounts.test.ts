@@ -84,6 +84,13 @@ describe("serviceAccountAdmission", () => {
     assert.equal(res.body.message, 'pods "g-" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found');
   });
 
+  test("serviceAccountAdmission gives a pod without imagePullSecrets its account's, and leaves a pod's own alone", async () => {
+    await srv.call("POST", "/api/v1/namespaces/default/serviceaccounts", { metadata: { name: "puller" }, imagePullSecrets: [{ name: "regcred" }] });
+    assert.deepEqual(((await create({ serviceAccountName: "puller" })).body as Json).spec.imagePullSecrets, [{ name: "regcred" }]);
+    assert.deepEqual(((await create({ serviceAccountName: "puller", imagePullSecrets: [{ name: "mine" }] })).body as Json).spec.imagePullSecrets, [{ name: "mine" }]);
+    assert.equal(((await create({ serviceAccountName: "build" })).body as Json).spec.imagePullSecrets, undefined);
+  });
+
   test("serviceAccountAdmission takes the deprecated serviceAccount as the name", async () => {
     const body = (await create({ serviceAccount: "build" })).body as Json;
     assert.equal(body.spec.serviceAccountName, "build");

@@ -51,7 +51,8 @@ export function mountServiceAccountToken(spec: Json, volumeName: () => string = 
  * Upstream's ServiceAccount admission plugin, for pod creates (mirror pods are left alone): the pod runs
  * as `default` unless it names an account, that account must exist (403 otherwise), and unless
  * automountServiceAccountToken is false on the pod — or, when the pod doesn't say, on the account — the
- * token volume is mounted into every container ({@link mountServiceAccountToken}).
+ * token volume is mounted into every container ({@link mountServiceAccountToken}); a pod naming no
+ * imagePullSecrets gets the account's.
  *
  * The token volume is mounted only when `mountToken` (the server issues tokens: it has a signing key, as
  * kube-apiserver always does); without, pods are admitted as before, with no volume their node could fill.
@@ -87,5 +88,8 @@ export function serviceAccountAdmission(serviceAccounts: () => RestStore, opts: 
       ? spec.automountServiceAccountToken
       : (account as { automountServiceAccountToken?: boolean } | undefined)?.automountServiceAccountToken ?? true;
     if (automount && opts.mountToken) mountServiceAccountToken(spec);
+    // A pod naming no imagePullSecrets gets its account's.
+    const pullSecrets = list((account as { imagePullSecrets?: unknown } | undefined)?.imagePullSecrets);
+    if (list(spec.imagePullSecrets).length === 0 && pullSecrets.length > 0) spec.imagePullSecrets = pullSecrets.map((s) => ({ name: s.name }));
   };
 }

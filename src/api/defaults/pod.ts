@@ -47,9 +47,6 @@ export function defaultPodSpec(spec: unknown): void {
   setDefault(s, "dnsPolicy", "ClusterFirst");
   setDefault(s, "securityContext", {});
   setDefault(s, "schedulerName", "default-scheduler");
-  // The deprecated serviceAccount is the serviceAccountName's alias (upstream's v1 conversion, both ways).
-  if (!s.serviceAccountName && typeof s.serviceAccount === "string" && s.serviceAccount !== "") s.serviceAccountName = s.serviceAccount;
-  if (typeof s.serviceAccountName === "string" && s.serviceAccountName !== "") s.serviceAccount = s.serviceAccountName;
   for (const c of [...list(s.initContainers), ...list(s.containers), ...list(s.ephemeralContainers)]) defaultContainer(c);
   for (const v of list(s.volumes)) {
     if (typeof v.emptyDir === "object" && v.emptyDir === null) v.emptyDir = {};
@@ -66,6 +63,10 @@ export function defaultPod(pod: Json, tolerationSeconds: { notReady: number; unr
   const spec = pod.spec as Json | undefined;
   if (!spec) return;
   defaultPodSpec(spec);
+  // The deprecated serviceAccount names the account when serviceAccountName doesn't (upstream's v1
+  // conversion); the ServiceAccount admission plugin sets both on create. Pods only, and never the other
+  // way on an update: a pod or template written again must not change (nor a template roll its workload).
+  if (!spec.serviceAccountName && typeof spec.serviceAccount === "string" && spec.serviceAccount !== "") spec.serviceAccountName = spec.serviceAccount;
   setDefault(spec, "enableServiceLinks", true);
   setDefault(spec, "preemptionPolicy", "PreemptLowerPriority");
   setDefault(spec, "priority", 0);

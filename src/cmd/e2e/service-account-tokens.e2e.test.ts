@@ -1,5 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { canIsolate, Cluster, eventually } from "./harness.js";
 
@@ -10,6 +11,7 @@ const ISSUER = "https://kubernetes.default.svc.cluster.local";
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 /** GNU wget (busybox's applet has no --ca-certificate): the pod verifies the API server with the mounted CA. */
 const WGET = "/usr/bin/wget";
+const pythonClient = () => spawnSync("/usr/bin/python3", ["-c", "import kubernetes"]).status === 0;
 
 describe("service account tokens with real kubectl", () => {
   let c: Cluster;
@@ -101,6 +103,24 @@ describe("service account tokens with real kubectl", () => {
     assert.deepEqual(status.user.extra["authentication.kubernetes.io/pod-name"], ["in-cluster"]);
     assert.deepEqual(status.user.extra["authentication.kubernetes.io/pod-uid"], [pod.metadata.uid]);
     c.ok(["delete", "pod", "in-cluster", "--wait=false"]);
+  });
+
+  test("a pod's Python client with load_incluster_config lists the namespace's ConfigMaps", {
+    skip: (!canIsolate() && "needs root and the CNI plugins (pod networks)") || (!pythonClient() && "needs /usr/bin/python3 with python3-kubernetes"),
+  }, async () => {
+    const program = [
+      "from kubernetes import client, config",
+      "config.load_incluster_config()",
+      "names = [c.metadata.name for c in client.CoreV1Api().list_namespaced_config_map(open('" + SA_DIR + "/namespace').read()).items]",
+      "print('configmaps=' + ','.join(names))",
+    ].join("\n");
+    c.ok(["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1", kind: "Pod", metadata: { name: "python-client" },
+      spec: { restartPolicy: "Never", containers: [{ name: "client", image: "busybox", command: ["/usr/bin/python3", "-c", program] }] },
+    }));
+    await eventually("the Python client pod to finish", () => /Succeeded|Failed/.test(c.kubectl(["get", "pod", "python-client", "-o", "jsonpath={.status.phase}"]).stdout), 60_000);
+    const logs = c.ok(["logs", "python-client"]);
+    assert.match(logs, /^configmaps=.*kube-root-ca\.crt/m, logs);
   });
 
   test("automountServiceAccountToken: false on the pod gives it no token volume", () => {
