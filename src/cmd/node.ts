@@ -7,7 +7,9 @@ import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { CLUSTER_DOMAIN, discoverClusterDnsIP } from "./cluster-dns.js";
-import { processNodeAgent } from "./node-agent.js";
+import { processNodeAgent, type NodeAgentOptions } from "./node-agent.js";
+import { nodeUser } from "./identities.js";
+import { issueCertificate } from "../api/pki/certificates.js";
 
 export interface NodeOptions {
   kubeconfig: string;
@@ -21,20 +23,20 @@ export interface NodeOptions {
 export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const log = componentLog(logger, "tug-node");
   const config = loadKubeconfig(opts.kubeconfig);
-  const client = new RestClient(config);
-  // The token the API server presents to this agent's server (pod logs, exec): the kubeconfig's, or, for the
-  // kubeconfig `tug up` writes (a client certificate), the static token beside it in DIR/pki/admin.token.
+  const admin = new RestClient(config);
+  const identity = await nodeIdentity(opts.kubeconfig, opts.name);
+  if (!identity) log({ level: "warn", msg: "No cluster CA key beside the kubeconfig (pki/ca.key): the node agent runs with the kubeconfig's user and a self-signed serving certificate, which an API server that checks node agents refuses" });
+  const client = identity ? new RestClient({ ...config, token: undefined, cert: identity.client.cert, key: identity.client.key }) : admin;
   const tokenFile = join(dirname(opts.kubeconfig), "pki", "admin.token");
   const token = config.token ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
-  if (token === undefined) log({ level: "warn", msg: "No token in the kubeconfig nor beside it (pki/admin.token): the node agent's server takes requests without credentials" });
   const stop = new AbortController();
   const dnsIP = await discoverClusterDnsIP(client);
   const agent = opts.runtime === "process"
-    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
+    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
     : undefined;
   // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
-  const proxy = agent ? new ServiceProxy(client, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log: componentLog(logger, "proxy") }).run(stop.signal) : Promise.resolve();
-  const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(client, { nodes: [opts.name], log: componentLog(logger, "simulated-node") }).run(stop.signal);
+  const proxy = agent ? new ServiceProxy(admin, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log: componentLog(logger, "proxy") }).run(stop.signal) : Promise.resolve();
+  const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(admin, { nodes: [opts.name], log: componentLog(logger, "simulated-node") }).run(stop.signal);
   log({ level: "info", msg: "Node agent is up", node: opts.name, runtime: opts.runtime });
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -45,6 +47,7 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
     await Promise.race([Promise.all([running, proxy]).catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
     await agent?.shutdown(10);
     client.close();
+    if (admin !== client) admin.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
@@ -53,4 +56,27 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
     log({ level: "error", msg: "The node agent stopped", err: err instanceof Error ? err.stack : String(err) });
     process.exit(1);
   });
+}
+
+/**
+ * The node's own identity when the cluster's CA is at hand (DIR/pki beside `tug up`'s kubeconfig): a
+ * client certificate for `system:node:<name>` in system:nodes (what the Node authorizer knows), and
+ * serving certificates naming the node, as upstream's TLS bootstrap would issue them.
+ */
+async function nodeIdentity(kubeconfig: string, name: string): Promise<{ client: { cert: string; key: string }; tls: NonNullable<NodeAgentOptions["tls"]> } | undefined> {
+  const pki = join(dirname(kubeconfig), "pki");
+  if (!existsSync(join(pki, "ca.key"))) return undefined;
+  const ca = { cert: readFileSync(join(pki, "ca.crt"), "utf8"), key: readFileSync(join(pki, "ca.key"), "utf8") };
+  const user = nodeUser(name);
+  const client = await issueCertificate(ca, { commonName: user.name, organizations: user.groups, usage: "client", now: new Date() });
+  return {
+    client: { cert: client.cert, key: client.key! },
+    tls: {
+      clientCA: ca.cert,
+      serving: async (hosts) => {
+        const issued = await issueCertificate(ca, { commonName: user.name, organizations: user.groups, usage: "server", hosts, now: new Date() });
+        return { cert: issued.cert, key: issued.key! };
+      },
+    },
+  };
 }
