@@ -114,6 +114,8 @@ describe("service account tokens with real kubectl", () => {
       "names = [c.metadata.name for c in client.CoreV1Api().list_namespaced_config_map(open('" + SA_DIR + "/namespace').read()).items]",
       "print('configmaps=' + ','.join(names))",
     ].join("\n");
+    // RBAC grants a ServiceAccount nothing of its own: `view` in its namespace lets it list ConfigMaps.
+    c.ok(["create", "rolebinding", "python-client-view", "--clusterrole=view", "--serviceaccount=default:default"]);
     c.ok(["apply", "-f", "-"], JSON.stringify({
       apiVersion: "v1", kind: "Pod", metadata: { name: "python-client" },
       spec: { restartPolicy: "Never", containers: [{ name: "client", image: "busybox", command: ["/usr/bin/python3", "-c", program] }] },
@@ -121,6 +123,39 @@ describe("service account tokens with real kubectl", () => {
     await eventually("the Python client pod to finish", () => /Succeeded|Failed/.test(c.kubectl(["get", "pod", "python-client", "-o", "jsonpath={.status.phase}"]).stdout), 60_000);
     const logs = c.ok(["logs", "python-client"]);
     assert.match(logs, /^configmaps=.*kube-root-ca\.crt/m, logs);
+  });
+
+  test("a pod's token has exactly what RBAC grants its ServiceAccount: pods of its namespace with a RoleBinding, Secrets 403 until one allows them", {
+    skip: (!canIsolate() && "needs root and the CNI plugins (pod networks)") || (!existsSync(WGET) && `needs ${WGET}`),
+  }, async () => {
+    c.ok(["create", "namespace", "team"]);
+    c.ok(["create", "serviceaccount", "reader", "-n", "team"]);
+    c.ok(["create", "role", "pod-reader", "--verb=get,list", "--resource=pods", "-n", "team"]);
+    c.ok(["create", "rolebinding", "reader-pods", "--role=pod-reader", "--serviceaccount=team:reader", "-n", "team"]);
+    const call = (what: string, path: string) =>
+      `echo "${what}=$(${WGET} -qO- --content-on-error -T 10 --ca-certificate=$SA/ca.crt --header "Authorization: Bearer $(cat $SA/token)" https://kubernetes.default.svc${path} | head -c 400 | tr -d '\\n')"`;
+    const script = [`SA=${SA_DIR}`, "while true; do", call("pods", "/api/v1/namespaces/team/pods"), call("secrets", "/api/v1/namespaces/team/secrets"),
+      call("other", "/api/v1/namespaces/default/pods"), "echo round; sleep 1; done"].join("\n");
+    c.ok(["apply", "-n", "team", "-f", "-"], JSON.stringify({
+      apiVersion: "v1", kind: "Pod", metadata: { name: "reader" },
+      spec: { serviceAccountName: "reader", terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: "busybox", command: ["sh", "-c", script] }] },
+    }));
+    let logs = "";
+    const lastRound = () => logs.split("round").slice(-2, -1)[0] ?? "";
+    await eventually("a round of the pod's calls", () => /pods=/.test((logs = c.kubectl(["logs", "reader", "-n", "team"]).stdout, lastRound())), 60_000, () => `${logs}\n${c.kubectl(["describe", "pod", "reader", "-n", "team"]).stdout}`);
+    const first = lastRound();
+    assert.match(first, /pods=.*"kind":"PodList"/, first);
+    assert.match(first, /secrets=.*secrets is forbidden: User \\"system:serviceaccount:team:reader\\" cannot list resource \\"secrets\\" in API group \\"\\" in the namespace \\"team\\".*"code":403/, first);
+    assert.match(first, /other=.*"code":403/, first);
+    const denied = c.kubectl(["get", "secrets", "-n", "team", "--as=system:serviceaccount:team:reader"]);
+    assert.match(denied.stderr, /secrets is forbidden: User "system:serviceaccount:team:reader" cannot list resource "secrets" in API group "" in the namespace "team"/);
+    c.ok(["create", "role", "secret-reader", "--verb=list", "--resource=secrets", "-n", "team"]);
+    c.ok(["create", "rolebinding", "reader-secrets", "--role=secret-reader", "--serviceaccount=team:reader", "-n", "team"]);
+    await eventually("the Secrets the new RoleBinding allows", () => {
+      logs = c.kubectl(["logs", "reader", "-n", "team"]).stdout;
+      return /secrets=.*"kind":"SecretList"/.test(lastRound());
+    }, 60_000, () => logs);
+    c.ok(["delete", "namespace", "team", "--wait=false"]);
   });
 
   test("automountServiceAccountToken: false on the pod gives it no token volume", () => {
