@@ -13,6 +13,7 @@ import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 import { watchLine, watchResource, type WatchEvent } from "../registry/watch.js";
 import { decodeBody, decodeBodyStrict, readBody } from "./body.js";
+import { APPLY_PATCH, fieldManagerOf, validateWriteOptions } from "./field-manager.js";
 import { connectTarget } from "./connect.js";
 import { proxyPodStream } from "./pod-stream.js";
 import { proxyHttp, type ProxyStores } from "./proxy.js";
@@ -36,7 +37,7 @@ export interface HandlerContext {
   shutdown: AbortSignal;
 }
 
-const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
+const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", APPLY_PATCH];
 
 /** Serves one request on a resource route: verbs, subresources, tables and watches. */
 export async function handleResource(req: IncomingMessage, res: ServerResponse, params: URLSearchParams, route: ResourceRoute, ctx: HandlerContext): Promise<void> {
@@ -45,7 +46,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   const warnings: string[] = [];
   const fieldValidation = (params.get("fieldValidation") ?? "Warn") as "Strict" | "Warn" | "Ignore";
   if (!["Strict", "Warn", "Ignore"].includes(fieldValidation)) throw badRequest(`fieldValidation: Unsupported value: "${fieldValidation}": supported values: "Ignore", "Strict", "Warn"`);
-  const write = { dryRun, fieldValidation, warnings };
+  const manager = fieldManagerOf(params, req.headers);
+  const write = { dryRun, fieldValidation, warnings, fieldManager: { manager } };
   /** Sets the Warning headers; true when it did. */
   const warn = (): boolean => {
     if (warnings.length === 0) return false;
@@ -100,6 +102,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     }
     case "POST": {
       if (name === undefined) {
+        validateWriteOptions("CreateOptions", params, false);
         const { value, strict } = await objectBody();
         return respond(201, await rest.create(ns, value as KubeObject, { ...write, bodyErrors: strict }));
       }
@@ -116,8 +119,9 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     }
     case "PUT": {
       if (name === undefined) throw methodNotAllowed("the server does not allow this method on the requested resource");
+      validateWriteOptions("UpdateOptions", params, false);
       const { value: input, strict } = await objectBody();
-      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun));
+      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun, manager));
       if (subresource === "ephemeralcontainers") return respond(200, await updateEphemeralContainers(rest, namespace!, name, () => input, write));
       if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
       const sub = subresource === "status" || subresource === "finalize" ? subresource : "";
@@ -129,13 +133,22 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (!PATCH_TYPES.includes(type)) {
         throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`);
       }
+      const force = validateWriteOptions("PatchOptions", params, type === APPLY_PATCH);
+      if (type === APPLY_PATCH) {
+        if (subresource && subresource !== "status") throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.slice(0, 3).join(", ")}`);
+        const { value, strict } = decodeBodyStrict(await readBody(req), "application/yaml", fieldValidation !== "Ignore");
+        if (!isPlainObject(value)) throw badRequest("the body of an apply patch must be an object");
+        const sub = subresource === "status" ? "status" : "";
+        const { obj, created } = await rest.apply(ns, name, value as KubeObject, { ...write, bodyErrors: strict, manager, force, subresource: sub });
+        return respond(created ? 201 : 200, obj);
+      }
       const patch = decodeBody(await readBody(req), "application/json");
       const apply = (target: unknown) => {
         if (type === "application/json-patch+json") return applyJsonPatch(target, patch);
         if (type === "application/merge-patch+json") return applyMergePatch(target, patch);
-        return applyStrategicMergePatch(target, patch);
+        return applyStrategicMergePatch(target, patch, subresource === "scale" ? undefined : rest.mergeType);
       };
-      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, (scale) => apply(scale) as KubeObject, dryRun));
+      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, (scale) => apply(scale) as KubeObject, dryRun, manager));
       if (subresource === "ephemeralcontainers") return respond(200, await updateEphemeralContainers(rest, namespace!, name, apply, write));
       const sub = subresource === "status" ? "status" : "";
       const patched = await rest.guaranteedUpdate(ns, name, { ...write, subresource: sub }, (current) => {

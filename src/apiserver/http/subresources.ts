@@ -26,8 +26,9 @@ export function toScale(obj: KubeObject): KubeObject {
 }
 
 /** Writes a Scale back: only spec.replicas changes; a stale resourceVersion in the Scale is a 409. */
-export async function updateScale(rest: RestStore, namespace: string | undefined, name: string, next: (scale: KubeObject) => KubeObject, dryRun: boolean): Promise<KubeObject> {
-  const updated = await rest.guaranteedUpdate(namespace, name, { dryRun }, (current) => {
+export async function updateScale(rest: RestStore, namespace: string | undefined, name: string, next: (scale: KubeObject) => KubeObject, dryRun: boolean, manager?: string): Promise<KubeObject> {
+  const fieldManager = manager === undefined ? undefined : { manager, subresource: "scale" };
+  const updated = await rest.guaranteedUpdate(namespace, name, { dryRun, fieldManager }, (current) => {
     const scale = next(toScale(current));
     if (!isPlainObject(scale) || !isPlainObject(scale.spec)) throw badRequest("the body of the request must be a Scale");
     const rv = scale.metadata?.resourceVersion;

@@ -1,5 +1,7 @@
 import { alreadyExists, badRequest, conflict, notFound, StatusError, type Qualified } from "../../api/errors.js";
 import { invalidError, type FieldError } from "../../api/field-errors.js";
+import { applyConfiguration, trackUpdate, type WriteContext } from "../../api/managed/field-manager.js";
+import { UNTYPED, type MergeType } from "../../api/managed/merge-type.js";
 import { formatTime, generatedName, newUid } from "../../api/meta.js";
 import { cloneJson, isPlainObject, type KubeObject } from "../../api/types.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/meta.js";
@@ -25,6 +27,12 @@ export interface WriteOptions {
   bodyErrors?: StrictBody;
   /** Collects warnings for the response's Warning headers. */
   warnings?: string[];
+  /**
+   * Who writes (`?fieldManager=`, else from the user agent): the write is recorded in metadata.managedFields
+   * as an Update by this manager, on `subresource` when given (a scale write's). Absent: managedFields are
+   * kept as the write leaves them.
+   */
+  fieldManager?: { manager: string; subresource?: string };
   /** Internal: the transform returns a copy of a body normalize() has already decoded (a PUT's). */
   normalized?: boolean;
   /** Internal: this update marks the object for deletion (set by delete.ts only). */
@@ -81,6 +89,15 @@ export interface RestHooks {
   admit?: Admit;
   decode?: Decode;
   allocations?: Allocations;
+  /** How the kind's fields merge (from its OpenAPI schema), for patches, apply and managed fields. */
+  mergeType?: (resource: ResourceInfo) => MergeType;
+}
+
+/** A server-side apply (PATCH application/apply-patch+yaml). */
+export interface ApplyOptions extends WriteOptions {
+  manager: string;
+  force: boolean;
+  subresource: "" | "status";
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -98,6 +115,7 @@ export class RestStore {
   private readonly sharedDecodes = new WeakMap<KeyValue, KubeObject>();
   /** The JSON of objects this store just wrote, so a response needn't serialise them again. */
   private readonly written = new WeakMap<KubeObject, string>();
+  private cachedMergeType: MergeType | undefined;
 
   constructor(
     readonly info: ResourceInfo,
@@ -106,6 +124,17 @@ export class RestStore {
     private readonly hooks: RestHooks = {},
   ) {
     this.qualified = { group: info.group, resource: info.plural };
+  }
+
+  /** How this kind's fields merge (strategic merge patch, apply, managed fields). */
+  get mergeType(): MergeType {
+    return (this.cachedMergeType ??= this.hooks.mergeType?.(this.info) ?? UNTYPED);
+  }
+
+  private writeContext(manager: string, subresource: string): WriteContext {
+    return {
+      manager, subresource, apiVersion: apiVersionOf(this.info), type: this.mergeType, now: formatTime(this.clock.now()), statusApart: this.info.strategy.status,
+    };
   }
 
   prefix(namespace?: string): string {
@@ -249,6 +278,7 @@ export class RestStore {
     delete meta.resourceVersion;
     if (strategy.generation) meta.generation = 1;
     else delete meta.generation;
+    if (opts.fieldManager) trackUpdate(undefined, obj, this.writeContext(opts.fieldManager.manager, opts.fieldManager.subresource ?? ""));
     strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced }), ...(strategy.validate?.(obj) ?? []), ...(strategy.validateCreate?.(obj) ?? [])]);
     await this.hooks.admit?.(this.info, obj);
@@ -314,7 +344,7 @@ export class RestStore {
       // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
-      if (!storageLevel) this.prepareUpdate(next, current, opts.subresource ?? "");
+      if (!storageLevel) this.prepareUpdate(next, current, opts.subresource ?? "", opts.fieldManager);
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
         next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
@@ -358,7 +388,7 @@ export class RestStore {
     return !(this.info.strategy.gracePeriod && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0);
   }
 
-  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string): void {
+  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string, fieldManager: WriteOptions["fieldManager"]): void {
     const strategy = this.info.strategy;
     const meta = next.metadata;
     // The server owns these; clients can't change them through an update.
@@ -388,6 +418,8 @@ export class RestStore {
     if (strategy.generation && subresource !== "status" && JSON.stringify(next.spec ?? null) !== JSON.stringify(current.spec ?? null)) {
       meta.generation = (current.metadata.generation ?? 0) + 1;
     }
+    if (fieldManager) trackUpdate(current, next, this.writeContext(fieldManager.manager, fieldManager.subresource ?? subresource));
+    else if (next.metadata.managedFields === undefined && current.metadata.managedFields !== undefined) meta.managedFields = current.metadata.managedFields;
     if (current.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).some((f) => !(current.metadata.finalizers ?? []).includes(f))) {
       throw invalidError(this.info.kind, this.info.group, meta.name!, [{
         type: "Forbidden", field: "metadata.finalizers", detail: "no new finalizers can be added if the object is being deleted",
@@ -399,6 +431,36 @@ export class RestStore {
       ...(subresource === "status" ? [] : strategy.validate?.(next) ?? []),
       ...(subresource !== "" ? [] : strategy.validateUpdate?.(next, current) ?? []),
     ]);
+  }
+
+  /**
+   * Server-side apply: merges the configuration into the object (creating it when there is none, on the
+   * main resource) as the field manager says, then writes it as an update would. Returns the object and
+   * whether it was created.
+   */
+  async apply(namespace: string | undefined, name: string, input: KubeObject, opts: ApplyOptions): Promise<{ obj: KubeObject; created: boolean }> {
+    const config = this.normalize(input, namespace, opts);
+    if (config.metadata.name === undefined || config.metadata.name === "") config.metadata.name = name;
+    if (config.metadata.name !== name) {
+      throw badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const ctx = this.writeContext(opts.manager, opts.subresource);
+    const { fieldManager: _f, bodyErrors: _b, ...rest } = opts;
+    try {
+      const obj = await this.guaranteedUpdate(namespace, name, { ...rest, normalized: true }, (current) => applyConfiguration(current, config, ctx, { force: opts.force }));
+      return { obj, created: false };
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 404 && err.reason === "NotFound") || opts.subresource !== "") throw err;
+    }
+    const created = applyConfiguration(undefined, config, ctx, { force: opts.force });
+    try {
+      return { obj: await this.create(namespace, created, { ...rest, fieldValidation: "Ignore" }), created: true };
+    } catch (err) {
+      // Someone created it in between: apply to theirs.
+      if (!(err instanceof StatusError && err.code === 409 && err.reason === "AlreadyExists")) throw err;
+      const obj = await this.guaranteedUpdate(namespace, name, { ...rest, normalized: true }, (current) => applyConfiguration(current, config, ctx, { force: opts.force }));
+      return { obj, created: false };
+    }
   }
 
   /** Writes a delete marker or removes the object; the delete logic lives in delete.ts. */

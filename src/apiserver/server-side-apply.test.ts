@@ -1,0 +1,118 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startTestServer } from "./testing.js";
+
+const DEPLOYS = "/apis/apps/v1/namespaces/default/deployments";
+const APPLY = { "Content-Type": "application/apply-patch+yaml" };
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function deployment(name: string, spec: Json = {}): Json {
+  return {
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "nginx" }] } },
+      ...spec,
+    },
+  };
+}
+
+const managers = (obj: Json) => (obj.metadata.managedFields ?? []).map((m: Json) => `${m.manager}/${m.operation}${m.subresource ? "/" + m.subresource : ""}`);
+
+describe("server-side apply", () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const t = { call: async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => (await server.call(method, path, body, headers)) as { status: number; body: Json } };
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test("apply creates the object, owned by its manager (201)", async () => {
+    const r = await t.call("PATCH", `${DEPLOYS}/created?fieldManager=alice`, deployment("created", { replicas: 2 }), APPLY);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(managers(r.body), ["alice/Apply"]);
+    const fields = r.body.metadata.managedFields[0];
+    assert.equal(fields.apiVersion, "apps/v1");
+    assert.equal(fields.fieldsType, "FieldsV1");
+    assert.deepEqual(fields.fieldsV1["f:spec"]["f:replicas"], {});
+    assert.deepEqual(Object.keys(fields.fieldsV1["f:spec"]["f:template"]["f:spec"]["f:containers"]), ['k:{"name":"app"}']);
+  });
+
+  test("apply without fieldManager is a 422 naming the field", async () => {
+    const r = await t.call("PATCH", `${DEPLOYS}/created`, deployment("created"), APPLY);
+    assert.equal(r.status, 422, JSON.stringify(r.body));
+    assert.equal(r.body.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  });
+
+  test("a no-op apply changes neither resourceVersion nor managedFields", async () => {
+    const first = await t.call("PATCH", `${DEPLOYS}/created?fieldManager=alice`, deployment("created", { replicas: 2 }), APPLY);
+    const again = await t.call("PATCH", `${DEPLOYS}/created?fieldManager=alice`, deployment("created", { replicas: 2 }), APPLY);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.metadata.resourceVersion, first.body.metadata.resourceVersion);
+    assert.deepEqual(again.body.metadata.managedFields, first.body.metadata.managedFields);
+  });
+
+  test("applying a field another manager owns with another value is a 409 with upstream's causes; force takes it", async () => {
+    const r = await t.call("PATCH", `${DEPLOYS}/created?fieldManager=bob`, deployment("created", { replicas: 3 }), APPLY);
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.equal(r.body.reason, "Conflict");
+    assert.equal(r.body.message, 'Apply failed with 1 conflict: conflict with "alice": .spec.replicas');
+    assert.deepEqual(r.body.details.causes, [{ reason: "FieldManagerConflict", message: 'conflict with "alice"', field: ".spec.replicas" }]);
+    const forced = await t.call("PATCH", `${DEPLOYS}/created?fieldManager=bob&force=true`, deployment("created", { replicas: 3 }), APPLY);
+    assert.equal(forced.status, 200, JSON.stringify(forced.body));
+    assert.equal(forced.body.spec.replicas, 3);
+    const alice = forced.body.metadata.managedFields.find((m: Json) => m.manager === "alice");
+    assert.equal(alice.fieldsV1["f:spec"]["f:replicas"], undefined);
+  });
+
+  test("the same value applied by two managers is shared, not a conflict", async () => {
+    const r = await t.call("PATCH", `${DEPLOYS}/created?fieldManager=carol`, deployment("created"), APPLY);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.ok(managers(r.body).includes("carol/Apply"));
+  });
+
+  test("a field a manager stops applying is removed when no one else owns it", async () => {
+    await t.call("PATCH", `${DEPLOYS}/dropping?fieldManager=alice`, deployment("dropping", { minReadySeconds: 5, paused: true }), APPLY);
+    const r = await t.call("PATCH", `${DEPLOYS}/dropping?fieldManager=alice`, deployment("dropping", { paused: true }), APPLY);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.spec.minReadySeconds, undefined);
+    assert.equal(r.body.spec.paused, true);
+  });
+
+  test("two managers own different containers of one Deployment (list-map by name)", async () => {
+    await t.call("PATCH", `${DEPLOYS}/shared?fieldManager=alice`, deployment("shared"), APPLY);
+    const side = deployment("shared");
+    side.spec.template.spec.containers = [{ name: "side", image: "busybox" }];
+    const r = await t.call("PATCH", `${DEPLOYS}/shared?fieldManager=bob`, side, APPLY);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.spec.template.spec.containers.map((c: Json) => c.name), ["app", "side"]);
+    // alice stops applying her container: it goes, bob's stays.
+    const none = deployment("shared");
+    none.spec.template.spec.containers = [];
+    const gone = await t.call("PATCH", `${DEPLOYS}/shared?fieldManager=alice`, { ...none, spec: { ...none.spec, template: { ...none.spec.template, spec: { containers: [] } } } }, APPLY);
+    assert.equal(gone.status, 200, JSON.stringify(gone.body));
+    assert.deepEqual(gone.body.spec.template.spec.containers.map((c: Json) => c.name), ["side"]);
+  });
+
+  test("create, update and patch record Update managers from fieldManager or the user agent", async () => {
+    const created = await t.call("POST", `${DEPLOYS}`, deployment("updated"), { "User-Agent": "kubectl/v1.32.0 (linux/amd64) kubernetes/abc" });
+    assert.equal(created.status, 201);
+    assert.deepEqual(managers(created.body), ["kubectl/Update"]);
+    const patched = await t.call("PATCH", `${DEPLOYS}/updated?fieldManager=scaler`, { spec: { replicas: 4 } }, { "Content-Type": "application/merge-patch+json" });
+    assert.deepEqual(managers(patched.body), ["kubectl/Update", "scaler/Update"]);
+    const same = await t.call("PATCH", `${DEPLOYS}/updated?fieldManager=other`, { spec: { replicas: 4 } }, { "Content-Type": "application/merge-patch+json" });
+    assert.equal(same.body.metadata.resourceVersion, patched.body.metadata.resourceVersion);
+    assert.deepEqual(managers(same.body), ["kubectl/Update", "scaler/Update"]);
+    const status = await t.call("PATCH", `${DEPLOYS}/updated/status?fieldManager=ctl`, { status: { replicas: 1 } }, { "Content-Type": "application/merge-patch+json" });
+    assert.ok(managers(status.body).includes("ctl/Update/status"), JSON.stringify(managers(status.body)));
+    const scale = await t.call("PATCH", `${DEPLOYS}/updated/scale?fieldManager=hpa`, { spec: { replicas: 6 } }, { "Content-Type": "application/merge-patch+json" });
+    assert.equal(scale.status, 200);
+    const got = await t.call("GET", `${DEPLOYS}/updated`);
+    assert.ok(managers(got.body).includes("hpa/Update/scale"), JSON.stringify(managers(got.body)));
+    const hpa = got.body.metadata.managedFields.find((m: Json) => m.manager === "hpa");
+    assert.deepEqual(hpa.fieldsV1, { "f:spec": { "f:replicas": {} } });
+    assert.ok(!managers(got.body).includes("scaler/Update"), "scaler lost its only field");
+  });
+});
