@@ -115,4 +115,70 @@ describe("server-side apply", () => {
     assert.deepEqual(hpa.fieldsV1, { "f:spec": { "f:replicas": {} } });
     assert.ok(!managers(got.body).includes("scaler/Update"), "scaler lost its only field");
   });
+
+  test("a dry-run apply answers with the result and writes nothing", async () => {
+    const r = await t.call("PATCH", `${DEPLOYS}/dry?fieldManager=alice&dryRun=All`, deployment("dry"), APPLY);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(managers(r.body), ["alice/Apply"]);
+    assert.equal((await t.call("GET", `${DEPLOYS}/dry`)).status, 404);
+    await t.call("PATCH", `${DEPLOYS}/dry?fieldManager=alice`, deployment("dry", { replicas: 1 }), APPLY);
+    const changed = await t.call("PATCH", `${DEPLOYS}/dry?fieldManager=alice&dryRun=All`, deployment("dry", { replicas: 9 }), APPLY);
+    assert.equal(changed.body.spec.replicas, 9);
+    assert.equal((await t.call("GET", `${DEPLOYS}/dry`)).body.spec.replicas, 1);
+  });
+
+  test("apply with fieldValidation=Strict refuses unknown and duplicate fields; Warn warns", async () => {
+    const unknown = deployment("strict", { replicaz: 2 });
+    const strict = await t.call("PATCH", `${DEPLOYS}/strict?fieldManager=alice&fieldValidation=Strict`, unknown, APPLY);
+    assert.equal(strict.status, 400, JSON.stringify(strict.body));
+    assert.match(strict.body.message, /strict decoding error: unknown field "spec.replicaz"/);
+    const yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: strict\n  name: strict\nspec: {}\n";
+    const dup = await t.call("PATCH", `${DEPLOYS}/strict?fieldManager=alice&fieldValidation=Strict`, yaml, APPLY);
+    assert.equal(dup.status, 400, JSON.stringify(dup.body));
+    assert.match(dup.body.message, /line 5: key "name" already set in map/);
+    const res = await fetch(`${server.base}${DEPLOYS}/strict?fieldManager=alice`, { method: "PATCH", headers: APPLY, body: JSON.stringify(unknown) });
+    assert.equal(res.status, 201);
+    assert.match(res.headers.get("warning") ?? "", /unknown field \\"spec.replicaz\\"/);
+  });
+
+  test("apply to the status subresource owns status only, recorded with subresource status", async () => {
+    await t.call("PATCH", `${DEPLOYS}/statused?fieldManager=alice`, deployment("statused"), APPLY);
+    const r = await t.call("PATCH", `${DEPLOYS}/statused/status?fieldManager=ctl`, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "statused" }, spec: { replicas: 42 }, status: { replicas: 3 } }, APPLY);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.status.replicas, 3);
+    assert.notEqual(r.body.spec.replicas, 42);
+    const ctl = r.body.metadata.managedFields.find((m: Json) => m.manager === "ctl");
+    assert.equal(ctl.subresource, "status");
+    assert.deepEqual(ctl.fieldsV1, { "f:status": { "f:replicas": {} } });
+    const missing = await t.call("PATCH", `${DEPLOYS}/nothing/status?fieldManager=ctl`, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "nothing" }, status: {} }, APPLY);
+    assert.equal(missing.status, 404);
+  });
+
+  test("managedFields sent by a client replace the server's; [{}] strips them (kubectl's CSA upgrade relies on it)", async () => {
+    const d = (await t.call("GET", `${DEPLOYS}/created`)).body;
+    const mine = [{ manager: "migrated", operation: "Apply", apiVersion: "apps/v1", fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} } } }];
+    const r = await t.call("PATCH", `${DEPLOYS}/created`, [{ op: "replace", path: "/metadata/managedFields", value: mine }], { "Content-Type": "application/json-patch+json" });
+    assert.deepEqual(r.body.metadata.managedFields, mine);
+    assert.notEqual(r.body.metadata.resourceVersion, d.metadata.resourceVersion);
+    const stripped = await t.call("PATCH", `${DEPLOYS}/created`, { metadata: { managedFields: [{}] } }, { "Content-Type": "application/merge-patch+json" });
+    assert.equal(stripped.body.metadata.managedFields, undefined);
+  });
+
+  test("Update managers beyond ten are merged into ancient-changes", async () => {
+    await t.call("POST", `${DEPLOYS}`, deployment("busy"), { "User-Agent": "creator/1" });
+    for (let i = 0; i < 12; i++) {
+      await t.call("PATCH", `${DEPLOYS}/busy?fieldManager=m${i}`, { metadata: { labels: { [`l${i}`]: "x" } } }, { "Content-Type": "application/merge-patch+json" });
+    }
+    const got = (await t.call("GET", `${DEPLOYS}/busy`)).body;
+    const names = managers(got);
+    assert.equal(names.length, 10, names.join());
+    assert.ok(names.includes("ancient-changes/Update"), names.join());
+    assert.ok(names.includes("m11/Update"));
+  });
+
+  test("force on a patch that is not an apply is a 422", async () => {
+    const r = await t.call("PATCH", `${DEPLOYS}/created?force=true`, { spec: {} }, { "Content-Type": "application/merge-patch+json" });
+    assert.equal(r.status, 422);
+    assert.equal(r.body.message, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+  });
 });

@@ -2,6 +2,7 @@ import { StatusError } from "../errors.js";
 import { cloneJson, isPlainObject, type JsonObject, type KubeObject } from "../types.js";
 import { mergeApplied, removeFields } from "./apply-merge.js";
 import { changedFields, difference, intersect, renderPath, toFieldSet, union, type FieldSet } from "./field-set.js";
+import { syncLastApplied } from "./last-applied.js";
 import { decodeManagers, encodeManagers, managerId, type Manager } from "./managers.js";
 import type { MergeType } from "./merge-type.js";
 
@@ -140,6 +141,7 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   managers.set(id, mine);
   prune(managers, toFieldSet(ownable(merged), ctx.type), id);
   setManagers(merged, managers);
+  syncLastApplied(merged, config, ctx.manager);
   return merged;
 }
 
