@@ -1,9 +1,9 @@
 import { StatusError } from "../errors.js";
 import { cloneJson, isPlainObject, type JsonObject, type KubeObject } from "../types.js";
 import { mergeApplied, removeFields } from "./apply-merge.js";
-import { changedFields, difference, intersect, renderPath, toFieldSet, union, type FieldSet } from "./field-set.js";
+import { changedFields, coveredBy, difference, intersect, renderPath, sameJson, toFieldSet, toFieldsV1, union, type FieldSet } from "./field-set.js";
 import { syncLastApplied } from "./last-applied.js";
-import { decodeManagers, encodeManagers, managerId, type Manager } from "./managers.js";
+import { decodeManagers, encodeManagers, managerId, ownsPath, type Manager } from "./managers.js";
 import type { MergeType } from "./merge-type.js";
 
 /**
@@ -55,13 +55,15 @@ function baseManagers(live: KubeObject | undefined, next: KubeObject, ctx: Write
   if (Array.isArray(requested) && requested.length === 1 && isPlainObject(requested[0]) && Object.keys(requested[0]).length === 0) return undefined;
   if (Array.isArray(requested) && requested.length > 0 && ctx.subresource === "") {
     try {
-      return decodeManagers(requested);
+      // Most writes send back the managedFields they read: those need no checking.
+      const unchanged = live !== undefined && (requested === live.metadata.managedFields || sameJson(requested, live.metadata.managedFields));
+      return decodeManagers(requested, unchanged);
     } catch {
       // A malformed list falls back to the live object's, as upstream's DecodeLiveOrNew.
     }
   }
   try {
-    return decodeManagers(live?.metadata.managedFields);
+    return decodeManagers(live?.metadata.managedFields, true);
   } catch {
     return new Map();
   }
@@ -75,14 +77,25 @@ export function trackUpdate(live: KubeObject | undefined, next: KubeObject, ctx:
     return;
   }
   const after = ownable(next);
-  const changed = live ? changedFields(ownable(live), after, ctx.type) : toFieldSet(scoped(after, ctx), ctx.type);
-  if (live) prune(managers, toFieldSet(after, ctx.type));
+  if (!live && managers.size === 0) {
+    // A create the request says nothing about: one entry with every field, encoded in one walk.
+    const fieldsV1 = toFieldsV1(scoped(after, ctx), ctx.type);
+    if (Object.keys(fieldsV1).length === 0) delete next.metadata.managedFields;
+    else {
+      const entry = { manager: ctx.manager, operation: "Update" as const, apiVersion: ctx.apiVersion, time: ctx.now, fieldsType: "FieldsV1" as const, fieldsV1 };
+      next.metadata.managedFields = [ctx.subresource ? { ...entry, subresource: ctx.subresource } : entry] as NonNullable<KubeObject["metadata"]["managedFields"]>;
+    }
+    return;
+  }
+  const removed: FieldSet = new Set();
+  const changed = live ? changedFields(ownable(live), after, ctx.type, "", new Set(), removed) : toFieldSet(scoped(after, ctx), ctx.type);
+  prune(managers, removed);
   if (changed.size > 0) {
     const self = { manager: ctx.manager, operation: "Update" as const, apiVersion: ctx.apiVersion, subresource: ctx.subresource };
     const id = managerId(self);
     for (const [key, m] of managers) if (key !== id) takeFrom(m, changed);
     const mine = managers.get(id);
-    if (mine) mine.set = union(mine.set, changed);
+    if (mine && [...changed].some((p) => !ownsPath(mine, p))) mine.set = union(mine.set, changed);
     else managers.set(id, { ...self, set: changed });
     managers.get(id)!.time = ctx.now;
   }
@@ -100,7 +113,7 @@ export interface ApplyOptions {
 export function applyConfiguration(live: KubeObject | undefined, config: KubeObject, ctx: WriteContext, opts: ApplyOptions): KubeObject {
   let managers: Map<string, Manager>;
   try {
-    managers = decodeManagers(live?.metadata.managedFields);
+    managers = decodeManagers(live?.metadata.managedFields, true);
   } catch {
     managers = new Map();
   }
@@ -115,7 +128,8 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   const merged = mergeApplied(live ? cloneJson(live) : { apiVersion: config.apiVersion, kind: config.kind, metadata: config.metadata }, applied, ctx.type) as KubeObject;
   const self = { manager: ctx.manager, operation: "Apply" as const, apiVersion: ctx.apiVersion, subresource: ctx.subresource };
   const id = managerId(self);
-  const changed = changedFields(liveView, ownable(merged), ctx.type);
+  const removedByMerge: FieldSet = new Set();
+  const changed = changedFields(liveView, ownable(merged), ctx.type, "", new Set(), removedByMerge);
   const conflicts: Array<{ manager: Manager; paths: string[] }> = [];
   for (const [key, m] of managers) {
     if (key === id) continue;
@@ -132,6 +146,7 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
     const ownedBelow = ancestors(others);
     const dropped = [...difference(difference(previous.set, newSet), others)].filter((p) => !ownedBelow.has(p));
     removeFields(merged, new Set(dropped), ctx.type);
+    for (const p of dropped) removedByMerge.add(p);
   }
   const objectChanged = changed.size > 0 || !sameSet(previous?.set, newSet) || live === undefined;
   const mine: Manager = previous ?? { ...self, set: newSet };
@@ -139,7 +154,7 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   mine.apiVersion = ctx.apiVersion;
   if (objectChanged || !mine.time) mine.time = ctx.now;
   managers.set(id, mine);
-  prune(managers, toFieldSet(ownable(merged), ctx.type), id);
+  prune(managers, removedByMerge, id);
   setManagers(merged, managers);
   syncLastApplied(merged, config, ctx.manager);
   return merged;
@@ -167,7 +182,7 @@ function sameSet(a: FieldSet | undefined, b: FieldSet): boolean {
 /** Takes `paths` from a manager (a new set only when it owned some of them, so an untouched entry is reused as read). */
 function takeFrom(m: Manager, paths: FieldSet): void {
   for (const p of paths) {
-    if (m.set.has(p)) {
+    if (ownsPath(m, p)) {
       m.set = difference(m.set, paths);
       return;
     }
@@ -175,15 +190,15 @@ function takeFrom(m: Manager, paths: FieldSet): void {
 }
 
 /** Drops from every manager the fields the object no longer has (an applier keeps what it applied). */
-function prune(managers: Map<string, Manager>, existing: FieldSet, keep?: string): void {
+function prune(managers: Map<string, Manager>, removed: FieldSet, keep?: string): void {
+  if (removed.size === 0) return;
   for (const [key, m] of managers) {
     if (key === keep) continue;
+    let kept: FieldSet | undefined;
     for (const p of m.set) {
-      if (!existing.has(p)) {
-        m.set = intersect(m.set, existing);
-        break;
-      }
+      if (coveredBy(p, removed)) kept ??= new Set([...m.set].filter((q) => !coveredBy(q, removed)));
     }
+    if (kept) m.set = kept;
   }
 }
 

@@ -78,24 +78,27 @@ function elementFields(v: unknown, i: number, type: MergeType, prefix: string, o
 
 /**
  * The fields `next` adds or changes against `prev` (upstream's Comparison: Added ∪ Modified), where an
- * atomic value that differs at all counts as one changed field.
+ * atomic value that differs at all counts as one changed field; with `removed`, the fields `next` no
+ * longer has are collected there (a removed struct or element once, not its fields).
  */
-export function changedFields(prev: unknown, next: unknown, type: MergeType, prefix = "", out: FieldSet = new Set()): FieldSet {
+export function changedFields(prev: unknown, next: unknown, type: MergeType, prefix = "", out: FieldSet = new Set(), removed?: FieldSet): FieldSet {
   if (prev === undefined || prev === null) return toFieldSet(next, type, prefix, out);
   if (isPlainObject(next) && isPlainObject(prev) && type.kind !== "scalar" && type.kind !== "list" && !type.atomic) {
     let any = false;
     for (const k in next) {
       if (next[k] === null || next[k] === undefined) continue;
       any = true;
-      if (prev[k] !== next[k]) changedFields(prev[k], next[k], type.field(k) ?? UNTYPED, child(prefix, `f:${k}`), out);
+      if (prev[k] !== next[k]) changedFields(prev[k], next[k], type.field(k) ?? UNTYPED, child(prefix, `f:${k}`), out, removed);
     }
+    if (removed) for (const k in prev) if ((next[k] === undefined || next[k] === null) && prev[k] !== null && prev[k] !== undefined) removed.add(child(prefix, `f:${k}`));
     if (!any && prefix !== "" && Object.keys(prev).length > 0) out.add(prefix);
     return out;
   }
   if (Array.isArray(next) && Array.isArray(prev) && type.list && type.list.listType !== "atomic") {
     if (type.list.listType === "set") {
       const had = new Set(prev.map(valueElement));
-      for (const v of next) if (!had.has(valueElement(v))) out.add(child(prefix, valueElement(v)));
+      for (const v of next) if (!had.delete(valueElement(v))) out.add(child(prefix, valueElement(v)));
+      if (removed) for (const pe of had) removed.add(child(prefix, pe));
       return out;
     }
     const keys = type.list.keys ?? [];
@@ -106,13 +109,15 @@ export function changedFields(prev: unknown, next: unknown, type: MergeType, pre
       const pe = keyElement(v, keys) ?? `i:${i}`;
       const at = child(prefix, pe);
       const old = before.get(pe);
+      before.delete(pe);
       if (old === undefined) elementFields(v, i, type, prefix, out);
       else if (!pe.startsWith("k:") || element.atomic || !isPlainObject(v)) {
         if (!sameJson(old, v)) out.add(at);
       } else {
-        changedFields(old, v, element, at, out);
+        changedFields(old, v, element, at, out, removed);
       }
     });
+    if (removed) for (const pe of before.keys()) removed.add(child(prefix, pe));
     return out;
   }
   if (!sameJson(prev, next)) out.add(prefix);
@@ -131,6 +136,13 @@ export function sameJson(a: unknown, b: unknown): boolean {
   const bo = b as JsonObject;
   if (ak.length !== Object.keys(bo).length) return false;
   return ak.every((k) => k in bo && sameJson((a as JsonObject)[k], bo[k]));
+}
+
+/** True when `path` or one of its ancestors is in `set`. */
+export function coveredBy(path: string, set: FieldSet): boolean {
+  if (set.has(path)) return true;
+  for (let at = path.indexOf(SEP); at > 0; at = path.indexOf(SEP, at + 1)) if (set.has(path.slice(0, at))) return true;
+  return false;
 }
 
 /** The paths of `set` that are in `other` too. */
@@ -156,19 +168,23 @@ export function union(...sets: FieldSet[]): FieldSet {
 /** A set in the FieldsV1 encoding: nested `{"f:spec": {"f:replicas": {}}}`, `"."` marking a member that has children. */
 export function encodeFieldsV1(set: FieldSet): JsonObject {
   const root: JsonObject = {};
-  const members: JsonObject[] = [];
-  for (const path of [...set].sort()) {
+  const members = new Set<JsonObject>();
+  for (const path of set) {
     let node = root;
     for (const pe of elements(path)) node = (node[pe] ??= {}) as JsonObject;
-    members.push(node);
+    members.add(node);
   }
-  for (const node of members) if (Object.keys(node).length > 0) node["."] = {};
-  return sortKeys(root);
+  return sortedTree(root, members);
 }
 
-function sortKeys(node: JsonObject): JsonObject {
+/** The tree with its keys in order (upstream's: `.` first, then the path elements as strings sort). */
+function sortedTree(node: JsonObject, members: Set<JsonObject>): JsonObject {
+  const keys = Object.keys(node);
   const out: JsonObject = {};
-  for (const k of Object.keys(node).sort()) out[k] = sortKeys(node[k] as JsonObject);
+  if (keys.length === 0) return out;
+  if (members.has(node)) out["."] = {};
+  if (keys.length > 1) keys.sort();
+  for (const k of keys) out[k] = sortedTree(node[k] as JsonObject, members);
   return out;
 }
 
@@ -205,4 +221,46 @@ export function renderPath(path: string): string {
     else out += `[${body}]`;
   }
   return out;
+}
+
+/**
+ * toFieldSet encoded as FieldsV1 in one walk (a create's fields: the whole object), with the keys in the
+ * order encodeFieldsV1 gives them.
+ */
+export function toFieldsV1(value: unknown, type: MergeType): JsonObject {
+  const node: JsonObject = {};
+  fillFields(value, type, node);
+  return node;
+}
+
+function fillFields(value: unknown, type: MergeType, node: JsonObject): void {
+  if (isPlainObject(value) && type.kind !== "scalar" && type.kind !== "list" && !type.atomic) {
+    for (const k of Object.keys(value).sort()) {
+      if (value[k] === null || value[k] === undefined) continue;
+      const childNode: JsonObject = {};
+      fillFields(value[k], type.field(k) ?? UNTYPED, childNode);
+      node[`f:${k}`] = childNode;
+    }
+    return;
+  }
+  if (Array.isArray(value) && type.list && type.list.listType !== "atomic") {
+    const entries: Array<[string, JsonObject]> = [];
+    const element = type.element();
+    value.forEach((v, i) => {
+      if (type.list!.listType === "set") {
+        entries.push([valueElement(v), {}]);
+        return;
+      }
+      const pe = keyElement(v, type.list!.keys ?? []);
+      const elementNode: JsonObject = {};
+      if (pe && isPlainObject(v) && !element.atomic) {
+        const fields: JsonObject = {};
+        fillFields(v, element, fields);
+        if (Object.keys(fields).length > 0) Object.assign(elementNode, { ".": {} }, fields);
+      }
+      entries.push([pe ?? `i:${i}`, elementNode]);
+    });
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [pe, n] of entries) node[pe] = n;
+  }
 }

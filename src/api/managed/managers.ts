@@ -1,5 +1,5 @@
 import { isPlainObject, type JsonObject } from "../types.js";
-import { decodeFieldsV1, encodeFieldsV1, type FieldSet } from "./field-set.js";
+import { decodeFieldsV1, elements, encodeFieldsV1, type FieldSet } from "./field-set.js";
 
 /** metadata.managedFields[i] (meta/v1 ManagedFieldsEntry). */
 export interface ManagedFieldsEntry {
@@ -12,7 +12,11 @@ export interface ManagedFieldsEntry {
   subresource?: string;
 }
 
-/** One manager's fields: its entry and the set decoded from it (`set` replaced means the entry is re-encoded). */
+/**
+ * One manager's fields. `set` is decoded from the entry only when first read (most writes touch one
+ * manager's fields and only look others up, which `ownsPath` does on the encoded entry); assigning it
+ * marks the entry for re-encoding.
+ */
 export interface Manager {
   manager: string;
   operation: "Apply" | "Update";
@@ -20,8 +24,37 @@ export interface Manager {
   subresource: string;
   time?: string;
   set: FieldSet;
-  /** The entry as read, reused when the set is the same object it was decoded into. */
-  original?: { entry: ManagedFieldsEntry; set: FieldSet };
+  /** The entry as read; its fieldsV1 is reused while `set` is not reassigned. */
+  original?: ManagedFieldsEntry;
+  /** `set` was reassigned since the entry was read. */
+  dirty?: boolean;
+}
+
+/** True when the manager owns `path`, without decoding a set not decoded yet. */
+export function ownsPath(m: Manager, path: string): boolean {
+  const decoded = (m as { decoded?: FieldSet }).decoded;
+  if (decoded || !m.original || m.dirty) return m.set.has(path);
+  let node: unknown = m.original.fieldsV1;
+  const pes = elements(path);
+  for (const pe of pes) {
+    if (!isPlainObject(node) || !(pe in node)) return false;
+    node = node[pe];
+  }
+  return isPlainObject(node) && (Object.keys(node).length === 0 || "." in node);
+}
+
+function lazyManager(base: Omit<Manager, "set">, entry: ManagedFieldsEntry, eager: boolean): Manager {
+  const m = base as Manager & { decoded?: FieldSet };
+  if (eager) m.decoded = decodeFieldsV1(entry.fieldsV1 ?? {});
+  Object.defineProperty(m, "set", {
+    enumerable: true,
+    get: () => (m.decoded ??= decodeFieldsV1(entry.fieldsV1 ?? {})),
+    set: (v: FieldSet) => {
+      m.decoded = v;
+      m.dirty = true;
+    },
+  });
+  return m;
 }
 
 /** Upstream's DefaultMaxUpdateManagers: beyond this many Update entries, the oldest merge into one. */
@@ -37,8 +70,11 @@ export function managerId(m: Pick<Manager, "manager" | "operation" | "apiVersion
   return JSON.stringify([m.manager, m.operation, m.operation === "Apply" ? "" : m.apiVersion, m.subresource]);
 }
 
-/** Decodes metadata.managedFields; throws an Error saying what is malformed. */
-export function decodeManagers(list: unknown): Map<string, Manager> {
+/**
+ * Decodes metadata.managedFields; throws an Error saying what is malformed. `trusted`: the list was read
+ * from storage (already checked), so each entry's fields are decoded only when needed.
+ */
+export function decodeManagers(list: unknown, trusted = false): Map<string, Manager> {
   const out = new Map<string, Manager>();
   if (list === undefined || list === null) return out;
   if (!Array.isArray(list)) throw new Error("managedFields must be a list");
@@ -47,15 +83,15 @@ export function decodeManagers(list: unknown): Map<string, Manager> {
     const e = entry as unknown as ManagedFieldsEntry;
     if (e.operation !== "Apply" && e.operation !== "Update") throw new Error(`unknown operation ${JSON.stringify(e.operation)}`);
     if (e.fieldsType !== undefined && e.fieldsType !== "FieldsV1") throw new Error(`unknown fieldsType ${JSON.stringify(e.fieldsType)}`);
-    const set = decodeFieldsV1(e.fieldsV1 ?? {});
-    const m: Manager = {
+    const base: Omit<Manager, "set"> = {
       manager: typeof e.manager === "string" ? e.manager : "", operation: e.operation, apiVersion: typeof e.apiVersion === "string" ? e.apiVersion : "",
-      subresource: typeof e.subresource === "string" ? e.subresource : "", set, original: { entry: e, set },
+      subresource: typeof e.subresource === "string" ? e.subresource : "", original: e,
     };
-    if (typeof e.time === "string") m.time = e.time;
+    if (typeof e.time === "string") base.time = e.time;
+    const m = lazyManager(base, e, !trusted);
     const id = managerId(m);
     const prev = out.get(id);
-    if (prev) prev.set = new Set([...prev.set, ...set]);
+    if (prev) prev.set = new Set([...prev.set, ...m.set]);
     else out.set(id, m);
   }
   return out;
@@ -67,7 +103,7 @@ export function decodeManagers(list: unknown): Map<string, Manager> {
  * MAX_UPDATE_MANAGERS Update entries, the oldest are merged into `ancient-changes`.
  */
 export function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEntry[] {
-  let list = [...managers.values()].filter((m) => m.operation === "Apply" || m.set.size > 0);
+  let list = [...managers.values()].filter((m) => m.operation === "Apply" || !m.dirty || m.set.size > 0);
   list = capUpdateManagers(list);
   list.sort((a, b) => {
     if (a.operation !== b.operation) return a.operation < b.operation ? -1 : 1;
@@ -77,10 +113,12 @@ export function encodeManagers(managers: Map<string, Manager>): ManagedFieldsEnt
     return a.manager < b.manager ? -1 : a.manager > b.manager ? 1 : a.apiVersion < b.apiVersion ? -1 : a.apiVersion > b.apiVersion ? 1 : a.subresource < b.subresource ? -1 : a.subresource > b.subresource ? 1 : 0;
   });
   return list.map((m) => {
-    if (m.original && m.original.set === m.set && m.original.entry.time === m.time) return m.original.entry;
+    const reuse = m.original && !m.dirty;
+    if (reuse && m.original!.time === m.time && m.original!.apiVersion === m.apiVersion) return m.original!;
+    const fieldsV1 = reuse ? m.original!.fieldsV1 : encodeFieldsV1(m.set);
     const e: ManagedFieldsEntry = m.time === undefined
-      ? { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, fieldsType: "FieldsV1", fieldsV1: encodeFieldsV1(m.set) }
-      : { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, time: m.time, fieldsType: "FieldsV1", fieldsV1: encodeFieldsV1(m.set) };
+      ? { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, fieldsType: "FieldsV1", fieldsV1 }
+      : { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, time: m.time, fieldsType: "FieldsV1", fieldsV1 };
     if (m.subresource) e.subresource = m.subresource;
     return e;
   });
