@@ -154,6 +154,22 @@ describe("server-side apply", () => {
     assert.equal(missing.status, 404);
   });
 
+  test("apply to the scale subresource sets replicas, owned with subresource scale, conflicting with the replicas' applier", async () => {
+    await t.call("PATCH", `${DEPLOYS}/scaled?fieldManager=alice`, deployment("scaled", { replicas: 1 }), APPLY);
+    const scale = (replicas: number) => ({ apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "scaled" }, spec: { replicas } });
+    const conflict = await t.call("PATCH", `${DEPLOYS}/scaled/scale?fieldManager=hpa`, scale(4), APPLY);
+    assert.equal(conflict.status, 409, JSON.stringify(conflict.body));
+    assert.equal(conflict.body.message, 'Apply failed with 1 conflict: conflict with "alice": .spec.replicas');
+    const r = await t.call("PATCH", `${DEPLOYS}/scaled/scale?fieldManager=hpa&force=true`, scale(4), APPLY);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.kind, "Scale");
+    assert.equal(r.body.spec.replicas, 4);
+    const d = (await t.call("GET", `${DEPLOYS}/scaled`)).body;
+    assert.equal(d.spec.replicas, 4);
+    const hpa = d.metadata.managedFields.find((m: Json) => m.manager === "hpa");
+    assert.deepEqual([hpa.operation, hpa.subresource, hpa.fieldsV1], ["Apply", "scale", { "f:spec": { "f:replicas": {} } }]);
+  });
+
   test("managedFields sent by a client replace the server's; [{}] strips them (kubectl's CSA upgrade relies on it)", async () => {
     const d = (await t.call("GET", `${DEPLOYS}/created`)).body;
     const mine = [{ manager: "migrated", operation: "Apply", apiVersion: "apps/v1", fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} } } }];

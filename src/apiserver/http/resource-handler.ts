@@ -21,7 +21,7 @@ import { streamPodLog } from "./pod-log.js";
 import { sendJson, sendRawJson } from "./respond.js";
 import type { ResourceRoute } from "./route.js";
 import { warningHeaders } from "./warning.js";
-import { bindPod, toScale, updateScale } from "./subresources.js";
+import { bindPod, scaleConfiguration, toScale, updateScale } from "./subresources.js";
 import { tableApiVersion, toTable, wantsTable, type IncludeObject } from "./table.js";
 
 export interface HandlerContext {
@@ -135,9 +135,13 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       }
       const force = validateWriteOptions("PatchOptions", params, type === APPLY_PATCH);
       if (type === APPLY_PATCH) {
-        if (subresource && subresource !== "status") throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.slice(0, 3).join(", ")}`);
+        if (subresource && subresource !== "status" && subresource !== "scale") throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.slice(0, 3).join(", ")}`);
         const { value, strict } = decodeBodyStrict(await readBody(req), "application/yaml", fieldValidation !== "Ignore");
         if (!isPlainObject(value)) throw badRequest("the body of an apply patch must be an object");
+        if (subresource === "scale") {
+          const { obj } = await rest.apply(ns, name, scaleConfiguration(rest, name, value), { ...write, manager, force, subresource: "scale" });
+          return sendJson(res, 200, toScale(obj));
+        }
         const sub = subresource === "status" ? "status" : "";
         const { obj, created } = await rest.apply(ns, name, value as KubeObject, { ...write, bodyErrors: strict, manager, force, subresource: sub });
         return respond(created ? 201 : 200, obj);

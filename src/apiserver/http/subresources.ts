@@ -46,6 +46,19 @@ export async function updateScale(rest: RestStore, namespace: string | undefined
 }
 
 /**
+ * An applied autoscaling/v1 Scale as the configuration of its workload: the replicas it sets, in the
+ * workload's own kind (upstream converts the scale's managed fields to the parent's `.spec.replicas`).
+ */
+export function scaleConfiguration(rest: RestStore, name: string, scale: Record<string, unknown>): KubeObject {
+  if (scale.kind !== undefined && scale.kind !== "Scale") throw badRequest(`the object provided is unrecognized (must be of type Scale): kind ${String(scale.kind)}`);
+  if (scale.apiVersion !== undefined && scale.apiVersion !== "autoscaling/v1") throw badRequest(`the API version in the data (${String(scale.apiVersion)}) does not match the expected API version (autoscaling/v1)`);
+  const spec = isPlainObject(scale.spec) ? scale.spec : {};
+  const config: KubeObject = { apiVersion: rest.info.group ? `${rest.info.group}/${rest.info.version}` : rest.info.version, kind: rest.info.kind, metadata: { name } };
+  if (spec.replicas !== undefined) config.spec = { replicas: spec.replicas };
+  return config;
+}
+
+/**
  * pods/binding: assigns a node to a pod once, as upstream's BindingREST: spec.nodeName, the binding's
  * annotations and PodScheduled=True, written at the storage layer (the server's own change to a pod it
  * already validated is not decoded, defaulted or validated again). A uid in the binding is a precondition.

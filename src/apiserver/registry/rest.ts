@@ -94,10 +94,11 @@ export interface RestHooks {
 }
 
 /** A server-side apply (PATCH application/apply-patch+yaml). */
-export interface ApplyOptions extends WriteOptions {
+export interface ApplyOptions extends Omit<WriteOptions, "subresource"> {
   manager: string;
   force: boolean;
-  subresource: "" | "status";
+  /** Where the configuration applies: the main resource, status, or scale (a configuration holding spec.replicas alone). */
+  subresource: "" | "status" | "scale";
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -439,13 +440,14 @@ export class RestStore {
    * whether it was created.
    */
   async apply(namespace: string | undefined, name: string, input: KubeObject, opts: ApplyOptions): Promise<{ obj: KubeObject; created: boolean }> {
-    const config = this.normalize(input, namespace, opts);
+    const config = this.normalize(input, namespace, { ...opts, subresource: undefined });
     if (config.metadata.name === undefined || config.metadata.name === "") config.metadata.name = name;
     if (config.metadata.name !== name) {
       throw badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
     }
     const ctx = this.writeContext(opts.manager, opts.subresource);
-    const { fieldManager: _f, bodyErrors: _b, ...rest } = opts;
+    const { fieldManager: _f, bodyErrors: _b, ...options } = opts;
+    const rest: WriteOptions = { ...options, subresource: opts.subresource === "scale" ? "" : opts.subresource };
     try {
       const obj = await this.guaranteedUpdate(namespace, name, { ...rest, normalized: true }, (current) => applyConfiguration(current, config, ctx, { force: opts.force }));
       return { obj, created: false };
