@@ -192,6 +192,14 @@ describe("server-side apply", () => {
     assert.ok(names.includes("m11/Update"));
   });
 
+  test("an applied configuration carrying managedFields is a 400", async () => {
+    const d = deployment("created");
+    d.metadata.managedFields = [{ manager: "x", operation: "Apply", fieldsV1: {} }];
+    const r = await t.call("PATCH", `${DEPLOYS}/created?fieldManager=alice`, d, APPLY);
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.body.message, "metadata.managedFields must be nil");
+  });
+
   test("force on a patch that is not an apply is a 422", async () => {
     const r = await t.call("PATCH", `${DEPLOYS}/created?force=true`, { spec: {} }, { "Content-Type": "application/merge-patch+json" });
     assert.equal(r.status, 422);

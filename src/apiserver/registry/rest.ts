@@ -440,6 +440,10 @@ export class RestStore {
    * whether it was created.
    */
   async apply(namespace: string | undefined, name: string, input: KubeObject, opts: ApplyOptions): Promise<{ obj: KubeObject; created: boolean }> {
+    // Upstream's fieldmanager: an applied configuration says which fields it sets, never who owns them.
+    if (isPlainObject(input) && isPlainObject(input.metadata) && input.metadata.managedFields !== undefined && input.metadata.managedFields !== null) {
+      throw badRequest(`metadata.managedFields must be nil`);
+    }
     const config = this.normalize(input, namespace, { ...opts, subresource: undefined });
     if (config.metadata.name === undefined || config.metadata.name === "") config.metadata.name = name;
     if (config.metadata.name !== name) {
