@@ -192,6 +192,23 @@ describe("server-side apply", () => {
     assert.ok(names.includes("m11/Update"));
   });
 
+  test("kubectl applying server-side over client-side apply takes the fields its last-applied annotation holds unchanged", async () => {
+    const csa = deployment("legacy", { replicas: 2 });
+    csa.metadata.annotations = { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(deployment("legacy", { replicas: 2 })) };
+    await t.call("POST", `${DEPLOYS}?fieldManager=kubectl-client-side-apply`, csa);
+    // Not kubectl: the client-side applier's fields conflict.
+    const other = await t.call("PATCH", `${DEPLOYS}/legacy?fieldManager=someone`, deployment("legacy", { replicas: 3 }), APPLY);
+    assert.equal(other.status, 409);
+    const r = await t.call("PATCH", `${DEPLOYS}/legacy?fieldManager=kubectl`, deployment("legacy", { replicas: 3 }), APPLY);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.spec.replicas, 3);
+    // A field someone else changed since the client-side apply still conflicts.
+    await t.call("PATCH", `${DEPLOYS}/legacy?fieldManager=scaler`, { spec: { minReadySeconds: 7 } }, { "Content-Type": "application/merge-patch+json" });
+    const conflict = await t.call("PATCH", `${DEPLOYS}/legacy?fieldManager=kubectl`, deployment("legacy", { replicas: 3, minReadySeconds: 9 }), APPLY);
+    assert.equal(conflict.status, 409, JSON.stringify(conflict.body));
+    assert.match(conflict.body.message, /conflict with "scaler" using apps\/v1: .spec.minReadySeconds/);
+  });
+
   test("an applied configuration carrying managedFields is a 400", async () => {
     const d = deployment("created");
     d.metadata.managedFields = [{ manager: "x", operation: "Apply", fieldsV1: {} }];

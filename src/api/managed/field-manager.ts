@@ -2,7 +2,7 @@ import { StatusError } from "../errors.js";
 import { cloneJson, isPlainObject, type JsonObject, type KubeObject } from "../types.js";
 import { mergeApplied, removeFields } from "./apply-merge.js";
 import { changedFields, coveredBy, difference, intersect, renderPath, sameJson, toFieldSet, toFieldsV1, union, type FieldSet } from "./field-set.js";
-import { syncLastApplied } from "./last-applied.js";
+import { LAST_APPLIED, syncLastApplied } from "./last-applied.js";
 import { decodeManagers, encodeManagers, managerId, ownsPath, type Manager } from "./managers.js";
 import type { MergeType } from "./merge-type.js";
 
@@ -130,11 +130,12 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   const id = managerId(self);
   const removedByMerge: FieldSet = new Set();
   const changed = changedFields(liveView, ownable(merged), ctx.type, "", new Set(), removedByMerge);
+  const forgiven = ctx.manager === "kubectl" && live ? fromLastApplied(live, liveView, ctx.type) : undefined;
   const conflicts: Array<{ manager: Manager; paths: string[] }> = [];
   for (const [key, m] of managers) {
     if (key === id) continue;
-    const clash = intersect(m.set, changed);
-    if (clash.size > 0) conflicts.push({ manager: m, paths: [...clash].sort() });
+    const clash = [...intersect(m.set, changed)].filter((p) => !forgiven?.has(p));
+    if (clash.length > 0) conflicts.push({ manager: m, paths: clash.sort() });
   }
   if (conflicts.length > 0 && !opts.force) throw conflictError(conflicts);
   for (const [key, m] of managers) if (key !== id) takeFrom(m, changed);
@@ -158,6 +159,25 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   setManagers(merged, managers);
   syncLastApplied(merged, config, ctx.manager);
   return merged;
+}
+
+/**
+ * Upstream's lastAppliedManager: kubectl applying server-side to an object client-side apply last wrote
+ * may take, without forcing, the fields its last-applied annotation holds with the values the object
+ * still has (what client-side apply set and no one changed since).
+ */
+function fromLastApplied(live: KubeObject, liveView: JsonObject, type: MergeType): FieldSet | undefined {
+  const text = live.metadata.annotations?.[LAST_APPLIED];
+  if (text === undefined) return undefined;
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(lastApplied) || !isPlainObject(lastApplied.metadata)) return undefined;
+  const view = ownable(lastApplied as KubeObject);
+  return difference(toFieldSet(view, type), changedFields(liveView, view, type));
 }
 
 /** Every proper ancestor of each path of `set`. */
