@@ -217,6 +217,15 @@ describe("server-side apply", () => {
     assert.equal(r.body.message, "metadata.managedFields must be nil");
   });
 
+  test("an apply body is YAML: JSON, a YAML flow mapping and block YAML all apply", async () => {
+    const flow = "{apiVersion: v1, kind: ConfigMap, metadata: {name: flow}, data: {a: x}}";
+    const r = await t.call("PATCH", "/api/v1/namespaces/default/configmaps/flow?fieldManager=alice", flow, APPLY);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(r.body.data, { a: "x" });
+    const block = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: block\ndata:\n  b: '1'\n";
+    assert.equal((await t.call("PATCH", "/api/v1/namespaces/default/configmaps/block?fieldManager=alice", block, APPLY)).status, 201);
+  });
+
   test("force on a patch that is not an apply is a 422", async () => {
     const r = await t.call("PATCH", `${DEPLOYS}/created?force=true`, { spec: {} }, { "Content-Type": "application/merge-patch+json" });
     assert.equal(r.status, 422);

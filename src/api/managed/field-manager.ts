@@ -125,7 +125,14 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
     managers.set(managerId(legacy), { ...legacy, set: toFieldSet(liveView, ctx.type), time: ctx.now });
   }
   const applied = scoped(ownable(config), ctx);
-  const merged = mergeApplied(live ? cloneJson(live) : { apiVersion: config.apiVersion, kind: config.kind, metadata: config.metadata }, applied, ctx.type) as KubeObject;
+  if (!live) {
+    // A create: the configuration is the object, and its fields are the applier's alone.
+    const created = mergeApplied({ apiVersion: config.apiVersion, kind: config.kind, metadata: config.metadata }, applied, ctx.type) as KubeObject;
+    const entry = { manager: ctx.manager, operation: "Apply" as const, apiVersion: ctx.apiVersion, time: ctx.now, fieldsType: "FieldsV1" as const, fieldsV1: toFieldsV1(applied, ctx.type) };
+    created.metadata.managedFields = [ctx.subresource ? { ...entry, subresource: ctx.subresource } : entry] as NonNullable<KubeObject["metadata"]["managedFields"]>;
+    return created;
+  }
+  const merged = mergeApplied(cloneJson(live), applied, ctx.type) as KubeObject;
   const self = { manager: ctx.manager, operation: "Apply" as const, apiVersion: ctx.apiVersion, subresource: ctx.subresource };
   const id = managerId(self);
   const removedByMerge: FieldSet = new Set();
