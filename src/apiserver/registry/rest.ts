@@ -33,7 +33,7 @@ export interface WriteOptions {
    * kept as the write leaves them.
    */
   fieldManager?: { manager: string; subresource?: string };
-  /** Internal: the transform returns a copy of a body normalize() has already decoded (a PUT's). */
+  /** Internal: the body (a create's) or the transform's result (an update's) is already decoded by normalize() (a PUT's, an apply's). */
   normalized?: boolean;
   /** Internal: this update marks the object for deletion (set by delete.ts only). */
   deletion?: { timestamp: string; gracePeriodSeconds: number };
@@ -266,7 +266,7 @@ export class RestStore {
   }
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const obj = this.normalize(input, namespace, opts);
+    const obj = opts.normalized ? input : this.normalize(input, namespace, opts);
     const meta = obj.metadata;
     const strategy = this.info.strategy;
     strategy.defaults?.(obj);
@@ -460,7 +460,7 @@ export class RestStore {
     }
     const created = applyConfiguration(undefined, config, ctx, { force: opts.force });
     try {
-      return { obj: await this.create(namespace, created, { ...rest, fieldValidation: "Ignore" }), created: true };
+      return { obj: await this.create(namespace, created, { ...rest, normalized: true }), created: true };
     } catch (err) {
       // Someone created it in between: apply to theirs.
       if (!(err instanceof StatusError && err.code === 409 && err.reason === "AlreadyExists")) throw err;
