@@ -226,6 +226,30 @@ describe("server-side apply", () => {
     assert.equal((await t.call("PATCH", "/api/v1/namespaces/default/configmaps/block?fieldManager=alice", block, APPLY)).status, 201);
   });
 
+  // Upstream's ServerSideApply e2e cases (test/e2e/apimachinery/apply.go), restated.
+  test("a field one owner stops applying stays while another owner still applies it", async () => {
+    const shared = deployment("shared-unset", { replicas: 3 });
+    shared.spec.template.spec.hostname = "test-hostname";
+    for (const m of ["owner1", "owner2"]) assert.equal((await t.call("PATCH", `${DEPLOYS}/shared-unset?fieldManager=${m}`, shared, APPLY)).status < 300, true);
+    const r = await t.call("PATCH", `${DEPLOYS}/shared-unset?fieldManager=owner1`, deployment("shared-unset"), APPLY);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.spec.replicas, 3);
+    assert.equal(r.body.spec.template.spec.hostname, "test-hostname");
+  });
+
+  test("apply reaches status only through the status subresource (a pod's conditions merge by type)", async () => {
+    const PODS = "/api/v1/namespaces/default/pods";
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "test-pod" }, spec: { containers: [{ name: "nginx", image: "nginx" }] } };
+    assert.equal((await t.call("PATCH", `${PODS}/test-pod?fieldManager=apply_test`, pod, APPLY)).status, 201);
+    const status = { apiVersion: "v1", kind: "Pod", metadata: { name: "test-pod" }, status: { conditions: [{ type: "MyStatus", status: "True" }] } };
+    await t.call("PATCH", `${PODS}/test-pod?fieldManager=apply_test2`, status, APPLY);
+    const before = (await t.call("GET", `${PODS}/test-pod`)).body;
+    assert.ok(!(before.status?.conditions ?? []).some((c: Json) => c.type === "MyStatus"));
+    const r = await t.call("PATCH", `${PODS}/test-pod/status?fieldManager=apply_test2`, status, APPLY);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.ok(r.body.status.conditions.some((c: Json) => c.type === "MyStatus"));
+  });
+
   test("force on a patch that is not an apply is a 422", async () => {
     const r = await t.call("PATCH", `${DEPLOYS}/created?force=true`, { spec: {} }, { "Content-Type": "application/merge-patch+json" });
     assert.equal(r.status, 422);
