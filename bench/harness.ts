@@ -150,12 +150,12 @@ export class Client {
     this.agent = new Agent({ keepAlive: true, maxSockets: sockets, ca: ep.ca });
   }
 
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  call(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request({ host: this.ep.host, port: this.ep.port, method, path, agent: this.agent, headers: {
         Authorization: `Bearer ${this.ep.token}`, Accept: "application/json",
-        ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+        ...(payload ? { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) } : {}),
       } }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

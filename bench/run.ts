@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { TUG_NODE_FLAGS } from "../src/cmd/node-flags.js";
 import { apiBenchmarks } from "./api.js";
+import { applyBenchmarks } from "./apply.js";
 import { deploymentBenchmarks } from "./deployment.js";
 import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
@@ -38,6 +39,7 @@ const SCENARIOS: Scenario[] = [
   { id: "proxy", title: "Service proxy (issue 7)", run: proxyBenchmarks },
   { id: "streams", title: "Exec and port-forward (issue 22)", run: streamBenchmarks },
   { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks },
+  { id: "apply", title: "Server-side apply (issue 24)", run: applyBenchmarks },
 ];
 
 /**

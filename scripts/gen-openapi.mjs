@@ -23,13 +23,11 @@ function namespaceOf(file) {
   return special[rel] ?? `io.k8s.api.${rel.replace("/", ".")}`;
 }
 
-/** Strategic-merge metadata upstream publishes as x-kubernetes-patch-* (struct tags in Go). */
-const PATCH = {
-  containers: ["name", "merge"], initContainers: ["name", "merge"], ephemeralContainers: ["name", "merge"], volumes: ["name", "merge,retainKeys"],
-  env: ["name", "merge"], imagePullSecrets: ["name", "merge"], volumeMounts: ["mountPath", "merge"], volumeDevices: ["devicePath", "merge"],
-  ownerReferences: ["uid", "merge"], conditions: ["type", "merge"], hostAliases: ["ip", "merge"], topologySpreadConstraints: ["topologyKey", "merge"],
-  taints: ["key", "merge"], resourceClaims: ["name", "merge,retainKeys"],
-};
+/**
+ * How lists and maps merge (x-kubernetes-list-type, -list-map-keys, -patch-strategy, -patch-merge-key,
+ * -map-type): the one table strategic merge patch and server-side apply read, compiled by tsc just before.
+ */
+const { listSemantics, ATOMIC_STRUCTS, ATOMIC_MAPS } = await import(new URL("../dist/src/api/managed/merge-meta.js", import.meta.url).href);
 /**
  * The numbers Go declares int64 (TypeScript's declarations say only `number`; every other number is an
  * int32), and the float64 ones. The API server's decoder refuses a value beyond its field's format.
@@ -48,7 +46,6 @@ const INT64 = {
   NamedResourcesAttribute: ["int"], NamedResourcesIntSlice: ["ints"],
 };
 const FLOAT64 = { JSONSchemaProps: ["maximum", "minimum", "multipleOf"] };
-const PORT_KEYS = { Container: "containerPort", EphemeralContainer: "containerPort", ServiceSpec: "port" };
 
 function files(dir) {
   return readdirSync(dir).flatMap((f) => {
@@ -115,13 +112,19 @@ for (const file of files(root)) {
         if (number && FLOAT64[st.name.text]?.includes(name)) Object.assign(number, { type: "number", format: "double" });
         if (s.$ref) s = { allOf: [s], ...(description ? { description } : {}) };
         else if (description) s.description = description;
-        const patch = name === "ports" && PORT_KEYS[st.name.text] ? [PORT_KEYS[st.name.text], "merge"] : PATCH[name];
-        if (patch && s.type === "array") Object.assign(s, { "x-kubernetes-patch-merge-key": patch[0], "x-kubernetes-patch-strategy": patch[1], "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": [patch[0]] });
-        if (name === "finalizers" && st.name.text === "ObjectMeta") Object.assign(s, { "x-kubernetes-patch-strategy": "merge", "x-kubernetes-list-type": "set" });
+        const list = s.type === "array" ? listSemantics(st.name.text, name) : undefined;
+        if (list) {
+          Object.assign(s, { "x-kubernetes-list-type": list.listType }, list.keys ? { "x-kubernetes-list-map-keys": list.keys } : {});
+          if (list.patchStrategy) Object.assign(s, { "x-kubernetes-patch-strategy": list.patchStrategy }, list.patchMergeKey ? { "x-kubernetes-patch-merge-key": list.patchMergeKey } : {});
+        }
+        if (ATOMIC_MAPS.has(`${st.name.text}.${name}`)) s["x-kubernetes-map-type"] = "atomic";
         properties[name] = s;
         if (!m.questionToken) required.push(name);
       }
-      schemas[`${ns}.${st.name.text}`] = { description: docOf(st), type: "object", properties, ...(required.length ? { required } : {}) };
+      const atomic = ATOMIC_STRUCTS.has(st.name.text) ? { "x-kubernetes-map-type": "atomic" } : {};
+      // FieldsV1 is opaque JSON (a managedFields entry's field set), as upstream publishes it: no properties to prune.
+      const opaque = st.name.text === "FieldsV1" && ns.endsWith("meta.v1");
+      schemas[`${ns}.${st.name.text}`] = { description: docOf(st), type: "object", ...(opaque ? {} : { properties }), ...(required.length ? { required } : {}), ...atomic };
     }
   }
 }

@@ -27,7 +27,7 @@ describe("bad input gets a Status error, never a 500 or a partial write", () => 
     { name: "missing object", method: "GET", path: `${DEPLOYS}/missing`, code: 404, message: /deployments.apps "missing" not found/ },
     { name: "invalid object", method: "POST", path: DEPLOYS, body: deployment("Bad_Name"), code: 422, reason: "Invalid", message: /The Deployment "Bad_Name" is invalid: metadata.name: Invalid value/ },
     { name: "missing namespace", method: "POST", path: "/apis/apps/v1/namespaces/ghost/deployments", body: deployment("x"), code: 404, message: /namespaces "ghost" not found/ },
-    { name: "unsupported patch type", method: "PATCH", path: `${DEPLOYS}/missing`, body: "{}", headers: { "Content-Type": "application/apply-patch+yaml" }, code: 415 },
+    { name: "unsupported patch type", method: "PATCH", path: `${DEPLOYS}/missing`, body: "{}", headers: { "Content-Type": "text/plain" }, code: 415 },
     { name: "bad label selector", method: "GET", path: `${DEPLOYS}?labelSelector=${encodeURIComponent("a in b")}`, code: 400 },
     { name: "unknown field selector", method: "GET", path: `${DEPLOYS}?fieldSelector=spec.foo%3Dbar`, code: 400 },
     { name: "negative limit", method: "GET", path: `${DEPLOYS}?limit=-1`, code: 400 },

@@ -17,6 +17,7 @@ import { inProcessTransport } from "./in-process.js";
 import { definitionName } from "./openapi/document.js";
 import { OpenApi } from "./openapi/serve.js";
 import { StructuralDecoder } from "./openapi/structural.js";
+import { MergeTypes } from "../api/managed/merge-type.js";
 import { RestStore, type Admit, type Clock } from "./registry/rest.js";
 import type { ResourceInfo } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
@@ -137,6 +138,7 @@ export class ApiServer {
     }), ...reviewResources(), selfSubjectReviews, certificateSigningRequests];
     this.openapi = new OpenApi(this.resources);
     const decoder = new StructuralDecoder(this.openapi.schemas());
+    const mergeTypes = new MergeTypes(this.openapi.schemas());
     const hooks = {
       admit: admitAll(
         namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
@@ -145,6 +147,7 @@ export class ApiServer {
         nodeRestriction,
       ),
       admitUpdate: (r: ResourceInfo, o: KubeObject, old: KubeObject) => this.rbac.admission.admitUpdate(r, o, old),
+      mergeType: (r: ResourceInfo) => mergeTypes.of(definitionName(r.group, r.version, r.kind)),
       decode: (r: ResourceInfo, obj: KubeObject, stored?: KubeObject) => {
         const definition = definitionName(r.group, r.version, r.kind);
         return decoder.has(definition) ? decoder.decode(obj, definition, r.kind, r.version, stored) : { unknown: [], errors: [] };

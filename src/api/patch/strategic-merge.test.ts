@@ -1,6 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { applyStrategicMergePatch } from "./strategic-merge.js";
+import { builtinTypes } from "../managed/testing.js";
+import { applyStrategicMergePatch as applyUntyped } from "./strategic-merge.js";
+
+const POD = builtinTypes().of("io.k8s.api.core.v1.Pod");
+const applyStrategicMergePatch = (target: unknown, patch: unknown) => applyUntyped(target, patch, POD);
 
 const pod = {
   metadata: { name: "p", labels: { app: "a", tier: "web" }, finalizers: ["x"] },

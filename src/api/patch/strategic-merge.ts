@@ -1,6 +1,6 @@
 import { StatusError } from "../errors.js";
 import { isPlainObject, type JsonObject } from "../types.js";
-import { listMeta } from "./patch-meta.js";
+import { UNTYPED, type MergeType } from "../managed/merge-type.js";
 
 const SET_ORDER = "$setElementOrder/";
 const DELETE_PRIMITIVES = "$deleteFromPrimitiveList/";
@@ -18,12 +18,19 @@ const RETAIN_KEYS = "$retainKeys";
  * kind existed before, the older order between them. So a new element goes first: merging
  * `[{name: new}]` into `[{name: a}, {name: b}]` gives `[new, a, b]`; merging `[{name: b}]` keeps `[a, b]`.
  */
-export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
+export function applyStrategicMergePatch(target: unknown, patch: unknown, type: MergeType = UNTYPED): unknown {
   if (!isPlainObject(patch)) throw badRequest("the body of a strategic merge patch must be an object");
-  return mergeMap(isPlainObject(target) ? target : {}, patch, []);
+  return mergeMap(isPlainObject(target) ? target : {}, patch, type, []);
 }
 
-function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): JsonObject {
+/** A list's strategic-merge metadata (upstream's patchStrategy and patchMergeKey, from the schema). */
+function listMeta(type: MergeType | undefined): { mergeKey?: string; mergePrimitives?: boolean } {
+  const list = type?.list;
+  if (!list?.patchStrategy?.split(",").includes("merge")) return {};
+  return list.patchMergeKey ? { mergeKey: list.patchMergeKey } : { mergePrimitives: true };
+}
+
+function mergeMap(original: JsonObject, patch: JsonObject, type: MergeType, path: string[]): JsonObject {
   const directive = patch[DIRECTIVE];
   if (directive !== undefined) {
     // Upstream's handleDirectiveInMergeMap: replace takes the patch, delete leaves an empty map.
@@ -42,7 +49,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): Json
   for (const [key, order] of Object.entries(patch)) {
     if (!key.startsWith(SET_ORDER)) continue;
     const field = key.slice(SET_ORDER.length);
-    result[field] = orderedBySetElementOrder(result[field], patch[field], order, [...path, field]);
+    result[field] = orderedBySetElementOrder(result[field], patch[field], order, type.field(field) ?? UNTYPED, [...path, field]);
     if (result[field] === undefined) delete result[field];
     done.add(field);
   }
@@ -64,16 +71,17 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): Json
     }
     const current = result[key];
     const childPath = [...path, key];
-    if (isPlainObject(value) && isPlainObject(current)) result[key] = mergeMap(current, value, childPath);
-    else if (Array.isArray(value) && Array.isArray(current)) result[key] = mergeList(current, value, childPath);
+    const childType = type.field(key) ?? UNTYPED;
+    if (isPlainObject(value) && isPlainObject(current)) result[key] = mergeMap(current, value, childType, childPath);
+    else if (Array.isArray(value) && Array.isArray(current)) result[key] = mergeList(current, value, childType, childPath);
     else result[key] = stripDirectives(value);
   }
   return result;
 }
 
 /** Merges a list by its patch strategy (see the order rule above applyStrategicMergePatch). */
-function mergeList(original: unknown[], patch: unknown[], path: string[]): unknown[] {
-  const meta = listMeta(path);
+function mergeList(original: unknown[], patch: unknown[], type: MergeType, path: string[]): unknown[] {
+  const meta = listMeta(type);
   if (!meta.mergeKey && !meta.mergePrimitives) return patch.map(stripDirectives);
   if (original.length === 0 && patch.length === 0) return original;
   if (meta.mergePrimitives || !meta.mergeKey) {
@@ -108,7 +116,7 @@ function mergeList(original: unknown[], patch: unknown[], path: string[]): unkno
   const merged = [...base];
   for (const element of elements) {
     const at = merged.findIndex((o) => isPlainObject(o) && identity(o[key]) === identity(element[key]));
-    if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, element, path);
+    if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, element, type.element(), path);
     else merged.push(stripDirectives(element));
   }
   const inPatch = new Set(elements.map((e) => identity(e[key])));
@@ -121,14 +129,14 @@ function mergeList(original: unknown[], patch: unknown[], path: string[]): unkno
  * `$setElementOrder/<field>`: the list merged with the patch's, then its elements named in `order` in that
  * order, the others where the old order puts them (upstream's mergePatchIntoOriginal).
  */
-function orderedBySetElementOrder(current: unknown, patchList: unknown, order: unknown, path: string[]): unknown {
+function orderedBySetElementOrder(current: unknown, patchList: unknown, order: unknown, type: MergeType, path: string[]): unknown {
   if (!Array.isArray(order)) throw badRequest("invalid patch: $setElementOrder must be a list");
   if (patchList !== undefined && !Array.isArray(patchList)) throw badRequest("invalid patch: $setElementOrder must be a list");
   const original = Array.isArray(current) ? current : undefined;
-  const key = listMeta(path).mergeKey;
+  const key = listMeta(type).mergeKey;
   if (Array.isArray(patchList)) checkOrderMatchesPatch(patchList, order, key);
   let merged: unknown[];
-  if (original && patchList) merged = mergeList(original, patchList as unknown[], path);
+  if (original && patchList) merged = mergeList(original, patchList as unknown[], type, path);
   else if (original) merged = original;
   else if (patchList) merged = (patchList as unknown[]).map(stripDirectives);
   else return current;

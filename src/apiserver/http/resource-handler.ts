@@ -14,6 +14,7 @@ import { parseListQuery } from "../registry/list-options.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 import { watchLine, watchResource, type WatchEvent } from "../registry/watch.js";
 import { decodeBody, decodeBodyStrict, readBody } from "./body.js";
+import { APPLY_PATCH, fieldManagerOf, validateWriteOptions } from "./field-manager.js";
 import { connectTarget } from "./connect.js";
 import { proxyPodStream } from "./pod-stream.js";
 import { proxyHttp, type ProxyStores } from "./proxy.js";
@@ -21,7 +22,7 @@ import { streamPodLog } from "./pod-log.js";
 import { sendJson, sendRawJson } from "./respond.js";
 import type { ResourceRoute } from "./route.js";
 import { warningHeaders } from "./warning.js";
-import { bindPod, toScale, updateScale } from "./subresources.js";
+import { bindPod, scaleConfiguration, toScale, updateScale } from "./subresources.js";
 import { tableApiVersion, toTable, wantsTable, type IncludeObject } from "./table.js";
 
 export interface HandlerContext {
@@ -37,7 +38,7 @@ export interface HandlerContext {
   shutdown: AbortSignal;
 }
 
-const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
+const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", APPLY_PATCH];
 
 /** Serves one request on a resource route: verbs, subresources, tables and watches. */
 export async function handleResource(req: IncomingMessage, res: ServerResponse, params: URLSearchParams, route: ResourceRoute, ctx: HandlerContext): Promise<void> {
@@ -46,7 +47,8 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   const warnings: string[] = [];
   const fieldValidation = (params.get("fieldValidation") ?? "Warn") as "Strict" | "Warn" | "Ignore";
   if (!["Strict", "Warn", "Ignore"].includes(fieldValidation)) throw badRequest(`fieldValidation: Unsupported value: "${fieldValidation}": supported values: "Ignore", "Strict", "Warn"`);
-  const write = { dryRun, fieldValidation, warnings };
+  const manager = fieldManagerOf(params, req.headers);
+  const write = { dryRun, fieldValidation, warnings, fieldManager: { manager } };
   /** Sets the Warning headers; true when it did. */
   const warn = (): boolean => {
     if (warnings.length === 0) return false;
@@ -103,6 +105,7 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     }
     case "POST": {
       if (name === undefined) {
+        validateWriteOptions("CreateOptions", params, false);
         const { value, strict } = await objectBody();
         return respond(201, await rest.create(ns, value as KubeObject, { ...write, bodyErrors: strict }));
       }
@@ -119,8 +122,9 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     }
     case "PUT": {
       if (name === undefined) throw methodNotAllowed("the server does not allow this method on the requested resource");
+      validateWriteOptions("UpdateOptions", params, false);
       const { value: input, strict } = await objectBody();
-      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun));
+      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, () => input as KubeObject, dryRun, manager));
       if (subresource === "ephemeralcontainers") return respond(200, await updateEphemeralContainers(rest, namespace!, name, () => input, write));
       if (!isPlainObject(input)) throw badRequest("the body of the request must be a JSON object");
       const sub = subresource === "status" || subresource === "finalize" || subresource === "approval" ? subresource : "";
@@ -132,13 +136,28 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
       if (!PATCH_TYPES.includes(type)) {
         throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`);
       }
+      const force = validateWriteOptions("PatchOptions", params, type === APPLY_PATCH);
+      if (type === APPLY_PATCH) {
+        if (subresource && subresource !== "status" && subresource !== "scale") throw new StatusError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.slice(0, 3).join(", ")}`);
+        // YAML is a superset of JSON: a JSON body (what client libraries send) is read by the faster JSON decoder.
+        const raw = await readBody(req);
+        const { value, strict } = decodeApplyBody(raw, fieldValidation !== "Ignore");
+        if (!isPlainObject(value)) throw badRequest("the body of an apply patch must be an object");
+        if (subresource === "scale") {
+          const { obj } = await rest.apply(ns, name, scaleConfiguration(rest, name, value), { ...write, manager, force, subresource: "scale" });
+          return sendJson(res, 200, toScale(obj));
+        }
+        const sub = subresource === "status" ? "status" : "";
+        const { obj, created } = await rest.apply(ns, name, value as KubeObject, { ...write, bodyErrors: strict, manager, force, subresource: sub });
+        return respond(created ? 201 : 200, obj);
+      }
       const patch = decodeBody(await readBody(req), "application/json");
       const apply = (target: unknown) => {
         if (type === "application/json-patch+json") return applyJsonPatch(target, patch);
         if (type === "application/merge-patch+json") return applyMergePatch(target, patch);
-        return applyStrategicMergePatch(target, patch);
+        return applyStrategicMergePatch(target, patch, subresource === "scale" ? undefined : rest.mergeType);
       };
-      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, (scale) => apply(scale) as KubeObject, dryRun));
+      if (subresource === "scale") return sendJson(res, 200, await updateScale(rest, ns, name, (scale) => apply(scale) as KubeObject, dryRun, manager));
       if (subresource === "ephemeralcontainers") return respond(200, await updateEphemeralContainers(rest, namespace!, name, apply, write));
       const sub = subresource === "status" || subresource === "approval" ? subresource : "";
       const patched = await rest.guaranteedUpdate(ns, name, { ...write, subresource: sub }, (current) => {
@@ -175,6 +194,19 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
     default:
       throw methodNotAllowed(`the server does not allow this method on the requested resource`);
   }
+}
+
+/** An apply body: YAML, read by the faster JSON decoder when it is JSON (what client libraries send); a flow mapping that isn't JSON is YAML after all. */
+function decodeApplyBody(body: Buffer, duplicates: boolean): ReturnType<typeof decodeBodyStrict> {
+  const start = body.findIndex((byte) => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09);
+  if (start >= 0 && body[start] === 0x7b) {
+    try {
+      return decodeBodyStrict(body, "application/json", duplicates);
+    } catch {
+      // not JSON: read as YAML below
+    }
+  }
+  return decodeBodyStrict(body, "application/yaml", duplicates);
 }
 
 function tableOptions(accept: string | undefined, params: URLSearchParams, ctx: HandlerContext) {

@@ -26,8 +26,9 @@ export function toScale(obj: KubeObject): KubeObject {
 }
 
 /** Writes a Scale back: only spec.replicas changes; a stale resourceVersion in the Scale is a 409. */
-export async function updateScale(rest: RestStore, namespace: string | undefined, name: string, next: (scale: KubeObject) => KubeObject, dryRun: boolean): Promise<KubeObject> {
-  const updated = await rest.guaranteedUpdate(namespace, name, { dryRun }, (current) => {
+export async function updateScale(rest: RestStore, namespace: string | undefined, name: string, next: (scale: KubeObject) => KubeObject, dryRun: boolean, manager?: string): Promise<KubeObject> {
+  const fieldManager = manager === undefined ? undefined : { manager, subresource: "scale" };
+  const updated = await rest.guaranteedUpdate(namespace, name, { dryRun, fieldManager }, (current) => {
     const scale = next(toScale(current));
     if (!isPlainObject(scale) || !isPlainObject(scale.spec)) throw badRequest("the body of the request must be a Scale");
     const rv = scale.metadata?.resourceVersion;
@@ -42,6 +43,19 @@ export async function updateScale(rest: RestStore, namespace: string | undefined
     return current;
   });
   return toScale(updated);
+}
+
+/**
+ * An applied autoscaling/v1 Scale as the configuration of its workload: the replicas it sets, in the
+ * workload's own kind (upstream converts the scale's managed fields to the parent's `.spec.replicas`).
+ */
+export function scaleConfiguration(rest: RestStore, name: string, scale: Record<string, unknown>): KubeObject {
+  if (scale.kind !== undefined && scale.kind !== "Scale") throw badRequest(`the object provided is unrecognized (must be of type Scale): kind ${String(scale.kind)}`);
+  if (scale.apiVersion !== undefined && scale.apiVersion !== "autoscaling/v1") throw badRequest(`the API version in the data (${String(scale.apiVersion)}) does not match the expected API version (autoscaling/v1)`);
+  const spec = isPlainObject(scale.spec) ? scale.spec : {};
+  const config: KubeObject = { apiVersion: rest.info.group ? `${rest.info.group}/${rest.info.version}` : rest.info.version, kind: rest.info.kind, metadata: { name } };
+  if (spec.replicas !== undefined) config.spec = { replicas: spec.replicas };
+  return config;
 }
 
 /**

@@ -17,6 +17,9 @@ const WRITE_PARAMS = [
   param("fieldValidation", "fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore - Warn - Strict"),
 ];
 
+const FORCE_PARAM = { name: "force", in: "query", description: "Force is going to \"force\" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.", schema: { type: "boolean", uniqueItems: true } };
+const PATCH_TYPES = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
+
 /** Collects a schema and everything it references, so one group-version document is self-contained. */
 function closure(roots: string[], all: SchemaMap): SchemaMap {
   const out: SchemaMap = {};
@@ -59,7 +62,7 @@ export function groupVersionDocument(group: string, version: string, resources: 
     paths[`${base}/{name}`] = {
       get: op("get"),
       put: op("put", { parameters: WRITE_PARAMS, requestBody: body }),
-      patch: op("patch", { parameters: WRITE_PARAMS, requestBody: { content: { "application/strategic-merge-patch+json": { schema: { type: "object" } } } } }),
+      patch: op("patch", { parameters: [...WRITE_PARAMS, FORCE_PARAM], requestBody: { content: Object.fromEntries(PATCH_TYPES.map((t) => [t, { schema: { type: "object" } }])) } }),
       delete: op("delete"),
     };
   }

@@ -1,5 +1,7 @@
 import { alreadyExists, badRequest, conflict, notFound, StatusError, type Qualified } from "../../api/errors.js";
 import { invalidError, type FieldError } from "../../api/field-errors.js";
+import { applyConfiguration, trackUpdate, type WriteContext } from "../../api/managed/field-manager.js";
+import { UNTYPED, type MergeType } from "../../api/managed/merge-type.js";
 import { formatTime, generatedName, newUid } from "../../api/meta.js";
 import { cloneJson, isPlainObject, type KubeObject } from "../../api/types.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/meta.js";
@@ -25,7 +27,13 @@ export interface WriteOptions {
   bodyErrors?: StrictBody;
   /** Collects warnings for the response's Warning headers. */
   warnings?: string[];
-  /** Internal: the transform returns a copy of a body normalize() has already decoded (a PUT's). */
+  /**
+   * Who writes (`?fieldManager=`, else from the user agent): the write is recorded in metadata.managedFields
+   * as an Update by this manager, on `subresource` when given (a scale write's). Absent: managedFields are
+   * kept as the write leaves them.
+   */
+  fieldManager?: { manager: string; subresource?: string };
+  /** Internal: the body (a create's) or the transform's result (an update's) is already decoded by normalize() (a PUT's, an apply's). */
   normalized?: boolean;
   /** Internal: this update marks the object for deletion (set by delete.ts only). */
   deletion?: { timestamp: string; gracePeriodSeconds: number };
@@ -85,6 +93,16 @@ export interface RestHooks {
   admitUpdate?: AdmitUpdate;
   decode?: Decode;
   allocations?: Allocations;
+  /** How the kind's fields merge (from its OpenAPI schema), for patches, apply and managed fields. */
+  mergeType?: (resource: ResourceInfo) => MergeType;
+}
+
+/** A server-side apply (PATCH application/apply-patch+yaml). */
+export interface ApplyOptions extends Omit<WriteOptions, "subresource"> {
+  manager: string;
+  force: boolean;
+  /** Where the configuration applies: the main resource, status, or scale (a configuration holding spec.replicas alone). */
+  subresource: "" | "status" | "scale";
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -102,6 +120,7 @@ export class RestStore {
   private readonly sharedDecodes = new WeakMap<KeyValue, KubeObject>();
   /** The JSON of objects this store just wrote, so a response needn't serialise them again. */
   private readonly written = new WeakMap<KubeObject, string>();
+  private cachedMergeType: MergeType | undefined;
 
   constructor(
     readonly info: ResourceInfo,
@@ -110,6 +129,17 @@ export class RestStore {
     private readonly hooks: RestHooks = {},
   ) {
     this.qualified = { group: info.group, resource: info.plural };
+  }
+
+  /** How this kind's fields merge (strategic merge patch, apply, managed fields). */
+  get mergeType(): MergeType {
+    return (this.cachedMergeType ??= this.hooks.mergeType?.(this.info) ?? UNTYPED);
+  }
+
+  private writeContext(manager: string, subresource: string): WriteContext {
+    return {
+      manager, subresource, apiVersion: apiVersionOf(this.info), type: this.mergeType, now: formatTime(this.clock.now()), statusApart: this.info.strategy.status,
+    };
   }
 
   prefix(namespace?: string): string {
@@ -240,7 +270,7 @@ export class RestStore {
   }
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const obj = this.normalize(input, namespace, opts);
+    const obj = opts.normalized ? input : this.normalize(input, namespace, opts);
     const meta = obj.metadata;
     const strategy = this.info.strategy;
     strategy.defaults?.(obj);
@@ -253,6 +283,7 @@ export class RestStore {
     delete meta.resourceVersion;
     if (strategy.generation) meta.generation = 1;
     else delete meta.generation;
+    if (opts.fieldManager) trackUpdate(undefined, obj, this.writeContext(opts.fieldManager.manager, opts.fieldManager.subresource ?? ""));
     strategy.prepareForCreate?.(obj);
     this.validate(obj, [...validateObjectMeta(meta, { namespaced: this.info.namespaced, name: this.info.strategy.nameRule }), ...(strategy.validate?.(obj) ?? []), ...(strategy.validateCreate?.(obj) ?? [])]);
     await this.hooks.admit?.(this.info, obj);
@@ -318,7 +349,7 @@ export class RestStore {
       // A resourceVersion in the result (from a PUT body or a patch) is a precondition on the stored object.
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
-      if (!storageLevel) this.prepareUpdate(next, current, opts.subresource ?? "");
+      if (!storageLevel) this.prepareUpdate(next, current, opts.subresource ?? "", opts.fieldManager);
       if (!opts.subresource && !opts.deletion) await this.hooks.admitUpdate?.(this.info, next, current);
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
@@ -363,7 +394,7 @@ export class RestStore {
     return !(this.info.strategy.gracePeriod && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0);
   }
 
-  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string): void {
+  private prepareUpdate(next: KubeObject, current: KubeObject, subresource: string, fieldManager: WriteOptions["fieldManager"]): void {
     const strategy = this.info.strategy;
     const meta = next.metadata;
     // The server owns these; clients can't change them through an update.
@@ -394,6 +425,8 @@ export class RestStore {
     if (strategy.generation && !statusLike && JSON.stringify(next.spec ?? null) !== JSON.stringify(current.spec ?? null)) {
       meta.generation = (current.metadata.generation ?? 0) + 1;
     }
+    if (fieldManager) trackUpdate(current, next, this.writeContext(fieldManager.manager, fieldManager.subresource ?? subresource));
+    else if (next.metadata.managedFields === undefined && current.metadata.managedFields !== undefined) meta.managedFields = current.metadata.managedFields;
     if (current.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).some((f) => !(current.metadata.finalizers ?? []).includes(f))) {
       throw invalidError(this.info.kind, this.info.group, meta.name!, [{
         type: "Forbidden", field: "metadata.finalizers", detail: "no new finalizers can be added if the object is being deleted",
@@ -405,6 +438,41 @@ export class RestStore {
       ...(statusLike ? strategy.validateStatusUpdate?.(next, current) ?? [] : strategy.validate?.(next) ?? []),
       ...(subresource !== "" ? [] : strategy.validateUpdate?.(next, current) ?? []),
     ]);
+  }
+
+  /**
+   * Server-side apply: merges the configuration into the object (creating it when there is none, on the
+   * main resource) as the field manager says, then writes it as an update would. Returns the object and
+   * whether it was created.
+   */
+  async apply(namespace: string | undefined, name: string, input: KubeObject, opts: ApplyOptions): Promise<{ obj: KubeObject; created: boolean }> {
+    // Upstream's fieldmanager: an applied configuration says which fields it sets, never who owns them.
+    if (isPlainObject(input) && isPlainObject(input.metadata) && input.metadata.managedFields !== undefined && input.metadata.managedFields !== null) {
+      throw badRequest(`metadata.managedFields must be nil`);
+    }
+    const config = this.normalize(input, namespace, { ...opts, subresource: undefined });
+    if (config.metadata.name === undefined || config.metadata.name === "") config.metadata.name = name;
+    if (config.metadata.name !== name) {
+      throw badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const ctx = this.writeContext(opts.manager, opts.subresource);
+    const { fieldManager: _f, bodyErrors: _b, ...options } = opts;
+    const rest: WriteOptions = { ...options, subresource: opts.subresource === "scale" ? "" : opts.subresource };
+    try {
+      const obj = await this.guaranteedUpdate(namespace, name, { ...rest, normalized: true }, (current) => applyConfiguration(current, config, ctx, { force: opts.force }));
+      return { obj, created: false };
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 404 && err.reason === "NotFound") || opts.subresource !== "") throw err;
+    }
+    const created = applyConfiguration(undefined, config, ctx, { force: opts.force });
+    try {
+      return { obj: await this.create(namespace, created, { ...rest, normalized: true }), created: true };
+    } catch (err) {
+      // Someone created it in between: apply to theirs.
+      if (!(err instanceof StatusError && err.code === 409 && err.reason === "AlreadyExists")) throw err;
+      const obj = await this.guaranteedUpdate(namespace, name, { ...rest, normalized: true }, (current) => applyConfiguration(current, config, ctx, { force: opts.force }));
+      return { obj, created: false };
+    }
   }
 
   /** Writes a delete marker or removes the object; the delete logic lives in delete.ts. */
