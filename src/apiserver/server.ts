@@ -212,7 +212,6 @@ export class ApiServer {
       await followStore(this.restFor("", "pods"), this.nodeGraph.podHandlers, this.shutdown.signal);
       await followStore(this.restFor("", "persistentvolumeclaims"), this.nodeGraph.claimHandlers, this.shutdown.signal);
     }
-    if (policy.created.length + policy.updated.length > 0) this.log({ level: "info", msg: "Reconciled the RBAC bootstrap policy", created: policy.created.length, updated: policy.updated.length });
     await this.opts.store.watch(namespaces.prefix(), 0, (e) => {
       if (e.type === "MODIFIED" && namespaces.decode(e.kv).metadata.deletionTimestamp) this.finalize(namespaces.decode(e.kv).metadata.name!);
     }, this.shutdown.signal);
@@ -221,6 +220,8 @@ export class ApiServer {
     }
     this.startCompaction();
     const actual = await this.server.listen(port, host);
+    // Said once the port is ours: a start that fails on a taken port says only that.
+    if (policy.created.length + policy.updated.length > 0) this.log({ level: "info", msg: "Reconciled the RBAC bootstrap policy", created: policy.created.length, updated: policy.updated.length });
     this.address = `${host}:${actual}`;
     const rests = { services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), endpointSlices: this.restFor("discovery.k8s.io", "endpointslices") };
     const ip = await this.listenOnAdvertiseAddress(host, actual);

@@ -139,6 +139,11 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(READ, [storage], ["csinodes", "csidrivers", "csistoragecapacities"]),
       rule(READ, [core], ["namespaces"]),
     ]),
+    // What the scheduler's volume binding writes: a claim's selected node, a volume's claim reference.
+    clusterRole("system:volume-scheduler", [
+      rule(["get", "list", "patch", "update", "watch"], [core], ["persistentvolumes", "persistentvolumeclaims"]),
+      rule(READ, [storage], ["storageclasses"]),
+    ]),
     clusterRole("system:node", [
       rule(["create"], [authentication], ["tokenreviews"]),
       rule(["create"], [authorization], ["subjectaccessreviews", "localsubjectaccessreviews"]),
@@ -196,6 +201,7 @@ export function bootstrapClusterRoleBindings(): RoleBinding[] {
     clusterBinding("system:service-account-issuer-discovery", [group("system:serviceaccounts")]),
     clusterBinding("system:kube-controller-manager", [user("system:kube-controller-manager")]),
     clusterBinding("system:kube-scheduler", [user("system:kube-scheduler")]),
+    clusterBinding("system:volume-scheduler", [user("system:kube-scheduler")]),
     // Upstream leaves system:node unbound: the Node authorizer grants a node what its pods need.
     clusterBinding("system:node", []),
     clusterBinding("system:node-proxier", [user("system:kube-proxy")]),
