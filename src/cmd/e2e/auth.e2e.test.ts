@@ -87,6 +87,28 @@ describe("who is asking: the admin's client certificate, the static token, anony
     assert.match(csrs, /tug-alice-\w+\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+kubernetes-admin\s+<none>\s+Approved,Issued/);
   });
 
+  test("alice's kubeconfig from tug kubeconfig, bound to edit in one namespace: can-i and her requests say yes there and 403 elsewhere", () => {
+    const out = join(scratch, "alice.kubeconfig");
+    const alice = (args: string[]) => spawnSync(KUBECTL, ["--kubeconfig", out, ...args], { encoding: "utf8", timeout: 30_000 });
+    c.ok(["create", "namespace", "alice-ns"]);
+    c.ok(["create", "rolebinding", "alice-edit", "--clusterrole=edit", "--user=alice", "-n", "alice-ns"]);
+    assert.equal(alice(["auth", "can-i", "create", "deployments", "-n", "alice-ns"]).stdout.trim(), "yes");
+    const no = alice(["auth", "can-i", "create", "deployments", "-n", "default"]);
+    assert.equal(no.stdout.trim(), "no");
+    assert.equal(no.status, 1);
+    assert.equal(alice(["create", "configmap", "mine", "-n", "alice-ns", "--from-literal=a=b"]).status, 0);
+    assert.match(alice(["get", "configmaps", "-n", "alice-ns"]).stdout, /^mine\s/m);
+    const denied = alice(["get", "pods", "-n", "default"]);
+    assert.notEqual(denied.status, 0);
+    assert.match(denied.stderr, /pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"/);
+    const secrets = alice(["get", "secrets", "-A"]);
+    assert.match(secrets.stderr, /secrets is forbidden: User "alice" cannot list resource "secrets" in API group "" at the cluster scope/);
+    // The admin asks on her behalf: can-i --as, and --list.
+    assert.equal(c.kubectl(["auth", "can-i", "delete", "pods", "-n", "alice-ns", "--as=alice"]).stdout.trim(), "yes");
+    assert.equal(c.kubectl(["auth", "can-i", "delete", "pods", "-n", "default", "--as=alice"]).stdout.trim(), "no");
+    assert.match(c.ok(["auth", "can-i", "--list", "-n", "alice-ns", "--as=alice"]), /^deployments\.apps\s+\[\]\s+\[\]\s+\[.*create.*\]/m);
+  });
+
   test("kubectl certificate approve: the signer issues the certificate of a CSR created with kubectl", async () => {
     const { csr } = await createCertificateRequest("bob", ["ops"]);
     c.ok(["create", "-f", "-"], JSON.stringify({
