@@ -31,6 +31,26 @@ for i, ev in enumerate(w.stream(v1.list_namespaced_config_map, "default", timeou
         w.stop()
 `;
 
+/** The dynamic client's server_side_apply (22.x takes the body serialized, with the name given apart). */
+const APPLY_SCRIPT = `
+import sys, json
+from kubernetes import client, dynamic
+from kubernetes.client.rest import ApiException
+cfg = client.Configuration()
+cfg.host = sys.argv[1]
+cms = dynamic.DynamicClient(client.ApiClient(cfg)).resources.get(api_version="v1", kind="ConfigMap")
+body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "py-applied", "namespace": "default"}, "data": {"a": "1"}}
+apply = lambda manager, **kw: cms.server_side_apply(body=json.dumps(body), name="py-applied", namespace="default", field_manager=manager, **kw)
+obj = apply("py")
+print("APPLIED", obj.data.a, [(m.manager, m.operation) for m in obj.metadata.managedFields])
+body["data"] = {"a": "2"}
+try:
+    apply("other")
+except ApiException as e:
+    print("CONFLICT", e.status)
+print("FORCED", apply("other", force_conflicts=True).data.a)
+`;
+
 describe("the Python client (python3-kubernetes)", { skip: pythonKubernetes() }, () => {
   let t: Awaited<ReturnType<typeof startTestServer>>;
   before(async () => {
@@ -45,5 +65,12 @@ describe("the Python client (python3-kubernetes)", { skip: pythonKubernetes() },
       execFile(PYTHON, ["-c", SCRIPT, t.base], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
     });
     assert.deepEqual(out.trim().split("\n"), ["ADDED py-before", "ADDED py-after"]);
+  });
+
+  test("DynamicClient.server_side_apply creates, conflicts with another manager (409) and forces", async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(PYTHON, ["-c", APPLY_SCRIPT, t.base], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    assert.deepEqual(out.trim().split("\n"), ["APPLIED 1 [('py', 'Apply')]", "CONFLICT 409", "FORCED 2"]);
   });
 });
