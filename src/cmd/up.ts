@@ -104,12 +104,13 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
 
     // The components talk to the API server only through the client, as they would across machines.
     const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
-    const as = (user: string) => new RestClient({ server: url, token: ids.tokenOf(user), ca: certs.caCert, userAgent: user, transport: api.transport() });
+    // User agents as upstream's components send them: their managedFields name kube-scheduler, kubelet….
+    const as = (user: string, agent: string) => new RestClient({ server: url, token: ids.tokenOf(user), ca: certs.caCert, userAgent: `${agent}/v1.32.0 (tugboat)`, transport: api.transport() });
     const identities: ComponentIdentities = {
-      controllerManager: as(COMPONENT_USERS.controllerManager),
-      scheduler: as(COMPONENT_USERS.scheduler),
-      proxy: as(COMPONENT_USERS.proxy),
-      node: (name) => as(nodeUser(name).name),
+      controllerManager: as(COMPONENT_USERS.controllerManager, "kube-controller-manager"),
+      scheduler: as(COMPONENT_USERS.scheduler, "kube-scheduler"),
+      proxy: as(COMPONENT_USERS.proxy, "kube-proxy"),
+      node: (name) => as(nodeUser(name).name, "kubelet"),
       nodeTls: (name) => ({
         clientCA: pki.ca.cert,
         serving: async (hosts) => {
