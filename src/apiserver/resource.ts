@@ -1,7 +1,8 @@
 import type { FieldError } from "../api/field-errors.js";
 import type { NameRule } from "../api/validation/meta.js";
 import type { KubeObject } from "../api/types.js";
-import type { UserInfo } from "./auth/types.js";
+import type { PolicyRule } from "../api/rbac/types.js";
+import type { Decision, RequestAttributes, TokenAuthenticator, UserInfo } from "./auth/types.js";
 
 /** A column of a server-side table (meta.k8s.io/v1 TableColumnDefinition). */
 export interface Column {
@@ -76,9 +77,25 @@ export interface ResourceInfo {
   verbs?: string[];
   /**
    * A create-only resource that stores nothing (SelfSubjectReview, TokenReview, SubjectAccessReview…):
-   * a POST of the object is answered with `review`'s result (201), any other verb is 405.
+   * a POST of the object (checked and decoded as every create's) is answered with `review`'s result
+   * (201), any other verb is 405 (http/review.ts).
    */
-  review?: (obj: KubeObject, ctx: { user: UserInfo; namespace?: string }) => Promise<KubeObject> | KubeObject;
+  review?: (obj: KubeObject, ctx: ReviewContext) => Promise<KubeObject> | KubeObject;
+}
+
+/** What a review answers from: who asks, where, and the server's authenticators and authorizers. */
+export interface ReviewContext {
+  /** The requester (after impersonation). */
+  user: UserInfo;
+  /** The namespace of the URL (a namespaced review: LocalSubjectAccessReview). */
+  namespace?: string;
+  /** The API server's authorizers in order (Node, RBAC), as requests are authorized. */
+  authorize(attrs: RequestAttributes): Decision;
+  /** Every RBAC rule `user` holds in `namespace`, and the bindings' resolution errors. */
+  rulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] };
+  /** The API server's bearer-token authenticators in order, and the API's audiences (TokenReview). */
+  tokenAuthenticators: readonly TokenAuthenticator[];
+  apiAudiences: string[];
 }
 
 export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {

@@ -19,26 +19,27 @@ import { OpenApi } from "./openapi/serve.js";
 import { StructuralDecoder } from "./openapi/structural.js";
 import { MergeTypes } from "../api/managed/merge-type.js";
 import { RestStore, type Admit, type Clock } from "./registry/rest.js";
-import type { ResourceInfo } from "./resource.js";
+import type { ResourceInfo, ReviewContext } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
 import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
 import type { ServingCerts } from "./tls.js";
 import type { KubeletClientConfig } from "./http/kubelet-client.js";
 import { Rbac, rbacStores } from "./rbac/index.js";
-import { Reviews, reviewResources } from "./rbac/reviews.js";
+import { reviewResources } from "./rbac/reviews.js";
 import { invalidError } from "../api/field-errors.js";
 import { NodeGraph } from "./auth/node/graph.js";
 import { NodeAuthorizer } from "./auth/node/node-authorizer.js";
 import { nodeRestriction } from "./auth/node/node-restriction.js";
-import { unionAuthorizer } from "./auth/union.js";
+import { unionAuthorizer, type SyncAuthorizer } from "./auth/union.js";
 import { followStore } from "./store-view.js";
 import { authenticate } from "./auth/authenticate.js";
 import { authorize } from "./auth/authorize.js";
-import { staticTokenAuthenticator } from "./auth/bearer.js";
+import { audienceAgnostic, bearerAuthenticator, staticTokenAuthenticator } from "./auth/bearer.js";
+import { tokenFileAuthenticator } from "./auth/token-file.js";
 import { withUser } from "./auth/context.js";
 import { impersonate, wantsImpersonation } from "./auth/impersonation.js";
 import { requestAttributes } from "./auth/request-info.js";
-import { Groups, Users, type Authenticator, type Authorizer, type UserInfo } from "./auth/types.js";
+import { Groups, Users, type Authenticator, type Authorizer, type TokenAuthenticator, type UserInfo } from "./auth/types.js";
 import { x509Authenticator } from "./auth/x509.js";
 import { selfSubjectReviews } from "./auth/self-subject-review.js";
 import { certificateSigningRequests } from "./kinds/certificates.js";
@@ -74,7 +75,12 @@ export interface ApiServerOptions {
    * token is sent and their certificates are not checked.
    */
   kubeletClient?: KubeletClientConfig;
-  /** Authenticators asked after the client certificate and the static token (ServiceAccount tokens…). */
+  /**
+   * --token-auth-file: bearer tokens and their users (the components' identities), asked after the
+   * static token and ServiceAccount tokens; TokenReview reviews them too.
+   */
+  tokenFile?: ReadonlyMap<string, UserInfo>;
+  /** Authenticators asked after the client certificate and the bearer tokens. */
   authenticators?: Authenticator[];
   /** Decides what authenticated requests may do (after system:masters, always allowed). Absent: {@link authorizationModes}. */
   authorizer?: Authorizer;
@@ -121,7 +127,9 @@ export class ApiServer {
   private readonly serviceAllocations: ServiceAllocations;
   /** RBAC: the authorizer (`rbac.authorizer`) over a watch-fed cache, escalation checks, bootstrap policy. */
   readonly rbac: Rbac;
-  private readonly reviews: Reviews;
+  /** What reviews answer from (the requester and namespace aside): the authorizers and token authenticators. */
+  private readonly reviewContext: Omit<ReviewContext, "user" | "namespace">;
+  private readonly decodeReview: (r: ResourceInfo, obj: KubeObject) => void;
   /** What the authorization filter, impersonation and the access reviews ask; undefined: allow all. */
   private readonly authz: Authorizer | undefined;
   private readonly nodeGraph = new NodeGraph();
@@ -165,25 +173,32 @@ export class ApiServer {
     const modes = opts.authorizationModes ?? [];
     const chain = unionAuthorizer(...modes.map((m) => (m === "Node" ? new NodeAuthorizer(this.nodeGraph) : this.rbac.authorizer)));
     this.authz = opts.authorizer ?? (modes.length > 0 ? chain : undefined);
-    this.reviews = new Reviews({
-      authorizer: () => this.rbac.authorizer,
-      chain: () => (modes.length > 0 ? chain : this.rbac.authorizer),
-      decode: (r, obj) => {
-        const { errors } = hooks.decode(r, obj);
-        if (errors.length > 0) throw invalidError(r.kind, r.group, "", errors);
-      },
-    });
     this.serviceAccountTokens = opts.serviceAccounts && new ServiceAccountTokens(opts.serviceAccounts, {
       serviceAccounts: this.restFor("", "serviceaccounts"), pods: this.restFor("", "pods"), secrets: this.restFor("", "secrets"), nodes: this.restFor("", "nodes"),
     }, this.clock);
-    const saTokens = this.serviceAccountTokens;
+    // The bearer-token authenticators, in order: requests and TokenReview ask the same ones.
+    const apiAudiences = opts.serviceAccounts?.audiences ?? [];
+    const tokenAuthenticators: TokenAuthenticator[] = [
+      ...(opts.token !== undefined ? [audienceAgnostic(staticTokenAuthenticator(opts.token, STATIC_TOKEN_USER), apiAudiences)] : []),
+      ...(this.serviceAccountTokens ? [this.serviceAccountTokens.tokenAuthenticator] : []),
+      ...(opts.tokenFile ? [audienceAgnostic(tokenFileAuthenticator(opts.tokenFile), apiAudiences)] : []),
+    ];
     const authenticators = [
       ...(opts.certs ? [x509Authenticator(() => this.clock.now())] : []),
-      ...(opts.token !== undefined ? [staticTokenAuthenticator(opts.token, STATIC_TOKEN_USER)] : []),
-      ...(saTokens ? [(req: IncomingMessage) => saTokens.authenticator(req)] : []),
+      ...tokenAuthenticators.map((t) => bearerAuthenticator(t, apiAudiences)),
       ...(opts.authenticators ?? []),
     ];
-    this.authenticators = opts.token !== undefined || opts.certs || opts.authenticators ? authenticators : undefined;
+    this.authenticators = opts.token !== undefined || opts.certs || opts.tokenFile || opts.authenticators ? authenticators : undefined;
+    const reviewChain: SyncAuthorizer = modes.length > 0 ? chain : this.rbac.authorizer;
+    this.reviewContext = {
+      authorize: (attrs) => reviewChain.authorize(attrs),
+      rulesFor: (user, namespace) => this.rbac.authorizer.rulesFor(user, namespace),
+      tokenAuthenticators, apiAudiences,
+    };
+    this.decodeReview = (r, obj) => {
+      const { errors } = hooks.decode(r, obj);
+      if (errors.length > 0) throw invalidError(r.kind, r.group, "", errors);
+    };
     this.server = new Listener((req, res) => void this.handle(req, res), opts.certs);
   }
 
@@ -344,8 +359,7 @@ export class ApiServer {
       case "unknown-resource":
         throw new StatusError(404, "NotFound", "the server could not find the requested resource", { group: route.group || undefined, kind: route.resource });
       case "resource":
-        if (this.reviews.handles(route.route.resource)) return await this.reviews.handle(req, res, route.route);
-        if (route.route.resource.review) return await serveReview(req, res, route.route, user);
+        if (route.route.resource.review) return await serveReview(req, res, route.route, this.decodeReview, { ...this.reviewContext, user });
         return await handleResource(req, res, url.searchParams, route.route, this.context());
       default:
         throw new StatusError(404, "NotFound", "the server could not find the requested resource");

@@ -13,8 +13,6 @@ import type { Logger } from "pino";
 import { startComponents, tugNodeNames, type ComponentIdentities, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
 import { COMPONENT_USERS, loadOrCreateComponentTokens, nodeUser } from "./identities.js";
 import { issueCertificate } from "../api/pki/certificates.js";
-import { tokenFileAuthenticator } from "../apiserver/auth/token-file.js";
-import { bearerToken } from "../apiserver/auth/bearer.js";
 import { componentLog } from "./logger.js";
 import { loadOrCreatePki } from "./pki.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
@@ -91,7 +89,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     const kubeletClient = await issueCertificate(pki.ca, { commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", now: new Date() });
     server = new ApiServer({
       store, certs, token, bindAdvertiseAddress: true, authorizationModes: ["Node", "RBAC"],
-      authenticators: [tokenFileAuthenticator(ids.tokens, bearerToken)],
+      tokenFile: ids.tokens,
       kubeletClient: { ca: pki.ca.cert, cert: kubeletClient.cert, key: kubeletClient.key }, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { StatusError } from "../../api/errors.js";
-import { bearerToken } from "./bearer.js";
+import { bearerToken } from "../../api/bearer.js";
 import { Groups, Users, type Authenticator, type UserInfo } from "./types.js";
 
 /** The paths anyone may reach without credentials, as upstream's structured anonymous config opens them. */
@@ -17,7 +17,7 @@ function unauthorized(): StatusError {
 }
 
 /** The user with system:authenticated added, as upstream's authentication filter adds it to everyone authenticated. */
-function withAuthenticated(user: UserInfo): UserInfo {
+export function withAuthenticated(user: UserInfo): UserInfo {
   return user.groups.includes(Groups.authenticated) ? user : { ...user, groups: [...user.groups, Groups.authenticated] };
 }
 
@@ -40,7 +40,7 @@ export async function authenticate(req: IncomingMessage, path: string, authentic
       refused = true;
     }
   }
-  if (refused || bearerToken(req) !== undefined) throw unauthorized();
+  if (refused || bearerToken(req.headers.authorization) !== undefined) throw unauthorized();
   if (isPublicPath(path)) return ANONYMOUS;
   throw unauthorized();
 }

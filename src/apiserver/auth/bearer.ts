@@ -1,36 +1,50 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
-import type { Authenticator, UserInfo } from "./types.js";
+import { StatusError } from "../../api/errors.js";
+import { bearerToken } from "../../api/bearer.js";
+import type { Authenticator, TokenAuthenticator, UserInfo } from "./types.js";
 
-/**
- * The bearer token of a request as upstream's bearertoken authenticator reads it: `Authorization:
- * <scheme> <token>` with the scheme `Bearer` in any case, the header trimmed. `undefined`: no bearer
- * token at all (another scheme, or none); `""`: a bearer header with an empty token (refused upstream).
- */
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (header === undefined) return undefined;
-  const auth = header.trim();
-  const space = auth.indexOf(" ");
-  if (space < 0 || auth.slice(0, space).toLowerCase() !== "bearer") return undefined;
-  const rest = auth.slice(space + 1);
-  const end = rest.indexOf(" ");
-  return end < 0 ? rest : rest.slice(0, end);
-}
+/** A token check that knows no audiences (a static token, a token file): the token's user, or undefined. */
+export type TokenLookup = (token: string) => UserInfo | undefined;
 
 function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
 }
 
 /**
- * A static token (upstream's --token-auth-file with one line): the request's bearer token is compared
- * with it in constant time (both hashed first, so neither length leaks either) and authenticates as `user`.
+ * A static token (upstream's --token-auth-file with one line): the presented token is compared with it
+ * in constant time (both hashed first, so neither length leaks either) and is `user`'s.
  */
-export function staticTokenAuthenticator(token: string, user: UserInfo): Authenticator {
+export function staticTokenAuthenticator(token: string, user: UserInfo): TokenLookup {
   const expected = digest(token);
-  return (req) => {
-    const presented = bearerToken(req);
-    if (!presented) return Promise.resolve(undefined);
-    return Promise.resolve(timingSafeEqual(digest(presented), expected) ? user : undefined);
+  return (presented) => (presented && timingSafeEqual(digest(presented), expected) ? user : undefined);
+}
+
+/**
+ * Upstream's WrapAudienceAgnosticToken: a token check that knows no audiences is valid for the API's
+ * audiences only — for those of the requested ones (none requested and none configured: valid as is).
+ */
+export function audienceAgnostic(lookup: TokenLookup, apiAudiences: string[]): TokenAuthenticator {
+  return (token, audiences) => {
+    const user = lookup(token);
+    if (!user) return Promise.resolve(undefined);
+    if (audiences.length === 0) return Promise.resolve({ ok: true, user, audiences: [] });
+    const valid = apiAudiences.filter((a) => audiences.includes(a));
+    return Promise.resolve(valid.length > 0 ? { ok: true, user, audiences: valid } : undefined);
+  };
+}
+
+/**
+ * Upstream's bearertoken authenticator over one token authenticator: the request's bearer token, checked
+ * for the API's audiences. No (or an empty) bearer token, or one not of its kind: undefined (the next
+ * authenticator is asked); one of its kind that doesn't verify: 401.
+ */
+export function bearerAuthenticator(tokens: TokenAuthenticator, apiAudiences: string[]): Authenticator {
+  return async (req) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return undefined;
+    const result = await tokens(token, apiAudiences);
+    if (result === undefined) return undefined;
+    if (!result.ok) throw new StatusError(401, "Unauthorized", "Unauthorized");
+    return result.user;
   };
 }

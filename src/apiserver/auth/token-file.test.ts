@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
+import { audienceAgnostic, bearerAuthenticator } from "./bearer.js";
 import { formatTokenFile, parseTokenFile, tokenFileAuthenticator } from "./token-file.js";
 
 test("parseTokenFile: upstream's CSV lines, quoted groups, comments; a bad line is named", () => {
@@ -13,7 +14,7 @@ test("parseTokenFile: upstream's CSV lines, quoted groups, comments; a bad line 
 });
 
 test("tokenFileAuthenticator: each token is its user; others are no one's", async () => {
-  const auth = tokenFileAuthenticator(parseTokenFile(`a,alice,1,"g"\nb,bob,2`), (req) => req.headers.authorization?.slice(7));
+  const auth = bearerAuthenticator(audienceAgnostic(tokenFileAuthenticator(parseTokenFile(`a,alice,1,"g"\nb,bob,2`)), []), []);
   const req = (token: string) => ({ headers: { authorization: `Bearer ${token}` } }) as unknown as IncomingMessage;
   assert.equal((await auth(req("a")))?.name, "alice");
   assert.equal((await auth(req("b")))?.name, "bob");

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
-import type { Authenticator, UserInfo } from "./types.js";
+import type { TokenLookup } from "./bearer.js";
+import type { UserInfo } from "./types.js";
 
 /**
  * Upstream's --token-auth-file: one `token,user,uid,"group1,group2"` line per token (groups optional,
@@ -46,20 +46,19 @@ function csvFields(line: string): string[] {
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
 /**
- * Bearer tokens of a token file: the presented token is hashed and looked up by its hash, then the
+ * The tokens of a token file: the presented token is hashed and looked up by its hash, then the
  * hashes are compared in constant time — no comparison ever runs on the secret itself.
  */
-export function tokenFileAuthenticator(tokens: ReadonlyMap<string, UserInfo>, bearer: (req: IncomingMessage) => string | undefined): Authenticator {
+export function tokenFileAuthenticator(tokens: ReadonlyMap<string, UserInfo>): TokenLookup {
   const byDigest = new Map<string, { digest: Buffer; user: UserInfo }>();
   for (const [token, user] of tokens) {
     const d = digest(token);
     byDigest.set(d.toString("hex"), { digest: d, user });
   }
-  return (req) => {
-    const presented = bearer(req);
-    if (!presented) return Promise.resolve(undefined);
+  return (presented) => {
+    if (!presented) return undefined;
     const d = digest(presented);
     const entry = byDigest.get(d.toString("hex"));
-    return Promise.resolve(entry && timingSafeEqual(entry.digest, d) ? entry.user : undefined);
+    return entry && timingSafeEqual(entry.digest, d) ? entry.user : undefined;
   };
 }

@@ -32,6 +32,16 @@ export const Groups = {
  */
 export type Authenticator = (req: IncomingMessage) => Promise<UserInfo | undefined>;
 
+/** What checking a bearer token gives: the user and the audiences the token is valid for, or why it isn't valid. */
+export type TokenResult = { ok: true; user: UserInfo; audiences: string[] } | { ok: false; error: string };
+
+/**
+ * One bearer-token authenticator (upstream's authenticator.Token): the result for `audiences`, or
+ * `undefined` when the token isn't of its kind (the next one is asked). Requests are authenticated for
+ * the API's audiences; TokenReview asks for the audiences of its spec.
+ */
+export type TokenAuthenticator = (token: string, audiences: string[]) => Promise<TokenResult | undefined>;
+
 /**
  * What a request asks to do (upstream's authorizer.Attributes, from its RequestInfo). A resource
  * request names verb, group, resource (and subresource, namespace, name); any other is a non-resource

@@ -4,6 +4,7 @@ import { validateService, validateServiceUpdate } from "../../api/validation/ser
 import { validateFinalizerName } from "../../api/validation/meta.js";
 import { dns1035Label, dns1123Label } from "../../api/validation/names.js";
 import { carryOverAllocations } from "../services/allocations.js";
+import { reviewToken } from "../auth/token-review.js";
 import type { ResourceInfo, Strategy, Subresource, TableConvertor } from "../resource.js";
 import * as core from "../tables/core.js";
 import { podTable } from "../tables/pods.js";
@@ -69,6 +70,7 @@ interface Def {
   strategy: Strategy;
   table: TableConvertor;
   verbs?: string[];
+  review?: ResourceInfo["review"];
 }
 
 function define(d: Def): ResourceInfo {
@@ -87,6 +89,7 @@ function define(d: Def): ResourceInfo {
     strategy: d.strategy,
     table: d.table,
     ...(d.verbs ? { verbs: d.verbs } : {}),
+    ...(d.review ? { review: d.review } : {}),
   };
 }
 
@@ -129,7 +132,7 @@ export function builtinResources(pods: PodStrategyOptions): ResourceInfo[] {
     define({ group: RBAC, kind: "RoleBinding", plural: "rolebindings", strategy: rbac.roleBindingStrategy, table: roleBindingTable }),
     define({ group: RBAC, kind: "ClusterRoleBinding", plural: "clusterrolebindings", namespaced: false, strategy: rbac.clusterRoleBindingStrategy, table: roleBindingTable }),
     // Create-only reviews: answered, never stored.
-    define({ group: "authentication.k8s.io", kind: "TokenReview", plural: "tokenreviews", namespaced: false, verbs: ["create"], strategy: plain, table: core.reviewTable }),
+    define({ group: "authentication.k8s.io", kind: "TokenReview", plural: "tokenreviews", namespaced: false, verbs: ["create"], strategy: plain, table: core.reviewTable, review: reviewToken }),
     define({ group: "events.k8s.io", kind: "Event", plural: "events", shortNames: ["ev"], fields: ["reason", "type", "regarding.kind", "regarding.name", "regarding.namespace"], strategy: plain, table: core.eventTable }),
   ];
 }

@@ -3,6 +3,7 @@ import type { TLSSocket } from "node:tls";
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { RestClient } from "../../client/rest.js";
 import type { Clock } from "../../client/clock.js";
+import { bearerToken } from "../../api/bearer.js";
 
 /** Who sent a request to the node agent, as the API server's reviews describe users. */
 export interface Requester {
@@ -85,10 +86,8 @@ export class KubeletAuth {
         return { name: cn, groups: [...(o === undefined ? [] : Array.isArray(o) ? o : [o]), "system:authenticated"] };
       }
     }
-    const header = req.headers.authorization ?? "";
-    const m = /^bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) return undefined;
-    const token = m[1]!;
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return undefined;
     if (this.opts.token !== undefined && sameSecret(token, this.opts.token)) return { name: "system:apiserver", groups: ["system:masters", "system:authenticated"] };
     if (!this.opts.reviews) return undefined;
     const key = createHash("sha256").update(token).digest("hex");

@@ -3,7 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { SignJWT } from "jose";
 import { LEGACY_CLAIM, LEGACY_ISSUER } from "../../../api/service-accounts.js";
 import { startTestServer } from "../../testing.js";
-import { bearerToken, DEFAULT_ISSUER, generateServiceAccountKey, type ServiceAccountKey } from "./index.js";
+import { bearerToken } from "../../../api/bearer.js";
+import { DEFAULT_ISSUER, generateServiceAccountKey, type ServiceAccountKey } from "./index.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

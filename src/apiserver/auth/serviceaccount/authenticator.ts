@@ -1,11 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { isNotFound, StatusError } from "../../../api/errors.js";
 import type { KubeObject } from "../../../api/types.js";
 import { LEGACY_ISSUER, SERVICE_ACCOUNT_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_KEY, serviceAccountUsername } from "../../../api/service-accounts.js";
 import type { Clock, RestStore } from "../../registry/rest.js";
-import { Groups, type Authenticator, type UserInfo } from "../types.js";
+import { Groups, type TokenResult, type UserInfo } from "../types.js";
 import { readLegacyClaims, readServiceAccountClaims } from "./claims.js";
 import { SIGNING_ALG } from "./keys.js";
 import type { ServiceAccountTokenConfig, TokenObjects } from "./token-request.js";
@@ -22,9 +21,6 @@ export const EXTRA = {
 /** go-jose's DefaultLeeway: exp and nbf, and a bound object's deletion, are judged a minute leniently. */
 const LEEWAY_SECONDS = 60;
 
-/** What authenticating a token gives: the user and the audiences it is valid for, or why it isn't valid. */
-export type TokenResult = { ok: true; user: UserInfo; audiences: string[] } | { ok: false; error: string };
-
 /**
  * Upstream's service account JWT authenticator (pkg/serviceaccount/jwt.go with the bound and the legacy
  * validator). A token whose unverified `iss` is neither this server's issuer nor the legacy one is not
@@ -36,16 +32,6 @@ export type TokenResult = { ok: true; user: UserInfo; audiences: string[] } | { 
  */
 export class ServiceAccountTokenAuthenticator {
   constructor(private readonly config: ServiceAccountTokenConfig, private readonly objects: TokenObjects, private readonly clock: Clock) {}
-
-  /** An {@link Authenticator} for the request chain: the bearer token, for the API's audiences; a bad one is a 401. */
-  readonly authenticator: Authenticator = async (req: IncomingMessage) => {
-    const token = bearerToken(req.headers.authorization);
-    if (token === undefined) return undefined;
-    const result = await this.authenticate(token);
-    if (result === undefined) return undefined;
-    if (!result.ok) throw new StatusError(401, "Unauthorized", "Unauthorized");
-    return result.user;
-  };
 
   /** Authenticates `token` for `audiences` (default: the API's). `undefined`: not a token of this issuer. */
   async authenticate(token: string, audiences: string[] = this.config.audiences): Promise<TokenResult | undefined> {
@@ -152,15 +138,6 @@ function userFor(namespace: string, name: string, uid: string, extra: Record<str
   };
   if (Object.keys(extra).length > 0) user.extra = extra;
   return user;
-}
-
-/** The token of an `Authorization: Bearer <token>` header (the scheme case-insensitive, as upstream). */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  // Only ASCII spaces and tabs are trimmed (as Go's TrimSpace on the raw bytes): a Latin-1 no-break space stays and spoils the token.
-  const parts = header.replace(/^[ \t]+|[ \t]+$/g, "").split(" ");
-  if (parts.length < 2 || parts[0]!.toLowerCase() !== "bearer" || parts[1] === "") return undefined;
-  return parts[1];
 }
 
 /** The `iss` of a JWT, read without verifying anything (upstream's hasCorrectIssuer), or undefined. */
