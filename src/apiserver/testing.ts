@@ -6,9 +6,9 @@ import type { Clock } from "./registry/rest.js";
 import { ApiServer } from "./server.js";
 
 /** An API server on a free loopback port over plain HTTP, for tests; `call` speaks JSON to it. */
-export async function startTestServer(opts: { store?: Store; token?: string; tokenFile?: ReadonlyMap<string, UserInfo>; serviceAccounts?: ServiceAccountTokenConfig; clock?: Clock } = {}) {
+export async function startTestServer(opts: { store?: Store; token?: string; tokenFile?: ReadonlyMap<string, UserInfo>; serviceAccounts?: ServiceAccountTokenConfig; clock?: Clock; authorizationModes?: Array<"Node" | "RBAC"> } = {}) {
   const store = opts.store ?? new MemoryStore();
-  const server = new ApiServer({ store, token: opts.token, tokenFile: opts.tokenFile, serviceAccounts: opts.serviceAccounts, clock: opts.clock, log: () => {} });
+  const server = new ApiServer({ store, token: opts.token, tokenFile: opts.tokenFile, serviceAccounts: opts.serviceAccounts, clock: opts.clock, authorizationModes: opts.authorizationModes, log: () => {} });
   const port = await server.listen(0);
   const base = `http://127.0.0.1:${port}`;
   async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
