@@ -1,7 +1,7 @@
 import { AssertionError } from "node:assert";
 import type { Node } from "kubernetes-types/core/v1.js";
 import type { KubeObject } from "../api/types.js";
-import { NODES } from "../client/resources.js";
+import { NODES, SERVICEACCOUNTS } from "../client/resources.js";
 import { RestClient, type ResourceRef } from "../client/rest.js";
 import { Cluster } from "../cmd/e2e/harness.js";
 import type { ConformanceCase, ConformanceContext } from "./case.js";
@@ -118,6 +118,18 @@ export async function runCases(suite: SuiteCluster, cases: readonly ConformanceC
   return results;
 }
 
+/**
+ * Waits for the namespace's `default` ServiceAccount, as upstream's e2e framework does before a test
+ * runs in a new namespace (the ServiceAccounts controller makes it a moment after the namespace).
+ */
+async function defaultServiceAccount(suite: SuiteCluster, namespace: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await suite.client.get(SERVICEACCOUNTS, namespace, "default").then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the namespace's default ServiceAccount did not appear in 30 s`);
+}
+
 async function runOne(suite: SuiteCluster, c: ConformanceCase, index: number, timeoutMs: number): Promise<CaseResult> {
   const base = { codename: c.codename, ...(c.knownFailure ? { knownFailure: c.knownFailure } : {}) };
   if (c.notServed) return { ...base, outcome: "not served", detail: c.notServed, seconds: 0 };
@@ -127,6 +139,7 @@ async function runOne(suite: SuiteCluster, c: ConformanceCase, index: number, ti
   let timer: NodeJS.Timeout | undefined;
   try {
     await suite.client.create(NAMESPACES, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+    await defaultServiceAccount(suite, namespace);
     const ctx: ConformanceContext = { cluster: suite.cluster, client: suite.client, namespace, signal: abort.signal };
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
