@@ -92,8 +92,8 @@ export const RBAC_ABOUT = [
   "one RoleBinding (a Secret GET is checked to be 403 there and 404 on the other server), the other no authorization.",
   "Clients reach the servers through the in-process transport, so each request runs the server's whole handler —",
   "authentication, request info, the Node-then-RBAC union, then the REST handler — without socket or TLS, which makes",
-  `the authorizer's share larger than over HTTPS. Each of ${ROUNDS} rounds times 2,000 pod creates (8 workers) on one server`,
-  "then the other (the order alternates by round), then a 1,000 requests/s single-pod GET load for 2 s whose requests",
+  `the authorizer's share larger than over HTTPS. Each of ${ROUNDS} rounds times 2,000 pod creates (8 workers) on each server,`,
+  "in halves ordered A–B–B–A (which server goes first alternates by round), then a 1,000 requests/s single-pod GET load for 2 s whose requests",
   "alternate between the servers. Figures are medians over the rounds; the paired rows are the median of each round's own",
   "ratio. The machine is shared (2 cores, load 5–9 during these runs): wall-clock figures swing by tens of percent from",
   "round to round, and this process's CPU time per create is the steadier comparison.",
@@ -157,12 +157,17 @@ export async function rbacBenchmarks(): Promise<Figure[]> {
     const createRuns = { on: [] as number[], off: [] as number[], ratio: [] as number[], cpuOn: [] as number[], cpuOff: [] as number[] };
     const getRuns = { on: [] as number[], off: [] as number[], ratio: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? (["on", "off"] as const) : (["off", "on"] as const);
-      const phase = { on: { rate: 0, cpu: 0 }, off: { rate: 0, cpu: 0 } };
-      for (const mode of order) phase[mode] = await creates(clients[mode], `r${round}`, CREATES, 8);
-      createRuns.on.push(phase.on.rate);
-      createRuns.off.push(phase.off.rate);
-      createRuns.ratio.push(phase.on.rate / phase.off.rate);
+      // A–B–B–A: half the round's creates on each side of the other server's, so a drift within the round cancels.
+      const order = round % 2 === 0 ? (["on", "off", "off", "on"] as const) : (["off", "on", "on", "off"] as const);
+      const phase = { on: { seconds: 0, cpu: 0 }, off: { seconds: 0, cpu: 0 } };
+      for (const [i, mode] of order.entries()) {
+        const r = await creates(clients[mode], `r${round}-${i}`, CREATES / 2, 8);
+        phase[mode].seconds += CREATES / 2 / r.rate;
+        phase[mode].cpu += r.cpu / 2;
+      }
+      createRuns.on.push(CREATES / phase.on.seconds);
+      createRuns.off.push(CREATES / phase.off.seconds);
+      createRuns.ratio.push(phase.off.seconds / phase.on.seconds);
       createRuns.cpuOn.push(phase.on.cpu);
       createRuns.cpuOff.push(phase.off.cpu);
       const p99 = await pacedGetP99(clients, names, 1000, 2);
@@ -186,16 +191,16 @@ export async function rbacBenchmarks(): Promise<Figure[]> {
     const setting = `${ROLES} Roles, ${BINDINGS} bindings (1,500 RoleBindings, 500 ClusterRoleBindings, 3 subjects each)`;
     const paired = `median of the ${ROUNDS} rounds' own ratios`;
     return [
-      fromRuns(`RBAC off: pod creates/s, 8 in-process clients of a token-file user, ${CREATES.toLocaleString("en-US")} pods a round (${ROUNDS} rounds, alternating with RBAC on)`, createRuns.off, "creates/s", "(reported)", () => true),
-      fromRuns(`RBAC on (Node,RBAC): the same, as a user allowed by one RoleBinding; ${setting}`, createRuns.on, "creates/s", "≥ 0.9× RBAC off", (v) => v >= 0.9 * offCreates.value,
-        { against: offCreates, detail: "in-process, no TLS: the authorizer's share is larger than over HTTPS" }),
-      fromRuns(`RBAC on ÷ off, creates/s, round by round (${paired})`, createRuns.ratio, "×", "≥ 0.9", (v) => v >= 0.9),
+      fromRuns(`RBAC off: pod creates/s, 8 in-process clients of a token-file user, ${CREATES.toLocaleString("en-US")} pods a round in two halves (${ROUNDS} rounds, A–B–B–A with RBAC on)`, createRuns.off, "creates/s", "(reported)", () => true),
+      fromRuns(`RBAC on (Node,RBAC): the same, as a user allowed by one RoleBinding; ${setting}`, createRuns.on, "creates/s", "(reported)", () => true,
+        { against: offCreates, detail: "medians of separate rounds: the paired ratio below is the goal's figure" }),
+      fromRuns(`RBAC on ÷ off, creates/s, round by round (${paired})`, createRuns.ratio, "×", "≥ 0.9× RBAC off", (v) => v >= 0.9),
       fromRuns("RBAC off: this process's CPU time per pod create (the same phases)", createRuns.cpuOff, "µs", "(reported)", () => true),
       fromRuns("RBAC on: this process's CPU time per pod create", createRuns.cpuOn, "µs", "(reported)", () => true,
         { against: offCpu, detail: "CPU time is what other processes on the machine disturb least" }),
       fromRuns(`RBAC off: GET p99, half of a 1,000 requests/s load for 2 s (${ROUNDS} rounds)`, getRuns.off, "ms", "(reported)", () => true),
-      fromRuns("RBAC on: GET p99, the other half of the same load (requests alternate between the servers), the same user", getRuns.on, "ms", "≤ 1.11× RBAC off (≥ 0.9× as fast)", (v) => v <= offGet.value / 0.9, { against: offGet }),
-      fromRuns(`RBAC off ÷ on, GET p99, round by round (${paired}; ≥ 0.9 is at least 0.9× as fast)`, getRuns.ratio, "×", "≥ 0.9", (v) => v >= 0.9),
+      fromRuns("RBAC on: GET p99, the other half of the same load (requests alternate between the servers), the same user", getRuns.on, "ms", "(reported)", () => true, { against: offGet }),
+      fromRuns(`RBAC off ÷ on, GET p99, round by round (${paired}; ≥ 0.9 is at least 0.9× as fast)`, getRuns.ratio, "×", "≥ 0.9× RBAC off", (v) => v >= 0.9),
       fromRuns("RBAC authorizer alone: decisions/s, the allowed GET (3 bootstrap ClusterRoleBindings of system:authenticated, then the user's RoleBinding)", allowedRate, "decisions/s", "(reported)", () => true),
       fromRuns("RBAC authorizer alone: decisions/s, a user no binding names (no opinion)", deniedRate, "decisions/s", "(reported)", () => true),
     ];
