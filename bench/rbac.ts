@@ -95,7 +95,7 @@ export const RBAC_ABOUT = [
   `the authorizer's share larger than over HTTPS. Each of ${ROUNDS} rounds times 2,000 pod creates (8 workers) on each server,`,
   "in halves ordered A–B–B–A (which server goes first alternates by round), then a 1,000 requests/s single-pod GET load for 2 s whose requests",
   "alternate between the servers. Figures are medians over the rounds; the paired rows are the median of each round's own",
-  "ratio. The machine is shared (2 cores, load 5–9 during these runs): wall-clock figures swing by tens of percent from",
+  "ratio. The machine is shared (2 cores, load 3–9 during these runs): wall-clock figures swing by tens of percent from",
   "round to round, and this process's CPU time per create is the steadier comparison.",
 ].join(" ");
 
