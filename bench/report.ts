@@ -14,6 +14,8 @@ export interface ScenarioResult {
   /** When it ran (ISO time) and on which commit: a report may be refreshed one scenario at a time. */
   ranAt: string;
   commit: string;
+  /** What the section measures, in a paragraph under its title. */
+  about?: string;
 }
 
 /** A written report, as latest.json holds it. */
@@ -77,6 +79,7 @@ export function markdown(report: Report): string {
 /** One scenario's part of the report: its title, its table, and how long it took. */
 export function section(r: ScenarioResult): string {
   const lines = [`## ${r.title}`, ""];
+  if (r.about) lines.push(r.about, "");
   if (r.error) lines.push(`**Did not complete**: ${r.error}`, "");
   if (r.figures.length > 0) {
     lines.push("| figure | median | min – max | against | goal | | detail |", "| --- | --- | --- | --- | --- | --- | --- |", ...r.figures.map(row), "");

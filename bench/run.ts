@@ -7,7 +7,7 @@ import { deploymentBenchmarks } from "./deployment.js";
 import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
 import { proxyBenchmarks } from "./proxy.js";
-import { rbacBenchmarks } from "./rbac.js";
+import { RBAC_ABOUT, rbacBenchmarks } from "./rbac.js";
 import { replicaSetBenchmarks } from "./replicaset.js";
 import { machine, mergeInto, section, writeReport, type ScenarioResult } from "./report.js";
 import { scaleBenchmarks } from "./scale.js";
@@ -20,6 +20,8 @@ interface Scenario {
   id: string;
   title: string;
   run: () => Promise<Figure[]>;
+  /** What the section measures (a paragraph under its title). */
+  about?: string;
 }
 
 // Scenario 1 and 6 come from the same runs (10,000 pods is one of the growth sizes): run once, report twice.
@@ -38,7 +40,7 @@ const SCENARIOS: Scenario[] = [
   { id: "workloads", title: "DaemonSet and Job controllers (issue 6)", run: workloadBenchmarks },
   { id: "proxy", title: "Service proxy (issue 7)", run: proxyBenchmarks },
   { id: "streams", title: "Exec and port-forward (issue 22)", run: streamBenchmarks },
-  { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks },
+  { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks, about: RBAC_ABOUT },
   { id: "apply", title: "Server-side apply (issue 24)", run: applyBenchmarks },
 ];
 
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {
     const began = performance.now();
-    const result: ScenarioResult = { id: s.id, title: s.title, seconds: 0, figures: [], ranAt: new Date().toISOString(), commit: m.commit };
+    const result: ScenarioResult = { id: s.id, title: s.title, seconds: 0, figures: [], ranAt: new Date().toISOString(), commit: m.commit, about: s.about };
     try {
       result.figures = await s.run();
     } catch (err) {

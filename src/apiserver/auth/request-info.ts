@@ -51,36 +51,34 @@ function nonResource(method: string, path: string, user: UserInfo): RequestAttri
  * `path` is the request's path as sent (escapes are decoded here, segment by segment).
  */
 export function requestAttributes(method: string, path: string, query: URLSearchParams, user: UserInfo): RequestAttributes {
-  let parts = path.split("/").filter(Boolean);
-  if (parts.length < 3 || !API_PREFIXES.has(parts[0]!)) return nonResource(method, path, user);
-  parts = parts.map((p) => (p.includes("%") ? safeDecode(p) : p));
-  const grouped = parts[0] === "apis";
-  parts = parts.slice(1);
+  // Every request pays for this: one array of segments, read from an index rather than sliced.
+  const parts = path.split("/").filter(Boolean);
+  const n = parts.length;
+  if (n < 3 || !API_PREFIXES.has(parts[0]!)) return nonResource(method, path, user);
+  if (path.includes("%")) for (let k = 0; k < n; k++) if (parts[k]!.includes("%")) parts[k] = safeDecode(parts[k]!);
+  let i = 1;
   let apiGroup = "";
-  if (grouped) {
-    if (parts.length < 3) return nonResource(method, path, user);
-    apiGroup = parts[0]!;
-    parts = parts.slice(1);
+  if (parts[0] === "apis") {
+    if (n - i < 3) return nonResource(method, path, user);
+    apiGroup = parts[i++]!;
   }
-  const apiVersion = parts[0]!;
-  parts = parts.slice(1);
+  const apiVersion = parts[i++]!;
   let verb: string;
-  if (SPECIAL_VERBS.has(parts[0]!)) {
+  if (SPECIAL_VERBS.has(parts[i]!)) {
     // Upstream refuses `/api/v1/watch` with nothing after it; as a request for nothing it is a non-resource one here.
-    if (parts.length < 2) return nonResource(method, path, user);
-    verb = parts[0]!;
-    parts = parts.slice(1);
+    if (n - i < 2) return nonResource(method, path, user);
+    verb = parts[i++]!;
   } else {
     verb = METHOD_VERBS[method] ?? "";
   }
   let namespace = "";
-  if (parts[0] === "namespaces" && parts.length > 1) {
-    namespace = parts[1]!;
-    if (parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2]!)) parts = parts.slice(2);
+  if (parts[i] === "namespaces" && n - i > 1) {
+    namespace = parts[i + 1]!;
+    if (n - i > 2 && !NAMESPACE_SUBRESOURCES.has(parts[i + 2]!)) i += 2;
   }
-  const resource = parts[0] ?? "";
-  let name = parts[1] ?? "";
-  const subresource = parts.length >= 3 && verb !== "proxy" ? parts[2]! : "";
+  const resource = parts[i] ?? "";
+  let name = parts[i + 1] ?? "";
+  const subresource = n - i >= 3 && verb !== "proxy" ? parts[i + 2]! : "";
   if (name === "" && verb === "get") {
     verb = watchParameter(query) ? "watch" : "list";
     name = exactName(query.get("fieldSelector")) ?? "";
