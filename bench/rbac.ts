@@ -3,9 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StatusError } from "../src/api/errors.js";
 import type { KubeObject } from "../src/api/types.js";
-import { bearerToken } from "../src/apiserver/auth/bearer.js";
 import { requestAttributes } from "../src/apiserver/auth/request-info.js";
-import { tokenFileAuthenticator } from "../src/apiserver/auth/token-file.js";
 import type { RequestAttributes, UserInfo } from "../src/apiserver/auth/types.js";
 import { ApiServer } from "../src/apiserver/server.js";
 import { RestClient } from "../src/client/rest.js";
@@ -123,10 +121,10 @@ async function statusOf(request: Promise<unknown>): Promise<number> {
 export async function rbacBenchmarks(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), "tug-bench-rbac-"));
   const stores = { on: new SqliteStore(join(dir, "on.sqlite")), off: new SqliteStore(join(dir, "off.sqlite")) };
-  const authenticators = [tokenFileAuthenticator(new Map([[TOKEN, USER]]), bearerToken)];
+  const tokenFile = new Map([[TOKEN, USER]]);
   const servers = {
-    on: new ApiServer({ store: stores.on, log: () => {}, token: ADMIN_TOKEN, authenticators, authorizationModes: ["Node", "RBAC"] }),
-    off: new ApiServer({ store: stores.off, log: () => {}, token: ADMIN_TOKEN, authenticators }),
+    on: new ApiServer({ store: stores.on, log: () => {}, token: ADMIN_TOKEN, tokenFile, authorizationModes: ["Node", "RBAC"] }),
+    off: new ApiServer({ store: stores.off, log: () => {}, token: ADMIN_TOKEN, tokenFile }),
   };
   const watching = new AbortController();
   let watches: Array<Promise<void>> = [];
