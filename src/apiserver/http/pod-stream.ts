@@ -64,22 +64,22 @@ export async function proxyPodStream(
   await new Promise<void>((resolve, reject) => {
     const agent = tlsConnect({ host, port, ...kubeletTls(kubelet, nodeName), ALPNProtocols: ["http/1.1"] });
     agent.setNoDelay(true);
+    let connected = false;
     agent.once("secureConnect", () => {
+      connected = true;
       agent.write(`${lines.join("\r\n")}\r\n\r\n`);
       if (upgrade.head.length) agent.write(upgrade.head);
       agent.pipe(client);
       client.pipe(agent);
+      agent.once("close", () => client.destroy());
       resolve();
     });
     agent.once("error", (err) => {
-      if (!agent.writable || client.destroyed) client.destroy();
+      if (connected) return void client.destroy();
+      // Not connected: the client still waits for an answer, a Status it can show (upstream's
+      // "error dialing backend"), written by the caller on the still-open connection.
       reject(new StatusError(503, "ServiceUnavailable", `error dialing backend: dial tcp ${host}:${port}: ${err.message}`));
     });
-    const close = () => {
-      agent.destroy();
-      client.destroy();
-    };
-    agent.once("close", close);
-    client.once("close", close);
+    client.once("close", () => agent.destroy());
   });
 }
