@@ -43,7 +43,8 @@ test("NodeGraph: a volume through its bound claim; shared objects stay readable 
   assert.ok(!g.relates("n1", "secrets", "ns", "shared"), "b moved away");
   assert.ok(g.relates("n2", "secrets", "ns", "shared"));
   g.podHandlers.put(pod("c", undefined, uses));
-  assert.equal(g.nodeOf("ns", "c"), undefined);
+  assert.equal(g.nodeOf("ns", "c"), "", "a pod bound to no node");
+  assert.equal(g.nodeOf("ns", "none"), undefined, "no such pod");
   g.claimHandlers.removed(claim);
   assert.ok(!g.relates("n2", "persistentvolumes", "", "pv-1"));
   g.podHandlers.reset();

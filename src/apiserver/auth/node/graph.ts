@@ -38,7 +38,7 @@ export class NodeGraph {
     reset: () => this.volumeOfClaim.clear(),
   };
 
-  /** The node pod `namespace/name` is bound to, if any. */
+  /** The node pod `namespace/name` is bound to: `""` while it is bound to none, `undefined` when there is no such pod. */
   nodeOf(namespace: string, name: string): string | undefined {
     return this.pods.get(key(namespace, name))?.node;
   }
@@ -59,7 +59,7 @@ export class NodeGraph {
     this.dropPod(k);
     const pod = obj as unknown as Pod;
     const node = pod.spec?.nodeName;
-    if (!node) return;
+    if (!node) return void this.pods.set(k, { node: "", refs: [] });
     const refs = [...new Set(podReferences(pod).map((r) => `${r.resource}/${key(obj.metadata.namespace, r.name)}`))];
     this.pods.set(k, { node, refs });
     let used = this.byNode.get(node);
@@ -71,6 +71,7 @@ export class NodeGraph {
     const entry = this.pods.get(k);
     if (!entry) return;
     this.pods.delete(k);
+    if (entry.node === "") return;
     const used = this.byNode.get(entry.node)!;
     for (const r of entry.refs) {
       const n = (used.get(r) ?? 1) - 1;

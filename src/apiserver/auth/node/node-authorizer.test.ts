@@ -10,6 +10,7 @@ graph.podHandlers.put({
   apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "app" },
   spec: { nodeName: "n1", serviceAccountName: "web", volumes: [{ name: "s", secret: { secretName: "tls" } }], containers: [{ name: "c", image: "i" }] },
 } as KubeObject);
+graph.podHandlers.put({ apiVersion: "v1", kind: "Pod", metadata: { name: "db", namespace: "app" }, spec: { nodeName: "n2", containers: [{ name: "c", image: "i" }] } } as KubeObject);
 const authz = new NodeAuthorizer(graph);
 const n1 = { name: "system:node:n1", groups: ["system:nodes", "system:authenticated"] };
 
@@ -41,6 +42,7 @@ test("NodeAuthorizer: its own pods' status and deletion, its own Node and Lease;
   assert.equal(ask({ resource: "pods", subresource: "status", namespace: "app", name: "db", verb: "patch" }), "no-opinion");
   assert.equal(ask({ resource: "pods", namespace: "app", name: "web", verb: "delete" }), "allow");
   assert.equal(ask({ resource: "pods", namespace: "app", name: "db", verb: "delete" }), "no-opinion");
+  assert.equal(ask({ resource: "pods", subresource: "status", namespace: "app", name: "gone", verb: "patch" }), "allow", "no such pod: the rules decide, the store says 404");
   assert.equal(ask({ resource: "pods", verb: "list" }), "allow");
   assert.equal(ask({ resource: "pods", namespace: "app", name: "web", verb: "update" }), "no-opinion");
   assert.equal(ask({ resource: "nodes", name: "n1", verb: "patch", subresource: "status" }), "allow");

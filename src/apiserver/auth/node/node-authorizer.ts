@@ -54,7 +54,9 @@ export class NodeAuthorizer implements Authorizer {
           return this.graph.relates(node, "serviceaccounts", a.namespace, a.name) ? allow : noOpinion(noRelation(node));
         case "pods":
           if (a.subresource === "status" || a.subresource === "eviction" || (a.subresource === "" && a.verb === "delete")) {
-            return this.graph.nodeOf(a.namespace, a.name) === node ? undefined : noOpinion(`node "${node}" can only ${a.subresource === "" ? "delete" : `change ${a.subresource} of`} pods with spec.nodeName set to itself`);
+            // A pod that does not exist: the rules decide, and the request finds it is not there (404).
+            const owner = this.graph.nodeOf(a.namespace, a.name);
+            return owner === node || owner === undefined ? undefined : noOpinion(`node "${node}" can only ${a.subresource === "" ? "delete" : `change ${a.subresource} of`} pods with spec.nodeName set to itself`);
           }
           return undefined;
         case "nodes":

@@ -37,6 +37,7 @@ describe("a node agent's requests under Node,RBAC: what its pods use, its own No
     const status = (pod: string) => t.call("PATCH", `${NS}/pods/${pod}/status`, { status: { message: "x" } }, { ...n1, "Content-Type": "application/merge-patch+json" });
     assert.equal((await status("mine")).status, 200);
     assert.equal((await status("theirs")).status, 403);
+    assert.equal((await status("gone")).status, 404, "a pod that is not there: 404, as upstream (the kubelet ignores it)");
     const other = await t.call("POST", "/api/v1/nodes", { metadata: { name: "n2" } }, n1);
     assert.equal(other.status, 403);
     assert.match(String(other.body.message), /node "n1" is not allowed to modify node "n2"/);
