@@ -24,3 +24,10 @@ test("ApiServer with bindAdvertiseAddress listens where the kubernetes Endpoints
   // Closed: neither address answers any more.
   await assert.rejects(fetch(`http://${advertised}:${port}/version`));
 });
+
+test("advertiseAddress skips node agents' pod bridges (tug…): they go away with their agent", () => {
+  const iface = (address: string, internal = false) => [{ address, netmask: "255.255.255.0", family: "IPv4" as const, mac: "00:00:00:00:00:00", internal, cidr: `${address}/24` }];
+  assert.equal(advertiseAddress("127.0.0.1", { lo: iface("127.0.0.1", true), tugab22b300: iface("10.88.5.1"), eth0: iface("192.0.2.10") }), "192.0.2.10");
+  assert.equal(advertiseAddress("127.0.0.1", { lo: iface("127.0.0.1", true), tugab22b300: iface("10.88.5.1") }), "127.0.0.1");
+  assert.equal(advertiseAddress("192.0.2.20", { eth0: iface("192.0.2.10") }), "192.0.2.20", "a specific listening address is advertised as it is");
+});

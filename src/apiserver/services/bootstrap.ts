@@ -6,10 +6,15 @@ import type { KubeObject } from "../../api/types.js";
 import type { RestStore } from "../registry/rest.js";
 import type { ServiceAllocations } from "./allocations.js";
 
-/** The address the API server tells pods to reach it at: the listening address, or the host's first IPv4 when that is a wildcard or loopback. */
-export function advertiseAddress(host: string): string {
+/**
+ * The address the API server tells pods to reach it at: the listening address, or the host's first IPv4
+ * when that is a wildcard or loopback — never a node agent's pod bridge (`tug…`), which goes away with
+ * its agent (another cluster's, or a `tug node` on this host).
+ */
+export function advertiseAddress(host: string, interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string {
   if (host !== "0.0.0.0" && !host.startsWith("127.") && host !== "localhost") return host;
-  for (const addrs of Object.values(networkInterfaces())) {
+  for (const [name, addrs] of Object.entries(interfaces)) {
+    if (name.startsWith("tug")) continue;
     for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
   }
   return "127.0.0.1";
