@@ -4,7 +4,8 @@ import type { IncomingMessage } from "node:http";
 import { StatusError } from "../../api/errors.js";
 import { authenticate, isPublicPath } from "./authenticate.js";
 import { bearerToken } from "../../api/bearer.js";
-import { audienceAgnostic, bearerAuthenticator, staticTokenAuthenticator } from "./bearer.js";
+import { audienceAgnostic, bearerAuthenticator } from "./bearer.js";
+import { staticTokenAuthenticator } from "./token-file.js";
 import type { Authenticator } from "./types.js";
 
 const req = (headers: Record<string, string> = {}) => ({ headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) }) as unknown as IncomingMessage;

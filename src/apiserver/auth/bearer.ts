@@ -1,23 +1,9 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { StatusError } from "../../api/errors.js";
 import { bearerToken } from "../../api/bearer.js";
 import type { Authenticator, TokenAuthenticator, UserInfo } from "./types.js";
 
 /** A token check that knows no audiences (a static token, a token file): the token's user, or undefined. */
 export type TokenLookup = (token: string) => UserInfo | undefined;
-
-function digest(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
-}
-
-/**
- * A static token (upstream's --token-auth-file with one line): the presented token is compared with it
- * in constant time (both hashed first, so neither length leaks either) and is `user`'s.
- */
-export function staticTokenAuthenticator(token: string, user: UserInfo): TokenLookup {
-  const expected = digest(token);
-  return (presented) => (presented && timingSafeEqual(digest(presented), expected) ? user : undefined);
-}
 
 /**
  * Upstream's WrapAudienceAgnosticToken: a token check that knows no audiences is valid for the API's

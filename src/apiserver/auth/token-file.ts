@@ -62,3 +62,11 @@ export function tokenFileAuthenticator(tokens: ReadonlyMap<string, UserInfo>): T
     return entry && timingSafeEqual(entry.digest, d) ? entry.user : undefined;
   };
 }
+
+/**
+ * A static token (upstream's --token-auth-file with one line): the token file's lookup over that one
+ * token, so it is compared as every file token is (hashed, then in constant time).
+ */
+export function staticTokenAuthenticator(token: string, user: UserInfo): TokenLookup {
+  return tokenFileAuthenticator(new Map([[token, user]]));
+}
