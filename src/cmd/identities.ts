@@ -3,6 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatTokenFile, parseTokenFile } from "../apiserver/auth/token-file.js";
 import type { UserInfo } from "../apiserver/auth/types.js";
+import { issueCertificate, type CertificateAndKey } from "../api/pki/certificates.js";
 
 /** The users `tug up`'s components run as, as upstream's components' kubeconfigs name them. */
 export const COMPONENT_USERS = {
@@ -14,6 +15,22 @@ export const COMPONENT_USERS = {
 /** A node agent's user: `system:node:<name>` in system:nodes, what the Node authorizer knows. */
 export function nodeUser(name: string): UserInfo {
   return { name: `system:node:${name}`, groups: ["system:nodes"] };
+}
+
+/**
+ * A node agent's TLS from the cluster CA: serving certificates naming the node (`CN=system:node:<name>`,
+ * O system:nodes, for the hosts it is reached at), as the API server checks them, and the CA whose client
+ * certificates the agent accepts.
+ */
+export function nodeTls(ca: CertificateAndKey, name: string): { clientCA: string; serving(hosts: string[]): Promise<{ cert: string; key: string }> } {
+  const user = nodeUser(name);
+  return {
+    clientCA: ca.cert,
+    async serving(hosts) {
+      const issued = await issueCertificate(ca, { commonName: user.name, organizations: user.groups, usage: "server", hosts, now: new Date() });
+      return { cert: issued.cert, key: issued.key! };
+    },
+  };
 }
 
 /** The components' tokens: the token file the API server reads, and each user's token. */

@@ -8,7 +8,7 @@ import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { CLUSTER_DOMAIN, discoverClusterDnsIP } from "./cluster-dns.js";
 import { processNodeAgent, type NodeAgentOptions } from "./node-agent.js";
-import { nodeUser } from "./identities.js";
+import { nodeTls, nodeUser } from "./identities.js";
 import { issueCertificate } from "../api/pki/certificates.js";
 
 export interface NodeOptions {
@@ -71,12 +71,6 @@ async function nodeIdentity(kubeconfig: string, name: string): Promise<{ client:
   const client = await issueCertificate(ca, { commonName: user.name, organizations: user.groups, usage: "client", now: new Date() });
   return {
     client: { cert: client.cert, key: client.key! },
-    tls: {
-      clientCA: ca.cert,
-      serving: async (hosts) => {
-        const issued = await issueCertificate(ca, { commonName: user.name, organizations: user.groups, usage: "server", hosts, now: new Date() });
-        return { cert: issued.cert, key: issued.key! };
-      },
-    },
+    tls: nodeTls(ca, name),
   };
 }

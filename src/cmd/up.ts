@@ -11,7 +11,7 @@ import { listenMetrics } from "./controller-manager.js";
 import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
 import { startComponents, tugNodeNames, type ComponentIdentities, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
-import { COMPONENT_USERS, loadOrCreateComponentTokens, nodeUser } from "./identities.js";
+import { COMPONENT_USERS, loadOrCreateComponentTokens, nodeTls, nodeUser } from "./identities.js";
 import { issueCertificate } from "../api/pki/certificates.js";
 import { componentLog } from "./logger.js";
 import { loadOrCreatePki } from "./pki.js";
@@ -109,13 +109,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
       scheduler: as(COMPONENT_USERS.scheduler, "kube-scheduler"),
       proxy: as(COMPONENT_USERS.proxy, "kube-proxy"),
       node: (name) => as(nodeUser(name).name, "kubelet"),
-      nodeTls: (name) => ({
-        clientCA: pki.ca.cert,
-        serving: async (hosts) => {
-          const issued = await issueCertificate(pki.ca, { commonName: nodeUser(name).name, organizations: nodeUser(name).groups, usage: "server", hosts, now: new Date() });
-          return { cert: issued.cert, key: issued.key! };
-        },
-      }),
+      nodeTls: (name) => nodeTls(pki.ca, name),
     };
     const components = await startComponents(client, {
       identities,
