@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { applyStrategicMergePatch } from "../patch/strategic-merge.js";
 import { listSemanticsOf } from "./merge-meta.js";
 import type { MergeType } from "./merge-type.js";
@@ -70,4 +72,38 @@ test("MergeTypes: the schema carries the list-map keys, patch strategy and atomi
   assert.deepEqual(containers.list, { listType: "map", keys: ["name"], patchStrategy: "merge", patchMergeKey: "name" });
   assert.equal(spec.field("template")!.field("spec")!.field("nodeSelector")!.atomic, true);
   assert.equal(spec.field("template")!.field("spec")!.field("tolerations")!.list?.listType, "atomic");
+});
+
+type Schema = Record<string, unknown>;
+/** Upstream's published 1.32 OpenAPI (v2 spelling), as vendored in openapi/. */
+const published = (JSON.parse(gunzipSync(readFileSync(new URL("../../../../openapi/kubernetes-1.32.swagger.json.gz", import.meta.url))).toString("utf8")) as { definitions: Record<string, Schema> }).definitions;
+
+/** Where the merge type `t` disagrees with the published schema `s` (a property, with its own markers) at `path`. */
+function disagreements(t: MergeType, s: Schema, path: string, seen: Set<string>): string[] {
+  const ref = (s.$ref as string | undefined)?.replace("#/definitions/", "");
+  const def = ref ? published[ref]! : s;
+  if (ref && seen.has(ref)) return [];
+  const below = ref ? new Set([...seen, ref]) : seen;
+  const out: string[] = [];
+  if (def.type === "array") {
+    const want = { listType: s["x-kubernetes-list-type"] ?? "atomic", keys: s["x-kubernetes-list-map-keys"], patchStrategy: s["x-kubernetes-patch-strategy"], patchMergeKey: s["x-kubernetes-patch-merge-key"] };
+    const got = { listType: t.list?.listType, keys: t.list?.keys, patchStrategy: t.list?.patchStrategy, patchMergeKey: t.list?.patchMergeKey };
+    if (t.kind !== "list" || JSON.stringify(got) !== JSON.stringify(want)) out.push(`${path}: ${t.kind} ${JSON.stringify(got)}, published ${JSON.stringify(want)}`);
+    else out.push(...disagreements(t.element(), def.items as Schema, `${path}[]`, below));
+  } else if (def.properties) {
+    const atomic = s["x-kubernetes-map-type"] === "atomic" || def["x-kubernetes-map-type"] === "atomic";
+    if (t.kind !== "struct" || t.atomic !== atomic) out.push(`${path}: ${t.kind}${t.atomic ? " atomic" : ""}, published struct${atomic ? " atomic" : ""}`);
+    else for (const [name, p] of Object.entries(def.properties as Record<string, Schema>)) out.push(...disagreements(t.field(name)!, p, `${path}.${name}`, below));
+  } else if (def.additionalProperties) {
+    const atomic = s["x-kubernetes-map-type"] === "atomic";
+    if (t.kind !== "map" || t.atomic !== atomic) out.push(`${path}: ${t.kind}${t.atomic ? " atomic" : ""}, published map${atomic ? " atomic" : ""}`);
+    else out.push(...disagreements(t.field("any")!, def.additionalProperties as Schema, `${path}{}`, below));
+  }
+  return out;
+}
+
+test("MergeTypes: every list, struct and map of every published 1.32 kind merges as the published OpenAPI says", () => {
+  const kinds = Object.keys(published).filter((name) => published[name]!["x-kubernetes-group-version-kind"]);
+  assert.ok(kinds.length > 50, `${kinds.length} kinds`);
+  for (const name of kinds) assert.deepEqual(disagreements(builtinTypes().of(name), { $ref: `#/definitions/${name}` }, name, new Set()), []);
 });
