@@ -1,4 +1,4 @@
-import type { ListSemantics } from "./merge-meta.js";
+import { listSemanticsOf, type ListSemantics } from "./merge-meta.js";
 
 /**
  * What a merge needs to know of a value's type (upstream's structured-merge-diff schema): a struct or map
@@ -52,7 +52,7 @@ export class MergeTypes {
     let type: MergeType;
     if (schema.type === "array" && !schema["x-kubernetes-int-or-string"]) {
       const items = (schema.items ?? {}) as Schema;
-      const list = listOf(property) ?? listOf(schema) ?? ATOMIC_LIST;
+      const list = listSemanticsOf(property) ?? listSemanticsOf(schema) ?? ATOMIC_LIST;
       let element: MergeType | undefined;
       type = { kind: "list", atomic: list.listType === "atomic", list, field: () => undefined, element: () => (element ??= this.build(items)) };
     } else if (schema.type === "object" || schema.properties || schema.additionalProperties) {
@@ -89,17 +89,4 @@ export class MergeTypes {
     }
     return { schema: s, atomic };
   }
-}
-
-function listOf(schema: Schema): ListSemantics | undefined {
-  const listType = schema["x-kubernetes-list-type"] as ListSemantics["listType"] | undefined;
-  const patchStrategy = schema["x-kubernetes-patch-strategy"] as string | undefined;
-  const patchMergeKey = schema["x-kubernetes-patch-merge-key"] as string | undefined;
-  if (!listType && !patchStrategy) return undefined;
-  const out: ListSemantics = { listType: listType ?? (patchMergeKey ? "map" : patchStrategy ? "set" : "atomic") };
-  const keys = (schema["x-kubernetes-list-map-keys"] as string[] | undefined) ?? (out.listType === "map" && patchMergeKey ? [patchMergeKey] : undefined);
-  if (keys) out.keys = keys;
-  if (patchStrategy) out.patchStrategy = patchStrategy;
-  if (patchMergeKey) out.patchMergeKey = patchMergeKey;
-  return out;
 }

@@ -10,7 +10,7 @@ import { encodeSwaggerProtobuf, swaggerV2 } from "./v2.js";
 
 
 
-/** Where the build writes the schemas generated from kubernetes-types' declarations. */
+/** Where the build writes the schemas of the vendored 1.32 OpenAPI (scripts/gen-openapi.mjs). */
 const SCHEMAS_FILE = fileURLToPath(new URL("../../../openapi-schemas.json", import.meta.url));
 
 /**

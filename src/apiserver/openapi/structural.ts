@@ -62,7 +62,7 @@ export class StructuralDecoder {
         }
         return q.toString();
       }
-      if (schema["x-kubernetes-int-or-string"]) {
+      if (isIntOrString(schema)) {
         if (typeof value !== "string" && typeof value !== "number") fail(jsonType(value), at(), "intstr.IntOrString");
         if (typeof value === "number") checkInteger(value, "int32", at);
         return value;
@@ -141,7 +141,7 @@ export class StructuralDecoder {
   private zeroOf(items: Schema): unknown {
     const { schema, ref } = this.resolve(items);
     if (ref === QUANTITY || schema.format === "quantity") return "0";
-    if (schema["x-kubernetes-int-or-string"]) return 0;
+    if (isIntOrString(schema)) return 0;
     switch (schema.type as string | undefined) {
       case "string":
         return "";
@@ -185,6 +185,11 @@ function render(segment: Segment | undefined): string {
   let out = "";
   for (let s = segment; s; s = s.parent) out = (s.index ? `[${s.key}]` : s.parent ? `.${s.key}` : String(s.key)) + out;
   return out;
+}
+
+/** IntOrString: upstream's definition says `format: int-or-string`; a structural schema says `x-kubernetes-int-or-string`. */
+function isIntOrString(schema: Schema): boolean {
+  return schema["x-kubernetes-int-or-string"] === true || schema.format === "int-or-string";
 }
 
 function jsonType(v: unknown): string {
