@@ -46,7 +46,7 @@ export interface ControllerManagerOptions {
    * the manager's own kubeconfig trusts the API server with, as upstream falls back to it.
    */
   rootCA?: string;
-  /** --cluster-signing-cert-file/--cluster-signing-key-file: the csrsigning controller signs kube-apiserver-client CSRs with it. */
+  /** --cluster-signing-cert-file/--cluster-signing-key-file: the csrsigning controller signs kube-apiserver-client, kube-apiserver-client-kubelet and kubelet-serving CSRs with it. */
   clusterSigning?: CertificateAndKey;
   /** --service-account-private-key-file's PEM: the tokens controller fills legacy token Secrets (absent: it doesn't run). */
   serviceAccountPrivateKey?: string;
