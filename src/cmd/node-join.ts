@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isStatusError } from "../api/errors.js";
 import { certificateSubject, createCertificateRequest, isKeyOf } from "../api/pki/certificates.js";
 import { KUBE_APISERVER_CLIENT_KUBELET, KUBELET_SERVING } from "../api/pki/signers.js";
 import { RestClient } from "../client/rest.js";
@@ -13,6 +14,9 @@ import type { Log } from "./logger.js";
 export function nodePkiDir(dataDir: string, name: string): string {
   return join(dataDir, "nodes", name, "pki");
 }
+
+/** Joining failed in a way its user fixes (a refused token, no certificate and no token): one line, no stack. */
+export class JoinError extends Error {}
 
 /** A certificate is requested again once this share of its lifetime has passed (the kubelet renews at 70–90 %). */
 const RENEW_AT = 0.8;
@@ -83,14 +87,19 @@ export async function joinIdentity(opts: JoinOptions): Promise<{ client: Pair; t
   const state = await standing(client, opts.ca, user.name, Date.now());
   if (state !== "fresh") {
     const as = state === "aging" ? { cert: client!.cert, key: client!.key } : opts.token ? { token: opts.token } : undefined;
-    if (!as) throw new Error(`The node has no usable client certificate (${clientFile}) and no --token to ask for one with`);
+    if (!as) throw new JoinError(`The node has no usable client certificate (${clientFile}) and no --token to ask for one with`);
     opts.log({ level: "info", msg: state === "aging" ? "Renewing the node's client certificate" : "Requesting the node's client certificate with the bootstrap token", node: opts.name });
     const asker = new RestClient({ server: opts.server, ca: opts.ca, ...as, userAgent: "kubelet/v1.32.0 (tugboat)" });
     try {
       const { csr, key } = await createCertificateRequest(user.name, user.groups);
       // As the kubelet names its bootstrap request: node-csr- and a digest of the request.
       const name = `node-csr-${createHash("sha256").update(csr).digest("hex").slice(0, 32)}`;
-      const cert = await requestCertificate(asker, { name, signerName: KUBE_APISERVER_CLIENT_KUBELET, request: csr, usages: ["digital signature", "client auth"], signal: opts.signal });
+      const cert = await requestCertificate(asker, { name, signerName: KUBE_APISERVER_CLIENT_KUBELET, request: csr, usages: ["digital signature", "client auth"], signal: opts.signal }).catch((err: unknown) => {
+        if (isStatusError(err) && (err.code === 401 || err.code === 403)) {
+          throw new JoinError(`The API server refused the node's certificate request (${err.code} ${err.message}): ${as.token ? "is the token right and unexpired? tug token create makes a new one" : "its old certificate is no longer accepted; join again with --token"}`);
+        }
+        throw err;
+      });
       client = { cert, key };
       writePair(clientFile, client);
     } finally {

@@ -10,6 +10,7 @@ import { PortUnavailableError } from "./ports.js";
 import { KubeconfigError } from "../client/kubeconfig.js";
 import { loadKubeconfig, RestClient } from "../client/rest.js";
 import { createBootstrapToken, DEFAULT_TOKEN_TTL_MS } from "./bootstrap-tokens.js";
+import { JoinError } from "./node-join.js";
 import { userKubeconfig } from "./user-kubeconfig.js";
 import { DEFAULT_CLUSTER_CIDR, up } from "./up.js";
 import type { NodeIpamFlags } from "./components.js";
@@ -340,7 +341,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   // A port that is taken or a kubeconfig that can't be used is the user's to fix: one line naming it, no stack.
-  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError || err instanceof JoinError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
   process.stderr.write(`tug: ${text}\n`);
   process.exit(1);
 });

@@ -61,7 +61,8 @@ describe("tug node --token: TLS bootstrap through the CSR API", () => {
   test("a wrong token is refused (401) and the agent says so", () => {
     const r = spawnSync(process.execPath, [TUG, "node", "--server", server, "--certificate-authority", join(agentDir, "ca.crt"), "--token", `${token.slice(0, 6)}.0000000000000000`, "--name", "impostor", "--data-dir", join(agentDir, "bad")], { encoding: "utf8", timeout: 60_000 });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /Unauthorized/);
+    assert.match(r.stderr, /^tug: The API server refused the node's certificate request \(401 Unauthorized\): is the token right and unexpired\? tug token create makes a new one\n$/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "one line, no stack");
     assert.equal(c.kubectl(["get", "node", "impostor"]).code, 1);
   });
 
