@@ -53,7 +53,7 @@ function writePair(file: string, pair: Pair): void {
  * How good a stored certificate is for `user`: "fresh" (chains to the CA, names the user, its key fits,
  * before {@link RENEW_AT} of its lifetime), "aging" (still valid, due for renewal) or "unusable".
  */
-async function standing(pair: Pair | undefined, ca: string, user: string, now: number, hosts: string[] = []): Promise<"fresh" | "aging" | "unusable"> {
+export async function certificateStanding(pair: Pair | undefined, ca: string, user: string, now: number, hosts: string[] = []): Promise<"fresh" | "aging" | "unusable"> {
   if (!pair) return "unusable";
   try {
     const cert = new X509Certificate(pair.cert);
@@ -84,7 +84,7 @@ export async function joinIdentity(opts: JoinOptions): Promise<{ client: Pair; t
   const user = nodeUser(opts.name);
   const clientFile = join(dir, "kubelet-client-current.pem");
   let client = readPair(clientFile);
-  const state = await standing(client, opts.ca, user.name, Date.now());
+  const state = await certificateStanding(client, opts.ca, user.name, Date.now());
   if (state !== "fresh") {
     const as = state === "aging" ? { cert: client!.cert, key: client!.key } : opts.token ? { token: opts.token } : undefined;
     if (!as) throw new JoinError(`The node has no usable client certificate (${clientFile}) and no --token to ask for one with`);
@@ -115,7 +115,7 @@ export async function joinIdentity(opts: JoinOptions): Promise<{ client: Pair; t
       afterRegistration: true,
       async serving(hosts) {
         const stored = readPair(servingFile);
-        if (stored && (await standing(stored, opts.ca, user.name, Date.now(), hosts)) === "fresh") return stored;
+        if (stored && (await certificateStanding(stored, opts.ca, user.name, Date.now(), hosts)) === "fresh") return stored;
         const asNode = new RestClient({ server: opts.server, ca: opts.ca, cert: own.cert, key: own.key, userAgent: "kubelet/v1.32.0 (tugboat)" });
         try {
           const { csr, key } = await createCertificateRequest(user.name, user.groups, hosts);
