@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isStatusError } from "../api/errors.js";
@@ -23,6 +24,7 @@ describe("csrapproving under Node,RBAC with bootstrap tokens", () => {
   let admin: RestClient;
   const logs: Array<Record<string, unknown>> = [];
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every controller's informers and loop listen on it, as in tug up
   let running: Promise<void>;
 
   before(async () => {
