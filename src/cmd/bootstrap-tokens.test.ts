@@ -8,9 +8,17 @@ import { RestClient } from "../client/rest.js";
 import { CERTIFICATESIGNINGREQUESTS, CLUSTERROLEBINDINGS, SECRETS } from "../client/resources.js";
 import { bootstrapTokenSecret } from "../api/bootstrap-token.js";
 import { ControllerManager } from "../controllers/manager.js";
-import { createBootstrapToken, ensureNodeBootstrapBindings } from "../cmd/bootstrap-tokens.js";
+import { createBootstrapToken, ensureNodeBootstrapBindings } from "./bootstrap-tokens.js";
 import { MemoryStore } from "../store/memory.js";
-import { eventually } from "./cluster.js";
+
+/** Polls `probe` until it gives a value, or fails naming `what`. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
 
 type Csr = { metadata: { name?: string }; spec?: { username?: string }; status?: { conditions?: Array<{ type: string; reason?: string; message?: string }>; certificate?: string } };
 
