@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { StatusError } from "../api/errors.js";
+import { isNotFound, StatusError } from "../api/errors.js";
 import { Selector } from "../api/labels.js";
 import type { Store } from "../store/store.js";
 import { aggregatedDiscovery, aggregatedVersion, apiGroup, apiGroupList, apiVersions, resourceList } from "./http/discovery.js";
@@ -36,6 +36,7 @@ import { authenticate } from "./auth/authenticate.js";
 import { authorize } from "./auth/authorize.js";
 import { audienceAgnostic, bearerAuthenticator } from "./auth/bearer.js";
 import { staticTokenAuthenticator, tokenFileAuthenticator } from "./auth/token-file.js";
+import { bootstrapTokenAuthenticator } from "./auth/bootstrap-token.js";
 import { withUser } from "./auth/context.js";
 import { impersonate, wantsImpersonation } from "./auth/impersonation.js";
 import { requestAttributes } from "./auth/request-info.js";
@@ -80,6 +81,11 @@ export interface ApiServerOptions {
    * static token and ServiceAccount tokens; TokenReview reviews them too.
    */
   tokenFile?: ReadonlyMap<string, UserInfo>;
+  /**
+   * --enable-bootstrap-token-auth: `<id>.<secret>` bearer tokens of kube-system/bootstrap-token-<id>
+   * Secrets authenticate as system:bootstrap:<id> (joining nodes); TokenReview reviews them too.
+   */
+  enableBootstrapTokenAuth?: boolean;
   /** Authenticators asked after the client certificate and the bearer tokens. */
   authenticators?: Authenticator[];
   /** Decides what authenticated requests may do (after system:masters, always allowed). Absent: {@link authorizationModes}. */
@@ -182,13 +188,17 @@ export class ApiServer {
       ...(opts.token !== undefined ? [audienceAgnostic(staticTokenAuthenticator(opts.token, STATIC_TOKEN_USER), apiAudiences)] : []),
       ...(this.serviceAccountTokens ? [this.serviceAccountTokens.tokenAuthenticator] : []),
       ...(opts.tokenFile ? [audienceAgnostic(tokenFileAuthenticator(opts.tokenFile), apiAudiences)] : []),
+      ...(opts.enableBootstrapTokenAuth ? [bootstrapTokenAuthenticator((ns, name) => this.restFor("", "secrets").get(ns, name).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }), () => this.clock.now(), apiAudiences)] : []),
     ];
     const authenticators = [
       ...(opts.certs ? [x509Authenticator(() => this.clock.now())] : []),
       ...tokenAuthenticators.map((t) => bearerAuthenticator(t, apiAudiences)),
       ...(opts.authenticators ?? []),
     ];
-    this.authenticators = opts.token !== undefined || opts.certs || opts.tokenFile || opts.authenticators ? authenticators : undefined;
+    this.authenticators = opts.token !== undefined || opts.certs || opts.tokenFile || opts.enableBootstrapTokenAuth || opts.authenticators ? authenticators : undefined;
     const reviewChain: SyncAuthorizer = modes.length > 0 ? chain : this.rbac.authorizer;
     this.reviewContext = {
       authorize: (attrs) => reviewChain.authorize(attrs),

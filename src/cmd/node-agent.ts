@@ -32,8 +32,11 @@ export interface NodeAgentOptions {
    * for the hosts it is given, and the CA whose client certificates it accepts (the API server's). Its
    * authorization is then the API server's: TokenReview and SubjectAccessReview through `client`.
    * Absent: a self-signed serving certificate and the `token` (tests of the agent alone).
+   * `afterRegistration`: the serving certificate is asked for only once the Node is registered, for the
+   * name and addresses the Node has (a CSR the approver checks against them); a self-signed one is served
+   * until it comes.
    */
-  tls?: { serving(hosts: string[]): Promise<{ cert: string; key: string }>; clientCA: string };
+  tls?: { serving(hosts: string[]): Promise<{ cert: string; key: string }>; clientCA: string; afterRegistration?: boolean };
   /** The kubelet's --cluster-dns; absent: pods resolve with the host's resolv.conf. */
   clusterDNS?: string;
   log: (entry: Record<string, unknown>) => void;
@@ -93,6 +96,33 @@ async function awaitPodCIDR(client: RestClient, node: KubeObject, signal: AbortS
   }
 }
 
+/**
+ * The node's name and the addresses its registered Node reports (what a serving certificate names), once
+ * the Node is Ready (its agent has reported its final addresses: a node whose pods get their own network
+ * registers before that with the host's); undefined when `signal` aborts first.
+ */
+async function registeredAddresses(client: RestClient, name: string, signal: AbortSignal): Promise<string[] | undefined> {
+  const watching = new AbortController();
+  const stop = () => watching.abort();
+  signal.addEventListener("abort", stop, { once: true });
+  const informer = new Informer(client, { resource: NODES, fieldSelector: `metadata.name=${name}` });
+  try {
+    return await new Promise<string[] | undefined>((resolve, reject) => {
+      const check = (n: KubeObject) => {
+        const status = n.status as { addresses?: Array<{ type?: string; address?: string }>; conditions?: Array<{ type?: string; status?: string }> } | undefined;
+        const addresses = status?.addresses ?? [];
+        const ready = status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+        if (ready && addresses.length > 0) resolve([...new Set([name, ...addresses.map((a) => a.address ?? "").filter(Boolean)])]);
+      };
+      informer.on({ add: check, update: (_o, n) => check(n) });
+      informer.run(watching.signal).then(() => resolve(undefined), reject);
+    });
+  } finally {
+    signal.removeEventListener("abort", stop);
+    watching.abort();
+  }
+}
+
 export interface NodeAgent {
   /** Waits for the node's pod CIDR (when pods get their own network), then runs the kubelet until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
@@ -112,7 +142,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   if (!cgroups) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "No writable cgroup v1 CPU controller: pods run without CPU shares or limits" });
   if (!isolate) opts.log({ level: "warn", component: "kubelet", node: opts.name, msg: "Not root (or no CNI plugins in /usr/lib/cni): pods share the host network" });
 
-  const certs = opts.tls ? await opts.tls.serving([hostIP, opts.name]) : await generateServingCerts([hostIP, opts.name]);
+  const certs = opts.tls && !opts.tls.afterRegistration ? await opts.tls.serving([hostIP, opts.name]) : await generateServingCerts([hostIP, opts.name]);
   const auth = opts.tls
     ? new KubeletAuth({ nodeName: opts.name, clientCA: opts.tls.clientCA, reviews: apiReviews(client) })
     : new KubeletAuth({ nodeName: opts.name, token: opts.token });
@@ -160,8 +190,22 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
       ephemeralStorage: shape.ephemeralStorage, log: opts.log,
     });
   };
+  const tls = opts.tls;
+  const serveOwnCertificate = async (signal: AbortSignal) => {
+    if (!tls?.afterRegistration) return;
+    try {
+      const hosts = await registeredAddresses(client, opts.name, signal);
+      if (hosts === undefined) return;
+      const issued = await tls.serving(hosts);
+      server.setCertificate(issued.cert, issued.key);
+      opts.log({ level: "info", component: "kubelet", node: opts.name, msg: "Serving with the node's certificate from the cluster CA", hosts });
+    } catch (err) {
+      if (!signal.aborted) opts.log({ level: "error", component: "kubelet", node: opts.name, msg: "No serving certificate for the node", err: (err as Error).message });
+    }
+  };
   return {
     run: async (signal) => {
+      void serveOwnCertificate(signal);
       started.kubelet = await startKubelet(signal);
       await started.kubelet?.run(signal);
     },

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Logger } from "pino";
-import { loadKubeconfig, RestClient } from "../client/rest.js";
-import { componentLog } from "./logger.js";
+import { KubeconfigError, loadKubeconfig, RestClient } from "../client/rest.js";
+import { componentLog, type Log } from "./logger.js";
+import { joinIdentity } from "./node-join.js";
 import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
@@ -12,7 +13,13 @@ import { nodeTls, nodeUser } from "./identities.js";
 import { issueCertificate } from "../api/pki/certificates.js";
 
 export interface NodeOptions {
-  kubeconfig: string;
+  /** How to reach the API server and as whom; with `join`, only where (its server and CA). */
+  kubeconfig?: string;
+  /**
+   * Join as kubeadm's nodes do: the node's own client and serving certificates through CSRs, asked for
+   * with a bootstrap token (none needed while the node's certificate in its data dir is good).
+   */
+  join?: { server?: string; ca?: string; token?: string };
   name: string;
   runtime: "process" | "simulated";
   dataDir: string;
@@ -22,14 +29,8 @@ export interface NodeOptions {
 /** `tug node`: one node agent joining a running cluster, until SIGINT or SIGTERM. */
 export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const log = componentLog(logger, "tug-node");
-  const config = loadKubeconfig(opts.kubeconfig);
-  const admin = new RestClient(config);
-  const identity = await nodeIdentity(opts.kubeconfig, opts.name);
-  if (!identity) log({ level: "warn", msg: "No cluster CA key beside the kubeconfig (pki/ca.key): the node agent runs with the kubeconfig's user and a self-signed serving certificate, which an API server that checks node agents refuses" });
-  const client = identity ? new RestClient({ ...config, token: undefined, cert: identity.client.cert, key: identity.client.key }) : admin;
-  const tokenFile = join(dirname(opts.kubeconfig), "pki", "admin.token");
-  const token = config.token ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
   const stop = new AbortController();
+  const { admin, client, identity, token } = opts.join ? await joined(opts, opts.join, log, stop.signal) : await withKubeconfig(opts.kubeconfig!, opts.name, log);
   const dnsIP = await discoverClusterDnsIP(client);
   const agent = opts.runtime === "process"
     ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
@@ -56,6 +57,29 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
     log({ level: "error", msg: "The node agent stopped", err: err instanceof Error ? err.stack : String(err) });
     process.exit(1);
   });
+}
+
+/** The clients of a node that joins with its own certificates: the agent and its service proxy are the node. */
+async function joined(opts: NodeOptions, join: NonNullable<NodeOptions["join"]>, log: Log, signal: AbortSignal) {
+  const config = opts.kubeconfig ? loadKubeconfig(opts.kubeconfig) : undefined;
+  const server = join.server ?? config?.server;
+  const ca = join.ca ?? config?.ca;
+  if (!server || !ca) throw new KubeconfigError("tug node needs the API server's URL and CA to join (--server and --certificate-authority, or a --kubeconfig naming them)");
+  const identity = await joinIdentity({ server, ca, token: join.token, name: opts.name, dataDir: opts.dataDir, signal, log });
+  const client = new RestClient({ server, ca, cert: identity.client.cert, key: identity.client.key, userAgent: "kubelet/v1.32.0 (tugboat)" });
+  return { admin: client, client, identity, token: undefined };
+}
+
+/** The clients of a node started with a kubeconfig: its own identity when the cluster's CA key is beside it (tug up's data dir), else the kubeconfig's user. */
+async function withKubeconfig(kubeconfig: string, name: string, log: Log) {
+  const config = loadKubeconfig(kubeconfig);
+  const admin = new RestClient(config);
+  const identity = await nodeIdentity(kubeconfig, name);
+  if (!identity) log({ level: "warn", msg: "No cluster CA key beside the kubeconfig (pki/ca.key) and no --token: the node agent runs with the kubeconfig's user and a self-signed serving certificate, which an API server that checks node agents refuses" });
+  const client = identity ? new RestClient({ ...config, token: undefined, cert: identity.client.cert, key: identity.client.key }) : admin;
+  const tokenFile = join(dirname(kubeconfig), "pki", "admin.token");
+  const token = config.token ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
+  return { admin, client, identity, token };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -8,6 +8,9 @@ import type { Logger } from "pino";
 import { createLogger } from "./logger.js";
 import { PortUnavailableError } from "./ports.js";
 import { KubeconfigError } from "../client/kubeconfig.js";
+import { loadKubeconfig, RestClient } from "../client/rest.js";
+import { createBootstrapToken, DEFAULT_TOKEN_TTL_MS } from "./bootstrap-tokens.js";
+import { JoinError } from "./node-join.js";
 import { userKubeconfig } from "./user-kubeconfig.js";
 import { DEFAULT_CLUSTER_CIDR, up } from "./up.js";
 import type { NodeIpamFlags } from "./components.js";
@@ -55,7 +58,11 @@ const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers agai
 `;
 
 const NODE_USAGE = `  node    Join one more node to a running cluster, in the foreground
-          --kubeconfig FILE  how to reach the API server (required)
+          --kubeconfig FILE  how to reach the API server (and as whom, without --token)
+          --server URL --certificate-authority FILE  the API server and its CA (instead of --kubeconfig)
+          --token ID.SECRET  a bootstrap token (tug token create): the node asks for its own client and
+                           serving certificates (CSRs, approved by the controller manager) and keeps them in
+                           DIR/nodes/NAME/pki; a restart reuses them, so the token is needed only once
           --name NAME        the node's name (default: this machine's hostname)
           --runtime R        process (default) or simulated
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
@@ -71,16 +78,24 @@ const KUBECONFIG_USAGE = `  kubeconfig  Write a kubeconfig for a new user: a cli
           --out FILE         write it there (mode 0600) instead of to stdout
 `;
 
+const TOKEN_USAGE = `  token create  Make a bootstrap token for tug node --token (as kubeadm token create) and print it
+          --kubeconfig FILE  the admin's kubeconfig (default: DIR/kubeconfig of --data-dir)
+          --data-dir DIR     the cluster's data dir (default ~/.tugboat)
+          --ttl D            how long the token lasts (default 24h; 0 never expires)
+          --description TEXT
+          --print-join-command  print the whole tug node command that joins with it
+`;
+
 const USAGE = `Usage: tug <command> [flags]
        tug <command> --help   (flags of one command)
        tug --version
 
 Commands:
-${UP_USAGE}${CONTROLLER_MANAGER_USAGE}${NODE_USAGE}${KUBECONFIG_USAGE}`;
+${UP_USAGE}${CONTROLLER_MANAGER_USAGE}${NODE_USAGE}${KUBECONFIG_USAGE}${TOKEN_USAGE}`;
 
 /** Each command's own usage, for `tug <command> --help`. */
 const COMMAND_USAGE: Record<string, string> = {
-  up: UP_USAGE, "controller-manager": CONTROLLER_MANAGER_USAGE, node: NODE_USAGE, kubeconfig: KUBECONFIG_USAGE,
+  up: UP_USAGE, "controller-manager": CONTROLLER_MANAGER_USAGE, node: NODE_USAGE, kubeconfig: KUBECONFIG_USAGE, token: TOKEN_USAGE,
 };
 
 /** The version in package.json (dist/src/cmd/tug.js is three folders below it). */
@@ -133,7 +148,7 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
  * nothing further in sees a relative path: a pod's process starts from `/` and hands such paths to
  * `nsenter`, where a relative one would name something else.
  */
-const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "out", "service-account-private-key-file", "cluster-signing-cert-file", "cluster-signing-key-file"]);
+const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "out", "certificate-authority", "service-account-private-key-file", "cluster-signing-cert-file", "cluster-signing-key-file"]);
 
 /** --logging-format text|json (upstream's flag; absent: text on a terminal, json otherwise). */
 function loggerFlag(value: string | undefined): Logger {
@@ -203,6 +218,26 @@ async function kubeconfigCommand(args: string[]): Promise<void> {
   }
 }
 
+/** `tug token create`: see TOKEN_USAGE. */
+async function tokenCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== "create") fail(`tug token needs a subcommand: create${sub === undefined ? "" : ` (got "${sub}")`}`);
+  const v = flags(rest, ["kubeconfig", "data-dir", "ttl", "description"], ["print-join-command"]);
+  const dataDir = v["data-dir"] ?? join(homedir(), ".tugboat");
+  const ttlMs = v.ttl === undefined ? DEFAULT_TOKEN_TTL_MS : v.ttl === "0" ? 0 : durationFlag(v.ttl, "ttl", "24h");
+  const connection = loadKubeconfig(v.kubeconfig ?? join(dataDir, "kubeconfig"));
+  const client = new RestClient({ ...connection, userAgent: "tug-token" });
+  try {
+    const token = await createBootstrapToken(client, { ttlMs, description: v.description });
+    const caFile = join(dataDir, "pki", "ca.crt");
+    process.stdout.write(v["print-join-command"] === "true"
+      ? `tug node --server ${connection.server} --certificate-authority ${existsSync(caFile) ? caFile : "CA.crt"} --token ${token} --name NAME\n`
+      : `${token}\n`);
+  } finally {
+    client.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
@@ -220,11 +255,23 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "node") {
-    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir", "logging-format"]);
-    if (!v.kubeconfig) fail("tug node needs --kubeconfig");
+    const v = flags(rest, ["kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format"]);
+    const joining = v.token !== undefined || v.server !== undefined || v["certificate-authority"] !== undefined;
+    if (!v.kubeconfig && !(v.server && v["certificate-authority"])) fail("tug node needs --kubeconfig, or --server and --certificate-authority (with --token to join)");
+    if (joining && runtimeFlag(v.runtime) !== "process") fail("tug node joins with its own certificates (--token, --server) only with --runtime process");
+    let ca: string | undefined;
+    try {
+      ca = v["certificate-authority"] === undefined ? undefined : readFileSync(v["certificate-authority"], "utf8");
+    } catch (err) {
+      fail(`cannot read --certificate-authority: ${(err as Error).message}`);
+    }
     const logger = loggerFlag(v["logging-format"]);
-    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") }, logger);
+    return node({
+      kubeconfig: v.kubeconfig, join: joining ? { server: v.server, ca, token: v.token } : undefined,
+      name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
+    }, logger);
   }
+  if (command === "token") return tokenCommand(rest);
   if (command === "controller-manager") {
     const v = flags(rest, [
       "kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
@@ -294,7 +341,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   // A port that is taken or a kubeconfig that can't be used is the user's to fix: one line naming it, no stack.
-  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError || err instanceof JoinError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
   process.stderr.write(`tug: ${text}\n`);
   process.exit(1);
 });

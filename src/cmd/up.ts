@@ -14,6 +14,7 @@ import { startComponents, tugNodeNames, type ComponentIdentities, type Log, type
 import { COMPONENT_USERS, loadOrCreateComponentTokens, nodeTls, nodeUser } from "./identities.js";
 import { issueCertificate } from "../api/pki/certificates.js";
 import { componentLog } from "./logger.js";
+import { ensureNodeBootstrapBindings } from "./bootstrap-tokens.js";
 import { loadOrCreatePki } from "./pki.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
 import { DEFAULT_ISSUER } from "../apiserver/auth/serviceaccount/index.js";
@@ -89,7 +90,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     const kubeletClient = await issueCertificate(pki.ca, { commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", now: new Date() });
     server = new ApiServer({
       store, certs, token, bindAdvertiseAddress: true, authorizationModes: ["Node", "RBAC"],
-      tokenFile: ids.tokens,
+      tokenFile: ids.tokens, enableBootstrapTokenAuth: true,
       kubeletClient: { ca: pki.ca.cert, cert: kubeletClient.cert, key: kubeletClient.key }, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
@@ -102,6 +103,8 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
 
     // The components talk to the API server only through the client, as they would across machines.
     const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
+    // As kubeadm init: nodes that join with a bootstrap token (tug token create) get their certificates on their own.
+    await ensureNodeBootstrapBindings(client);
     // User agents as upstream's components send them: their managedFields name kube-scheduler, kubelet….
     const as = (user: string, agent: string) => new RestClient({ server: url, token: ids.tokenOf(user), ca: certs.caCert, userAgent: `${agent}/v1.32.0 (tugboat)`, transport: api.transport() });
     const identities: ComponentIdentities = {

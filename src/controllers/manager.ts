@@ -25,6 +25,8 @@ import { ClusterRoleAggregationController } from "./clusterrole-aggregation/cont
 import { LegacyTokenSigner, ServiceAccountTokenController } from "./serviceaccount-token/controller.js";
 import { REPLICA_SET, REPLICATION_CONTROLLER } from "./replicaset/kind.js";
 import { CsrSigningController } from "./csr-signing/controller.js";
+import { CsrApprovingController } from "./csr-approving/controller.js";
+import { TokenCleaner } from "./bootstrap/token-cleaner.js";
 import type { CertificateAndKey } from "../api/pki/certificates.js";
 
 export interface ControllerManagerOptions {
@@ -46,7 +48,7 @@ export interface ControllerManagerOptions {
    * the manager's own kubeconfig trusts the API server with, as upstream falls back to it.
    */
   rootCA?: string;
-  /** --cluster-signing-cert-file/--cluster-signing-key-file: the csrsigning controller signs kube-apiserver-client CSRs with it. */
+  /** --cluster-signing-cert-file/--cluster-signing-key-file: the csrsigning controller signs kube-apiserver-client, kube-apiserver-client-kubelet and kubelet-serving CSRs with it. */
   clusterSigning?: CertificateAndKey;
   /** --service-account-private-key-file's PEM: the tokens controller fills legacy token Secrets (absent: it doesn't run). */
   serviceAccountPrivateKey?: string;
@@ -94,9 +96,11 @@ export class ControllerManager {
       new ClusterRoleAggregationController(client, { informers, clock, metrics, log }),
       ...(rootCA ? [new RootCAPublisher(client, rootCA, { informers, clock, metrics, log })] : []),
       ...(opts.clusterSigning ? [new CsrSigningController(client, opts.clusterSigning, { informers, clock, metrics, log })] : []),
+      new CsrApprovingController(client, { informers, clock, metrics, log }),
+      new TokenCleaner(client, { informers, clock, metrics, log }),
       ...(tokenSigner ? [new ServiceAccountTokenController(client, tokenSigner, { informers, rootCA, clock, metrics, log })] : []),
     ];
-    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", "clusterrole-aggregation", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : []), ...(opts.clusterSigning ? ["csrsigning"] : []), ...(tokenSigner ? ["serviceaccount-token"] : [])], resources: resources.length });
+    log?.({ level: "info", component: "controller-manager", msg: "Starting controllers", controllers: ["replicaset", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "deployment", "persistentvolume-binder", "pod-garbage-collector", "garbage-collector", "node-lifecycle", "endpoint", "endpointslice", "endpointslicemirroring", "serviceaccount", "clusterrole-aggregation", ...(opts.nodeIpam ? ["nodeipam"] : []), ...(rootCA ? ["root-ca-cert-publisher"] : []), ...(opts.clusterSigning ? ["csrsigning"] : []), "csrapproving", "tokencleaner", ...(tokenSigner ? ["serviceaccount-token"] : [])], resources: resources.length });
     await Promise.all([opts.informers ? undefined : informers.run(signal), ...controllers.map((c) => c.run(signal))]);
   }
 }

@@ -146,22 +146,45 @@ export async function isKeyOf(pem: string, keyPem: string): Promise<boolean> {
   }
 }
 
-/** A new key pair and a PKCS#10 request for a client certificate (CN the user, O the groups), PEM. */
-export async function createCertificateRequest(commonName: string, organizations: string[] = []): Promise<{ csr: string; key: string }> {
+/**
+ * A new key pair and a PKCS#10 request (CN `commonName`, O `organizations`), PEM; with `hosts`, a
+ * subjectAltName of those DNS names and IP addresses (a serving certificate's request).
+ */
+export async function createCertificateRequest(commonName: string, organizations: string[] = [], hosts: string[] = []): Promise<{ csr: string; key: string }> {
   const keys = await generateKeyPair();
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: [`CN=${dnValue(commonName)}`, ...organizations.map((o) => `O=${dnValue(o)}`)].join(", "),
     keys, signingAlgorithm: KEY_ALGORITHM,
+    ...(hosts.length > 0 ? { extensions: [subjectAltNames([...new Set(hosts)])] } : {}),
   });
   return { csr: csr.toString("pem"), key: await exportPrivateKey(keys.privateKey) };
 }
 
-/** What a signer needs of a PKCS#10 request: its subject, whether its signature holds, its public key. */
-export async function readCertificateRequest(pem: string): Promise<{ commonName: string; organizations: string[]; signatureValid: boolean; publicKey: CryptoKey }> {
+/** The subjectAltName entries of a request, by kind (what upstream's signers check: DNS, IP, email, URI). */
+export interface RequestedNames {
+  dnsNames: string[];
+  ipAddresses: string[];
+  emailAddresses: string[];
+  uris: string[];
+}
+
+/** What a signer needs of a PKCS#10 request: its subject, alternative names, whether its signature holds, its public key. */
+export async function readCertificateRequest(pem: string): Promise<{ commonName: string; organizations: string[]; signatureValid: boolean; publicKey: CryptoKey } & RequestedNames> {
   const csr = new x509.Pkcs10CertificateRequest(pem);
+  const names: RequestedNames = { dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [] };
+  for (const ext of csr.extensions) {
+    if (!(ext instanceof x509.SubjectAlternativeNameExtension)) continue;
+    for (const n of ext.names.items) {
+      if (n.type === "dns") names.dnsNames.push(n.value);
+      else if (n.type === "ip") names.ipAddresses.push(n.value);
+      else if (n.type === "email") names.emailAddresses.push(n.value);
+      else if (n.type === "url") names.uris.push(n.value);
+    }
+  }
   return {
     commonName: csr.subjectName.getField("CN")[0] ?? "",
     organizations: csr.subjectName.getField("O"),
+    ...names,
     signatureValid: await csr.verify(),
     publicKey: await csr.publicKey.export(),
   };

@@ -11,8 +11,8 @@ function attrs(method: string, target: string) {
   return rest;
 }
 
-const resource = (verb: string, apiGroup: string, resource: string, more: { namespace?: string; name?: string; subresource?: string } = {}) =>
-  ({ verb, resourceRequest: true, apiGroup, resource, subresource: more.subresource ?? "", namespace: more.namespace ?? "", name: more.name ?? "" });
+const resource = (verb: string, apiGroup: string, resource: string, more: { namespace?: string; name?: string; subresource?: string; fieldSelector?: string } = {}) =>
+  ({ verb, resourceRequest: true, apiGroup, resource, subresource: more.subresource ?? "", namespace: more.namespace ?? "", name: more.name ?? "", ...(more.fieldSelector ? { fieldSelector: more.fieldSelector } : {}) });
 const path = (verb: string) => ({ verb, resourceRequest: false, apiGroup: "", resource: "", subresource: "", namespace: "", name: "" });
 
 const cases: Array<{ name: string; method: string; target: string; want: ReturnType<typeof attrs> }> = [
@@ -24,7 +24,8 @@ const cases: Array<{ name: string; method: string; target: string; want: ReturnT
   { name: "watch=false is a list", method: "GET", target: "/api/v1/pods?watch=false", want: resource("list", "", "pods") },
   { name: "watch through the /watch/ path", method: "GET", target: "/api/v1/watch/namespaces/default/pods", want: resource("watch", "", "pods", { namespace: "default" }) },
   { name: "watch of one object through /watch/", method: "GET", target: "/api/v1/watch/namespaces/default/pods/web", want: resource("watch", "", "pods", { namespace: "default", name: "web" }) },
-  { name: "a list with a metadata.name field selector names the object", method: "GET", target: "/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Dweb", want: resource("list", "", "pods", { namespace: "default", name: "web" }) },
+  { name: "a list with a metadata.name field selector names the object", method: "GET", target: "/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Dweb", want: resource("list", "", "pods", { namespace: "default", name: "web", fieldSelector: "metadata.name=web" }) },
+  { name: "a watch keeps its field selector (AuthorizeWithSelectors)", method: "GET", target: "/api/v1/pods?watch=1&fieldSelector=spec.nodeName%3Dn1", want: resource("watch", "", "pods", { fieldSelector: "spec.nodeName=n1" }) },
   { name: "create", method: "POST", target: "/api/v1/namespaces/default/configmaps", want: resource("create", "", "configmaps", { namespace: "default" }) },
   { name: "update", method: "PUT", target: "/api/v1/namespaces/default/configmaps/c", want: resource("update", "", "configmaps", { namespace: "default", name: "c" }) },
   { name: "patch a subresource", method: "PATCH", target: "/apis/apps/v1/namespaces/shop/deployments/web/scale", want: resource("patch", "apps", "deployments", { namespace: "shop", name: "web", subresource: "scale" }) },

@@ -79,12 +79,16 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   const resource = parts[i] ?? "";
   let name = parts[i + 1] ?? "";
   const subresource = n - i >= 3 && verb !== "proxy" ? parts[i + 2]! : "";
+  let fieldSelector: string | undefined;
   if (name === "" && verb === "get") {
     verb = watchParameter(query) ? "watch" : "list";
-    name = exactName(query.get("fieldSelector")) ?? "";
+    fieldSelector = query.get("fieldSelector") ?? undefined;
+    name = exactName(fieldSelector ?? null) ?? "";
+  } else if (verb === "watch") {
+    fieldSelector = query.get("fieldSelector") ?? undefined;
   }
   if (name === "" && verb === "delete") verb = "deletecollection";
-  return { user, verb, resourceRequest: true, path, apiGroup, apiVersion, resource, subresource, namespace, name };
+  return { user, verb, resourceRequest: true, path, apiGroup, apiVersion, resource, subresource, namespace, name, ...(fieldSelector ? { fieldSelector } : {}) };
 }
 
 function safeDecode(segment: string): string {

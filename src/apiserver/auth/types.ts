@@ -60,6 +60,8 @@ export interface RequestAttributes {
   subresource: string;
   namespace: string;
   name: string;
+  /** A list's or watch's fieldSelector as sent (upstream's GetFieldSelector, AuthorizeWithSelectors), if any. */
+  fieldSelector?: string;
 }
 
 /** An authorizer's answer: allow, deny, or no opinion (the next authorizer decides). */

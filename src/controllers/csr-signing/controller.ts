@@ -10,7 +10,7 @@ import type { ControllerMetrics } from "../kit/metrics.js";
 import { decideSigning, type Csr } from "./sign.js";
 
 /**
- * kube-controller-manager's csrsigning controller for `kubernetes.io/kube-apiserver-client`
+ * kube-controller-manager's csrsigning controller for `kubernetes.io/kube-apiserver-client`, `…-client-kubelet` and `kubelet-serving`
  * (--cluster-signing-cert-file/--cluster-signing-key-file: the cluster CA). Each CSR's key is its name;
  * the sync reads it from the informer, decides with {@link decideSigning} and writes the certificate or
  * the Failed condition through /status. A 409 (the CSR changed meanwhile) or 404 (gone) is left to the

@@ -91,6 +91,11 @@ export class KubeletServer {
       .finally(() => res.end());
   }
 
+  /** Serves a new certificate and key from the next connection on (the kubelet's certificate manager rotating it). */
+  setCertificate(cert: string, key: string): void {
+    this.server.setSecureContext({ cert, key, ...this.opts.auth?.tlsOptions() });
+  }
+
   listen(port: number, host = "0.0.0.0"): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);

@@ -43,15 +43,34 @@ test("NodeAuthorizer: its own pods' status and deletion, its own Node and Lease;
   assert.equal(ask({ resource: "pods", namespace: "app", name: "web", verb: "delete" }), "allow");
   assert.equal(ask({ resource: "pods", namespace: "app", name: "db", verb: "delete" }), "no-opinion");
   assert.equal(ask({ resource: "pods", subresource: "status", namespace: "app", name: "gone", verb: "patch" }), "allow", "no such pod: the rules decide, the store says 404");
-  assert.equal(ask({ resource: "pods", verb: "list" }), "allow");
   assert.equal(ask({ resource: "pods", namespace: "app", name: "web", verb: "update" }), "no-opinion");
   assert.equal(ask({ resource: "nodes", name: "n1", verb: "patch", subresource: "status" }), "allow");
   assert.equal(ask({ resource: "nodes", name: "n2", verb: "patch", subresource: "status" }), "no-opinion");
-  assert.equal(ask({ resource: "nodes", name: "n2", verb: "get" }), "allow");
   assert.equal(ask({ apiGroup: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease", name: "n1", verb: "update" }), "allow");
   assert.equal(ask({ apiGroup: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease", name: "n2", verb: "update" }), "no-opinion");
   assert.equal(ask({ resource: "services", verb: "watch" }), "allow");
   assert.equal(ask({ resource: "namespaces", verb: "delete", name: "app" }), "no-opinion");
   assert.equal(ask({ apiGroup: "apps", resource: "deployments", verb: "list" }), "no-opinion");
   assert.equal(ask({ resource: "pods" }, { name: "alice", groups: ["system:authenticated"] }), "no-opinion", "not a node: not its business");
+});
+
+test("NodeAuthorizer with selectors (1.32's AuthorizeNodeWithSelectors): pods listed or watched only by spec.nodeName=<itself>, read only when bound to it", () => {
+  assert.equal(ask({ resource: "pods", verb: "list", fieldSelector: "spec.nodeName=n1" }), "allow");
+  assert.equal(ask({ resource: "pods", verb: "watch", fieldSelector: "status.phase!=Succeeded, spec.nodeName==n1" }), "allow");
+  assert.equal(ask({ resource: "pods", verb: "list" }), "no-opinion");
+  assert.equal(authz.authorize({ user: n1, verb: "list", resourceRequest: true, path: "", apiGroup: "", apiVersion: "v1", resource: "pods", subresource: "", namespace: "", name: "" }).reason, "can only list/watch pods with spec.nodeName field selector");
+  assert.equal(ask({ resource: "pods", verb: "watch", fieldSelector: "spec.nodeName=n2" }), "no-opinion");
+  assert.equal(ask({ resource: "pods", verb: "list", fieldSelector: "spec.nodeName!=n1" }), "no-opinion");
+  assert.equal(ask({ resource: "pods", namespace: "app", name: "web" }), "allow", "get of its own pod");
+  assert.equal(ask({ resource: "pods", namespace: "app", name: "db" }), "no-opinion", "get of another node's pod");
+  assert.equal(ask({ resource: "pods", namespace: "app", name: "web", verb: "watch" }), "allow", "watch of its own pod by name");
+  assert.equal(ask({ resource: "pods", namespace: "app", name: "web", verb: "create" }), "allow", "mirror pods: NodeRestriction decides");
+});
+
+test("NodeAuthorizer with selectors: a node reads only its own Node, even before it exists", () => {
+  assert.equal(ask({ resource: "nodes", name: "n1" }), "allow");
+  assert.equal(ask({ resource: "nodes", name: "n1", verb: "watch" }), "allow", "watch by metadata.name");
+  assert.equal(ask({ resource: "nodes", name: "n2" }), "no-opinion");
+  assert.equal(authz.authorize({ user: n1, verb: "list", resourceRequest: true, path: "", apiGroup: "", apiVersion: "v1", resource: "nodes", subresource: "", namespace: "", name: "" }).reason, "node 'n1' cannot read all nodes, only its own Node object");
+  assert.equal(ask({ resource: "nodes", name: "n9", verb: "create" }), "allow", "creating its Node: NodeRestriction checks the name");
 });

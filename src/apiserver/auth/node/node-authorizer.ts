@@ -20,8 +20,9 @@ const allow: Decision = { decision: "allow" };
 
 /**
  * Upstream's Node authorizer: a node agent reads only the Secrets, ConfigMaps, claims, volumes and
- * service account tokens its own pods use, changes only its own Node, Lease and pods, and otherwise
- * has what {@link NODE_RULES} lists. Anything else is left to the next authorizer (no opinion), as
+ * service account tokens its own pods use, changes only its own Node, Lease and pods, reads only its own
+ * Node and the pods bound to it (AuthorizeNodeWithSelectors, on by default in 1.32: a pod list or watch
+ * must select `spec.nodeName=<node>`), and otherwise has what {@link NODE_RULES} lists. Anything else is left to the next authorizer (no opinion), as
  * upstream does; users that are not nodes are not its business.
  */
 export class NodeAuthorizer implements Authorizer {
@@ -53,6 +54,7 @@ export class NodeAuthorizer implements Authorizer {
           if (a.verb !== "create") return noOpinion(`can only create tokens for individual service accounts`);
           return this.graph.relates(node, "serviceaccounts", a.namespace, a.name) ? allow : noOpinion(noRelation(node));
         case "pods":
+          if (a.subresource === "" && (a.verb === "get" || a.verb === "list" || a.verb === "watch")) return this.readPods(node, a);
           if (a.subresource === "status" || a.subresource === "eviction" || (a.subresource === "" && a.verb === "delete")) {
             // A pod that does not exist: the rules decide, and the request finds it is not there (404).
             const owner = this.graph.nodeOf(a.namespace, a.name);
@@ -60,6 +62,11 @@ export class NodeAuthorizer implements Authorizer {
           }
           return undefined;
         case "nodes":
+          if (a.subresource === "" && (a.verb === "get" || a.verb === "list" || a.verb === "watch")) {
+            // By name, not through the graph: a node agent reads its Node before it has created it.
+            if (a.name === node) return allow;
+            return noOpinion(a.name === "" ? `node '${node}' cannot read all nodes, only its own Node object` : `node '${node}' cannot read '${a.name}', only its own Node object`);
+          }
           if (a.name !== "" && a.name !== node && ["update", "patch", "delete"].includes(a.verb)) return noOpinion(`node "${node}" is not allowed to modify node "${a.name}"`);
           return undefined;
       }
@@ -70,12 +77,32 @@ export class NodeAuthorizer implements Authorizer {
     return undefined;
   }
 
+  /**
+   * AuthorizeNodeWithSelectors (beta and on in 1.32): a pod read is a get of a pod bound to the node, a
+   * list or watch selecting `spec.nodeName=<node>`, or a list or watch of one such pod by name.
+   */
+  private readPods(node: string, a: RequestAttributes): Decision {
+    if (a.verb !== "get" && selectsField(a.fieldSelector, "spec.nodeName", node)) return allow;
+    if (a.verb !== "get" && a.name === "") return noOpinion("can only list/watch pods with spec.nodeName field selector");
+    if (a.name === "") return noOpinion("No Object name found");
+    return this.graph.nodeOf(a.namespace, a.name) === node ? allow : noOpinion(noRelation(node));
+  }
+
   private readRelated(node: string, a: RequestAttributes): Decision {
     const single = a.verb === "get" || ((a.verb === "list" || a.verb === "watch") && a.name !== "" && a.resource !== "persistentvolumes" && a.resource !== "persistentvolumeclaims");
     if (!single) return noOpinion("can only read resources of this type");
     const resource = a.resource as "secrets" | "configmaps" | "persistentvolumeclaims" | "persistentvolumes";
     return this.graph.relates(node, resource, a.namespace, a.name) ? allow : noOpinion(noRelation(node));
   }
+}
+
+/** Whether a field selector has the requirement `field=value` (or `==`), as upstream reads its requirements. */
+function selectsField(selector: string | undefined, field: string, value: string): boolean {
+  if (!selector) return false;
+  return selector.split(",").some((term) => {
+    const m = /^\s*([^!=\s]+)\s*==?\s*(.*?)\s*$/.exec(term);
+    return m !== null && m[1] === field && m[2] === value;
+  });
 }
 
 function noRelation(node: string): string {

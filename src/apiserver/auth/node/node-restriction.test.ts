@@ -33,6 +33,21 @@ describe("a node agent's requests under Node,RBAC: what its pods use, its own No
     assert.equal((await t.call("GET", `${NS}/secrets?fieldSelector=metadata.name%3Dtls`, undefined, n1)).status, 200);
   });
 
+  test("pods: listed or watched only with spec.nodeName=<itself>, read only when bound to it; Nodes: only its own (AuthorizeNodeWithSelectors)", async () => {
+    const get = async (path: string) => (await t.call("GET", path, undefined, n1)).status;
+    assert.equal(await get("/api/v1/pods?fieldSelector=spec.nodeName%3Dn1"), 200);
+    assert.equal(await get("/api/v1/pods?watch=1&timeoutSeconds=1&fieldSelector=spec.nodeName%3Dn1"), 200);
+    const all = await t.call("GET", "/api/v1/pods", undefined, n1);
+    assert.equal(all.status, 403);
+    assert.match(String(all.body.message), /cannot list resource "pods" in API group "" at the cluster scope: can only list\/watch pods with spec.nodeName field selector/);
+    assert.equal(await get("/api/v1/pods?fieldSelector=spec.nodeName%3Dn2"), 403);
+    assert.equal(await get(`${NS}/pods/mine`), 200);
+    assert.equal(await get(`${NS}/pods/theirs`), 403);
+    assert.equal(await get("/api/v1/nodes"), 403);
+    assert.equal(await get("/api/v1/nodes/n2"), 403);
+    assert.equal(await get("/api/v1/nodes/n1"), 404, "its own Node, before it registered: allowed, not there");
+  });
+
   test("pods/status of its own pods only; its own Node only", async () => {
     const status = (pod: string) => t.call("PATCH", `${NS}/pods/${pod}/status`, { status: { message: "x" } }, { ...n1, "Content-Type": "application/merge-patch+json" });
     assert.equal((await status("mine")).status, 200);

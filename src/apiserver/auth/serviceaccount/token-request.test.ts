@@ -47,6 +47,16 @@ describe("serviceaccounts/token (TokenRequest)", () => {
     assert.deepEqual(decodeProtectedHeader(body.status.token as string), { alg: "RS256", kid: key.kid });
   });
 
+  test("TokenRequest with dryRun=All answers as without it, as upstream's TokenREST (nothing is stored either way); validation still runs", async () => {
+    const res = await srv.call("POST", `${sa}/default/token?dryRun=All`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 1200 } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const body = res.body as Json;
+    assert.equal(body.status.expirationTimestamp, "2026-01-01T00:20:00Z");
+    assert.equal(decodeJwt(body.status.token as string).sub, "system:serviceaccount:default:default");
+    const short = await srv.call("POST", `${sa}/default/token?dryRun=All`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 10 } });
+    assert.equal(short.status, 422);
+  });
+
   test("TokenRequest keeps the audiences and expiry asked for", async () => {
     const body = (await tokenFor("default", { audiences: ["vault", "nats"], expirationSeconds: 7200 })).body as Json;
     assert.deepEqual(decodeJwt(body.status.token as string).aud, ["vault", "nats"]);

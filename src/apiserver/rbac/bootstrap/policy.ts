@@ -168,6 +168,13 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(READ, [storage], ["csidrivers", "csinodes"]),
       rule(READ, [node], ["runtimeclasses"]),
     ]),
+    // TLS bootstrap: what a joining node's bootstrap token (kubeadm binds these) and a node renewing its
+    // client certificate need, and who may approve each kubernetes.io signer's requests.
+    clusterRole("system:node-bootstrapper", [rule(["create", "get", "list", "watch"], [certificates], ["certificatesigningrequests"])]),
+    clusterRole("system:certificates.k8s.io:certificatesigningrequests:nodeclient", [rule(["create"], [certificates], ["certificatesigningrequests/nodeclient"])]),
+    clusterRole("system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", [rule(["create"], [certificates], ["certificatesigningrequests/selfnodeclient"])]),
+    ...["kube-apiserver-client", "kube-apiserver-client-kubelet", "kubelet-serving", "legacy-unknown"].map((signer) =>
+      clusterRole(`system:certificates.k8s.io:${signer}-approver`, [rule(["approve"], [certificates], ["signers"], [`kubernetes.io/${signer}`])])),
     clusterRole("system:node-proxier", [
       rule(["list", "watch"], [core], ["services", "endpoints"]),
       rule(READ, [core], ["nodes"]),
