@@ -6,6 +6,7 @@ import { applyBenchmarks } from "./apply.js";
 import { deploymentBenchmarks } from "./deployment.js";
 import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
+import { protobufBenchmarks } from "./protobuf.js";
 import { proxyBenchmarks } from "./proxy.js";
 import { RBAC_ABOUT, rbacBenchmarks } from "./rbac.js";
 import { replicaSetBenchmarks } from "./replicaset.js";
@@ -42,6 +43,7 @@ const SCENARIOS: Scenario[] = [
   { id: "streams", title: "Exec and port-forward (issue 22)", run: streamBenchmarks },
   { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks, about: RBAC_ABOUT },
   { id: "apply", title: "Server-side apply (issue 24)", run: applyBenchmarks },
+  { id: "protobuf", title: "Protobuf request bodies (issue 25)", run: protobufBenchmarks },
 ];
 
 /**

@@ -2,6 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import protobuf from "protobufjs/minimal.js";
+import { decodeKubernetesProtobuf } from "../../api/protobuf/decode.js";
 import { startTestServer } from "../testing.js";
 
 const CMS = "/api/v1/namespaces/default/configmaps";
@@ -128,6 +129,26 @@ describe("handleResource on the wire", () => {
     });
     assert.equal(res.status, 200, await res.text());
     assert.deepEqual((await t.call("GET", `${CMS}?labelSelector=set%3Dpbc`)).body.items, []);
+  });
+
+  test("an object is answered as protobuf when the Accept header puts protobuf first (client-go typed clients), managedFields included", async () => {
+    const accept = "application/vnd.kubernetes.protobuf,application/json";
+    const created = await fetch(`${t.base}${CMS}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: accept }, body: JSON.stringify(configMap("pb-answer")) });
+    assert.equal(created.status, 201);
+    assert.equal(created.headers.get("content-type"), "application/vnd.kubernetes.protobuf");
+    const fromProtobuf = decodeKubernetesProtobuf(new Uint8Array(await created.arrayBuffer()));
+    const asJson = (await t.call("GET", `${CMS}/pb-answer`)).body;
+    assert.deepEqual(fromProtobuf, asJson);
+    const managed = (asJson.metadata as { managedFields?: unknown[] }).managedFields;
+    assert.ok(managed && managed.length > 0, "the write recorded its manager");
+    const got = await fetch(`${t.base}${CMS}/pb-answer`, { headers: { Accept: accept } });
+    assert.deepEqual(decodeKubernetesProtobuf(new Uint8Array(await got.arrayBuffer())), asJson);
+    // JSON first, or a kind without a message here (Endpoints): JSON, which the client also accepts.
+    assert.equal((await fetch(`${t.base}${CMS}/pb-answer`, { headers: { Accept: "application/json,application/vnd.kubernetes.protobuf" } })).headers.get("content-type"), "application/json");
+    const ep = { apiVersion: "v1", kind: "Endpoints", metadata: { name: "pb-ep" } };
+    const epRes = await fetch(`${t.base}/api/v1/namespaces/default/endpoints`, { method: "POST", headers: { "Content-Type": "application/json", Accept: accept }, body: JSON.stringify(ep) });
+    assert.equal(epRes.status, 201);
+    assert.equal(epRes.headers.get("content-type"), "application/json");
   });
 
   test("an unknown field named outside Latin-1 is written once, answered 201, and warned about in UTF-8", async () => {

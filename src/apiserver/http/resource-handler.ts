@@ -18,6 +18,7 @@ import { APPLY_PATCH, fieldManagerOf, validateWriteOptions } from "./field-manag
 import { connectTarget } from "./connect.js";
 import { proxyPodStream } from "./pod-stream.js";
 import { proxyHttp, type ProxyStores } from "./proxy.js";
+import { PROTOBUF, prefersProtobuf, protobufBody } from "./protobuf-response.js";
 import { streamPodLog } from "./pod-log.js";
 import { sendJson, sendRawJson } from "./respond.js";
 import type { ResourceRoute } from "./route.js";
@@ -75,6 +76,11 @@ export async function handleResource(req: IncomingMessage, res: ServerResponse, 
   if (subresource === "finalize" && req.method !== "PUT") throw methodNotAllowed("the server does not allow this method on the requested resource");
   const accept = req.headers.accept;
   const respond = (code: number, obj: KubeObject) => {
+    const protobuf = !wantsTable(accept) && prefersProtobuf(accept) ? protobufBody(obj) : undefined;
+    if (protobuf) {
+      warn();
+      return sendRawJson(res, code, protobuf, PROTOBUF);
+    }
     const text = wantsTable(accept) && !subresource
       ? JSON.stringify(toTable(route.resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, tableOptions(accept, params, ctx)))
       : rest.jsonOf(obj);

@@ -57,4 +57,21 @@ describe("kubectl create subcommands", () => {
     assert.equal(job.metadata.ownerReferences[0]!.name, "cj1");
     assert.equal(job.spec.template.spec.restartPolicy, "OnFailure");
   });
+
+  test("kubectl decodes the protobuf answers to its creates into the object JSON shows, managedFields included", () => {
+    // kubectl's typed create asks for protobuf first; -o json prints what it decoded from our answer.
+    const creates: Array<[string, string[]]> = [
+      ["configmap/pb-cm", ["create", "configmap", "pb-cm", "--from-literal=a=b", "--from-literal=empty="]],
+      ["secret/pb-secret", ["create", "secret", "generic", "pb-secret", "--from-literal=pw=secret"]],
+      ["service/pb-svc", ["create", "service", "nodeport", "pb-svc", "--tcp=80:8080"]],
+      ["role/pb-role", ["create", "role", "pb-role", "--verb=get,list", "--resource=pods,deployments.apps", "--resource-name=a"]],
+      ["clusterrolebinding/pb-crb", ["create", "clusterrolebinding", "pb-crb", "--clusterrole=view", "--user=bob", "--serviceaccount=default:robot"]],
+      ["namespace/pb-ns", ["create", "namespace", "pb-ns"]],
+    ];
+    for (const [ref, args] of creates) {
+      const decoded = c.json<{ metadata: { managedFields?: unknown[] } }>([...args, "--show-managed-fields"]);
+      assert.deepEqual(decoded, c.json(["get", ref, "--show-managed-fields"]), ref);
+      assert.ok((decoded.metadata.managedFields ?? []).length > 0, `${ref} carries its managedFields`);
+    }
+  });
 });
