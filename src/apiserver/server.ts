@@ -22,6 +22,7 @@ import { RestStore, type Admit, type Clock } from "./registry/rest.js";
 import type { ResourceInfo, ReviewContext } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
 import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
+import { LeaseEndpointReconciler } from "./services/endpoint-reconciler.js";
 import type { ServingCerts } from "./tls.js";
 import type { KubeletClientConfig } from "./http/kubelet-client.js";
 import { Rbac, rbacStores } from "./rbac/index.js";
@@ -65,6 +66,16 @@ export interface ApiServerOptions {
    * --advertise-address. Off: only the listening host (tests).
    */
   bindAdvertiseAddress?: boolean;
+  /**
+   * --advertise-address: what the `kubernetes` Service's endpoints name for this server (default: the
+   * listening address, or the host's first IPv4 when that is a wildcard or loopback).
+   */
+  advertiseAddress?: string;
+  /**
+   * --endpoint-reconciler-type: "lease" (default) keeps `/masterleases/<ip>` alive and names every live API
+   * server sharing the store in the `kubernetes` Service's endpoints; "none" leaves them alone.
+   */
+  endpointReconcilerType?: "lease" | "none";
   /**
    * Serve HTTPS with these; absent: plain HTTP (tests, in-process use). Client certificates signed by
    * `certs.caCert` authenticate their CN (user) and O (groups).
@@ -113,6 +124,7 @@ export class ApiServer {
   private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
   private readonly server: Listener;
   private advertised: Listener | undefined;
+  private endpointReconciler: LeaseEndpointReconciler | undefined;
   /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
   private readonly shutdown = (() => {
     const c = new AbortController();
@@ -239,12 +251,17 @@ export class ApiServer {
     if (policy.created.length + policy.updated.length > 0) this.log({ level: "info", msg: "Reconciled the RBAC bootstrap policy", created: policy.created.length, updated: policy.updated.length });
     this.address = `${host}:${actual}`;
     const rests = { services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), endpointSlices: this.restFor("discovery.k8s.io", "endpointslices") };
-    const ip = await this.listenOnAdvertiseAddress(host, actual);
+    const ip = this.opts.advertiseAddress ?? await this.listenOnAdvertiseAddress(host, actual);
     this.jwksUri = this.opts.serviceAccountJwksUri ?? `https://${ip}:${actual}/openid/v1/jwks`;
     // What /api's serverAddressByClientCIDRs names, as upstream: the advertise address.
     this.address = `${ip}:${actual}`;
-    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip, port: actual })) {
+    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { port: actual })) {
       this.log({ level: "warning", msg: "Service allocation conflict", conflict });
+    }
+    if (this.opts.endpointReconcilerType !== "none") {
+      this.endpointReconciler = new LeaseEndpointReconciler(this.opts.store, rests, { ip, port: actual, clock: this.clock, log: (e) => this.log(e) });
+      await this.endpointReconciler.reconcile();
+      this.endpointReconciler.start();
     }
     return actual;
   }
@@ -280,6 +297,9 @@ export class ApiServer {
 
   async close(): Promise<void> {
     clearInterval(this.compactor);
+    // A clean stop takes this server out of the `kubernetes` Service's endpoints at once.
+    await this.endpointReconciler?.remove().catch((err: unknown) => this.log({ level: "warning", msg: "Removing this API server from the kubernetes Service endpoints failed", err: String(err) }));
+    this.endpointReconciler = undefined;
     this.shutdown.abort();
     await Promise.all([this.server.close(), this.advertised?.close()]);
   }
