@@ -119,7 +119,6 @@ class LeaderElector {
         if (signal.aborted) break;
         leading.abort();
         this.log("error", "Failed to renew lease: timed out waiting for the condition", { renewDeadlineMs: this.renewDeadlineMs });
-        this.log("error", "Leader election lost");
         return "lost";
       }
     }

@@ -68,7 +68,7 @@ describe("leader election against a real API server, on a fake clock", () => {
     await advance(clock, 100);
     assert.equal(a.leading.aborted, true, "stops acting the moment the deadline passes");
     assert.equal(await a.result, "lost");
-    assert.ok(a.logs.some((e) => e.msg === "Leader election lost"));
+    assert.ok(a.logs.some((e) => e.msg === "Failed to renew lease: timed out waiting for the condition"));
   });
 
   test("runLeaderElection keeps leading when a renewal succeeds before the deadline, and cuts a hanging request at it", async () => {
