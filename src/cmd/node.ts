@@ -16,13 +16,16 @@ export interface NodeOptions {
   name: string;
   runtime: "process" | "simulated";
   dataDir: string;
+  /** --server: the API servers to use instead of the kubeconfig's (several: the next one when one can't be reached). */
+  servers?: string[];
 }
 
 
 /** `tug node`: one node agent joining a running cluster, until SIGINT or SIGTERM. */
 export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const log = componentLog(logger, "tug-node");
-  const config = loadKubeconfig(opts.kubeconfig);
+  const kubeconfig = loadKubeconfig(opts.kubeconfig);
+  const config = opts.servers?.length ? { ...kubeconfig, server: opts.servers[0]!, servers: opts.servers } : kubeconfig;
   const admin = new RestClient(config);
   const identity = await nodeIdentity(opts.kubeconfig, opts.name);
   if (!identity) log({ level: "warn", msg: "No cluster CA key beside the kubeconfig (pki/ca.key): the node agent runs with the kubeconfig's user and a self-signed serving certificate, which an API server that checks node agents refuses" });

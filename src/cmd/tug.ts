@@ -77,6 +77,8 @@ ${leaderElectUsage("kube-scheduler")}          --logging-format F   text or json
 const NODE_USAGE = `  node    Join one more node to a running cluster, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --name NAME        the node's name (default: this machine's hostname)
+          --server URLS      the API servers to use instead of the kubeconfig's, comma-separated: the agent
+                           moves to the next when one can't be reached (or give one load balancer address)
           --runtime R        process (default) or simulated
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
           --logging-format F   text or json (default: text on a terminal, json otherwise)
@@ -188,6 +190,14 @@ function nodeIpamFlags(v: Record<string, string | undefined>, defaults: { alloca
   return { clusterCIDR, nodeCIDRMaskSize };
 }
 
+/** --server URL[,URL…]: each an http(s) URL. */
+function serversFlag(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const urls = value.split(",").map((u) => u.trim()).filter(Boolean);
+  for (const u of urls) if (!/^https?:\/\/[^/]/.test(u)) fail(`--server needs https:// URLs separated by commas, got "${u}"`);
+  return urls.length ? urls : fail("--server needs at least one URL");
+}
+
 /** The flags `tug up` and `tug apiserver` share: the store, the service range, tokens, tolerations. */
 function apiServerFlags(v: Record<string, string | undefined>): Omit<ApiServerFlags, "port" | "host"> {
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
@@ -265,10 +275,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "node") {
-    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir", "logging-format"]);
+    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir", "logging-format", "server"]);
     if (!v.kubeconfig) fail("tug node needs --kubeconfig");
     const logger = loggerFlag(v["logging-format"]);
-    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") }, logger);
+    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"), servers: serversFlag(v.server) }, logger);
   }
   if (command === "controller-manager") {
     const v = flags(rest, [
