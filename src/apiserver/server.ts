@@ -21,7 +21,7 @@ import { MergeTypes } from "../api/managed/merge-type.js";
 import { RestStore, type Admit, type Clock } from "./registry/rest.js";
 import type { ResourceInfo, ReviewContext } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
-import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
+import { ALLOCATION_LEAK_GRACE_MS, advertiseAddress, bootstrapServices, releaseLeakedAllocationsAfter } from "./services/bootstrap.js";
 import { LeaseEndpointReconciler } from "./services/endpoint-reconciler.js";
 import type { ServingCerts } from "./tls.js";
 import type { KubeletClientConfig } from "./http/kubelet-client.js";
@@ -125,6 +125,7 @@ export class ApiServer {
   private readonly server: Listener;
   private advertised: Listener | undefined;
   private endpointReconciler: LeaseEndpointReconciler | undefined;
+  private cancelLeakRelease: (() => void) | undefined;
   /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
   private readonly shutdown = (() => {
     const c = new AbortController();
@@ -258,6 +259,7 @@ export class ApiServer {
     for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { port: actual })) {
       this.log({ level: "warning", msg: "Service allocation conflict", conflict });
     }
+    this.cancelLeakRelease = releaseLeakedAllocationsAfter(rests, this.serviceAllocations, ALLOCATION_LEAK_GRACE_MS, (e) => this.log(e));
     if (this.opts.endpointReconcilerType !== "none") {
       this.endpointReconciler = new LeaseEndpointReconciler(this.opts.store, rests, { ip, port: actual, clock: this.clock, log: (e) => this.log(e) });
       await this.endpointReconciler.reconcile();
@@ -297,6 +299,7 @@ export class ApiServer {
 
   async close(): Promise<void> {
     clearInterval(this.compactor);
+    this.cancelLeakRelease?.();
     // A clean stop takes this server out of the `kubernetes` Service's endpoints at once.
     await this.endpointReconciler?.remove().catch((err: unknown) => this.log({ level: "warning", msg: "Removing this API server from the kubernetes Service endpoints failed", err: String(err) }));
     this.endpointReconciler = undefined;

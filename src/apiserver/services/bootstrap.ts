@@ -40,3 +40,22 @@ export async function bootstrapServices(rests: BootstrapRests, allocations: Serv
   }, (svc) => (svc.spec as { ports?: Array<{ targetPort?: unknown }> }).ports?.[0]?.targetPort === advertise.port);
   return conflicts;
 }
+
+/**
+ * How long after start-up the members repair found without a Service are freed, if still so: long past
+ * any create in flight on another API server (upstream frees a leak after three 3-minute repair passes).
+ */
+export const ALLOCATION_LEAK_GRACE_MS = 60_000;
+
+/** Frees, once, after `ms`, the leaks the start-up repair noted; returns how to cancel it. */
+export function releaseLeakedAllocationsAfter(rests: BootstrapRests, allocations: ServiceAllocations, ms: number, log: (entry: Record<string, unknown>) => void): () => void {
+  const timer = setTimeout(() => {
+    void (async () => {
+      const all = await rests.services.list(undefined, { labels: Selector.everything(), fields: [], limit: 0 });
+      const freed = await allocations.releaseLeaked(all.items);
+      if (freed > 0) log({ level: "info", msg: "Freed cluster IPs and node ports no Service holds", count: freed });
+    })().catch((err: unknown) => log({ level: "error", msg: "Freeing leaked Service allocations failed", err: String(err) }));
+  }, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
