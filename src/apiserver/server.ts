@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { hostname } from "node:os";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StatusError } from "../api/errors.js";
 import { Selector } from "../api/labels.js";
@@ -23,6 +24,7 @@ import type { ResourceInfo, ReviewContext } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
 import { ALLOCATION_LEAK_GRACE_MS, advertiseAddress, bootstrapServices, releaseLeakedAllocationsAfter } from "./services/bootstrap.js";
 import { LeaseEndpointReconciler } from "./services/endpoint-reconciler.js";
+import { IdentityLease } from "./identity-lease.js";
 import type { ServingCerts } from "./tls.js";
 import type { KubeletClientConfig } from "./http/kubelet-client.js";
 import { Rbac, rbacStores } from "./rbac/index.js";
@@ -76,6 +78,8 @@ export interface ApiServerOptions {
    * server sharing the store in the `kubernetes` Service's endpoints; "none" leaves them alone.
    */
   endpointReconcilerType?: "lease" | "none";
+  /** The host name this server's identity Lease is named after (default os.hostname()). */
+  hostname?: string;
   /**
    * Serve HTTPS with these; absent: plain HTTP (tests, in-process use). Client certificates signed by
    * `certs.caCert` authenticate their CN (user) and O (groups).
@@ -126,6 +130,7 @@ export class ApiServer {
   private advertised: Listener | undefined;
   private endpointReconciler: LeaseEndpointReconciler | undefined;
   private cancelLeakRelease: (() => void) | undefined;
+  private identityLease: IdentityLease | undefined;
   /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
   private readonly shutdown = (() => {
     const c = new AbortController();
@@ -260,6 +265,10 @@ export class ApiServer {
       this.log({ level: "warning", msg: "Service allocation conflict", conflict });
     }
     this.cancelLeakRelease = releaseLeakedAllocationsAfter(rests, this.serviceAllocations, ALLOCATION_LEAK_GRACE_MS, (e) => this.log(e));
+    this.identityLease = new IdentityLease(this.restFor("coordination.k8s.io", "leases"), { hostname: this.opts.hostname ?? hostname(), clock: this.clock, log: (e) => this.log(e) });
+    await this.identityLease.renew();
+    await this.identityLease.collectExpired();
+    this.identityLease.start();
     if (this.opts.endpointReconcilerType !== "none") {
       this.endpointReconciler = new LeaseEndpointReconciler(this.opts.store, rests, { ip, port: actual, clock: this.clock, log: (e) => this.log(e) });
       await this.endpointReconciler.reconcile();
@@ -300,6 +309,7 @@ export class ApiServer {
   async close(): Promise<void> {
     clearInterval(this.compactor);
     this.cancelLeakRelease?.();
+    this.identityLease?.stop();
     // A clean stop takes this server out of the `kubernetes` Service's endpoints at once.
     await this.endpointReconciler?.remove().catch((err: unknown) => this.log({ level: "warning", msg: "Removing this API server from the kubernetes Service endpoints failed", err: String(err) }));
     this.endpointReconciler = undefined;
