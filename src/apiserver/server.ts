@@ -1,5 +1,4 @@
 import { setMaxListeners } from "node:events";
-import { hostname } from "node:os";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StatusError } from "../api/errors.js";
 import { Selector } from "../api/labels.js";
@@ -22,9 +21,8 @@ import { MergeTypes } from "../api/managed/merge-type.js";
 import { RestStore, type Admit, type Clock } from "./registry/rest.js";
 import type { ResourceInfo, ReviewContext } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
-import { ALLOCATION_LEAK_GRACE_MS, advertiseAddress, bootstrapServices, releaseLeakedAllocationsAfter } from "./services/bootstrap.js";
-import { LeaseEndpointReconciler } from "./services/endpoint-reconciler.js";
-import { IdentityLease } from "./identity-lease.js";
+import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
+import { Presence } from "./presence.js";
 import type { ServingCerts } from "./tls.js";
 import type { KubeletClientConfig } from "./http/kubelet-client.js";
 import { Rbac, rbacStores } from "./rbac/index.js";
@@ -128,9 +126,8 @@ export class ApiServer {
   private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
   private readonly server: Listener;
   private advertised: Listener | undefined;
-  private endpointReconciler: LeaseEndpointReconciler | undefined;
-  private cancelLeakRelease: (() => void) | undefined;
-  private identityLease: IdentityLease | undefined;
+  /** The identity Lease, the `kubernetes` endpoints, leaked allocations: kept up from listen to close. */
+  private presence: Presence | undefined;
   /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
   private readonly shutdown = (() => {
     const c = new AbortController();
@@ -264,16 +261,11 @@ export class ApiServer {
     for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { port: actual })) {
       this.log({ level: "warning", msg: "Service allocation conflict", conflict });
     }
-    this.cancelLeakRelease = releaseLeakedAllocationsAfter(rests, this.serviceAllocations, ALLOCATION_LEAK_GRACE_MS, (e) => this.log(e));
-    this.identityLease = new IdentityLease(this.restFor("coordination.k8s.io", "leases"), { hostname: this.opts.hostname ?? hostname(), clock: this.clock, log: (e) => this.log(e) });
-    await this.identityLease.renew();
-    await this.identityLease.collectExpired();
-    this.identityLease.start();
-    if (this.opts.endpointReconcilerType !== "none") {
-      this.endpointReconciler = new LeaseEndpointReconciler(this.opts.store, rests, { ip, port: actual, clock: this.clock, log: (e) => this.log(e) });
-      await this.endpointReconciler.reconcile();
-      this.endpointReconciler.start();
-    }
+    this.presence = new Presence({
+      store: this.opts.store, rests: { ...rests, leases: this.restFor("coordination.k8s.io", "leases") }, allocations: this.serviceAllocations,
+      ip, port: actual, hostname: this.opts.hostname, endpointReconcilerType: this.opts.endpointReconcilerType, clock: this.clock, log: (e) => this.log(e),
+    });
+    await this.presence.start();
     return actual;
   }
 
@@ -308,11 +300,9 @@ export class ApiServer {
 
   async close(): Promise<void> {
     clearInterval(this.compactor);
-    this.cancelLeakRelease?.();
-    this.identityLease?.stop();
     // A clean stop takes this server out of the `kubernetes` Service's endpoints at once.
-    await this.endpointReconciler?.remove().catch((err: unknown) => this.log({ level: "warning", msg: "Removing this API server from the kubernetes Service endpoints failed", err: String(err) }));
-    this.endpointReconciler = undefined;
+    await this.presence?.stop();
+    this.presence = undefined;
     this.shutdown.abort();
     await Promise.all([this.server.close(), this.advertised?.close()]);
   }
