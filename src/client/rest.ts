@@ -116,9 +116,14 @@ export class RestClient {
     return this.config.ca;
   }
 
-  /** A client for the current context of a kubeconfig file (absent: $KUBECONFIG, else ~/.kube/config), as kubectl reads it. */
-  static fromKubeconfig(path?: string, opts: { context?: string; userAgent?: string } = {}): RestClient {
-    return new RestClient({ ...loadKubeconfig(path, { context: opts.context }), userAgent: opts.userAgent });
+  /**
+   * A client for the current context of a kubeconfig file (absent: $KUBECONFIG, else ~/.kube/config), as
+   * kubectl reads it; `servers` (tug's --server) replace the context's API server.
+   */
+  static fromKubeconfig(path?: string, opts: { context?: string; userAgent?: string; servers?: string[] } = {}): RestClient {
+    const config = loadKubeconfig(path, { context: opts.context });
+    const servers = opts.servers?.length ? { server: opts.servers[0]!, servers: opts.servers } : {};
+    return new RestClient({ ...config, ...servers, userAgent: opts.userAgent });
   }
 
   close(): void {

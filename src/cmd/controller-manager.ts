@@ -40,6 +40,8 @@ export function listenMetrics(port: number, host: string): Promise<MetricsServer
 
 export interface ControllerManagerCommand {
   kubeconfig: string;
+  /** --server: the API servers to use instead of the kubeconfig's (the next one when one can't be reached). */
+  servers?: string[];
   port: number;
   /** --leader-elect and its timings: take kube-system/kube-controller-manager first, exit when it is lost. */
   leaderElection: LeaderElectConfig;
@@ -60,7 +62,7 @@ export interface ControllerManagerCommand {
 export async function controllerManager(opts: ControllerManagerCommand, logger: Logger): Promise<void> {
   const log = componentLog(logger, "controller-manager");
   const { server, port, serve } = await bindPort({ port: opts.port, host: "0.0.0.0", what: "the controller manager's metrics", flag: "--port" }, () => listenMetrics(opts.port, "0.0.0.0"));
-  const client = RestClient.fromKubeconfig(opts.kubeconfig);
+  const client = RestClient.fromKubeconfig(opts.kubeconfig, { servers: opts.servers });
   const manager = new ControllerManager(client, { ...opts, log });
   serve(manager.metrics);
   log({ level: "info", msg: "Controller manager is up", metrics: `http://0.0.0.0:${port}/metrics`, leaderElect: opts.leaderElection.leaderElect });

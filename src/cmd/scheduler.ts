@@ -7,6 +7,8 @@ import { componentLog } from "./logger.js";
 
 export interface SchedulerCommand {
   kubeconfig: string;
+  /** --server: the API servers to use instead of the kubeconfig's (the next one when one can't be reached). */
+  servers?: string[];
   /** --leader-elect and its timings: take kube-system/kube-scheduler first, exit when it is lost. */
   leaderElection: LeaderElectConfig;
 }
@@ -14,7 +16,7 @@ export interface SchedulerCommand {
 /** `tug scheduler`: the scheduler against any API server, in the foreground, optionally behind leader election. */
 export async function scheduler(opts: SchedulerCommand, logger: Logger): Promise<void> {
   const log = componentLog(logger, "scheduler");
-  const client = RestClient.fromKubeconfig(opts.kubeconfig, { userAgent: "kube-scheduler/v1.32.0 (tugboat)" });
+  const client = RestClient.fromKubeconfig(opts.kubeconfig, { userAgent: "kube-scheduler/v1.32.0 (tugboat)", servers: opts.servers });
   log({ level: "info", msg: "Scheduler is up", leaderElect: opts.leaderElection.leaderElect });
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);

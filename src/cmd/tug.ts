@@ -43,6 +43,8 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
 
 const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers against a running API server, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
+          --server URLS      the API servers to use instead of the kubeconfig's, comma-separated (the next
+                           when one can't be reached)
           --port N           /metrics and /healthz (default 10257)
 ${leaderElectUsage("kube-controller-manager")}          --concurrent-replicaset-syncs N --concurrent-rc-syncs N --concurrent-gc-syncs N   (5, 5, 20)
           --node-monitor-grace-period D  (default 40s)
@@ -71,6 +73,7 @@ const APISERVER_USAGE = `  apiserver  Run one API server in the foreground (seve
 
 const SCHEDULER_USAGE = `  scheduler  Run the scheduler against a running API server, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
+          --server URLS      the API servers to use instead of the kubeconfig's, comma-separated
 ${leaderElectUsage("kube-scheduler")}          --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
@@ -282,7 +285,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "controller-manager") {
     const v = flags(rest, [
-      "kubeconfig", "port", ...LEADER_ELECT_FLAGS, "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
+      "kubeconfig", "server", "port", ...LEADER_ELECT_FLAGS, "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
       "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range", "logging-format",
       "service-account-private-key-file", "cluster-signing-cert-file", "cluster-signing-key-file",
     ]);
@@ -304,7 +307,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const ipam = nodeIpamFlags(v, { allocate: false });
     return controllerManager({
-      kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElection: leaderElection(v, "kube-controller-manager"),
+      kubeconfig: v.kubeconfig, servers: serversFlag(v.server), port: integer(v.port, "port", 10257), leaderElection: leaderElection(v, "kube-controller-manager"),
       nodeIpam: ipam && { ...ipam, serviceCIDR: v["service-cluster-ip-range"] }, clusterSigning,
       nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
       concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
@@ -314,9 +317,9 @@ async function main(argv: string[]): Promise<void> {
     }, loggerFlag(v["logging-format"]));
   }
   if (command === "scheduler") {
-    const v = flags(rest, ["kubeconfig", ...LEADER_ELECT_FLAGS, "logging-format"]);
+    const v = flags(rest, ["kubeconfig", "server", ...LEADER_ELECT_FLAGS, "logging-format"]);
     if (!v.kubeconfig) fail("tug scheduler needs --kubeconfig");
-    return scheduler({ kubeconfig: v.kubeconfig, leaderElection: leaderElection(v, "kube-scheduler") }, loggerFlag(v["logging-format"]));
+    return scheduler({ kubeconfig: v.kubeconfig, servers: serversFlag(v.server), leaderElection: leaderElection(v, "kube-scheduler") }, loggerFlag(v["logging-format"]));
   }
   if (command === "apiserver") {
     const v = flags(rest, [

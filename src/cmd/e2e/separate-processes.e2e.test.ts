@@ -51,7 +51,7 @@ const LEADER_FLAGS = ["--leader-elect-lease-duration", "4s", "--leader-elect-ren
 const LEASE_MS = 4_000;
 const RETRY_MS = 500;
 
-describe("tug apiserver, tug controller-manager ×2, tug scheduler and tug node as separate processes", { skip: !kubectlAvailable() && "kubectl is not installed" }, () => {
+describe("tug apiserver, tug controller-manager ×2, tug scheduler and tug node (the last two given a dead API server first) as separate processes", { skip: !kubectlAvailable() && "kubectl is not installed" }, () => {
   const dir = mkdtempSync(join(tmpdir(), "tug-separate-"));
   const kubeconfig = join(dir, "kubeconfig");
   const procs: Proc[] = [];
@@ -70,8 +70,9 @@ describe("tug apiserver, tug controller-manager ×2, tug scheduler and tug node 
 
   test("the leading controller manager killed with SIGKILL: the other takes the lease within lease duration + two jittered retries, and the cluster carries on", async () => {
     const managers = [0, 1].map(() => start(["controller-manager", "--kubeconfig", kubeconfig, "--port", "0", ...LEADER_FLAGS]));
-    const scheduler = start(["scheduler", "--kubeconfig", kubeconfig, ...LEADER_FLAGS]);
-    const node = start(["node", "--kubeconfig", kubeconfig, "--name", "sim-1", "--runtime", "simulated", "--server", `${await deadUrl()},${String(api.logged("API server is up")!.server)}`]);
+    const servers = `${await deadUrl()},${String(api.logged("API server is up")!.server)}`;
+    const scheduler = start(["scheduler", "--kubeconfig", kubeconfig, "--server", servers, ...LEADER_FLAGS]);
+    const node = start(["node", "--kubeconfig", kubeconfig, "--name", "sim-1", "--runtime", "simulated", "--server", servers]);
     procs.push(...managers, scheduler, node);
     await eventually("one controller manager to lead", () => managers.some((m) => m.logged("Successfully acquired lease")), 30_000);
     await eventually("the scheduler to lead", () => scheduler.logged("Successfully acquired lease") !== undefined, 30_000);
