@@ -27,6 +27,8 @@ export interface ApiServerFlags extends StoreFlags {
   compactionIntervalMs?: number;
   defaultNotReadyTolerationSeconds: number;
   defaultUnreachableTolerationSeconds: number;
+  /** --endpoint-reconciler-type: lease (default) or none (the kubernetes endpoints are left alone). */
+  endpointReconcilerType?: "lease" | "none";
   /** Node agents run by this process (tug up), who get tokens of their own in pki/tokens.csv. */
   nodeNames?: string[];
 }
@@ -66,6 +68,7 @@ export async function startApiServer(opts: ApiServerFlags, log: Log, apiLog: Log
     const kubeletClient = await issueCertificate(pki.ca, { commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", now: new Date() });
     server = new ApiServer({
       store, certs: pki.serving, token: pki.token, bindAdvertiseAddress: opts.advertiseAddress === undefined, advertiseAddress: opts.advertiseAddress,
+      endpointReconcilerType: opts.endpointReconcilerType,
       authorizationModes: ["Node", "RBAC"], tokenFile: ids.tokens,
       kubeletClient: { ca: pki.ca.cert, cert: kubeletClient.cert, key: kubeletClient.key }, serviceAccounts: { key: saKey, issuer, audiences: [issuer] },
       serviceClusterIPRange: opts.serviceClusterIPRange, log: apiLog, compactionIntervalMs: opts.compactionIntervalMs,

@@ -65,6 +65,7 @@ const APISERVER_USAGE = `  apiserver  Run one API server in the foreground (seve
           --bind-address ADDR  address to listen on (default 0.0.0.0)
           --advertise-address ADDR  what the kubernetes Service's endpoints name for this server
                            (default: the host's first IPv4)
+          --endpoint-reconciler-type T  lease (default: every live API server in the kubernetes endpoints) or none
           --store S        sqlite (default) or memory
           --service-cluster-ip-range CIDR  --service-account-issuer URL  --etcd-compaction-interval D
           --default-not-ready-toleration-seconds N  --default-unreachable-toleration-seconds N   (as tug up)
@@ -191,6 +192,13 @@ function nodeIpamFlags(v: Record<string, string | undefined>, defaults: { alloca
     fail(`--cluster-cidr / --node-cidr-mask-size: ${(err as Error).message}`);
   }
   return { clusterCIDR, nodeCIDRMaskSize };
+}
+
+/** --endpoint-reconciler-type lease|none (upstream's; its master-count is not offered). */
+function endpointReconcilerFlag(value: string | undefined): "lease" | "none" {
+  const type = value ?? "lease";
+  if (type !== "lease" && type !== "none") fail(`--endpoint-reconciler-type needs lease or none, got "${type}"`);
+  return type;
 }
 
 /** --server URL[,URL…]: each an http(s) URL. */
@@ -323,12 +331,13 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "apiserver") {
     const v = flags(rest, [
-      "data-dir", "secure-port", "bind-address", "advertise-address", "store", "service-cluster-ip-range", "service-account-issuer",
+      "data-dir", "secure-port", "bind-address", "advertise-address", "endpoint-reconciler-type", "store", "service-cluster-ip-range", "service-account-issuer",
       "etcd-compaction-interval", "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "logging-format",
     ]);
     const logger = loggerFlag(v["logging-format"]);
     return apiserver({
       ...apiServerFlags(v), port: integer(v["secure-port"], "secure-port", 6443), host: v["bind-address"] ?? "0.0.0.0", advertiseAddress: v["advertise-address"],
+      endpointReconcilerType: endpointReconcilerFlag(v["endpoint-reconciler-type"]),
     }, logger);
   }
   if (command === "kubeconfig") return kubeconfigCommand(rest);
