@@ -22,6 +22,7 @@ import { RestStore, type Admit, type Clock } from "./registry/rest.js";
 import type { ResourceInfo, ReviewContext } from "./resource.js";
 import { ServiceAllocations } from "./services/allocations.js";
 import { advertiseAddress, bootstrapServices } from "./services/bootstrap.js";
+import { Presence } from "./presence.js";
 import type { ServingCerts } from "./tls.js";
 import type { KubeletClientConfig } from "./http/kubelet-client.js";
 import { Rbac, rbacStores } from "./rbac/index.js";
@@ -66,6 +67,18 @@ export interface ApiServerOptions {
    * --advertise-address. Off: only the listening host (tests).
    */
   bindAdvertiseAddress?: boolean;
+  /**
+   * --advertise-address: what the `kubernetes` Service's endpoints name for this server (default: the
+   * listening address, or the host's first IPv4 when that is a wildcard or loopback).
+   */
+  advertiseAddress?: string;
+  /**
+   * --endpoint-reconciler-type: "lease" (default) keeps `/masterleases/<ip>` alive and names every live API
+   * server sharing the store in the `kubernetes` Service's endpoints; "none" leaves them alone.
+   */
+  endpointReconcilerType?: "lease" | "none";
+  /** The host name this server's identity Lease is named after (default os.hostname()). */
+  hostname?: string;
   /**
    * Serve HTTPS with these; absent: plain HTTP (tests, in-process use). Client certificates signed by
    * `certs.caCert` authenticate their CN (user) and O (groups).
@@ -119,6 +132,8 @@ export class ApiServer {
   private readonly byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
   private readonly server: Listener;
   private advertised: Listener | undefined;
+  /** The identity Lease, the `kubernetes` endpoints, leaked allocations: kept up from listen to close. */
+  private presence: Presence | undefined;
   /** Aborted on close; every open watch listens on it (removing itself when it ends), so no listener cap. */
   private readonly shutdown = (() => {
     const c = new AbortController();
@@ -249,13 +264,18 @@ export class ApiServer {
     if (policy.created.length + policy.updated.length > 0) this.log({ level: "info", msg: "Reconciled the RBAC bootstrap policy", created: policy.created.length, updated: policy.updated.length });
     this.address = `${host}:${actual}`;
     const rests = { services: this.restFor("", "services"), endpoints: this.restFor("", "endpoints"), endpointSlices: this.restFor("discovery.k8s.io", "endpointslices") };
-    const ip = await this.listenOnAdvertiseAddress(host, actual);
+    const ip = this.opts.advertiseAddress ?? await this.listenOnAdvertiseAddress(host, actual);
     this.jwksUri = this.opts.serviceAccountJwksUri ?? `https://${ip}:${actual}/openid/v1/jwks`;
     // What /api's serverAddressByClientCIDRs names, as upstream: the advertise address.
     this.address = `${ip}:${actual}`;
-    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { ip, port: actual })) {
+    for (const conflict of await bootstrapServices(rests, this.serviceAllocations, { port: actual })) {
       this.log({ level: "warning", msg: "Service allocation conflict", conflict });
     }
+    this.presence = new Presence({
+      store: this.opts.store, rests: { ...rests, leases: this.restFor("coordination.k8s.io", "leases") }, allocations: this.serviceAllocations,
+      ip, port: actual, hostname: this.opts.hostname, endpointReconcilerType: this.opts.endpointReconcilerType, clock: this.clock, log: (e) => this.log(e),
+    });
+    await this.presence.start();
     return actual;
   }
 
@@ -290,6 +310,9 @@ export class ApiServer {
 
   async close(): Promise<void> {
     clearInterval(this.compactor);
+    // A clean stop takes this server out of the `kubernetes` Service's endpoints at once.
+    await this.presence?.stop();
+    this.presence = undefined;
     this.shutdown.abort();
     await Promise.all([this.server.close(), this.advertised?.close()]);
   }

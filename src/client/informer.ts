@@ -1,7 +1,8 @@
 import { isGone } from "../api/errors.js";
 import { parseSelector } from "../api/labels.js";
 import type { KubeObject } from "../api/types.js";
-import { realClock, sleep, type Clock } from "./clock.js";
+import { Backoff } from "./backoff.js";
+import { realClock, type Clock } from "./clock.js";
 import { Indexer, keyOf, type IndexFunc } from "./indexer.js";
 import type { ResourceRef, RestClient } from "./rest.js";
 
@@ -98,7 +99,8 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    let backoff = 800;
+    // client-go's reflector: 800 ms doubling to 30 s, jittered, so informers that lost one API server don't all come back at once.
+    const backoff = new Backoff({ initialMs: 800, maxMs: 30_000, jitter: 1, clock: this.clock });
     while (!signal.aborted) {
       try {
         if (!this.lastResourceVersion) await this.relist(signal);
@@ -106,13 +108,12 @@ export class Informer<T extends KubeObject = KubeObject> {
           resourceVersion: this.lastResourceVersion, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector,
           allowWatchBookmarks: true, timeoutSeconds: 300 + Math.floor(Math.random() * 300),
         }, (type, obj) => this.apply(type, obj), signal);
-        backoff = 800;
+        backoff.reset();
       } catch (err) {
         if (signal.aborted) return;
         this.lastResourceVersion = "";
         if (isGone(err)) continue;
-        await sleep(this.clock, backoff, signal);
-        backoff = Math.min(backoff * 2, 30_000);
+        await backoff.wait(signal);
       }
     }
   }

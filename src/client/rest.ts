@@ -16,6 +16,11 @@ export interface ResourceRef {
 
 export interface ClientConfig {
   server: string;
+  /**
+   * Every API server this client may use, `server` among them (several API servers without a load
+   * balancer in front): requests go to one at a time, and move to the next when it can't be reached.
+   */
+  servers?: string[];
   /** Reach the server in-process instead of over HTTP (given by the composition root). */
   transport?: Transport;
   token?: string;
@@ -83,23 +88,27 @@ export function resourcePath(ref: ResourceRef, namespace?: string, name?: string
  * token, keep-alive connections, failures decoded into StatusError, and line-delimited watch streams.
  */
 export class RestClient {
-  private readonly url: URL;
   /**
-   * Keep-alive connections to the server, as many as requests in flight (undici: about half the CPU of
-   * node:https's client a request). No body timeout: a watch may be quiet for its whole half hour.
+   * Each API server with its keep-alive connections, as many as requests in flight (undici: about half
+   * the CPU of node:https's client a request). No body timeout: a watch may be quiet for its whole half hour.
    */
-  private readonly pool: Pool | undefined;
+  private readonly endpoints: Array<{ url: URL; pool: Pool | undefined }>;
+  /** The API server requests go to, until it can't be reached. */
+  private current = 0;
 
   constructor(private readonly config: ClientConfig) {
-    this.url = new URL(config.server);
-    if (!config.transport) {
-      const tls = {
-        ca: config.ca, cert: config.cert, key: config.key,
-        ...(config.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
-        ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
-      };
-      this.pool = new Pool(this.url.origin, { connect: tls, bodyTimeout: 0, keepAliveTimeout: 60_000 });
-    }
+    const urls = [...new Set([config.server, ...(config.servers ?? [])])].map((s) => new URL(s));
+    const tls = {
+      ca: config.ca, cert: config.cert, key: config.key,
+      ...(config.insecureSkipTLSVerify ? { rejectUnauthorized: false } : {}),
+      ...(config.tlsServerName ? { servername: config.tlsServerName } : {}),
+    };
+    this.endpoints = urls.map((url) => ({ url, pool: config.transport ? undefined : new Pool(url.origin, { connect: tls, bodyTimeout: 0, keepAliveTimeout: 60_000 }) }));
+  }
+
+  /** The API server requests go to now. */
+  get server(): string {
+    return this.endpoints[this.current]!.url.href;
   }
 
   /** The CA the client trusts the server with (the kubeconfig's certificate-authority-data), PEM. */
@@ -107,16 +116,39 @@ export class RestClient {
     return this.config.ca;
   }
 
-  /** A client for the current context of a kubeconfig file (absent: $KUBECONFIG, else ~/.kube/config), as kubectl reads it. */
-  static fromKubeconfig(path?: string, opts: { context?: string; userAgent?: string } = {}): RestClient {
-    return new RestClient({ ...loadKubeconfig(path, { context: opts.context }), userAgent: opts.userAgent });
+  /**
+   * A client for the current context of a kubeconfig file (absent: $KUBECONFIG, else ~/.kube/config), as
+   * kubectl reads it; `servers` (tug's --server) replace the context's API server.
+   */
+  static fromKubeconfig(path?: string, opts: { context?: string; userAgent?: string; servers?: string[] } = {}): RestClient {
+    const config = loadKubeconfig(path, { context: opts.context });
+    const servers = opts.servers?.length ? { server: opts.servers[0]!, servers: opts.servers } : {};
+    return new RestClient({ ...config, ...servers, userAgent: opts.userAgent });
   }
 
   close(): void {
-    this.pool?.destroy().catch(() => {});
+    for (const e of this.endpoints) e.pool?.destroy().catch(() => {});
   }
 
+  /**
+   * Sends to the current API server; one that can't be reached makes the next one current. The request
+   * is then sent there too when that is safe: it never reached the first (the connection was refused or
+   * never made), or it is a read.
+   */
   private async send(method: string, path: string, opts: RequestOptions): Promise<TransportResponse> {
+    for (let tried = 1; ; tried++) {
+      const at = this.current;
+      try {
+        return await this.sendTo(this.endpoints[at]!, method, path, opts);
+      } catch (err) {
+        if (this.endpoints.length === 1 || opts.signal?.aborted || !isConnectionError(err)) throw err;
+        if (this.current === at) this.current = (at + 1) % this.endpoints.length;
+        if (tried >= this.endpoints.length || !(neverSent(err) || method === "GET")) throw err;
+      }
+    }
+  }
+
+  private async sendTo(endpoint: { url: URL; pool: Pool | undefined }, method: string, path: string, opts: RequestOptions): Promise<TransportResponse> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== "") query.set(k, String(v));
     const qs = query.toString();
@@ -127,11 +159,11 @@ export class RestClient {
       headers["Content-Type"] = opts.contentType ?? "application/json";
       headers["Content-Length"] = String(Buffer.byteLength(payload));
     }
-    const fullPath = `${this.url.pathname.replace(/\/$/, "")}${path}${qs ? `?${qs}` : ""}`;
+    const fullPath = `${endpoint.url.pathname.replace(/\/$/, "")}${path}${qs ? `?${qs}` : ""}`;
     if (this.config.transport) {
       return this.config.transport({ method, path: fullPath, headers, body: payload === undefined ? undefined : Buffer.from(payload), signal: opts.signal });
     }
-    const res = await this.pool!.request({ method: method as Dispatcher.HttpMethod, path: fullPath, headers, body: payload, signal: opts.signal });
+    const res = await endpoint.pool!.request({ method: method as Dispatcher.HttpMethod, path: fullPath, headers, body: payload, signal: opts.signal });
     return { statusCode: res.statusCode, headers: res.headers, body: res.body };
   }
 
@@ -237,6 +269,24 @@ export class RestClient {
       body.once("close", () => settle(body.readableEnded ? undefined : new Error("The watch stream closed before it ended")));
     });
   }
+}
+
+/** Failures of the connection rather than answers of the server: another API server may do better. */
+const CONNECTION_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED"]);
+/** Of those, the ones where the request never left: safe to send anywhere again, whatever it does. */
+const NEVER_SENT = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code ?? (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function isConnectionError(err: unknown): boolean {
+  return CONNECTION_ERRORS.has(errorCode(err) ?? "");
+}
+
+function neverSent(err: unknown): boolean {
+  return NEVER_SENT.has(errorCode(err) ?? "");
 }
 
 /** A response's whole body as text: handed over in one piece (in process), or read from its stream's events. */

@@ -1,14 +1,13 @@
 import { setMaxListeners } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { hostname } from "node:os";
-import { runLeaderElection } from "../client/leader-election.js";
 import { RestClient } from "../client/rest.js";
 import { ControllerManager } from "../controllers/manager.js";
 import type { ControllerMetrics } from "../controllers/kit/metrics.js";
 import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
 import { componentLog } from "./logger.js";
+import { runLeaderElected, type LeaderElectConfig } from "./leader-elect.js";
 
 /** The controller manager's HTTP endpoint: bound first, serving the controllers' metrics once they exist. */
 export interface MetricsServer {
@@ -41,8 +40,11 @@ export function listenMetrics(port: number, host: string): Promise<MetricsServer
 
 export interface ControllerManagerCommand {
   kubeconfig: string;
+  /** --server: the API servers to use instead of the kubeconfig's (the next one when one can't be reached). */
+  servers?: string[];
   port: number;
-  leaderElect: boolean;
+  /** --leader-elect and its timings: take kube-system/kube-controller-manager first, exit when it is lost. */
+  leaderElection: LeaderElectConfig;
   nodeMonitorGracePeriodMs: number;
   concurrentReplicaSetSyncs: number;
   concurrentRcSyncs: number;
@@ -60,16 +62,16 @@ export interface ControllerManagerCommand {
 export async function controllerManager(opts: ControllerManagerCommand, logger: Logger): Promise<void> {
   const log = componentLog(logger, "controller-manager");
   const { server, port, serve } = await bindPort({ port: opts.port, host: "0.0.0.0", what: "the controller manager's metrics", flag: "--port" }, () => listenMetrics(opts.port, "0.0.0.0"));
-  const client = RestClient.fromKubeconfig(opts.kubeconfig);
+  const client = RestClient.fromKubeconfig(opts.kubeconfig, { servers: opts.servers });
   const manager = new ControllerManager(client, { ...opts, log });
   serve(manager.metrics);
-  log({ level: "info", msg: "Controller manager is up", metrics: `http://0.0.0.0:${port}/metrics`, leaderElect: opts.leaderElect });
+  log({ level: "info", msg: "Controller manager is up", metrics: `http://0.0.0.0:${port}/metrics`, leaderElect: opts.leaderElection.leaderElect });
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);
   const shutdown = () => {
     stop.abort();
     server.close();
-    setTimeout(() => process.exit(0), 500).unref();
+    setTimeout(() => process.exit(0), 2000).unref();
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
@@ -77,6 +79,7 @@ export async function controllerManager(opts: ControllerManagerCommand, logger: 
     log({ level: "error", msg: "The controllers stopped", err: err instanceof Error ? err.stack : String(err) });
     process.exit(1);
   });
-  if (!opts.leaderElect) return lead(stop.signal);
-  await runLeaderElection(client, { namespace: "kube-system", name: "kube-controller-manager", identity: `${hostname()}_${process.pid}` }, lead, stop.signal);
+  await runLeaderElected(client, opts.leaderElection, lead, { signal: stop.signal, log });
+  // Stopped by a signal: the lease is handed back by now (release on cancel), so a standby takes over at once.
+  if (opts.leaderElection.leaderElect && stop.signal.aborted) process.exit(0);
 }

@@ -19,10 +19,12 @@ export interface NodeOptions {
    * Join as kubeadm's nodes do: the node's own client and serving certificates through CSRs, asked for
    * with a bootstrap token (none needed while the node's certificate in its data dir is good).
    */
-  join?: { server?: string; ca?: string; token?: string };
+  join?: { ca?: string; token?: string };
   name: string;
   runtime: "process" | "simulated";
   dataDir: string;
+  /** --server: the API servers to use instead of the kubeconfig's (several: the next one when one can't be reached). */
+  servers?: string[];
 }
 
 
@@ -30,7 +32,7 @@ export interface NodeOptions {
 export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const log = componentLog(logger, "tug-node");
   const stop = new AbortController();
-  const { admin, client, identity, token } = opts.join ? await joined(opts, opts.join, log, stop.signal) : await withKubeconfig(opts.kubeconfig!, opts.name, log);
+  const { admin, client, identity, token } = opts.join ? await joined(opts, opts.join, log, stop.signal) : await withKubeconfig(opts, log);
   const dnsIP = await discoverClusterDnsIP(client);
   const agent = opts.runtime === "process"
     ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
@@ -62,17 +64,20 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
 /** The clients of a node that joins with its own certificates: the agent and its service proxy are the node. */
 async function joined(opts: NodeOptions, join: NonNullable<NodeOptions["join"]>, log: Log, signal: AbortSignal) {
   const config = opts.kubeconfig ? loadKubeconfig(opts.kubeconfig) : undefined;
-  const server = join.server ?? config?.server;
+  const server = opts.servers?.[0] ?? config?.server;
   const ca = join.ca ?? config?.ca;
   if (!server || !ca) throw new KubeconfigError("tug node needs the API server's URL and CA to join (--server and --certificate-authority, or a --kubeconfig naming them)");
   const identity = await joinIdentity({ server, ca, token: join.token, name: opts.name, dataDir: opts.dataDir, signal, log });
-  const client = new RestClient({ server, ca, cert: identity.client.cert, key: identity.client.key, userAgent: "kubelet/v1.32.0 (tugboat)" });
+  const client = new RestClient({ server, servers: opts.servers, ca, cert: identity.client.cert, key: identity.client.key, userAgent: "kubelet/v1.32.0 (tugboat)" });
   return { admin: client, client, identity, token: undefined };
 }
 
 /** The clients of a node started with a kubeconfig: its own identity when the cluster's CA key is beside it (tug up's data dir), else the kubeconfig's user. */
-async function withKubeconfig(kubeconfig: string, name: string, log: Log) {
-  const config = loadKubeconfig(kubeconfig);
+async function withKubeconfig(opts: NodeOptions, log: Log) {
+  const kubeconfig = opts.kubeconfig!;
+  const name = opts.name;
+  const loaded = loadKubeconfig(kubeconfig);
+  const config = opts.servers?.length ? { ...loaded, server: opts.servers[0]!, servers: opts.servers } : loaded;
   const admin = new RestClient(config);
   const identity = await nodeIdentity(kubeconfig, name);
   if (!identity) log({ level: "warn", msg: "No cluster CA key beside the kubeconfig (pki/ca.key) and no --token: the node agent runs with the kubeconfig's user and a self-signed serving certificate, which an API server that checks node agents refuses" });

@@ -2,7 +2,10 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { apiserver, type ApiServerFlags } from "./apiserver.js";
 import { controllerManager } from "./controller-manager.js";
+import { scheduler } from "./scheduler.js";
+import { LEADER_ELECT_FLAGS, leaderElectConfig, leaderElectUsage, type LeaderElectConfig } from "./leader-elect.js";
 import { node } from "./node.js";
 import type { Logger } from "pino";
 import { createLogger } from "./logger.js";
@@ -43,9 +46,10 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
 
 const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers against a running API server, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
+          --server URLS      the API servers to use instead of the kubeconfig's, comma-separated (the next
+                           when one can't be reached)
           --port N           /metrics and /healthz (default 10257)
-          --leader-elect B   take the kube-system/kube-controller-manager Lease first (default true)
-          --concurrent-replicaset-syncs N --concurrent-rc-syncs N --concurrent-gc-syncs N   (5, 5, 20)
+${leaderElectUsage("kube-controller-manager")}          --concurrent-replicaset-syncs N --concurrent-rc-syncs N --concurrent-gc-syncs N   (5, 5, 20)
           --node-monitor-grace-period D  (default 40s)
           --allocate-node-cidrs B      give each node a pod CIDR from --cluster-cidr (default false)
           --cluster-cidr CIDR          required with --allocate-node-cidrs true
@@ -57,9 +61,31 @@ const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers agai
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
+const APISERVER_USAGE = `  apiserver  Run one API server in the foreground (several share one store: --store etcd)
+          --data-dir DIR     the store (sqlite: DIR/state.sqlite), pki/ and kubeconfig (default ~/.tugboat);
+                           API servers of one cluster share pki/ (copy it to each machine)
+          --secure-port N    HTTPS port (default 6443; 0 picks a free one)
+          --bind-address ADDR  address to listen on (default 0.0.0.0)
+          --advertise-address ADDR  what the kubernetes Service's endpoints name for this server
+                           (default: the host's first IPv4)
+          --endpoint-reconciler-type T  lease (default: every live API server in the kubernetes endpoints) or none
+          --store S        sqlite (default) or memory
+          --service-cluster-ip-range CIDR  --service-account-issuer URL  --etcd-compaction-interval D
+          --default-not-ready-toleration-seconds N  --default-unreachable-toleration-seconds N   (as tug up)
+          --logging-format F   text or json (default: text on a terminal, json otherwise)
+`;
+
+const SCHEDULER_USAGE = `  scheduler  Run the scheduler against a running API server, in the foreground
+          --kubeconfig FILE  how to reach the API server (required)
+          --server URLS      the API servers to use instead of the kubeconfig's, comma-separated
+${leaderElectUsage("kube-scheduler")}          --logging-format F   text or json (default: text on a terminal, json otherwise)
+`;
+
 const NODE_USAGE = `  node    Join one more node to a running cluster, in the foreground
           --kubeconfig FILE  how to reach the API server (and as whom, without --token)
-          --server URL --certificate-authority FILE  the API server and its CA (instead of --kubeconfig)
+          --server URLS      the API servers to use instead of the kubeconfig's, comma-separated: the agent
+                           moves to the next when one can't be reached (or give one load balancer address)
+          --certificate-authority FILE  the API server's CA (with --server, instead of --kubeconfig)
           --token ID.SECRET  a bootstrap token (tug token create): the node asks for its own client and
                            serving certificates (CSRs, approved by the controller manager) and keeps them in
                            DIR/nodes/NAME/pki; a restart reuses them, so the token is needed only once
@@ -91,11 +117,12 @@ const USAGE = `Usage: tug <command> [flags]
        tug --version
 
 Commands:
-${UP_USAGE}${CONTROLLER_MANAGER_USAGE}${NODE_USAGE}${KUBECONFIG_USAGE}${TOKEN_USAGE}`;
+${UP_USAGE}${APISERVER_USAGE}${CONTROLLER_MANAGER_USAGE}${SCHEDULER_USAGE}${NODE_USAGE}${KUBECONFIG_USAGE}${TOKEN_USAGE}`;
 
 /** Each command's own usage, for `tug <command> --help`. */
 const COMMAND_USAGE: Record<string, string> = {
-  up: UP_USAGE, "controller-manager": CONTROLLER_MANAGER_USAGE, node: NODE_USAGE, kubeconfig: KUBECONFIG_USAGE, token: TOKEN_USAGE,
+  up: UP_USAGE, apiserver: APISERVER_USAGE, "controller-manager": CONTROLLER_MANAGER_USAGE, scheduler: SCHEDULER_USAGE, node: NODE_USAGE,
+  kubeconfig: KUBECONFIG_USAGE, token: TOKEN_USAGE,
 };
 
 /** The version in package.json (dist/src/cmd/tug.js is three folders below it). */
@@ -156,6 +183,12 @@ function loggerFlag(value: string | undefined): Logger {
   return createLogger({ format: value });
 }
 
+/** The --leader-elect flags of kube-controller-manager and kube-scheduler, checked as upstream checks them. */
+function leaderElection(v: Record<string, string | undefined>, resourceName: string): LeaderElectConfig {
+  const config = leaderElectConfig(v, resourceName, { boolean: booleanFlag, duration: (value, flag, fallback) => durationFlag(value, flag, fallback) });
+  return typeof config === "string" ? fail(config) : config;
+}
+
 function booleanFlag(value: string | undefined, flag: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (value !== "true" && value !== "false") fail(`--${flag} needs true or false, got "${value}"`);
@@ -175,6 +208,40 @@ function nodeIpamFlags(v: Record<string, string | undefined>, defaults: { alloca
     fail(`--cluster-cidr / --node-cidr-mask-size: ${(err as Error).message}`);
   }
   return { clusterCIDR, nodeCIDRMaskSize };
+}
+
+/** --endpoint-reconciler-type lease|none (upstream's; its master-count is not offered). */
+function endpointReconcilerFlag(value: string | undefined): "lease" | "none" {
+  const type = value ?? "lease";
+  if (type !== "lease" && type !== "none") fail(`--endpoint-reconciler-type needs lease or none, got "${type}"`);
+  return type;
+}
+
+/** --server URL[,URL…]: each an http(s) URL. */
+function serversFlag(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const urls = value.split(",").map((u) => u.trim()).filter(Boolean);
+  for (const u of urls) if (!/^https?:\/\/[^/]/.test(u)) fail(`--server needs https:// URLs separated by commas, got "${u}"`);
+  return urls.length ? urls : fail("--server needs at least one URL");
+}
+
+/** The flags `tug up` and `tug apiserver` share: the store, the service range, tokens, tolerations. */
+function apiServerFlags(v: Record<string, string | undefined>): Omit<ApiServerFlags, "port" | "host"> {
+  const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
+  try {
+    cidrRange(serviceClusterIPRange, "");
+  } catch {
+    fail(`invalid --service-cluster-ip-range "${serviceClusterIPRange}": want an IPv4 CIDR such as ${SERVICE_CIDR}`);
+  }
+  return {
+    serviceClusterIPRange,
+    serviceAccountIssuer: v["service-account-issuer"],
+    store: storeFlag(v.store),
+    dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
+    compactionIntervalMs: durationFlag(v["etcd-compaction-interval"], "etcd-compaction-interval", "5m"),
+    defaultNotReadyTolerationSeconds: integer(v["default-not-ready-toleration-seconds"], "default-not-ready-toleration-seconds", 300),
+    defaultUnreachableTolerationSeconds: integer(v["default-unreachable-toleration-seconds"], "default-unreachable-toleration-seconds", 300),
+  };
 }
 
 /** Parses `args`: `names` take a value, `switches` stand alone (their value is "true" when given). */
@@ -256,9 +323,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "node") {
     const v = flags(rest, ["kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format"]);
-    const joining = v.token !== undefined || v.server !== undefined || v["certificate-authority"] !== undefined;
-    if (!v.kubeconfig && !(v.server && v["certificate-authority"])) fail("tug node needs --kubeconfig, or --server and --certificate-authority (with --token to join)");
-    if (joining && runtimeFlag(v.runtime) !== "process") fail("tug node joins with its own certificates (--token, --server) only with --runtime process");
+    const servers = serversFlag(v.server);
+    const joining = v.token !== undefined || v["certificate-authority"] !== undefined;
+    if (!v.kubeconfig && !(servers && v["certificate-authority"])) fail("tug node needs --kubeconfig, or --server and --certificate-authority (with --token to join)");
+    if (joining && runtimeFlag(v.runtime) !== "process") fail("tug node joins with its own certificates (--token, --certificate-authority) only with --runtime process");
     let ca: string | undefined;
     try {
       ca = v["certificate-authority"] === undefined ? undefined : readFileSync(v["certificate-authority"], "utf8");
@@ -267,14 +335,14 @@ async function main(argv: string[]): Promise<void> {
     }
     const logger = loggerFlag(v["logging-format"]);
     return node({
-      kubeconfig: v.kubeconfig, join: joining ? { server: v.server, ca, token: v.token } : undefined,
+      kubeconfig: v.kubeconfig, join: joining ? { ca, token: v.token } : undefined, servers,
       name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
     }, logger);
   }
   if (command === "token") return tokenCommand(rest);
   if (command === "controller-manager") {
     const v = flags(rest, [
-      "kubeconfig", "port", "leader-elect", "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
+      "kubeconfig", "server", "port", ...LEADER_ELECT_FLAGS, "node-monitor-grace-period", "concurrent-replicaset-syncs", "concurrent-rc-syncs", "concurrent-gc-syncs",
       "allocate-node-cidrs", "cluster-cidr", "node-cidr-mask-size", "service-cluster-ip-range", "logging-format",
       "service-account-private-key-file", "cluster-signing-cert-file", "cluster-signing-key-file",
     ]);
@@ -296,7 +364,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const ipam = nodeIpamFlags(v, { allocate: false });
     return controllerManager({
-      kubeconfig: v.kubeconfig, port: integer(v.port, "port", 10257), leaderElect: booleanFlag(v["leader-elect"], "leader-elect", true),
+      kubeconfig: v.kubeconfig, servers: serversFlag(v.server), port: integer(v.port, "port", 10257), leaderElection: leaderElection(v, "kube-controller-manager"),
       nodeIpam: ipam && { ...ipam, serviceCIDR: v["service-cluster-ip-range"] }, clusterSigning,
       nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
       concurrentReplicaSetSyncs: integer(v["concurrent-replicaset-syncs"], "concurrent-replicaset-syncs", 5) || 1,
@@ -304,6 +372,22 @@ async function main(argv: string[]): Promise<void> {
       concurrentGcSyncs: integer(v["concurrent-gc-syncs"], "concurrent-gc-syncs", 20) || 1,
       serviceAccountPrivateKey,
     }, loggerFlag(v["logging-format"]));
+  }
+  if (command === "scheduler") {
+    const v = flags(rest, ["kubeconfig", "server", ...LEADER_ELECT_FLAGS, "logging-format"]);
+    if (!v.kubeconfig) fail("tug scheduler needs --kubeconfig");
+    return scheduler({ kubeconfig: v.kubeconfig, servers: serversFlag(v.server), leaderElection: leaderElection(v, "kube-scheduler") }, loggerFlag(v["logging-format"]));
+  }
+  if (command === "apiserver") {
+    const v = flags(rest, [
+      "data-dir", "secure-port", "bind-address", "advertise-address", "endpoint-reconciler-type", "store", "service-cluster-ip-range", "service-account-issuer",
+      "etcd-compaction-interval", "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "logging-format",
+    ]);
+    const logger = loggerFlag(v["logging-format"]);
+    return apiserver({
+      ...apiServerFlags(v), port: integer(v["secure-port"], "secure-port", 6443), host: v["bind-address"] ?? "0.0.0.0", advertiseAddress: v["advertise-address"],
+      endpointReconcilerType: endpointReconcilerFlag(v["endpoint-reconciler-type"]),
+    }, logger);
   }
   if (command === "kubeconfig") return kubeconfigCommand(rest);
   if (command !== "up") fail(`unknown command "${command}"`);
@@ -314,28 +398,16 @@ async function main(argv: string[]): Promise<void> {
     "service-account-issuer",
   ], ["write-kubeconfig-context"]);
   const logger = loggerFlag(v["logging-format"]);
-  const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
-  try {
-    cidrRange(serviceClusterIPRange, "");
-  } catch {
-    fail(`invalid --service-cluster-ip-range "${serviceClusterIPRange}": want an IPv4 CIDR such as ${SERVICE_CIDR}`);
-  }
   await up({
-    serviceClusterIPRange,
-    serviceAccountIssuer: v["service-account-issuer"],
+    ...apiServerFlags(v),
     nodeIpam: nodeIpamFlags(v, { allocate: true, clusterCIDR: DEFAULT_CLUSTER_CIDR }) ?? false,
     writeKubeconfigContext: v["write-kubeconfig-context"] === "true",
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
-    store: storeFlag(v.store),
-    dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
     port: integer(v.port, "port", 6443),
     host: v.host ?? "127.0.0.1",
     nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
-    compactionIntervalMs: durationFlag(v["etcd-compaction-interval"], "etcd-compaction-interval", "5m"),
     controllerManagerPort: integer(v["controller-manager-port"], "controller-manager-port", 10257),
-    defaultNotReadyTolerationSeconds: integer(v["default-not-ready-toleration-seconds"], "default-not-ready-toleration-seconds", 300),
-    defaultUnreachableTolerationSeconds: integer(v["default-unreachable-toleration-seconds"], "default-unreachable-toleration-seconds", 300),
   }, logger);
 }
 

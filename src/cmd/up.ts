@@ -1,32 +1,23 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { ApiServer } from "../apiserver/server.js";
-import { isWorkloadKey } from "../apiserver/prompt-writes.js";
+import { readFileSync } from "node:fs";
 import { RestClient } from "../client/rest.js";
 import type { SharedInformers } from "../client/shared-informers.js";
-import { MemoryStore } from "../store/memory.js";
-import { SqliteStore } from "../store/sqlite.js";
-import type { Store } from "../store/store.js";
 import { listenMetrics } from "./controller-manager.js";
 import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
 import { startComponents, tugNodeNames, type ComponentIdentities, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
-import { COMPONENT_USERS, loadOrCreateComponentTokens, nodeTls, nodeUser } from "./identities.js";
-import { issueCertificate } from "../api/pki/certificates.js";
+import { COMPONENT_USERS, nodeTls, nodeUser } from "./identities.js";
+import { startApiServer, type StartedApiServer } from "./apiserver.js";
+import type { StoreFlags } from "./open-store.js";
 import { componentLog } from "./logger.js";
 import { ensureNodeBootstrapBindings } from "./bootstrap-tokens.js";
-import { loadOrCreatePki } from "./pki.js";
-import { cidrRange } from "../apiserver/services/ranges.js";
-import { DEFAULT_ISSUER } from "../apiserver/auth/serviceaccount/index.js";
-import { loadOrCreateServiceAccountKey } from "./service-account-key.js";
-import { adminKubeconfig, CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
+import { CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
 
 export interface UpOptions {
   dataDir: string;
   nodes: number;
   runtime: "process" | "simulated";
-  /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart. */
-  store: "sqlite" | "memory";
+  /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart (see open-store.ts). */
+  store: StoreFlags["store"];
   nodeMonitorGracePeriodMs: number;
   /** How often the store forgets the history written before the previous round (--etcd-compaction-interval; 5 min). */
   compactionIntervalMs?: number;
@@ -73,40 +64,25 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     { port: opts.controllerManagerPort, host: "127.0.0.1", what: "the controller manager's metrics", flag: "--controller-manager-port" },
     () => listenMetrics(opts.controllerManagerPort, "127.0.0.1"),
   );
-  let store: Store | undefined;
-  let server: ApiServer | undefined;
+  let api: StartedApiServer | undefined;
   try {
-    mkdirSync(opts.dataDir, { recursive: true });
-    // The serving certificate carries the `kubernetes` Service's cluster IP: pods reach the API server there.
-    const serviceIPs = cidrRange(opts.serviceClusterIPRange, "");
-    const pki = await loadOrCreatePki(opts.dataDir, log, [serviceIPs.format(serviceIPs.first)]);
-    const { serving: certs, token } = pki;
-    const saKey = await loadOrCreateServiceAccountKey(opts.dataDir);
-    const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
-    store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
-    // Every component and node agent of this process is its own user (pki/tokens.csv); the API server
-    // reaches node agents with its own client certificate and checks theirs.
-    const ids = loadOrCreateComponentTokens(opts.dataDir, opts.runtime === "process" ? tugNodeNames(opts.nodes) : []);
-    const kubeletClient = await issueCertificate(pki.ca, { commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", now: new Date() });
-    server = new ApiServer({
-      store, certs, token, bindAdvertiseAddress: true, authorizationModes: ["Node", "RBAC"],
-      tokenFile: ids.tokens, enableBootstrapTokenAuth: true,
-      kubeletClient: { ca: pki.ca.cert, cert: kubeletClient.cert, key: kubeletClient.key }, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
-      defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
-      defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
-    });
-    const api = server;
-    const port = await bindPort({ port: opts.port, host: opts.host, what: "the API server", flag: "--port" }, () => api.listen(opts.port, opts.host));
-    const url = `https://${opts.host === "0.0.0.0" ? "127.0.0.1" : opts.host}:${port}`;
-    const kubeconfig = join(opts.dataDir, "kubeconfig");
-    writeFileSync(kubeconfig, adminKubeconfig(url, certs.caCert, { clientCertificate: pki.admin.cert, clientKey: pki.admin.key }), { mode: 0o600 });
+    api = await startApiServer({
+      dataDir: opts.dataDir, store: opts.store, port: opts.port, host: opts.host, serviceClusterIPRange: opts.serviceClusterIPRange,
+      serviceAccountIssuer: opts.serviceAccountIssuer, compactionIntervalMs: opts.compactionIntervalMs,
+      defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
+      nodeNames: opts.runtime === "process" ? tugNodeNames(opts.nodes) : [],
+    }, log, logFor("apiserver"));
+    const running = api;
+    const { server, url, kubeconfig, pki, ids, saKey } = running;
+    const certs = pki.serving;
+    const token = pki.token;
 
     // The components talk to the API server only through the client, as they would across machines.
     const client = new RestClient({ server: url, token, ca: certs.caCert, userAgent: "tug-up", transport: server.transport() });
     // As kubeadm init: nodes that join with a bootstrap token (tug token create) get their certificates on their own.
     await ensureNodeBootstrapBindings(client);
     // User agents as upstream's components send them: their managedFields name kube-scheduler, kubelet….
-    const as = (user: string, agent: string) => new RestClient({ server: url, token: ids.tokenOf(user), ca: certs.caCert, userAgent: `${agent}/v1.32.0 (tugboat)`, transport: api.transport() });
+    const as = (user: string, agent: string) => new RestClient({ server: url, token: ids.tokenOf(user), ca: certs.caCert, userAgent: `${agent}/v1.32.0 (tugboat)`, transport: server.transport() });
     const identities: ComponentIdentities = {
       controllerManager: as(COMPONENT_USERS.controllerManager, "kube-controller-manager"),
       scheduler: as(COMPONENT_USERS.scheduler, "kube-scheduler"),
@@ -124,20 +100,17 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
       level: "info", msg: "Tugboat is up", server: url, kubeconfig, metrics: `http://127.0.0.1:${metrics.port}/metrics`,
       startupMs: Math.round(performance.now() - started),
     });
-    const running = { server, store };
     return {
       url, kubeconfig, client, informers: components.informers,
       async stop() {
         await components.stop();
         client.close();
-        await running.server.close();
-        await running.store.close();
+        await running.close();
       },
     };
   } catch (err) {
     metrics.server.close();
-    await server?.close().catch(() => undefined);
-    await store?.close().catch(() => undefined);
+    await api?.close().catch(() => undefined);
     throw err;
   }
 }

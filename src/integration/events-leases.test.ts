@@ -64,7 +64,7 @@ describe("event recorder and leader election against the real API server", () =>
   });
 
   test("runLeaderElection: one leader at a time, and a successor once the holder stops renewing", async () => {
-    const opts = { namespace: "kube-system", name: "tug-controller-manager", leaseDurationMs: 400, retryPeriodMs: 50 };
+    const opts = { namespace: "kube-system", name: "tug-controller-manager", leaseDurationMs: 400, renewDeadlineMs: 300, retryPeriodMs: 50 };
     const leading: string[] = [];
     const a = new AbortController();
     const b = new AbortController();

@@ -2,6 +2,7 @@ import { isAlreadyExists } from "../api/errors.js";
 import type { KubeObject } from "../api/types.js";
 import { NODES } from "../client/resources.js";
 import type { RestClient } from "../client/rest.js";
+import { Backoff } from "../client/backoff.js";
 import { sleep, type Clock } from "../client/clock.js";
 
 /**
@@ -21,9 +22,6 @@ export async function registerNode(client: RestClient, node: KubeObject): Promis
   }
 }
 
-/** The kubelet's registration back-off: 100 ms, doubling to 7 s. */
-const FIRST_RETRY_MS = 100;
-const MAX_RETRY_MS = 7_000;
 
 /**
  * Registers until it succeeds, as the kubelet's registerWithAPIServer does: an API server that can't be
@@ -33,8 +31,11 @@ const MAX_RETRY_MS = 7_000;
 export async function registerNodeWithRetry(
   client: RestClient, node: () => KubeObject, opts: { clock: Clock; signal: AbortSignal; log?: (entry: Record<string, unknown>) => void },
 ): Promise<string | undefined> {
-  for (let delay = FIRST_RETRY_MS; !opts.signal.aborted; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
+  // The kubelet's registration back-off: 100 ms, doubling to 7 s (jittered, as many agents may wait for one API server).
+  const backoff = new Backoff({ initialMs: 100, maxMs: 7_000, jitter: 0.2, clock: opts.clock });
+  while (!opts.signal.aborted) {
     const attempt = node();
+    const delay = backoff.next();
     try {
       return await registerNode(client, attempt);
     } catch (err) {

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MemoryStore } from "../../store/memory.js";
 import { SqliteStore } from "../../store/sqlite.js";
+import { ServiceAllocations } from "./allocations.js";
 import { startTestServer } from "../testing.js";
 
 const SVCS = "/api/v1/namespaces/default/services";
@@ -154,4 +156,36 @@ test("creating a Service that exists → 409 AlreadyExists, not a clash with its
   } finally {
     await t.close();
   }
+});
+
+test("ServiceAllocations.repair of an API server starting beside another does not free an allocation whose Service is still being written", async () => {
+  const store = new MemoryStore();
+  const a = new ServiceAllocations(store);
+  // What A's create holds between reserving and writing the Service: the members, no Service yet.
+  assert.ok(await a.ips.allocate(a.ips.range.parse("10.96.50.50")!, "uid-in-flight"));
+  assert.ok(await a.nodePorts.allocate(31_000, "uid-in-flight"));
+  const b = await startTestServer({ store }); // B's start-up runs the repair
+  try {
+    assert.equal(await a.ips.ownerOf(a.ips.range.parse("10.96.50.50")!), "uid-in-flight");
+    assert.equal(await a.nodePorts.ownerOf(31_000), "uid-in-flight");
+  } finally {
+    await b.server.close();
+  }
+});
+
+test("ServiceAllocations.releaseLeaked frees what repair found leaked only if it is still leaked and unchanged", async () => {
+  const store = new MemoryStore();
+  const allocations = new ServiceAllocations(store);
+  const ip = (s: string) => allocations.ips.range.parse(s)!;
+  await allocations.ips.allocate(ip("10.96.0.20"), "gone");
+  await allocations.ips.allocate(ip("10.96.0.21"), "written-meanwhile");
+  await allocations.nodePorts.allocate(30_100, "gone");
+  await allocations.repair([]);
+  assert.equal(await allocations.ips.ownerOf(ip("10.96.0.20")), "gone", "repair only notes the leak");
+  const meanwhile = { apiVersion: "v1", kind: "Service", metadata: { name: "m", namespace: "default", uid: "written-meanwhile" }, spec: { clusterIP: "10.96.0.21" } };
+  assert.equal(await allocations.releaseLeaked([meanwhile]), 2);
+  assert.equal(await allocations.ips.ownerOf(ip("10.96.0.20")), undefined);
+  assert.equal(await allocations.nodePorts.ownerOf(30_100), undefined);
+  assert.equal(await allocations.ips.ownerOf(ip("10.96.0.21")), "written-meanwhile");
+  await store.close();
 });

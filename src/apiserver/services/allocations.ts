@@ -131,15 +131,22 @@ export class ServiceAllocations implements Allocations {
     ]);
   }
 
+  /** Members repair found with no Service, as they were then: freed by {@link releaseLeaked} if still so. */
+  private suspects: Array<{ allocator: RangeAllocator; n: number; owner: string; modRevision: number }> = [];
+
   /**
-   * Upstream's repair controllers, run at start-up: members whose Service is gone are freed, and what a
-   * Service holds but the ranges don't record (written before they existed) is recorded. Returns conflicts.
+   * Upstream's repair controllers, run at start-up: what a Service holds but the ranges don't record
+   * (written before they existed) is recorded; members whose Service is missing are only noted. They may
+   * belong to a create in flight on another API server of the same store (members are taken before the
+   * Service is written), so they are freed by a later {@link releaseLeaked}, as upstream frees a leak only
+   * after seeing it on several repair passes. Returns conflicts.
    */
   async repair(services: KubeObject[]): Promise<string[]> {
     const conflicts: string[] = [];
     const owners = new Set(services.map((s) => s.metadata.uid!));
+    this.suspects = [];
     for (const allocator of [this.ips, this.nodePorts]) {
-      for (const [n, owner] of await allocator.allocated()) if (!owners.has(owner)) await allocator.release(n, owner);
+      for (const m of await allocator.members()) if (!owners.has(m.owner)) this.suspects.push({ allocator, ...m });
     }
     for (const svc of services) {
       const held = heldBy(specOf(svc));
@@ -153,6 +160,19 @@ export class ServiceAllocations implements Allocations {
       }
     }
     return conflicts;
+  }
+
+  /**
+   * Frees the members {@link repair} noted that no Service in `services` (listed now) holds and that
+   * nobody wrote since. Returns how many were freed.
+   */
+  async releaseLeaked(services: KubeObject[]): Promise<number> {
+    const owners = new Set(services.map((s) => s.metadata.uid!));
+    let freed = 0;
+    for (const s of this.suspects.splice(0)) {
+      if (!owners.has(s.owner) && (await s.allocator.releaseAt(s.n, s.modRevision))) freed++;
+    }
+    return freed;
   }
 }
 

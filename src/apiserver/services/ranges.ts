@@ -89,6 +89,27 @@ export class RangeAllocator {
     return kv ? (JSON.parse(kv.value) as { owner?: string }).owner : undefined;
   }
 
+  /** Every recorded member with its owner and the revision it was last written at. */
+  async members(): Promise<Array<{ n: number; owner: string; modRevision: number }>> {
+    const result: Array<{ n: number; owner: string; modRevision: number }> = [];
+    for (const kv of (await this.store.list(this.range.prefix)).items) {
+      const n = this.range.parse(kv.key.slice(this.range.prefix.length));
+      if (n !== undefined) result.push({ n, owner: (JSON.parse(kv.value) as { owner?: string }).owner ?? "", modRevision: kv.modRevision });
+    }
+    return result;
+  }
+
+  /** Frees `n` if nobody wrote it since `modRevision`; false when it changed or is gone. */
+  async releaseAt(n: number, modRevision: number): Promise<boolean> {
+    try {
+      await this.store.delete(this.key(n), modRevision);
+      return true;
+    } catch (err) {
+      if (err instanceof KeyNotFoundError || err instanceof RevisionMismatchError) return false;
+      throw err;
+    }
+  }
+
   /** Every recorded member with its owner. */
   async allocated(): Promise<Map<number, string>> {
     const result = new Map<number, string>();

@@ -58,6 +58,13 @@ describe("tug's node IPAM and logging flags are checked before anything starts",
     { name: "tug up --allocate-node-cidrs that is no boolean", args: ["up", "--allocate-node-cidrs", "yes"], want: /^tug: --allocate-node-cidrs needs true or false, got "yes"/ },
     { name: "tug controller-manager --allocate-node-cidrs true without --cluster-cidr", args: ["controller-manager", "--kubeconfig", "/nonexistent", "--allocate-node-cidrs", "true"], want: /^tug: --allocate-node-cidrs true needs --cluster-cidr/ },
     { name: "tug up --logging-format that is neither text nor json", args: ["up", "--logging-format", "xml"], want: /^tug: --logging-format needs text or json, got "xml"/ },
+    { name: "tug node --server that is no URL", args: ["node", "--kubeconfig", "/nonexistent", "--server", "https://a:6443,b:6443"], want: /^tug: --server needs https:\/\/ URLs separated by commas, got "b:6443"/ },
+    { name: "tug apiserver --endpoint-reconciler-type master-count", args: ["apiserver", "--endpoint-reconciler-type", "master-count"], want: /^tug: --endpoint-reconciler-type needs lease or none, got "master-count"/ },
+    { name: "tug scheduler without --kubeconfig", args: ["scheduler"], want: /^tug: tug scheduler needs --kubeconfig/ },
+    { name: "tug scheduler --leader-elect-renew-deadline not below the lease duration", args: ["scheduler", "--kubeconfig", "/nonexistent", "--leader-elect-renew-deadline", "15s"], want: /^tug: leader election: leaseDuration must be greater than renewDeadline/ },
+    { name: "tug controller-manager --leader-elect-retry-period too long for the renew deadline", args: ["controller-manager", "--kubeconfig", "/nonexistent", "--leader-elect-retry-period", "9s"], want: /^tug: leader election: renewDeadline must be greater than retryPeriod\*JitterFactor/ },
+    { name: "tug controller-manager --leader-elect-resource-lock other than leases", args: ["controller-manager", "--kubeconfig", "/nonexistent", "--leader-elect-resource-lock", "endpoints"], want: /^tug: --leader-elect-resource-lock: only "leases" is supported/ },
+    { name: "tug apiserver --service-cluster-ip-range that is no CIDR", args: ["apiserver", "--service-cluster-ip-range", "10.96.0.0"], want: /^tug: invalid --service-cluster-ip-range "10\.96\.0\.0"/ },
   ];
   for (const c of cases) {
     test(`${c.name} is a usage error (exit 2)`, () => {
@@ -78,7 +85,7 @@ describe("tug --help and --version", () => {
   });
 
   test("tug <command> --help prints that command's usage for every command", () => {
-    for (const [command, flag] of [["node", "--name NAME"], ["controller-manager", "--leader-elect B"]] as const) {
+    for (const [command, flag] of [["node", "--name NAME"], ["controller-manager", "--leader-elect-renew-deadline D"], ["scheduler", "--leader-elect-lease-duration D"], ["apiserver", "--secure-port N"]] as const) {
       const r = spawnSync(process.execPath, [TUG, command, "-h"], { encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
       assert.ok(r.stdout.startsWith(`Usage: tug ${command} [flags]`) && r.stdout.includes(flag), r.stdout);
