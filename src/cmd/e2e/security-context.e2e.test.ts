@@ -49,7 +49,7 @@ ${container}`);
     const logs = await run("secure", [
       "echo uid=$(id -u) gid=$(id -g) groups=$(id -G)", "grep NoNewPrivs /proc/self/status", "ip link add tugdummy0 type dummy 2>&1 || true",
       `touch ${marker} 2>&1 || true`, "echo in-tmp > /tmp/t && cat /tmp/t", "echo in-volume > /scratch/f && cat /scratch/f",
-      "command -v nslookup || echo no-applets",
+      "which nslookup || echo no-applets",
     ].join("; "), `
   securityContext: {runAsUser: 1001, runAsGroup: 2002, supplementalGroups: [3003], fsGroup: 4004}
   volumes: [{name: scratch, emptyDir: {}}]`, `
