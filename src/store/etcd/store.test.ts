@@ -1,0 +1,156 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { storeConformance } from "../conformance.js";
+import { CompactedError, type StoreEvent } from "../store.js";
+import { EtcdStore } from "./store.js";
+import { EtcdCompactor } from "./compactor.js";
+import { EtcdCluster, etcdMissing } from "./testing.js";
+
+const missing = etcdMissing();
+if (missing) console.log(`# etcd store tests skipped: ${missing}`);
+
+/** Waits (without sleeping a fixed time) until `ready` holds, for up to `ms`. */
+async function until(ready: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("etcd store", { skip: missing }, () => {
+  let etcd: EtcdCluster;
+  let n = 0;
+  before(async () => {
+    etcd = await EtcdCluster.start();
+  });
+  after(() => etcd?.close());
+
+  // Every case gets a store of its own under a fresh prefix of the one etcd.
+  storeConformance("etcd", () => EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/conformance-${n++}` }));
+
+  test("etcd store keeps keys under its prefix, the store's root replaced", async () => {
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: "/tug-root", root: "/registry" });
+    try {
+      await store.create("/registry/core/pods/default/a", "{}");
+      const raw = await store.client.range({ key: new TextEncoder().encode("/tug-root/core/pods/default/a") });
+      assert.equal(raw.kvs.length, 1);
+      assert.deepEqual((await store.list("/registry/core/pods/")).items.map((i) => i.key), ["/registry/core/pods/default/a"]);
+      assert.deepEqual((await store.list("/")).items.map((i) => i.key), ["/registry/core/pods/default/a"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("etcd store watch from a revision older than its memory replays from etcd", async () => {
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/old-${n++}`, recentChanges: 2 });
+    try {
+      const first = await store.create("/w/a", "1");
+      for (let i = 0; i < 5; i++) await store.create(`/w/b${i}`, "x");
+      const seen: string[] = [];
+      const ac = new AbortController();
+      await store.watch("/w/", first.modRevision, (e) => seen.push(e.kv.key), ac.signal);
+      await store.create("/w/c", "2");
+      await until(() => seen.length === 6);
+      ac.abort();
+      assert.deepEqual(seen, ["/w/b0", "/w/b1", "/w/b2", "/w/b3", "/w/b4", "/w/c"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("etcd store remaining counts the keys after a page without listing them", async () => {
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/count-${n++}` });
+    try {
+      for (let i = 0; i < 7; i++) await store.create(`/p/${i}`, "x");
+      const page = await store.list("/p/", { limit: 3, after: "/p/1", count: true });
+      assert.deepEqual(page.items.map((i) => i.key), ["/p/2", "/p/3", "/p/4"]);
+      assert.equal(page.remaining, 2);
+      assert.equal(await store.count("/p/"), 7);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("etcd compactor elects one server per round through the compact key and compacts a round behind", async () => {
+    const key = `compact-${n++}`;
+    const a = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/compact-${n++}` });
+    const b = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/compact-${n++}` });
+    const compactedBy: string[] = [];
+    const compactor = (s: EtcdStore, name: string) =>
+      new EtcdCompactor(s.client, async (rev) => (compactedBy.push(name), s.compact(rev)), { intervalMs: 60_000, key });
+    const [ca, cb] = [compactor(a, "a"), compactor(b, "b")];
+    try {
+      const old = await a.create("/k", "1");
+      await a.update("/k", "2", old.modRevision);
+      // Round 1: a wins (version 0 → 1) and has nothing to compact; b learns the version.
+      assert.equal(await ca.round(), true);
+      assert.equal(await cb.round(), false);
+      // Round 2: whoever comes first wins; b, having seen version 1, does, and compacts at what it noted.
+      await a.create("/later", "x");
+      assert.equal(await cb.round(), true);
+      assert.equal(await ca.round(), false);
+      assert.deepEqual(compactedBy, ["b"]);
+      await assert.rejects(a.list("/", { revision: old.modRevision }), CompactedError);
+      await assert.rejects(a.watch("/", old.modRevision, () => {}, new AbortController().signal), CompactedError);
+      assert.equal((await a.get("/k"))?.value, "2");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describe("etcd store across etcd restarts", { skip: missing }, () => {
+  test("etcd store watch carries on across an etcd restart without losing or repeating a change", async () => {
+    const etcd = await EtcdCluster.start();
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: "/r", timeoutMs: 20_000 });
+    try {
+      const events: StoreEvent[] = [];
+      const ac = new AbortController();
+      await store.watch("/", 0, (e) => events.push(e), ac.signal);
+      const a = await store.create("/a", "1");
+      await etcd.stop(0, "SIGKILL");
+      await etcd.restart(0);
+      // The write waits for etcd to answer again (the client retries UNAVAILABLE) and for the watch to resume.
+      const b = await store.update("/a", "2", a.modRevision);
+      await until(() => events.length === 2);
+      assert.deepEqual(events.map((e) => [e.type, e.kv.modRevision]), [["ADDED", a.modRevision], ["MODIFIED", b.modRevision]]);
+      assert.equal(events[1]!.prev?.value, "1");
+      assert.equal(await store.revision(), b.modRevision);
+      ac.abort();
+    } finally {
+      await store.close();
+      await etcd.close();
+    }
+  });
+
+  test("etcd store tells its watchers when history they missed while disconnected was compacted", async () => {
+    const etcd = await EtcdCluster.start({ members: 3 });
+    // This store talks to member 0 only; the writer to the others.
+    const store = await EtcdStore.open({ endpoints: [etcd.endpoints[0]!], prefix: "/lost" });
+    const writer = await EtcdStore.open({ endpoints: etcd.endpoints.slice(1), prefix: "/lost" });
+    try {
+      const errors: CompactedError[] = [];
+      const seen: string[] = [];
+      await store.watch("/", 0, (e) => seen.push(e.kv.key), new AbortController().signal, (err) => errors.push(err));
+      await etcd.stop(0, "SIGKILL");
+      const a = await writer.create("/a", "1");
+      await writer.update("/a", "2", a.modRevision);
+      await writer.compact(a.modRevision + 1);
+      await etcd.restart(0);
+      await until(() => errors.length === 1, 20_000);
+      assert.ok(errors[0] instanceof CompactedError);
+      assert.deepEqual(seen, [], "nothing delivered out of a broken history");
+      // The store goes on from now: new watches see new changes.
+      const later: string[] = [];
+      await store.watch("/", 0, (e) => later.push(e.kv.key), new AbortController().signal);
+      await writer.create("/b", "1");
+      await until(() => later.length === 1);
+    } finally {
+      await store.close();
+      await writer.close();
+      await etcd.close();
+    }
+  });
+});
