@@ -1,13 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiServer } from "../apiserver/server.js";
-import { isWorkloadKey } from "../apiserver/prompt-writes.js";
 import { RestClient } from "../client/rest.js";
 import type { SharedInformers } from "../client/shared-informers.js";
-import { MemoryStore } from "../store/memory.js";
-import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import { listenMetrics } from "./controller-manager.js";
+import { openStore, type StoreChoice } from "./store.js";
 import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
 import { startComponents, tugNodeNames, type ComponentIdentities, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
@@ -24,8 +22,8 @@ export interface UpOptions {
   dataDir: string;
   nodes: number;
   runtime: "process" | "simulated";
-  /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart. */
-  store: "sqlite" | "memory";
+  /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart; etcd (see store.ts). */
+  store: "sqlite" | "memory" | StoreChoice;
   nodeMonitorGracePeriodMs: number;
   /** How often the store forgets the history written before the previous round (--etcd-compaction-interval; 5 min). */
   compactionIntervalMs?: number;
@@ -82,7 +80,10 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     const { serving: certs, token } = pki;
     const saKey = await loadOrCreateServiceAccountKey(opts.dataDir);
     const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
-    store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
+    const opened = await openStore(typeof opts.store === "string" ? { kind: opts.store } : opts.store, {
+      dataDir: opts.dataDir, compactionIntervalMs: opts.compactionIntervalMs, log: logFor("apiserver"),
+    });
+    store = opened.store;
     // Every component and node agent of this process is its own user (pki/tokens.csv); the API server
     // reaches node agents with its own client certificate and checks theirs.
     const ids = loadOrCreateComponentTokens(opts.dataDir, opts.runtime === "process" ? tugNodeNames(opts.nodes) : []);
@@ -90,7 +91,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     server = new ApiServer({
       store, certs, token, bindAdvertiseAddress: true, authorizationModes: ["Node", "RBAC"],
       tokenFile: ids.tokens,
-      kubeletClient: { ca: pki.ca.cert, cert: kubeletClient.cert, key: kubeletClient.key }, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opts.compactionIntervalMs,
+      kubeletClient: { ca: pki.ca.cert, cert: kubeletClient.cert, key: kubeletClient.key }, serviceAccounts: { key: saKey, issuer, audiences: [issuer] }, serviceClusterIPRange: opts.serviceClusterIPRange, log: logFor("apiserver"), compactionIntervalMs: opened.apiServerCompactionMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     });

@@ -76,6 +76,8 @@ export class EtcdStore implements Store {
   static async open(options: EtcdStoreOptions): Promise<EtcdStore> {
     const store = new EtcdStore(options);
     try {
+      // A unary call first: it fails with EtcdUnavailableError after its deadline when etcd is unreachable.
+      await store.client.range({ key: bytes(store.prefix), countOnly: true });
       await store.startHub(0);
     } catch (err) {
       store.client.close();
