@@ -4,6 +4,7 @@ import { TUG_NODE_FLAGS } from "../src/cmd/node-flags.js";
 import { apiBenchmarks } from "./api.js";
 import { applyBenchmarks } from "./apply.js";
 import { deploymentBenchmarks } from "./deployment.js";
+import { etcdBenchmarks } from "./etcd.js";
 import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
 import { proxyBenchmarks } from "./proxy.js";
@@ -42,6 +43,7 @@ const SCENARIOS: Scenario[] = [
   { id: "streams", title: "Exec and port-forward (issue 22)", run: streamBenchmarks },
   { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks, about: RBAC_ABOUT },
   { id: "apply", title: "Server-side apply (issue 24)", run: applyBenchmarks },
+  { id: "etcd", title: "The etcd store (issue 26): SQLite vs etcd (1 member), raw etcd puts as the ceiling", run: etcdBenchmarks },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isWorkloadKey } from "../apiserver/prompt-writes.js";
+import { storagePrefix } from "../apiserver/resource.js";
 import { EtcdStore } from "../store/etcd/store.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
@@ -77,6 +78,8 @@ export async function openStore(
       const store = await EtcdStore.open({
         endpoints: choice.servers, ca: read(choice.caFile), cert: read(choice.certFile), key: read(choice.keyFile),
         prefix: choice.prefix, root: "/registry", compactionIntervalMs: interval, log: options.log,
+        // What admission reads for every pod (upstream reads them from informers): no quorum read per create.
+        cachedPrefixes: ["namespaces", "serviceaccounts"].map((plural) => storagePrefix({ group: "", plural })),
       });
       return { store, apiServerCompactionMs: 0 };
     }

@@ -10,9 +10,9 @@ const missing = etcdMissing();
 if (missing) console.log(`# etcd store tests skipped: ${missing}`);
 
 /** Waits (without sleeping a fixed time) until `ready` holds, for up to `ms`. */
-async function until(ready: () => boolean, ms = 10_000): Promise<void> {
+async function until(ready: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!ready()) {
+  while (!(await ready())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -28,6 +28,25 @@ describe("etcd store", { skip: missing }, () => {
 
   // Every case gets a store of its own under a fresh prefix of the one etcd.
   storeConformance("etcd", () => EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/conformance-${n++}` }));
+  // The same contract when every get is served from the memory the shared watch keeps.
+  storeConformance("etcd (cached gets)", () => EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/conformance-${n++}`, cachedPrefixes: ["/"] }));
+
+  test("etcd store cached gets see another store's writes once its watch delivered them", async () => {
+    const prefix = `/cached-${n++}`;
+    const reader = await EtcdStore.open({ endpoints: etcd.endpoints, prefix, cachedPrefixes: ["/sa/"] });
+    const writer = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
+    try {
+      await writer.create("/sa/before", "1");
+      assert.equal((await reader.get("/sa/before"))?.value, "1", "listed when first read");
+      await writer.create("/sa/after", "2");
+      await until(async () => (await reader.get("/sa/after"))?.value === "2");
+      await writer.delete("/sa/before");
+      await until(async () => (await reader.get("/sa/before")) === undefined);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
 
   test("etcd store keeps keys under its prefix, the store's root replaced", async () => {
     const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: "/tug-root", root: "/registry" });

@@ -16,6 +16,12 @@ export interface EtcdStoreOptions extends EtcdClientOptions {
   root?: string;
   /** Run upstream's leader-elected compactor at this interval (0 or absent: the caller compacts). */
   compactionIntervalMs?: number;
+  /**
+   * Keys under these prefixes are read from memory, kept by the shared watch, instead of a quorum read per
+   * get (as upstream's admission reads namespaces and service accounts from informers). Read-your-writes
+   * holds; another API server's write shows once the watch delivered it (milliseconds).
+   */
+  cachedPrefixes?: string[];
   /** How many of the newest changes are kept for watches from a recent revision (default 10,000). */
   recentChanges?: number;
   log?: (entry: { level: string; msg: string; [k: string]: unknown }) => void;
@@ -62,6 +68,9 @@ export class EtcdStore implements Store {
   private hub: EtcdWatch | undefined;
   private readonly own = new Set<EtcdWatch>();
   private compactor: EtcdCompactor | undefined;
+  private readonly cachedPrefixes: string[];
+  private readonly views = new Map<string, Promise<Map<string, KeyValue>>>();
+  private readonly closing = new AbortController();
   private readonly log: NonNullable<EtcdStoreOptions["log"]>;
 
   private constructor(options: EtcdStoreOptions) {
@@ -69,6 +78,7 @@ export class EtcdStore implements Store {
     this.prefix = options.prefix ?? "/registry";
     this.root = options.root ?? "";
     this.recentLimit = options.recentChanges ?? 10_000;
+    this.cachedPrefixes = options.cachedPrefixes ?? [];
     this.log = options.log ?? (() => {});
   }
 
@@ -95,6 +105,8 @@ export class EtcdStore implements Store {
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
+    const cached = this.cachedPrefixes.find((p) => key.startsWith(p));
+    if (cached !== undefined) return (await this.view(cached)).get(key);
     const res = await this.client.range({ key: bytes(this.etcdKey(key)) });
     return res.kvs[0] && this.toKeyValue(res.kvs[0]);
   }
@@ -221,6 +233,7 @@ export class EtcdStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     this.compactor?.stop();
     this.hub?.stop();
     for (const w of this.own) w.stop();
@@ -229,6 +242,25 @@ export class EtcdStore implements Store {
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
     this.client.close();
+  }
+
+  /** The keys under a cached prefix and their values: listed once, then kept by the shared watch. */
+  private view(prefix: string): Promise<Map<string, KeyValue>> {
+    let view = this.views.get(prefix);
+    if (!view) {
+      view = (async () => {
+        const values = new Map<string, KeyValue>();
+        const listed = await this.list(prefix);
+        for (const kv of listed.items) values.set(kv.key, kv);
+        const keep = (e: StoreEvent) => (e.type === "DELETED" ? values.delete(e.kv.key) : values.set(e.kv.key, e.kv));
+        // Lost history (after a disconnection across a compaction): the next get lists again.
+        await this.watch(prefix, listed.revision, keep, this.closing.signal, () => this.views.delete(prefix));
+        return values;
+      })();
+      this.views.set(prefix, view);
+      view.catch(() => this.views.delete(prefix));
+    }
+    return view;
   }
 
   /** Starts the shared watch after `revision` (0: now). */
