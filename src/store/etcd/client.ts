@@ -104,7 +104,7 @@ export class EtcdClient {
     if (this.closed) throw new EtcdUnavailableError("Watch", new Error("client closed"));
     return this.channels[this.current]!.makeBidiStreamRequest(
       "/etcdserverpb.Watch/Watch",
-      (m: WatchRequest) => Buffer.from(toBinary(WatchRequestSchema, m)),
+      (m: WatchRequest) => asBuffer(toBinary(WatchRequestSchema, m)),
       (b: Buffer) => fromBinary(WatchResponseSchema, b),
     );
   }
@@ -148,7 +148,7 @@ export class EtcdClient {
     return new Promise((resolve, reject) => {
       channel.makeUnaryRequest(
         method,
-        (m: MessageShape<I>) => Buffer.from(toBinary(input, m)),
+        (m: MessageShape<I>) => asBuffer(toBinary(input, m)),
         (b: Buffer) => fromBinary(output, b),
         message,
         new grpc.Metadata(),
@@ -160,6 +160,17 @@ export class EtcdClient {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The bytes as a Buffer without copying them (Buffer.from(Uint8Array) copies through the pool). */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Bytes etcd stored as the string they encode (UTF-8). */
+export function text(b: Uint8Array): string {
+  return decoder.decode(b);
+}
 
 /** A key or value as the bytes etcd stores. */
 export function bytes(s: string): Uint8Array {

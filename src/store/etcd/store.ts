@@ -3,7 +3,7 @@ import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
   type KeyValue, type ListOptions, type ListResult, type Store, type StoreEvent, type WatchListener,
 } from "../store.js";
-import { bytes, EtcdClient, isCompactedError, rangeEnd, type EtcdClientOptions } from "./client.js";
+import { bytes, EtcdClient, isCompactedError, rangeEnd, text, type EtcdClientOptions } from "./client.js";
 import { Compare_CompareResult, Compare_CompareTarget, CompareSchema, type Compare } from "./gen/etcdserverpb/rpc_pb.js";
 import { Event_EventType, type Event, type KeyValue as EtcdKeyValue } from "./gen/mvccpb/kv_pb.js";
 import { EtcdWatch } from "./watcher.js";
@@ -357,13 +357,13 @@ export class EtcdStore implements Store {
   }
 
   private storeKey(key: Uint8Array): string {
-    return this.root + Buffer.from(key).toString("utf8").slice(this.prefix.length);
+    return this.root + text(key).slice(this.prefix.length);
   }
 
   private toKeyValue(kv: EtcdKeyValue): KeyValue {
     return {
       key: this.storeKey(kv.key),
-      value: Buffer.from(kv.value).toString("utf8"),
+      value: text(kv.value),
       createRevision: Number(kv.createRevision),
       modRevision: Number(kv.modRevision),
     };
