@@ -27,14 +27,19 @@ spec:
         image: ikubernetes/myapp:v1
 `;
 
-describe("tug up --store etcd: the cluster's objects live in a real etcd", { skip: missing }, () => {
+describe("tug up --store etcd: the cluster's objects live in a real etcd, reached over TLS", { skip: missing }, () => {
   let etcd: EtcdCluster;
   let c: Cluster;
   const running = () => rows(c.ok(["get", "pods", "-l", "app=web", "--no-headers"])).filter((r) => r[2] === "Running").length;
 
   before(async () => {
-    etcd = await EtcdCluster.start();
-    c = await Cluster.start(["--runtime", "process", "--store", "etcd", "--etcd-servers", etcd.endpoints.join(","), "--etcd-prefix", "/tug"]);
+    // Over TLS with a client certificate, as kube-apiserver reaches etcd.
+    etcd = await EtcdCluster.start({ tls: true });
+    const tls = etcd.tls!;
+    c = await Cluster.start([
+      "--runtime", "process", "--store", "etcd", "--etcd-servers", etcd.endpoints.join(","), "--etcd-prefix", "/tug",
+      "--etcd-cafile", tls.caFile, "--etcd-certfile", tls.certFile, "--etcd-keyfile", tls.keyFile,
+    ]);
   });
   after(async () => {
     await c?.stop();
@@ -46,7 +51,7 @@ describe("tug up --store etcd: the cluster's objects live in a real etcd", { ski
     await eventually("2 pods Running", () => running() === 2, 60_000, () => c.ok(["get", "pods", "-o", "wide"]));
     assert.equal(existsSync(join(c.dataDir, "state.sqlite")), false, "no SQLite file next to an etcd store");
     // Upstream's layout under the prefix: the object's JSON at /tug/<group>/<resource>/<namespace>/<name>.
-    const client = new EtcdClient({ endpoints: etcd.endpoints });
+    const client = new EtcdClient({ endpoints: etcd.endpoints, ...etcd.clientTls() });
     try {
       const raw = await client.range({ key: bytes("/tug/apps/deployments/default/web") });
       assert.equal(raw.kvs.length, 1);

@@ -173,3 +173,41 @@ describe("etcd store across etcd restarts", { skip: missing }, () => {
     }
   });
 });
+
+describe("etcd store against a 3-member cluster and over TLS", { skip: missing }, () => {
+  test("etcd store moves to another endpoint when its member dies, its writes and watch carrying on", async () => {
+    const etcd = await EtcdCluster.start({ members: 3 });
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: "/failover", timeoutMs: 20_000 });
+    try {
+      const events: StoreEvent[] = [];
+      await store.watch("/", 0, (e) => events.push(e), new AbortController().signal);
+      let kv = await store.create("/k", "0");
+      // The store starts on the first endpoint: kill it. Writes and the watch go on through the others.
+      await etcd.stop(0, "SIGKILL");
+      for (let i = 1; i <= 5; i++) kv = await store.update("/k", String(i), kv.modRevision);
+      await until(() => events.length === 6, 20_000);
+      assert.deepEqual(events.map((e) => e.kv.value), ["0", "1", "2", "3", "4", "5"]);
+      assert.equal((await store.get("/k"))?.value, "5");
+    } finally {
+      await store.close();
+      await etcd.close();
+    }
+  });
+
+  test("etcd store talks TLS with a client certificate, and etcd refuses a client without one", async () => {
+    const etcd = await EtcdCluster.start({ tls: true });
+    try {
+      const tls = etcd.clientTls();
+      const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: "/tls", ...tls });
+      try {
+        const a = await store.create("/a", "1");
+        assert.equal((await store.get("/a"))?.modRevision, a.modRevision);
+      } finally {
+        await store.close();
+      }
+      await assert.rejects(EtcdStore.open({ endpoints: etcd.endpoints, prefix: "/tls", ca: tls.ca, timeoutMs: 2_000 }));
+    } finally {
+      await etcd.close();
+    }
+  });
+});
