@@ -102,10 +102,15 @@ export class EtcdClient {
   /** A new Watch stream on the current endpoint (its caller resumes on another when it breaks; see watcher.ts). */
   watchStream(): grpc.ClientDuplexStream<WatchRequest, WatchResponse> {
     if (this.closed) throw new EtcdUnavailableError("Watch", new Error("client closed"));
+    // "hasleader" (clientv3's WithRequireLeader, as kube-apiserver's watches): a member cut off from the
+    // leader ends the stream instead of leaving it silent, so the watch resumes on a member with quorum.
+    const metadata = new grpc.Metadata();
+    metadata.set("hasleader", "true");
     return this.channels[this.current]!.makeBidiStreamRequest(
       "/etcdserverpb.Watch/Watch",
       (m: WatchRequest) => asBuffer(toBinary(WatchRequestSchema, m)),
       (b: Buffer) => fromBinary(WatchResponseSchema, b),
+      metadata,
     );
   }
 

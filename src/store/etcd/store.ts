@@ -286,11 +286,20 @@ export class EtcdStore implements Store {
     this.subscribers.clear();
     this.recent = [];
     for (const s of gone) s.onError?.(new CompactedError(s.after, compactRevision));
-    const now = Number((await this.client.range({ key: bytes(this.prefix), countOnly: true })).header!.revision);
-    this.seen = this.oldest = now;
     this.compacted = Math.max(this.compacted, compactRevision);
-    await this.startHub(now);
-    this.advance(now);
+    while (!this.closing.signal.aborted) {
+      try {
+        const now = Number((await this.client.range({ key: bytes(this.prefix), countOnly: true })).header!.revision);
+        this.oldest = now;
+        await this.startHub(now);
+        this.advance(now);
+        return;
+      } catch (err) {
+        // etcd went away again meanwhile (writes meanwhile wait only their bound): try again.
+        this.log({ level: "error", msg: "Restarting the etcd watch failed; retrying", err: String(err) });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   private publish(events: Event[]): void {
