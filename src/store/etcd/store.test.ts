@@ -5,6 +5,7 @@ import { CompactedError, type StoreEvent } from "../store.js";
 import { EtcdStore } from "./store.js";
 import { EtcdCompactor } from "./compactor.js";
 import { EtcdCluster, etcdMissing } from "./testing.js";
+import { EtcdUnavailableError } from "./client.js";
 
 const missing = etcdMissing();
 if (missing) console.log(`# etcd store tests skipped: ${missing}`);
@@ -188,6 +189,27 @@ describe("etcd store against a 3-member cluster and over TLS", { skip: missing }
       await until(() => events.length === 6, 20_000);
       assert.deepEqual(events.map((e) => e.kv.value), ["0", "1", "2", "3", "4", "5"]);
       assert.equal((await store.get("/k"))?.value, "5");
+    } finally {
+      await store.close();
+      await etcd.close();
+    }
+  });
+
+  test("etcd store fails a write without quorum with EtcdUnavailableError in its deadline, and writes again once quorum is back", async () => {
+    const etcd = await EtcdCluster.start({ members: 3 });
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: "/quorum", timeoutMs: 3_000 });
+    try {
+      const a = await store.create("/a", "1");
+      await etcd.stop(1, "SIGKILL");
+      await etcd.stop(2, "SIGKILL");
+      const began = Date.now();
+      await assert.rejects(store.update("/a", "2", a.modRevision), EtcdUnavailableError);
+      assert.ok(Date.now() - began < 10_000, `gave up after ${Date.now() - began} ms`);
+      await etcd.restart(1);
+      // The write that timed out may or may not have landed: the retry's compare tells (never a double apply).
+      const current = (await store.get("/a"))!;
+      const b = await store.update("/a", "3", current.modRevision);
+      assert.equal((await store.get("/a"))?.modRevision, b.modRevision);
     } finally {
       await store.close();
       await etcd.close();
