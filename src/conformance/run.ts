@@ -3,8 +3,7 @@ import type { Node } from "kubernetes-types/core/v1.js";
 import type { KubeObject } from "../api/types.js";
 import { NODES, SERVICEACCOUNTS } from "../client/resources.js";
 import { RestClient, type ResourceRef } from "../client/rest.js";
-import { Cluster } from "../cmd/e2e/harness.js";
-import { EtcdCluster } from "../store/etcd/testing.js";
+import { Cluster, EtcdCluster } from "../cmd/e2e/harness.js";
 import type { ConformanceCase, ConformanceContext } from "./case.js";
 
 /**
