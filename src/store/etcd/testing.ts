@@ -130,6 +130,11 @@ export class EtcdCluster {
         : []),
     ], { stdio: ["ignore", logFd, logFd] });
     closeSync(logFd);
+    // A test process that ends without close() (a timeout, a crash) takes its members with it.
+    const child = m.process;
+    const reap = () => child.kill("SIGKILL");
+    process.once("exit", reap);
+    child.once("exit", () => process.removeListener("exit", reap));
   }
 
   /** Waits until member `i` answers a Status call (and the cluster has a leader), for up to 30 s. */
