@@ -4,8 +4,11 @@ import { createPods } from "./api.js";
 import { fromRuns, median, reported, rounds, type Figure } from "./figure.js";
 import { Client, percentile, TugProcess } from "./harness.js";
 
-/** How many concurrent clients create pods, and how many puts the raw ceiling keeps in flight: the same. */
-const CONCURRENCY = 8;
+/**
+ * How many concurrent clients create pods, and how many puts the raw ceiling keeps in flight: the same
+ * (TUG_BENCH_ETCD_CONCURRENCY overrides 8, to tell a latency bound from a CPU bound).
+ */
+const CONCURRENCY = Number(process.env.TUG_BENCH_ETCD_CONCURRENCY) || 8;
 const CREATES = 2_000;
 const WARM = 300;
 
