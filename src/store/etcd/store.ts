@@ -22,7 +22,7 @@ export interface EtcdStoreOptions extends EtcdClientOptions {
    * holds; another API server's write shows once the watch delivered it (milliseconds).
    */
   cachedPrefixes?: string[];
-  /** How many of the newest changes are kept for watches from a recent revision (default 10,000). */
+  /** How many of the newest changes (at least) are kept for watches from a recent revision (default 5,000). */
   recentChanges?: number;
   log?: (entry: { level: string; msg: string; [k: string]: unknown }) => void;
 }
@@ -77,7 +77,7 @@ export class EtcdStore implements Store {
     this.client = new EtcdClient(options);
     this.prefix = options.prefix ?? "/registry";
     this.root = options.root ?? "";
-    this.recentLimit = options.recentChanges ?? 10_000;
+    this.recentLimit = options.recentChanges ?? 5_000;
     this.cachedPrefixes = options.cachedPrefixes ?? [];
     this.log = options.log ?? (() => {});
   }
@@ -308,7 +308,8 @@ export class EtcdStore implements Store {
       this.recent.push(e);
       for (const s of this.subscribers) if (e.kv.modRevision > s.after && e.kv.key.startsWith(s.prefix)) s.listener(e);
     }
-    if (this.recent.length > this.recentLimit) {
+    // Trimmed by a quarter at a time: a slice per event would copy the whole memory at every change.
+    if (this.recent.length > this.recentLimit * 1.25) {
       const drop = this.recent.length - this.recentLimit;
       this.oldest = this.recent[drop - 1]!.kv.modRevision;
       this.recent = this.recent.slice(drop);
