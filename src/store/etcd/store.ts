@@ -193,7 +193,8 @@ export class EtcdStore implements Store {
     if (signal.aborted) return;
     if (fromRevision > 0) await this.checkAvailable(fromRevision);
     if (signal.aborted) return;
-    const from = fromRevision > 0 ? fromRevision : this.seen;
+    // From now: after what was delivered, or, while the shared watch restarts, after where it restarts.
+    const from = fromRevision > 0 ? fromRevision : Math.max(this.seen, this.oldest);
     if (from >= this.oldest) {
       // Replay from memory and subscribe in one synchronous step: no change slips between the two.
       for (const e of this.recent) if (e.kv.modRevision > from && e.kv.key.startsWith(prefix)) listener(e);
