@@ -12,7 +12,7 @@ const pod = (name: string) => ({
   spec: { schedulerName: "bench-unscheduled", containers: [{ name: "app", image: "ikubernetes/myapp:v1", ports: [{ containerPort: 80 }], resources: { requests: { cpu: "10m", memory: "16Mi" } } }] },
 });
 
-async function createPods(client: Client, prefix: string, total: number, concurrency: number): Promise<number> {
+export async function createPods(client: Client, prefix: string, total: number, concurrency: number): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {

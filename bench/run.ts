@@ -4,6 +4,7 @@ import { TUG_NODE_FLAGS } from "../src/cmd/node-flags.js";
 import { apiBenchmarks } from "./api.js";
 import { applyBenchmarks } from "./apply.js";
 import { deploymentBenchmarks } from "./deployment.js";
+import { etcdBenchmarks } from "./etcd.js";
 import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
 import { protobufBenchmarks } from "./protobuf.js";
@@ -44,6 +45,7 @@ const SCENARIOS: Scenario[] = [
   { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks, about: RBAC_ABOUT },
   { id: "apply", title: "Server-side apply (issue 24)", run: applyBenchmarks },
   { id: "protobuf", title: "Protobuf request bodies (issue 25)", run: protobufBenchmarks },
+  { id: "etcd", title: "The etcd store (issue 26): SQLite vs etcd (1 member), raw etcd puts as the ceiling", run: etcdBenchmarks },
 ];
 
 /**

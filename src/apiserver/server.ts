@@ -112,7 +112,10 @@ export interface ApiServerOptions {
   serviceClusterIPRange?: string;
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
-  /** How often history older than the previous round is compacted away (upstream: 5 minutes). */
+  /**
+   * How often history older than the previous round is compacted away (upstream: 5 minutes); 0: never by
+   * the API server (an etcd store runs upstream's compactor, elected among the API servers, itself).
+   */
   compactionIntervalMs?: number;
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -296,6 +299,7 @@ export class ApiServer {
 
   /** Every interval, forgets the history written before the previous round, as kube-apiserver does with etcd. */
   private startCompaction(): void {
+    if (this.opts.compactionIntervalMs === 0) return;
     const store = this.opts.store;
     let previous = 0;
     this.compactor = setInterval(() => {

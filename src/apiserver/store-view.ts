@@ -28,7 +28,10 @@ export async function followStore(rest: RestStore, handlers: ViewHandlers, signa
         const obj = rest.decodeShared(e.kv);
         if (e.type === "DELETED") handlers.removed(obj);
         else handlers.put(obj, e.prev && rest.decodeShared(e.prev));
-      }, signal);
+      }, signal, () => {
+        // The store lost the history after our watch (etcd, disconnected across a compaction): list again.
+        if (!signal.aborted) void followStore(rest, handlers, signal).catch(() => undefined);
+      });
       return;
     } catch (err) {
       // Compacted between the list and the watch: list again.

@@ -9,13 +9,17 @@ import type { Store } from "../store/store.js";
 import { loadOrCreateComponentTokens, type ComponentTokens } from "./identities.js";
 import { adminKubeconfig } from "./kubeconfig.js";
 import { componentLog, type Log } from "./logger.js";
-import { openStore, type StoreFlags } from "./open-store.js";
+import { openStore, type StoreChoice } from "./store.js";
 import { loadOrCreatePki, type Pki } from "./pki.js";
 import { bindPort } from "./ports.js";
 import { loadOrCreateServiceAccountKey } from "./service-account-key.js";
 
 /** What an API server of `tug up` or `tug apiserver` is started with. */
-export interface ApiServerFlags extends StoreFlags {
+export interface ApiServerFlags {
+  /** --store and the --etcd-* flags. */
+  store: "sqlite" | "memory" | StoreChoice;
+  /** SQLite's DIR/state.sqlite, pki/ and the kubeconfig. */
+  dataDir: string;
   /** --secure-port (tug up: --port). */
   port: number;
   /** --bind-address (tug up: --host). */
@@ -61,7 +65,10 @@ export async function startApiServer(opts: ApiServerFlags, log: Log, apiLog: Log
     const pki = await loadOrCreatePki(opts.dataDir, log, [serviceIPs.format(serviceIPs.first), ...(opts.advertiseAddress ? [opts.advertiseAddress] : [])]);
     const saKey = await loadOrCreateServiceAccountKey(opts.dataDir);
     const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
-    store = openStore(opts);
+    const opened = await openStore(typeof opts.store === "string" ? { kind: opts.store } : opts.store, {
+      dataDir: opts.dataDir, compactionIntervalMs: opts.compactionIntervalMs, log: apiLog,
+    });
+    store = opened.store;
     // Every component and node agent is its own user (pki/tokens.csv); the API server reaches node agents
     // with its own client certificate and checks theirs.
     const ids = loadOrCreateComponentTokens(opts.dataDir, opts.nodeNames ?? []);
@@ -71,7 +78,7 @@ export async function startApiServer(opts: ApiServerFlags, log: Log, apiLog: Log
       endpointReconcilerType: opts.endpointReconcilerType,
       authorizationModes: ["Node", "RBAC"], tokenFile: ids.tokens, enableBootstrapTokenAuth: true,
       kubeletClient: { ca: pki.ca.cert, cert: kubeletClient.cert, key: kubeletClient.key }, serviceAccounts: { key: saKey, issuer, audiences: [issuer] },
-      serviceClusterIPRange: opts.serviceClusterIPRange, log: apiLog, compactionIntervalMs: opts.compactionIntervalMs,
+      serviceClusterIPRange: opts.serviceClusterIPRange, log: apiLog, compactionIntervalMs: opened.apiServerCompactionMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds,
       defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
     });

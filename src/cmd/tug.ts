@@ -20,6 +20,7 @@ import type { NodeIpamFlags } from "./components.js";
 import { CidrSet } from "../controllers/node-ipam/cidr-set.js";
 import { SERVICE_CIDR } from "../apiserver/services/allocations.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
+import { STORE_FLAGS, STORE_PATH_FLAGS, STORE_USAGE, storeChoice, StoreFlagError, type StoreChoice } from "./store.js";
 
 const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --data-dir DIR   where state, certificates and the kubeconfig live (default ~/.tugboat)
@@ -35,8 +36,7 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --cluster-cidr CIDR          the nodes' pod CIDRs are cut from it (default 10.88.0.0/16)
           --allocate-node-cidrs B      the controller manager gives each node a pod CIDR (default true)
           --node-cidr-mask-size N      each node's pod CIDR is a /N of --cluster-cidr (default 24)
-          --store S        sqlite (default: DIR/state.sqlite) or memory (nothing kept across a restart; for benchmarks)
-          --etcd-compaction-interval D  how often the store forgets the history before the previous round
+${STORE_USAGE}          --etcd-compaction-interval D  how often the store forgets the history before the previous round
                            (kube-apiserver's flag; every store; default 5m)
           --logging-format F   text (human-readable lines; the default on a terminal) or json (the default otherwise)
           --service-account-issuer URL  the iss of service account tokens (default https://kubernetes.default.svc.cluster.local)
@@ -69,8 +69,7 @@ const APISERVER_USAGE = `  apiserver  Run one API server in the foreground (seve
           --advertise-address ADDR  what the kubernetes Service's endpoints name for this server
                            (default: the host's first IPv4)
           --endpoint-reconciler-type T  lease (default: every live API server in the kubernetes endpoints) or none
-          --store S        sqlite (default) or memory
-          --service-cluster-ip-range CIDR  --service-account-issuer URL  --etcd-compaction-interval D
+${STORE_USAGE}          --service-cluster-ip-range CIDR  --service-account-issuer URL  --etcd-compaction-interval D
           --default-not-ready-toleration-seconds N  --default-unreachable-toleration-seconds N   (as tug up)
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
@@ -164,10 +163,13 @@ function runtimeFlag(value: string | undefined): "process" | "simulated" {
   return runtime;
 }
 
-function storeFlag(value: string | undefined): "sqlite" | "memory" {
-  const store = value ?? "sqlite";
-  if (store !== "sqlite" && store !== "memory") fail(`unknown store "${store}" (want sqlite, or memory for throwaway clusters)`);
-  return store;
+function storeFlags(v: Record<string, string | undefined>): StoreChoice {
+  try {
+    return storeChoice(v);
+  } catch (err) {
+    if (err instanceof StoreFlagError) fail(err.message);
+    throw err;
+  }
 }
 
 /**
@@ -175,7 +177,10 @@ function storeFlag(value: string | undefined): "sqlite" | "memory" {
  * nothing further in sees a relative path: a pod's process starts from `/` and hands such paths to
  * `nsenter`, where a relative one would name something else.
  */
-const PATH_FLAGS = new Set(["data-dir", "kubeconfig", "out", "certificate-authority", "service-account-private-key-file", "cluster-signing-cert-file", "cluster-signing-key-file"]);
+const PATH_FLAGS = new Set([
+  "data-dir", "kubeconfig", "out", "certificate-authority", "service-account-private-key-file", "cluster-signing-cert-file", "cluster-signing-key-file",
+  ...STORE_PATH_FLAGS,
+]);
 
 /** --logging-format text|json (upstream's flag; absent: text on a terminal, json otherwise). */
 function loggerFlag(value: string | undefined): Logger {
@@ -236,7 +241,7 @@ function apiServerFlags(v: Record<string, string | undefined>): Omit<ApiServerFl
   return {
     serviceClusterIPRange,
     serviceAccountIssuer: v["service-account-issuer"],
-    store: storeFlag(v.store),
+    store: storeFlags(v),
     dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
     compactionIntervalMs: durationFlag(v["etcd-compaction-interval"], "etcd-compaction-interval", "5m"),
     defaultNotReadyTolerationSeconds: integer(v["default-not-ready-toleration-seconds"], "default-not-ready-toleration-seconds", 300),
@@ -380,7 +385,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "apiserver") {
     const v = flags(rest, [
-      "data-dir", "secure-port", "bind-address", "advertise-address", "endpoint-reconciler-type", "store", "service-cluster-ip-range", "service-account-issuer",
+      "data-dir", "secure-port", "bind-address", "advertise-address", "endpoint-reconciler-type", ...STORE_FLAGS, "service-cluster-ip-range", "service-account-issuer",
       "etcd-compaction-interval", "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "logging-format",
     ]);
     const logger = loggerFlag(v["logging-format"]);
@@ -393,7 +398,7 @@ async function main(argv: string[]): Promise<void> {
   if (command !== "up") fail(`unknown command "${command}"`);
   const v = flags(rest, [
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
-    "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
+    "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", ...STORE_FLAGS,
     "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format", "etcd-compaction-interval",
     "service-account-issuer",
   ], ["write-kubeconfig-context"]);

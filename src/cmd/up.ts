@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs";
 import { RestClient } from "../client/rest.js";
 import type { SharedInformers } from "../client/shared-informers.js";
 import { listenMetrics } from "./controller-manager.js";
+import type { StoreChoice } from "./store.js";
 import { bindPort } from "./ports.js";
 import type { Logger } from "pino";
 import { startComponents, tugNodeNames, type ComponentIdentities, type Log, type LogFor, type NodeIpamFlags } from "./components.js";
 import { COMPONENT_USERS, nodeTls, nodeUser } from "./identities.js";
 import { startApiServer, type StartedApiServer } from "./apiserver.js";
-import type { StoreFlags } from "./open-store.js";
 import { componentLog } from "./logger.js";
 import { ensureNodeBootstrapBindings } from "./bootstrap-tokens.js";
 import { CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
@@ -16,8 +16,8 @@ export interface UpOptions {
   dataDir: string;
   nodes: number;
   runtime: "process" | "simulated";
-  /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart (see open-store.ts). */
-  store: StoreFlags["store"];
+  /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart; etcd (see store.ts). */
+  store: "sqlite" | "memory" | StoreChoice;
   nodeMonitorGracePeriodMs: number;
   /** How often the store forgets the history written before the previous round (--etcd-compaction-interval; 5 min). */
   compactionIntervalMs?: number;

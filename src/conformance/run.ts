@@ -3,7 +3,7 @@ import type { Node } from "kubernetes-types/core/v1.js";
 import type { KubeObject } from "../api/types.js";
 import { NODES, SERVICEACCOUNTS } from "../client/resources.js";
 import { RestClient, type ResourceRef } from "../client/rest.js";
-import { Cluster } from "../cmd/e2e/harness.js";
+import { Cluster, EtcdCluster } from "../cmd/e2e/harness.js";
 import type { ConformanceCase, ConformanceContext } from "./case.js";
 
 /**
@@ -47,11 +47,18 @@ export async function startSuiteCluster(): Promise<SuiteCluster> {
   // Compaction every 30 s, so the chunking case sees a continue token expire within a minute (upstream's
   // e2e waits up to the 5 min default): a round forgets only what the round before it saw, so the cases
   // that watch again and again from one list's resourceVersion (Deployment lifecycle) keep 30 s or more.
-  const cluster = await Cluster.start(["--etcd-compaction-interval", "30s"]);
+  // TUG_CONFORMANCE_STORE=etcd: the same cases on a real etcd (one member the suite starts and stops).
+  const etcd = process.env.TUG_CONFORMANCE_STORE === "etcd" ? await EtcdCluster.start() : undefined;
+  const storeArgs = etcd ? ["--store", "etcd", "--etcd-servers", etcd.endpoints.join(",")] : [];
+  const cluster = await Cluster.start(["--etcd-compaction-interval", "30s", ...storeArgs]).catch(async (err: unknown) => {
+    await etcd?.close();
+    throw err;
+  });
   const client = await clientFor(cluster);
   const stop = async () => {
     client.close();
     await cluster.stop();
+    await etcd?.close();
   };
   try {
     const deadline = Date.now() + 60_000;

@@ -57,7 +57,11 @@ export interface Store {
    * Calls `listener` for every change under `prefix` after `fromRevision` (0: from now), replaying history
    * first, in revision order, until `signal` aborts. Throws CompactedError when that history is gone.
    */
-  watch(prefix: string, fromRevision: number, listener: WatchListener, signal: AbortSignal): Promise<void>;
+  watch(
+    prefix: string, fromRevision: number, listener: WatchListener, signal: AbortSignal,
+    /** Called when the watch cannot go on (a distributed store lost the history it missed); it is over. */
+    onError?: (err: CompactedError) => void,
+  ): Promise<void>;
   /** Forgets history up to `revision`; later watches and lists from before it get CompactedError. */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;

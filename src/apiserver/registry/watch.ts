@@ -55,11 +55,14 @@ export async function watchResource(
     const event = translate(rest, e, q);
     if (event) send(event);
   };
+  const expired = (err: CompactedError) =>
+    send({ type: "ERROR", object: new StatusError(410, "Expired", `too old resource version: ${rv} (${err.compacted})`).toStatus() });
   try {
-    await rest.store.watch(rest.prefix(namespace), from, onEvent, signal);
+    // A distributed store ends a watch whose missed history was compacted (etcd, after a disconnection): 410 too.
+    await rest.store.watch(rest.prefix(namespace), from, onEvent, signal, expired);
   } catch (err) {
     if (!(err instanceof CompactedError)) throw err;
-    send({ type: "ERROR", object: new StatusError(410, "Expired", `too old resource version: ${rv} (${err.compacted})`).toStatus() });
+    expired(err);
   }
 }
 

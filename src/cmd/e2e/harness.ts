@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TUG_NODE_FLAGS } from "../node-flags.js";
 
+/** Real etcd members for `tug up --store etcd` (here for the suites that may only import this harness). */
+export { EtcdCluster } from "../../store/etcd/testing.js";
+
 /** bin/tug.js, as `npx tug` runs it. */
 export const TUG = fileURLToPath(new URL("../../../../bin/tug.js", import.meta.url));
 

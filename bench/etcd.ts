@@ -1,0 +1,125 @@
+import { bytes, EtcdClient } from "../src/store/etcd/client.js";
+import { EtcdCluster } from "../src/store/etcd/testing.js";
+import { createPods } from "./api.js";
+import { fromRuns, median, reported, rounds, type Figure } from "./figure.js";
+import { Client, percentile, TugProcess } from "./harness.js";
+
+/**
+ * How many concurrent clients create pods, and how many puts the raw ceiling keeps in flight: the same
+ * (TUG_BENCH_ETCD_CONCURRENCY overrides 8, to tell a latency bound from a CPU bound).
+ */
+const CONCURRENCY = Number(process.env.TUG_BENCH_ETCD_CONCURRENCY) || 8;
+const CREATES = 2_000;
+const WARM = 300;
+
+interface StoreRun {
+  creates: number[];
+  lists: number[];
+  get: { p50: number; p99: number; rate: number };
+  storedPod: string;
+}
+
+/** GETs of existing pods paced at `rps` for `seconds`: each one's latency. */
+async function pacedGets(client: Client, names: string[], rps: number, seconds: number): Promise<StoreRun["get"]> {
+  const latencies: number[] = [];
+  const gets: Array<Promise<void>> = [];
+  const begin = performance.now();
+  for (let i = 0; i < rps * seconds; i++) {
+    const wait = begin + (i * 1000) / rps - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const t0 = performance.now();
+    gets.push(client.call("GET", `/api/v1/namespaces/default/pods/${names[i % names.length]}`).then((r) => {
+      if (r.status !== 200) throw new Error(`GET returned ${r.status}`);
+      latencies.push(performance.now() - t0);
+    }));
+  }
+  await Promise.all(gets);
+  const rate = latencies.length / ((performance.now() - begin) / 1000);
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rate };
+}
+
+/**
+ * The same API load on `tug up` with the given store flags (no nodes, no scheduler in the way). `between`
+ * runs before each create round: the raw ceiling is measured round by round beside the creates, so both
+ * see the same machine (a shared one swings by 2× within a minute).
+ */
+async function storeRun(storeArgs: string[], between: (round: number) => Promise<void> = async () => {}): Promise<StoreRun> {
+  const tug = await TugProcess.start([...storeArgs, "--nodes", "0"]);
+  try {
+    const client = new Client(tug.endpoint, CONCURRENCY);
+    await createPods(client, "warm", WARM, CONCURRENCY);
+    const creates = await rounds(3, async (round) => {
+      await between(round);
+      return createPods(client, `p${round}`, CREATES, CONCURRENCY);
+    });
+    const total = WARM + 3 * CREATES;
+    const lists = await rounds(5, async () => {
+      const t0 = performance.now();
+      const r = await client.call("GET", "/api/v1/pods");
+      const ms = performance.now() - t0;
+      const n = (JSON.parse(r.body) as { items: unknown[] }).items.length;
+      if (n !== total) throw new Error(`expected ${total} pods, listed ${n}`);
+      return ms;
+    });
+    const get = await pacedGets(client, Array.from({ length: CREATES }, (_, i) => `p0-${i}`), 500, 4);
+    const storedPod = (await client.call("GET", "/api/v1/namespaces/default/pods/p0-0")).body;
+    client.close();
+    return { creates, lists, get, storedPod };
+  } finally {
+    await tug.stop();
+  }
+}
+
+/** etcd's `benchmark put`, from our own client: puts/s of `payload` to fresh keys with `inFlight` outstanding. */
+async function rawPuts(endpoints: string[], payload: string, inFlight: number, total: number, round: number): Promise<number> {
+  const client = new EtcdClient({ endpoints });
+  const value = bytes(payload);
+  try {
+    let next = 0;
+    const began = performance.now();
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (next < total) {
+        const i = next++;
+        await client.put({ key: bytes(`/bench-raw/${round}/p${i}`), value });
+      }
+    }));
+    return total / ((performance.now() - began) / 1000);
+  } finally {
+    client.close();
+  }
+}
+
+/** Issue 26's store figures: SQLite and etcd (1 member) side by side, and raw etcd puts/s as the ceiling. */
+export async function etcdBenchmarks(): Promise<Figure[]> {
+  const sqlite = await storeRun(["--store", "sqlite"]);
+  const etcd = await EtcdCluster.start();
+  try {
+    // The raw puts carry a pod as the API server stores it (the same size and shape).
+    const payload = JSON.stringify({ metadata: { name: "p", namespace: "default", uid: "0".repeat(36), creationTimestamp: new Date().toISOString() }, spec: { pad: "x".repeat(1500) } });
+    const raw: number[] = [];
+    const rawWide: number[] = [];
+    const onEtcd = await storeRun(["--store", "etcd", "--etcd-servers", etcd.endpoints.join(",")], async (round) => {
+      raw.push(await rawPuts(etcd.endpoints, payload, CONCURRENCY, 4_000, round));
+      rawWide.push(await rawPuts(etcd.endpoints, payload, 64, 4_000, 10 + round));
+    });
+    const ceiling = { name: "raw etcd puts/s", value: median(raw), unit: "puts/s" };
+    const figures: Figure[] = [
+      fromRuns(`raw etcd (1 member): puts/s of a pod-sized value, ${CONCURRENCY} in flight, our grpc-js client`, raw, "puts/s", "(ceiling)", () => true,
+        { detail: `${Buffer.byteLength(payload)} bytes a value (the API server stores ${Buffer.byteLength(onEtcd.storedPod)}); 4,000 puts to fresh keys before each create round` }),
+      reported("raw etcd (1 member): puts/s, 64 in flight", rawWide, "puts/s"),
+      fromRuns(`etcd: pod creates/s over HTTPS, ${CONCURRENCY} concurrent clients (3 × ${CREATES})`, onEtcd.creates, "creates/s", "≥ 0.5 × raw etcd puts/s", (v) => v >= 0.5 * ceiling.value, { against: ceiling }),
+      reported(`SQLite: pod creates/s over HTTPS, ${CONCURRENCY} concurrent clients (3 × ${CREATES})`, sqlite.creates, "creates/s"),
+    ];
+    const total = WARM + 3 * CREATES;
+    for (const [label, run] of [["SQLite", sqlite], ["etcd", onEtcd]] as const) {
+      figures.push(
+        reported(`${label}: LIST ${total.toLocaleString("en")} pods`, run.lists, "ms"),
+        { name: `${label}: GET p99 at 500 requests/s for 4 s`, value: run.get.p99, unit: "ms", goal: "(reported)", met: true, detail: `p50 ${run.get.p50.toFixed(2)} ms, achieved ${run.get.rate.toFixed(0)}/s` },
+      );
+    }
+    return figures;
+  } finally {
+    await etcd.close();
+  }
+}
