@@ -73,7 +73,7 @@ export interface ApiServerOptions {
    */
   advertiseAddress?: string;
   /**
-   * --endpoint-reconciler-type: "lease" (default) keeps `/masterleases/<ip>` alive and names every live API
+   * --endpoint-reconciler-type: "lease" (default) keeps `/registry/masterleases/<ip>` alive and names every live API
    * server sharing the store in the `kubernetes` Service's endpoints; "none" leaves them alone.
    */
   endpointReconcilerType?: "lease" | "none";

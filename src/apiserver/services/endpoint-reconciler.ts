@@ -4,8 +4,8 @@ import type { KubeObject } from "../../api/types.js";
 import { KeyExistsError, KeyNotFoundError, RevisionMismatchError, type Store } from "../../store/store.js";
 import type { Clock, RestStore } from "../registry/rest.js";
 
-/** Where each API server's lease lives, one key per advertise address (upstream's /masterleases/<ip>). */
-export const MASTER_LEASES_PREFIX = "/masterleases/";
+/** Where each API server's lease lives, one key per advertise address (upstream's /registry/masterleases/<ip>: under the store's root, as every key). */
+export const MASTER_LEASES_PREFIX = "/registry/masterleases/";
 /** How often each API server renews its lease and rewrites the endpoints (DefaultEndpointReconcilerInterval). */
 export const ENDPOINT_RECONCILER_INTERVAL_MS = 10_000;
 /** How long a lease lives without renewal (DefaultEndpointReconcilerTTL). */
@@ -28,7 +28,7 @@ export interface LeaseEndpointReconcilerOptions {
 
 /**
  * kube-apiserver's lease endpoint reconciler (--endpoint-reconciler-type=lease, the default): every API
- * server keeps a lease key `/masterleases/<its ip>` alive, and every round writes the `default/kubernetes`
+ * server keeps a lease key `/registry/masterleases/<its ip>` alive, and every round writes the `default/kubernetes`
  * Endpoints and EndpointSlice to name exactly the addresses whose leases are alive, so pods reach every
  * live API server and none that died.
  *
