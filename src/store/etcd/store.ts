@@ -66,6 +66,8 @@ export class EtcdStore implements Store {
   private readonly subscribers = new Set<Subscriber>();
   private waiters: Array<{ revision: number; resolve: () => void }> = [];
   private hub: EtcdWatch | undefined;
+  /** The shared watch starting over after lost history: new watches wait for it, to start where it starts. */
+  private restarting: Promise<void> | undefined;
   private readonly own = new Set<EtcdWatch>();
   private compactor: EtcdCompactor | undefined;
   private readonly cachedPrefixes: string[];
@@ -191,9 +193,12 @@ export class EtcdStore implements Store {
     onError?: (err: CompactedError) => void,
   ): Promise<void> {
     if (signal.aborted) return;
+    // A watch from now, asked while the shared watch starts over, begins where it begins: a change made
+    // once this call returned is always after that.
+    if (this.restarting) await this.restarting;
     if (fromRevision > 0) await this.checkAvailable(fromRevision);
     if (signal.aborted) return;
-    // From now: after what was delivered, or, while the shared watch restarts, after where it restarts.
+    // From now: after what was delivered (or where the shared watch restarted).
     const from = fromRevision > 0 ? fromRevision : Math.max(this.seen, this.oldest);
     if (from >= this.oldest) {
       // Replay from memory and subscribe in one synchronous step: no change slips between the two.
@@ -270,7 +275,9 @@ export class EtcdStore implements Store {
     const hub = new EtcdWatch(this.client, key, end, revision > 0 ? revision + 1 : 0, {
       events: (events) => this.publish(events),
       progress: (rev) => this.advance(rev),
-      lost: (compactRevision) => void this.restartHub(compactRevision),
+      lost: (compactRevision) => {
+        this.restarting = this.restartHub(compactRevision).finally(() => (this.restarting = undefined));
+      },
     });
     this.hub = hub;
     const created = await hub.start();
