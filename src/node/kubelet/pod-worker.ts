@@ -131,7 +131,7 @@ export class PodWorker {
       try {
         this.sandbox = await this.deps.runtime.runPodSandbox({
           uid: m.uid!, namespace: m.namespace!, name: m.name!, hostname: spec.hostname ?? m.name!, hostNetwork: spec.hostNetwork ?? false,
-          resources: podResources(pod), portMappings: podPortMappings(pod), sysctls: spec.securityContext?.sysctls,
+          resources: podResources(pod), portMappings: podPortMappings(pod), sysctls: spec.securityContext?.sysctls, logDirectory: this.logDir(pod),
         });
       } catch (err) {
         this.deps.event(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${err instanceof Error ? err.message : String(err)}`);

@@ -61,6 +61,8 @@ export interface SandboxConfig {
   portMappings?: PortMapping[];
   /** Namespaced sysctls (spec.securityContext.sysctls, admitted by the kubelet) set in the pod's namespaces. */
   sysctls?: Array<{ name: string; value: string }>;
+  /** The pod's log directory (CRI's log_directory): its containers' log paths are under it. */
+  logDirectory?: string;
 }
 
 export interface Sandbox {
