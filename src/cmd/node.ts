@@ -8,13 +8,16 @@ import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { CLUSTER_DOMAIN, discoverClusterDnsIP } from "./cluster-dns.js";
 import { processNodeAgent, type NodeAgentOptions } from "./node-agent.js";
+import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
 import { nodeTls, nodeUser } from "./identities.js";
 import { issueCertificate } from "../api/pki/certificates.js";
 
 export interface NodeOptions {
   kubeconfig: string;
   name: string;
-  runtime: "process" | "simulated";
+  runtime: "process" | "simulated" | "containerd";
+  /** With runtime containerd: --container-runtime-endpoint, or how to set up Tugboat's own containerd. */
+  containerd?: ContainerdFlags;
   dataDir: string;
 }
 
@@ -31,8 +34,11 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const token = config.token ?? (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined);
   const stop = new AbortController();
   const dnsIP = await discoverClusterDnsIP(client);
-  const agent = opts.runtime === "process"
-    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
+  const agent = opts.runtime !== "simulated"
+    ? await processNodeAgent(client, {
+      name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, log: componentLog(logger, "kubelet"),
+      containerd: opts.runtime === "containerd" ? opts.containerd ?? {} : undefined,
+    })
     : undefined;
   // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
   const proxy = agent ? new ServiceProxy(admin, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log: componentLog(logger, "proxy") }).run(stop.signal) : Promise.resolve();

@@ -14,13 +14,19 @@ import type { NodeIpamFlags } from "./components.js";
 import { CidrSet } from "../controllers/node-ipam/cidr-set.js";
 import { SERVICE_CIDR } from "../apiserver/services/allocations.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
+import { RuntimeUnavailableError } from "../node/runtime/containerd/cri-client.js";
+import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
 
 const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --data-dir DIR   where state, certificates and the kubeconfig live (default ~/.tugboat)
           --port N         API server port (default 6443; 0 picks a free one)
           --host ADDR      address to listen on (default 127.0.0.1)
           --nodes N        how many nodes to run (default 1)
-          --runtime R      process (real processes; default) or simulated (pods are data, KWOK-style)
+          --runtime R      process (real processes; default), containerd (containers from images through
+                           containerd's CRI; needs root) or simulated (pods are data, KWOK-style)
+          --container-runtime-endpoint URL  with --runtime containerd: the CRI socket (unix:///run/containerd/containerd.sock);
+                           default: a containerd of Tugboat's own under DIR
+          --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,… (e.g. docker.io=http://127.0.0.1:5000)
           --node-monitor-grace-period D                (default 40s)
           --controller-manager-port N  where /metrics of the controllers is served on 127.0.0.1 (default 10257)
           --default-not-ready-toleration-seconds N     (default 300)
@@ -57,7 +63,9 @@ const CONTROLLER_MANAGER_USAGE = `  controller-manager  Run the controllers agai
 const NODE_USAGE = `  node    Join one more node to a running cluster, in the foreground
           --kubeconfig FILE  how to reach the API server (required)
           --name NAME        the node's name (default: this machine's hostname)
-          --runtime R        process (default) or simulated
+          --runtime R        process (default), containerd or simulated
+          --container-runtime-endpoint URL  with --runtime containerd (default: a containerd of Tugboat's own)
+          --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,…
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
@@ -116,10 +124,30 @@ function durationFlag(value: string | undefined, flag = "node-monitor-grace-peri
   return ms;
 }
 
-function runtimeFlag(value: string | undefined): "process" | "simulated" {
+function runtimeFlag(value: string | undefined): "process" | "simulated" | "containerd" {
   const runtime = value ?? "process";
-  if (runtime !== "process" && runtime !== "simulated") fail(`unknown runtime "${runtime}" (want process or simulated)`);
+  if (runtime !== "process" && runtime !== "simulated" && runtime !== "containerd") fail(`unknown runtime "${runtime}" (want process, containerd or simulated)`);
   return runtime;
+}
+
+/** --container-runtime-endpoint and --registry-mirrors (host=endpoint,…), for --runtime containerd. */
+function containerdFlags(v: Record<string, string | undefined>, runtime: string): ContainerdFlags | undefined {
+  const endpoint = v["container-runtime-endpoint"];
+  const mirrors = v["registry-mirrors"];
+  if (runtime !== "containerd") {
+    if (endpoint !== undefined || mirrors !== undefined) fail("--container-runtime-endpoint and --registry-mirrors go with --runtime containerd");
+    return undefined;
+  }
+  if (endpoint !== undefined && !/^unix:\/\/\//.test(endpoint)) fail(`--container-runtime-endpoint needs a unix socket URL such as unix:///run/containerd/containerd.sock, got "${endpoint}"`);
+  const registryMirrors: Record<string, string[]> = {};
+  for (const item of (mirrors ?? "").split(",").filter(Boolean)) {
+    const eq = item.indexOf("=");
+    const host = item.slice(0, eq);
+    const url = item.slice(eq + 1);
+    if (eq <= 0 || !/^https?:\/\/[^/]+/.test(url)) fail(`--registry-mirrors needs host=http(s)://endpoint items, got "${item}"`);
+    (registryMirrors[host] ??= []).push(url);
+  }
+  return { endpoint, registryMirrors };
 }
 
 function storeFlag(value: string | undefined): "sqlite" | "memory" {
@@ -220,10 +248,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "node") {
-    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir", "logging-format"]);
+    const v = flags(rest, ["kubeconfig", "name", "runtime", "data-dir", "logging-format", "container-runtime-endpoint", "registry-mirrors"]);
     if (!v.kubeconfig) fail("tug node needs --kubeconfig");
     const logger = loggerFlag(v["logging-format"]);
-    return node({ kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat") }, logger);
+    const runtime = runtimeFlag(v.runtime);
+    return node({
+      kubeconfig: v.kubeconfig, name: v.name ?? hostname(), runtime, containerd: containerdFlags(v, runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
+    }, logger);
   }
   if (command === "controller-manager") {
     const v = flags(rest, [
@@ -264,7 +295,7 @@ async function main(argv: string[]): Promise<void> {
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", "store",
     "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format", "etcd-compaction-interval",
-    "service-account-issuer",
+    "service-account-issuer", "container-runtime-endpoint", "registry-mirrors",
   ], ["write-kubeconfig-context"]);
   const logger = loggerFlag(v["logging-format"]);
   const serviceClusterIPRange = v["service-cluster-ip-range"] ?? SERVICE_CIDR;
@@ -280,6 +311,7 @@ async function main(argv: string[]): Promise<void> {
     writeKubeconfigContext: v["write-kubeconfig-context"] === "true",
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
+    containerd: containerdFlags(v, runtimeFlag(v.runtime)),
     store: storeFlag(v.store),
     dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
     port: integer(v.port, "port", 6443),
@@ -294,7 +326,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   // A port that is taken or a kubeconfig that can't be used is the user's to fix: one line naming it, no stack.
-  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError || err instanceof RuntimeUnavailableError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
   process.stderr.write(`tug: ${text}\n`);
   process.exit(1);
 });

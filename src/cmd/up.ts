@@ -19,11 +19,14 @@ import { cidrRange } from "../apiserver/services/ranges.js";
 import { DEFAULT_ISSUER } from "../apiserver/auth/serviceaccount/index.js";
 import { loadOrCreateServiceAccountKey } from "./service-account-key.js";
 import { adminKubeconfig, CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
+import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
 
 export interface UpOptions {
   dataDir: string;
   nodes: number;
-  runtime: "process" | "simulated";
+  runtime: "process" | "simulated" | "containerd";
+  /** With runtime containerd: --container-runtime-endpoint, or how to set up Tugboat's own containerd. */
+  containerd?: ContainerdFlags;
   /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart. */
   store: "sqlite" | "memory";
   nodeMonitorGracePeriodMs: number;
@@ -85,7 +88,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     store = opts.store === "memory" ? new MemoryStore() : new SqliteStore(join(opts.dataDir, "state.sqlite"), { prompt: isWorkloadKey });
     // Every component and node agent of this process is its own user (pki/tokens.csv); the API server
     // reaches node agents with its own client certificate and checks theirs.
-    const ids = loadOrCreateComponentTokens(opts.dataDir, opts.runtime === "process" ? tugNodeNames(opts.nodes) : []);
+    const ids = loadOrCreateComponentTokens(opts.dataDir, opts.runtime !== "simulated" ? tugNodeNames(opts.nodes) : []);
     const kubeletClient = await issueCertificate(pki.ca, { commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", now: new Date() });
     server = new ApiServer({
       store, certs, token, bindAdvertiseAddress: true, authorizationModes: ["Node", "RBAC"],
@@ -113,7 +116,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     };
     const components = await startComponents(client, {
       identities,
-      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceAccountKey: saKey.pem, serviceCIDR: opts.serviceClusterIPRange, clusterSigning: pki.ca,
+      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, containerd: opts.containerd, token, serviceAccountKey: saKey.pem, serviceCIDR: opts.serviceClusterIPRange, clusterSigning: pki.ca,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
       nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },
     }, log, logFor);

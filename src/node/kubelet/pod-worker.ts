@@ -400,7 +400,7 @@ export class PodWorker {
     return {
       sandboxReady: this.sandbox !== undefined && !this.terminal, podIP: this.sandbox?.ip, hostIP: this.deps.hostIP,
       init: this.views(pod.spec?.initContainers ?? [], true), containers: this.views(pod.spec?.containers ?? [], false),
-      terminal: this.terminal, startTime: this.startTime,
+      terminal: this.terminal, startTime: this.startTime, runtimeName: this.deps.runtime.name,
       ephemeral: this.views(ephemeralContainers(pod), false).map((v) => ({ ...v, ready: false })),
     };
   }

@@ -123,7 +123,9 @@ export async function connectCri(endpoint: string, opts: { timeoutMs?: number } 
       throw new RuntimeUnavailableError(`container runtime at ${client.endpoint} does not serve CRI ${CRI_API_VERSION} (runtime.v1.RuntimeService): ${err.details}`);
     }
     if (err instanceof CriError && (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED)) {
-      throw new RuntimeUnavailableError(`cannot reach the container runtime at ${client.endpoint}: ${err.details}`);
+      // grpc-js: "No connection established. Last error: Error: connect ENOENT /x.sock. Resolution note: " → the cause.
+      const cause = /Last error: (?:Error: )?(.*?)\.?( Resolution note:.*)?$/.exec(err.details)?.[1] ?? err.details;
+      throw new RuntimeUnavailableError(`cannot reach the container runtime at ${client.endpoint}: ${cause.trim()}`);
     }
     throw err;
   }

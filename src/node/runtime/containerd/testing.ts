@@ -1,6 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { onPath } from "./daemon.js";
 import { buildOciImage, STATIC_BUSYBOX, type BuiltImage, type ImageConfig } from "./oci-image.js";
 
@@ -61,4 +63,68 @@ export function busyboxImage(name: string, dir: string, config: ImageConfig = {}
     texts: { "www/index.html": index },
     config: { env: ["PATH=/bin"], ...config },
   }, join(dir, name.replace(/[^a-z0-9]+/gi, "_")));
+}
+
+/** A registry (Debian's docker-registry) on 127.0.0.1 that tests push their images to. */
+export interface TestRegistry {
+  /** host:port, as image references name it. */
+  host: string;
+  /** Pushes a built image as `<host>/<repoTag>` (skopeo copy from its OCI layout). */
+  push(image: BuiltImage, repoTag: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Why a registry can't be started here, or undefined. */
+export function registrySkipReason(): string | undefined {
+  for (const bin of ["docker-registry", "skopeo"]) if (!onPath(bin)) return `no ${bin} on PATH (Debian: apt-get install docker-registry skopeo)`;
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    }).on("error", reject);
+  });
+}
+
+/** Starts docker-registry with its storage under `dir`, on a free port, and waits for its /v2/. */
+export async function startRegistry(dir: string): Promise<TestRegistry> {
+  mkdirSync(join(dir, "storage"), { recursive: true });
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const config = join(dir, "config.yml");
+  writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "storage")}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n`);
+  const fd = openSync(join(dir, "registry.log"), "a");
+  const child = spawn("docker-registry", ["serve", config], { stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => {
+    exited = true;
+    resolve();
+  }));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ok = await fetch(`http://${host}/v2/`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (exited || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`docker-registry did not start on ${host}: ${readFileSync(join(dir, "registry.log"), "utf8").trim().split("\n").slice(-2).join(" | ")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const run = promisify(execFile);
+  return {
+    host,
+    push: async (image, repoTag) => {
+      await run("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", `oci:${image.layoutDir}`, `docker://${host}/${repoTag}`], { timeout: 60_000 });
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { criClient, type CriClient } from "../../node/runtime/containerd/cri-client.js";
+import { ContainerState } from "../../node/runtime/containerd/gen/runtime/v1/api_pb.js";
+import { busyboxImage, containerdSkipReason, registrySkipReason, startRegistry, type TestRegistry } from "../../node/runtime/containerd/testing.js";
+import { Cluster, eventually, kubectlAvailable } from "./harness.js";
+
+interface PodJson {
+  status: {
+    phase: string;
+    podIP?: string;
+    containerStatuses?: Array<{
+      name: string; ready: boolean; image: string; imageID: string; containerID?: string;
+      state: { waiting?: { reason: string; message?: string }; running?: object; terminated?: { exitCode: number; reason: string } };
+    }>;
+  };
+}
+
+const skip = containerdSkipReason() ?? registrySkipReason() ?? (kubectlAvailable() ? undefined : "no kubectl on PATH");
+
+/**
+ * `tug up --runtime containerd` against a registry of the test's own: images built from the host's static
+ * busybox, pushed to Debian's docker-registry on 127.0.0.1, pulled by Tugboat's own containerd (which
+ * mirrors docker.io to that registry, so `busybox:1.36` means the test's image).
+ */
+describe("tug up --runtime containerd: pods run as containers from pulled images", { skip }, () => {
+  let dir: string;
+  let registry: TestRegistry;
+  let c: Cluster;
+  let cri: CriClient;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "tug-containerd-e2e-"));
+    registry = await startRegistry(join(dir, "registry"));
+    const web = await busyboxImage("web:1", join(dir, "images"), { entrypoint: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"] }, "hello from a real container\n");
+    await registry.push(web, "web:1");
+    const busybox = await busyboxImage("busybox:1.36", join(dir, "images"), { cmd: ["/bin/sh"] });
+    await registry.push(busybox, "library/busybox:1.36");
+    c = await Cluster.start(["--runtime", "containerd", "--registry-mirrors", `docker.io=http://${registry.host}`]);
+    cri = criClient(join(c.dataDir, "nodes", "tug-node-1", "containerd", "containerd.sock"));
+  });
+  after(async () => {
+    cri?.close();
+    await c?.stop();
+    await registry?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const pod = (name: string) => c.json<PodJson>(["get", "pod", name]);
+
+  test("kubectl run <registry>/web:1 runs the pulled image with a pod IP that answers HTTP", async () => {
+    const image = `${registry.host}/web:1`;
+    c.ok(["run", "web", `--image=${image}`, "--port=80"]);
+    await eventually("web Running and ready", () => pod("web").status.containerStatuses?.[0]?.ready === true, 60_000, () => c.ok(["describe", "pod", "web"]));
+    const p = pod("web");
+    assert.equal(p.status.phase, "Running");
+    assert.match(p.status.podIP ?? "", /^10\.\d+\.\d+\.\d+$/);
+    const s = p.status.containerStatuses![0]!;
+    assert.equal(s.image, image);
+    assert.match(s.imageID, /^sha256:[0-9a-f]{64}$/);
+    assert.match(s.containerID ?? "", /^containerd:\/\/[0-9a-f]{64}$/);
+    const res = await fetch(`http://${p.status.podIP}/`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(await res.text(), "hello from a real container\n");
+    const events = c.ok(["get", "events", "--field-selector", "involvedObject.name=web", "-o", "jsonpath={range .items[*]}{.reason}{\"\\n\"}{end}"]);
+    for (const reason of ["Scheduled", "Pulling", "Pulled", "Created", "Started"]) assert.ok(events.split("\n").includes(reason), `event ${reason} in ${events}`);
+    const node = c.json<{ status: { nodeInfo: { containerRuntimeVersion: string } } }>(["get", "node", "tug-node-1"]);
+    assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\./);
+  });
+
+  test("a docker.io image (busybox:1.36, through the mirror) runs to completion and kubectl logs shows its output", async () => {
+    c.ok(["run", "hello", "--image=busybox:1.36", "--restart=Never", "--", "sh", "-c", "echo hello from busybox; echo to stderr >&2; exit 0"]);
+    await eventually("hello Succeeded", () => pod("hello").status.phase === "Succeeded", 60_000, () => c.ok(["describe", "pod", "hello"]));
+    assert.equal(pod("hello").status.containerStatuses?.[0]?.state.terminated?.reason, "Completed");
+    assert.equal(c.ok(["logs", "hello"]), "hello from busybox\nto stderr\n");
+  });
+
+  test("an image tag the registry lacks shows ErrImagePull, then ImagePullBackOff", async () => {
+    const image = `${registry.host}/web:404`;
+    c.ok(["run", "missing", `--image=${image}`]);
+    // ErrImagePull shows between a failed pull and the next sync (which finds the back-off): the events keep both.
+    const messages = () => c.ok(["get", "events", "--field-selector", "involvedObject.name=missing", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"]).split("\n");
+    await eventually("ImagePullBackOff after ErrImagePull", () => {
+      const m = messages();
+      return m.includes("Error: ErrImagePull") && m.includes("Error: ImagePullBackOff") && pod("missing").status.containerStatuses?.[0]?.state.waiting?.reason === "ImagePullBackOff";
+    }, 60_000, () => c.ok(["describe", "pod", "missing"]));
+    const failed = messages().find((m) => m.startsWith(`Failed to pull image "${image}": `)) ?? "";
+    assert.match(failed, /rpc error: code = NotFound desc = failed to pull and unpack image .*web:404.*not found/);
+    assert.match(pod("missing").status.containerStatuses?.[0]?.state.waiting?.message ?? "", /^Back-off pulling image ".*web:404": ErrImagePull: rpc error/);
+    c.ok(["delete", "pod", "missing", "--wait=false"]);
+  });
+
+  test("deleting a pod stops and removes its container and sandbox", async () => {
+    const id = pod("web").status.containerStatuses![0]!.containerID!.slice("containerd://".length);
+    const before = await cri.runtime.containerStatus({ containerId: id });
+    assert.equal(before.status?.state, ContainerState.CONTAINER_RUNNING);
+    c.ok(["delete", "pod", "web", "--grace-period=5", "--wait=true"]);
+    let gone = false;
+    await eventually("the container removed", () => {
+      void cri.runtime.listContainers({ filter: { id } }).then((r) => (gone = r.containers.length === 0), () => undefined);
+      return gone;
+    }, 30_000);
+  });
+});
