@@ -144,6 +144,24 @@ describe("ContainerdRuntime", { skip }, () => {
     await runtime.removePodSandbox(sb.id);
   });
 
+  it("streaming.exec runs a command through the CRI streaming server with its output and exit code", async () => {
+    const sb = await sandbox();
+    const id = await runtime.createContainer(sb.id, config(sb.config.logDirectory!, "streamed", ["/bin/sleep", "3600"]));
+    await runtime.startContainer(id);
+    const proc = runtime.streaming.exec(id, ["/bin/sh", "-c", "echo out; echo err >&2; exit 5"], { tty: false, stdin: false });
+    const out: string[] = [];
+    proc.onOutput((stream, data) => out.push(`${stream}:${data.toString()}`));
+    assert.equal(await proc.exited, 5);
+    assert.deepEqual(out.sort(), ["stderr:err\n", "stdout:out\n"]);
+    const tty = runtime.streaming.exec(id, ["/bin/sh"], { tty: true, stdin: true });
+    let screen = "";
+    tty.onOutput((_s, data) => (screen += data.toString()));
+    tty.write(Buffer.from("echo $((40+2))\nexit 3\n"));
+    assert.equal(await tty.exited, 3);
+    assert.match(screen, /42/);
+    await runtime.removePodSandbox(sb.id);
+  });
+
   it("pullImage of a reference no registry has throws ImagePullError with the runtime's message", async () => {
     await assert.rejects(runtime.pullImage("127.0.0.1:1/nothere:1"), (err: Error) =>
       err instanceof ImagePullError && err.message.startsWith("rpc error: code = ") && err.message.includes("127.0.0.1:1/nothere:1"));

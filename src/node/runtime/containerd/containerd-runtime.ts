@@ -1,9 +1,12 @@
 import { mkdirSync } from "node:fs";
+import { connect } from "node:net";
 import { dirname, relative } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   ImagePullError, type ContainerConfig, type ContainerState, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
+  type StreamingRuntime,
 } from "../runtime.js";
+import { streamedExec } from "./exec-stream.js";
 import { CriError, isNotFound, type CriClient, type RuntimeVersion } from "./cri-client.js";
 import {
   ContainerState as CriContainerState, NamespaceMode, Protocol, type ContainerStatus as CriContainerStatus, type PodSandboxConfigSchema,
@@ -282,6 +285,24 @@ export class ContainerdRuntime implements Runtime {
       throw err;
     }
   }
+
+  /**
+   * kubectl exec through the CRI's Exec and its streaming server; port-forward dials the pod's IP from the
+   * node (a server bound to the pod's loopback only is not reached, unlike upstream's in-namespace dial).
+   */
+  readonly streaming: StreamingRuntime = {
+    exec: (containerId, argv, opts) => streamedExec(
+      this.cri.runtime.exec({ containerId, cmd: argv, tty: opts.tty, stdin: opts.stdin, stdout: true, stderr: !opts.tty }).then((r) => r.url),
+      { tty: opts.tty },
+    ),
+    portForward: (sandboxId, port) => new Promise((resolve, reject) => {
+      const sandbox = this.sandboxes.get(sandboxId)?.sandbox;
+      if (!sandbox) return reject(new Error(`pod sandbox "${sandboxId}" not found`));
+      const socket = connect(port, sandbox.ip);
+      socket.once("connect", () => resolve(socket));
+      socket.once("error", (err) => reject(new Error(`failed to connect to ${sandbox.ip}:${port} inside the pod: ${err.message}`)));
+    }),
+  };
 
   podAddress(sandboxId: string): string {
     return this.sandboxes.get(sandboxId)?.sandbox.ip ?? this.opts.hostIP;
