@@ -14,7 +14,7 @@ import { podPhase } from "./pod-status.js";
 import { podPortMappings } from "./port-mappings.js";
 import { MountError, refreshVolumes } from "./volumes/index.js";
 import { unmountMemoryVolumes } from "./memory-volume.js";
-import { podResources } from "./pod-resources.js";
+import { containerResources, podResources } from "./pod-resources.js";
 import { terminationMessageMount, TerminationMessages } from "./termination-message.js";
 
 export interface PodWorkerDeps extends ContainerConfigDeps {
@@ -236,7 +236,7 @@ export class PodWorker {
     const logPath = join(this.logDir(pod), c.name, `${attempt}.log`);
     const id = await runtime.createContainer(this.sandbox!.id, {
       name: c.name, attempt, image, argv: containerArgv(c, image, env), env, workingDir: c.workingDir ?? image.workingDir, mounts, logPath, security,
-      stdin: c.stdin ?? false, stdinOnce: c.stdinOnce ?? false,
+      stdin: c.stdin ?? false, stdinOnce: c.stdinOnce ?? false, resources: containerResources(c),
     });
     // Keep one dead instance per container (for lastState and `logs --previous`), as the kubelet's GC does.
     this.messages.track(id, c, messageMount);

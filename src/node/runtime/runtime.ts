@@ -40,6 +40,19 @@ export interface PodResources {
   cpuQuotaUs?: number;
 }
 
+/**
+ * One container's cgroup settings (CRI's LinuxContainerResources), from its requests and limits: for a
+ * runtime that gives each container a cgroup of its own (containerd).
+ */
+export interface ContainerResources {
+  /** cpu.shares from the CPU request (1 CPU = 1024; none: the minimum). */
+  cpuShares: number;
+  /** CFS quota per 100 ms period, from the CPU limit. */
+  cpuQuotaUs?: number;
+  /** memory.limit_in_bytes, from the memory limit. */
+  memoryLimitBytes?: number;
+}
+
 /** A container port published on the node (CRI's PortMapping): hostIP:hostPort → the pod's containerPort. */
 export interface PortMapping {
   containerPort: number;
@@ -111,6 +124,8 @@ export interface ContainerConfig {
   logPath: string;
   /** Absent: the runtime's default, root with every capability the node agent has. */
   security?: ContainerSecurity;
+  /** The container's own cgroup limits; runtimes without per-container cgroups ignore them. */
+  resources?: ContainerResources;
   /** The container's stdin stays open for attach (spec `stdin`); `stdinOnce`: closed when the first attach ends. */
   stdin?: boolean;
   stdinOnce?: boolean;

@@ -162,6 +162,18 @@ describe("ContainerdRuntime", { skip }, () => {
     await runtime.removePodSandbox(sb.id);
   });
 
+  it("a container over its memory limit is OOMKilled", async () => {
+    const sb = await sandbox();
+    const id = await runtime.createContainer(sb.id, config(sb.config.logDirectory!, "hog", ["/bin/sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived"], {
+      resources: { cpuShares: 2, memoryLimitBytes: 16 * 1024 * 1024 },
+    }));
+    await runtime.startContainer(id);
+    const exit = await until(() => exits.find((e) => e.id === id), 30_000);
+    assert.equal(exit.reason, "OOMKilled");
+    assert.equal(exit.exitCode, 137);
+    await runtime.removePodSandbox(sb.id);
+  });
+
   it("pullImage of a reference no registry has throws ImagePullError with the runtime's message", async () => {
     await assert.rejects(runtime.pullImage("127.0.0.1:1/nothere:1"), (err: Error) =>
       err instanceof ImagePullError && err.message.startsWith("rpc error: code = ") && err.message.includes("127.0.0.1:1/nothere:1"));

@@ -215,16 +215,22 @@ export class ContainerdRuntime implements Runtime {
         labels: { [LABEL_POD_UID]: sb.sandbox.config.uid, [LABEL_CONTAINER_NAME]: config.name, [LABEL_NODE]: this.opts.nodeName },
         logPath: relative(logDirectory, config.logPath),
         stdin: config.stdin ?? false, stdinOnce: config.stdinOnce ?? false,
-        linux: sec ? {
-          securityContext: {
+        linux: {
+          ...(config.resources ? {
+            resources: {
+              cpuShares: BigInt(config.resources.cpuShares), cpuQuota: BigInt(config.resources.cpuQuotaUs ?? 0),
+              cpuPeriod: config.resources.cpuQuotaUs ? 100_000n : 0n, memoryLimitInBytes: BigInt(config.resources.memoryLimitBytes ?? 0),
+            },
+          } : {}),
+          securityContext: sec ? {
             privileged: sec.capabilities === "all",
             capabilities: sec.capabilities === "all" ? {} : { dropCapabilities: ["ALL"], addCapabilities: sec.capabilities },
             runAsUser: { value: BigInt(sec.uid) }, runAsGroup: { value: BigInt(sec.gid) },
             supplementalGroups: sec.groups.map((g) => BigInt(g)),
             noNewPrivs: sec.noNewPrivs, readonlyRootfs: sec.readOnlyRootFilesystem,
             namespaceOptions: { network: sb.sandbox.config.hostNetwork ? NamespaceMode.NODE : NamespaceMode.POD, pid: NamespaceMode.CONTAINER, ipc: NamespaceMode.POD },
-          },
-        } : undefined,
+          } : undefined,
+        },
       },
     });
     this.containers.set(containerId, {

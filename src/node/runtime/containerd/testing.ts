@@ -55,7 +55,7 @@ function cgroupsMountedOrMountable(): string | undefined {
 
 /** A busybox image: `/bin/sh`, `/bin/sleep`, `/bin/httpd`… (links to busybox), and /www with an index page. */
 export function busyboxImage(name: string, dir: string, config: ImageConfig = {}, index = "hello from tugboat\n"): Promise<BuiltImage> {
-  const applets = ["sh", "sleep", "httpd", "echo", "cat", "ls", "hostname", "wget", "true", "false", "kill", "env", "id"];
+  const applets = ["sh", "sleep", "httpd", "echo", "cat", "ls", "hostname", "wget", "true", "false", "kill", "env", "id", "head", "tr"];
   return buildOciImage(name, {
     files: { "bin/busybox": STATIC_BUSYBOX },
     symlinks: Object.fromEntries(applets.map((a) => [`bin/${a}`, "busybox"])),
