@@ -29,6 +29,7 @@ const skip = containerdSkipReason() ?? registrySkipReason() ?? (kubectlAvailable
 describe("tug up --runtime containerd: pods run as containers from pulled images", { skip }, () => {
   let dir: string;
   let registry: TestRegistry;
+  let privateRegistry: TestRegistry;
   let c: Cluster;
   let cri: CriClient;
 
@@ -39,6 +40,8 @@ describe("tug up --runtime containerd: pods run as containers from pulled images
     await registry.push(web, "web:1");
     const busybox = await busyboxImage("busybox:1.36", join(dir, "images"), { cmd: ["/bin/sh"] });
     await registry.push(busybox, "library/busybox:1.36");
+    privateRegistry = await startRegistry(join(dir, "private-registry"), { name: "puller", password: "s3cret" });
+    await privateRegistry.push(web, "secret-web:1");
     c = await Cluster.start(["--runtime", "containerd", "--registry-mirrors", `docker.io=http://${registry.host}`]);
     cri = criClient(join(c.dataDir, "nodes", "tug-node-1", "containerd", "containerd.sock"));
   });
@@ -46,6 +49,7 @@ describe("tug up --runtime containerd: pods run as containers from pulled images
     cri?.close();
     await c?.stop();
     await registry?.stop();
+    await privateRegistry?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -98,6 +102,18 @@ describe("tug up --runtime containerd: pods run as containers from pulled images
     assert.match(failed, /rpc error: code = NotFound desc = failed to pull and unpack image .*web:404.*not found/);
     assert.match(pod("missing").status.containerStatuses?.[0]?.state.waiting?.message ?? "", /^Back-off pulling image ".*web:404": ErrImagePull: rpc error/);
     c.ok(["delete", "pod", "missing", "--wait=false"]);
+  });
+
+  test("an image of a registry with a password is pulled with the pod's imagePullSecrets, and not without", async () => {
+    const image = `${privateRegistry.host}/secret-web:1`;
+    c.ok(["create", "secret", "docker-registry", "regcred", `--docker-server=${privateRegistry.host}`, "--docker-username=puller", "--docker-password=s3cret"]);
+    c.ok(["run", "nocred", `--image=${image}`]);
+    c.ok(["run", "withcred", `--image=${image}`, "--overrides", JSON.stringify({ apiVersion: "v1", spec: { imagePullSecrets: [{ name: "regcred" }] } })]);
+    await eventually("withcred Running", () => pod("withcred").status.phase === "Running", 60_000, () => c.ok(["describe", "pod", "withcred"]));
+    await eventually("nocred failing to pull", () => ["ErrImagePull", "ImagePullBackOff"].includes(pod("nocred").status.containerStatuses?.[0]?.state.waiting?.reason ?? ""), 60_000);
+    const events = c.ok(["get", "events", "--field-selector", "involvedObject.name=nocred", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"]);
+    assert.match(events, /Failed to pull image ".*secret-web:1": rpc error: .*401 Unauthorized|authorization failed|unauthorized/i);
+    c.ok(["delete", "pod", "nocred", "withcred", "--wait=false"]);
   });
 
   test("deleting a pod stops and removes its container and sandbox", async () => {

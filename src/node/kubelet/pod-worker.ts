@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { EventType } from "../../client/events.js";
-import { ImagePullError, type ContainerSecurity, type ContainerStatus, type Image, type Mount, type Runtime, type Sandbox } from "../runtime/runtime.js";
+import { ImagePullError, type PullAuth, type ContainerSecurity, type ContainerStatus, type Image, type Mount, type Runtime, type Sandbox } from "../runtime/runtime.js";
 import { goDuration, type Backoff } from "./backoff.js";
 import { containerConfig, podVolumeSources, type ContainerConfigDeps } from "./container-config.js";
 import { ContainerConfigError, containerArgv } from "./container-env.js";
@@ -12,6 +12,7 @@ import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
 import { podPhase } from "./pod-status.js";
 import { podPortMappings } from "./port-mappings.js";
+import { pullCredentials } from "./pull-secrets.js";
 import { MountError, refreshVolumes } from "./volumes/index.js";
 import { unmountMemoryVolumes } from "./memory-volume.js";
 import { containerResources, podResources } from "./pod-resources.js";
@@ -42,6 +43,20 @@ interface Slot {
 
 /** How long a postStart hook may run before it counts as failed. */
 const POST_START_TIMEOUT_MS = 120_000;
+
+/** Pulls with each credential in turn until one works (the last error if none does), or without any when there are none. */
+async function pullWith(credentials: PullAuth[], pull: (auth?: PullAuth) => Promise<Image>): Promise<Image> {
+  if (credentials.length === 0) return pull();
+  let last: unknown;
+  for (const auth of credentials) {
+    try {
+      return await pull(auth);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
 
 /** Go's duration format for a pull time: "52ms", "1.234s". */
 function pullDuration(ms: number): string {
@@ -307,10 +322,11 @@ export class PodWorker {
         return undefined;
       }
     }
+    const credentials = await this.pullCredentials(pod, ref);
     this.deps.event(pod, "Normal", "Pulling", `Pulling image "${ref}"`);
     const began = performance.now();
     try {
-      const image = await runtime.pullImage(ref);
+      const image = await pullWith(credentials, (auth) => runtime.pullImage(ref, auth));
       const took = pullDuration(performance.now() - began);
       this.deps.event(pod, "Normal", "Pulled", `Successfully pulled image "${ref}" in ${took} (${took} including waiting). Image size: ${image.size} bytes.`);
       slot.pullFailedAt = undefined;
@@ -326,6 +342,22 @@ export class PodWorker {
       this.deps.requeue(this.deps.imageBackoff.delay(key));
       return undefined;
     }
+  }
+
+  /**
+   * The credentials of the pod's imagePullSecrets for `ref`. A secret that can't be read is skipped with a
+   * FailedToRetrieveImagePullSecret event, as the kubelet does.
+   */
+  private async pullCredentials(pod: Pod, ref: string): Promise<PullAuth[]> {
+    const names = (pod.spec?.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => !!n);
+    if (names.length === 0) return [];
+    const secrets: Array<Record<string, Buffer>> = [];
+    for (const name of names) {
+      const data = await this.deps.fetch("secret", pod.metadata?.namespace ?? "default", name).catch(() => undefined);
+      if (data) secrets.push(data);
+      else this.deps.event(pod, "Warning", "FailedToRetrieveImagePullSecret", `Unable to retrieve some image pull secrets (${name}); attempting to pull the image may not succeed.`);
+    }
+    return pullCredentials(ref, secrets);
   }
 
   /** Runs the preStop hook, then stops the container: SIGTERM, SIGKILL at the end of the grace period. */

@@ -24,6 +24,15 @@ export interface Image extends ImageSpec {
   size: number;
 }
 
+/** Registry credentials for a pull (CRI's AuthConfig), from the pod's imagePullSecrets. */
+export interface PullAuth {
+  username: string;
+  password: string;
+  /** The registry they are for, as a URL (`https://host[:port]`): the runtime sends them to that host only. */
+  serverAddress: string;
+  identityToken?: string;
+}
+
 /** The image is unknown to the runtime: the pod shows ErrImagePull, as for an image no registry has. */
 export class ImagePullError extends Error {}
 
@@ -202,7 +211,7 @@ export interface Runtime {
   readonly version: string;
 
   /** Resolves the image (the process runtime's "pull"); throws ImagePullError when it does not exist. */
-  pullImage(ref: string): Promise<Image>;
+  pullImage(ref: string, auth?: PullAuth): Promise<Image>;
   /** The image if pulled before on this node. */
   imageStatus(ref: string): Image | undefined;
 

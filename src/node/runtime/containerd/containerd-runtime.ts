@@ -4,14 +4,14 @@ import { dirname, relative } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   ImagePullError, type ContainerConfig, type ContainerState, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
-  type StreamingRuntime,
+  type PullAuth, type StreamingRuntime,
 } from "../runtime.js";
 import { streamedExec } from "./exec-stream.js";
 import { CriError, isNotFound, type CriClient, type RuntimeVersion } from "./cri-client.js";
 import {
   ContainerState as CriContainerState, NamespaceMode, Protocol, type ContainerStatus as CriContainerStatus, type PodSandboxConfigSchema,
 } from "./gen/runtime/v1/api_pb.js";
-import { normalizeImageRef } from "./image-ref.js";
+import { normalizeImageRef } from "../image-ref.js";
 
 /**
  * The Runtime the kubelet's pod workers drive, on a CRI runtime (containerd) as upstream's kuberuntime
@@ -134,9 +134,9 @@ export class ContainerdRuntime implements Runtime {
     return image;
   }
 
-  async pullImage(ref: string): Promise<Image> {
+  async pullImage(ref: string, auth?: PullAuth): Promise<Image> {
     try {
-      await this.cri.images.pullImage({ image: { image: ref } });
+      await this.cri.images.pullImage({ image: { image: ref }, auth });
     } catch (err) {
       if (err instanceof CriError) throw new ImagePullError(err.message);
       throw err;

@@ -69,14 +69,14 @@ export function busyboxImage(name: string, dir: string, config: ImageConfig = {}
 export interface TestRegistry {
   /** host:port, as image references name it. */
   host: string;
-  /** Pushes a built image as `<host>/<repoTag>` (skopeo copy from its OCI layout). */
+  /** Pushes a built image as `<host>/<repoTag>` (skopeo copy from its OCI layout, with the registry's user if it has one). */
   push(image: BuiltImage, repoTag: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Why a registry can't be started here, or undefined. */
 export function registrySkipReason(): string | undefined {
-  for (const bin of ["docker-registry", "skopeo"]) if (!onPath(bin)) return `no ${bin} on PATH (Debian: apt-get install docker-registry skopeo)`;
+  for (const bin of ["docker-registry", "skopeo", "htpasswd"]) if (!onPath(bin)) return `no ${bin} on PATH (Debian: apt-get install docker-registry skopeo apache2-utils)`;
   return undefined;
 }
 
@@ -89,13 +89,21 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts docker-registry with its storage under `dir`, on a free port, and waits for its /v2/. */
-export async function startRegistry(dir: string): Promise<TestRegistry> {
+/**
+ * Starts docker-registry with its storage under `dir`, on a free port, and waits for its /v2/; with `user`,
+ * it takes only that user (htpasswd, bcrypt, as the registry wants it).
+ */
+export async function startRegistry(dir: string, user?: { name: string; password: string }): Promise<TestRegistry> {
   mkdirSync(join(dir, "storage"), { recursive: true });
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const config = join(dir, "config.yml");
-  writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "storage")}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n`);
+  let auth = "";
+  if (user) {
+    writeFileSync(join(dir, "htpasswd"), execFileSync("htpasswd", ["-Bbn", user.name, user.password], { encoding: "utf8" }));
+    auth = `auth:\n  htpasswd:\n    realm: tugboat-test\n    path: ${join(dir, "htpasswd")}\n`;
+  }
+  writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "storage")}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n${auth}`);
   const fd = openSync(join(dir, "registry.log"), "a");
   const child = spawn("docker-registry", ["serve", config], { stdio: ["ignore", fd, fd] });
   closeSync(fd);
@@ -106,7 +114,7 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
   }));
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const ok = await fetch(`http://${host}/v2/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://${host}/v2/`).then((r) => r.ok || r.status === 401, () => false);
     if (ok) break;
     if (exited || Date.now() > deadline) {
       child.kill("SIGKILL");
@@ -118,7 +126,8 @@ export async function startRegistry(dir: string): Promise<TestRegistry> {
   return {
     host,
     push: async (image, repoTag) => {
-      await run("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", `oci:${image.layoutDir}`, `docker://${host}/${repoTag}`], { timeout: 60_000 });
+      const creds = user ? ["--dest-creds", `${user.name}:${user.password}`] : [];
+      await run("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", ...creds, `oci:${image.layoutDir}`, `docker://${host}/${repoTag}`], { timeout: 60_000 });
     },
     stop: async () => {
       child.kill("SIGTERM");
