@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { TUG_NODE_FLAGS } from "../src/cmd/node-flags.js";
 import { apiBenchmarks } from "./api.js";
 import { applyBenchmarks } from "./apply.js";
+import { containerdBenchmarks } from "./containerd.js";
 import { deploymentBenchmarks } from "./deployment.js";
 import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
@@ -42,6 +43,7 @@ const SCENARIOS: Scenario[] = [
   { id: "streams", title: "Exec and port-forward (issue 22)", run: streamBenchmarks },
   { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks, about: RBAC_ABOUT },
   { id: "apply", title: "Server-side apply (issue 24)", run: applyBenchmarks },
+  { id: "containerd", title: "Pod start-up on the containerd runtime (issue 25)", run: containerdBenchmarks },
 ];
 
 /**

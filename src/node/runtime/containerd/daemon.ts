@@ -94,6 +94,10 @@ oom_score = 0
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
   runtime_type = "io.containerd.runc.v2"
 
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  # runc's own state under this containerd's, not the host-wide /run/containerd/runc.
+  Root = ${tomlString(join(d, "state", "runc"))}
+
 [plugins."io.containerd.grpc.v1.cri".cni]
   bin_dir = ${tomlString(opts.cniBinDir)}
   conf_dir = ${tomlString(join(d, "cni", "net.d"))}
