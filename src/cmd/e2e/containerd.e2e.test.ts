@@ -38,6 +38,7 @@ describe("tug up --runtime containerd: pods run as containers from pulled images
     registry = await startRegistry(join(dir, "registry"));
     const web = await busyboxImage("web:1", join(dir, "images"), { entrypoint: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"] }, "hello from a real container\n");
     await registry.push(web, "web:1");
+    await registry.push(await busyboxImage("web:2", join(dir, "images"), { entrypoint: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"] }, "v2\n"), "web:2");
     const busybox = await busyboxImage("busybox:1.36", join(dir, "images"), { cmd: ["/bin/sh"] });
     await registry.push(busybox, "library/busybox:1.36");
     privateRegistry = await startRegistry(join(dir, "private-registry"), { name: "puller", password: "s3cret" });
@@ -114,6 +115,64 @@ describe("tug up --runtime containerd: pods run as containers from pulled images
     const events = c.ok(["get", "events", "--field-selector", "involvedObject.name=nocred", "-o", "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}"]);
     assert.match(events, /Failed to pull image ".*secret-web:1": rpc error: .*401 Unauthorized|authorization failed|unauthorized/i);
     c.ok(["delete", "pod", "nocred", "withcred", "--wait=false"]);
+  });
+
+  test("a Deployment with probes and a preStop hook rolls from web:1 to web:2 behind a Service without one failed request", async () => {
+    const deployment = (image: string) => JSON.stringify({
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "site" },
+      spec: {
+        replicas: 2, selector: { matchLabels: { app: "site" } },
+        template: {
+          metadata: { labels: { app: "site" } },
+          spec: {
+            terminationGracePeriodSeconds: 10,
+            containers: [{
+              name: "web", image, ports: [{ containerPort: 80 }],
+              readinessProbe: { httpGet: { path: "/", port: 80 }, periodSeconds: 1 },
+              livenessProbe: { exec: { command: ["cat", "/www/index.html"] }, periodSeconds: 2 },
+              // Stay serving while the endpoints drop the pod, as upstream's advice for servers that stop at SIGTERM.
+              lifecycle: { preStop: { exec: { command: ["sleep", "2"] } } },
+            }],
+          },
+        },
+      },
+    });
+    c.ok(["apply", "-f", "-"], deployment(`${registry.host}/web:1`));
+    assert.equal((await c.kubectlAsync(["rollout", "status", "deployment/site", "--timeout=90s"])).code, 0, c.ok(["describe", "pods", "-l", "app=site"]));
+    c.ok(["expose", "deployment", "site", "--port=80"]);
+    const clusterIP = c.json<{ spec: { clusterIP: string } }>(["get", "svc", "site"]).spec.clusterIP;
+    let stopped = false;
+    const failures: string[] = [];
+    const bodies = new Set<string>();
+    let ok = 0;
+    const traffic = (async () => {
+      while (!stopped) {
+        try {
+          const res = await fetch(`http://${clusterIP}/`, { signal: AbortSignal.timeout(3000) });
+          bodies.add(await res.text());
+          ok++;
+        } catch (err) {
+          failures.push(String(err));
+        }
+      }
+    })();
+    let status: { code: number; stderr: string };
+    try {
+      // A JSON patch of the image (what `kubectl set image` changes).
+      c.ok(["patch", "deployment", "site", "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/template/spec/containers/0/image", value: `${registry.host}/web:2` }])]);
+      status = await c.kubectlAsync(["rollout", "status", "deployment/site", "--timeout=120s"]);
+    } finally {
+      stopped = true;
+      await traffic;
+    }
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual(failures, []);
+    assert.ok(ok > 10, `only ${ok} requests`);
+    assert.deepEqual([...bodies].sort(), ["hello from a real container\n", "v2\n"]);
+    const restarts = c.json<{ items: PodJson[] }>(["get", "pods", "-l", "app=site"]).items.map((p) => p.status.containerStatuses?.[0]?.ready);
+    assert.ok(restarts.every((r) => r === true), "the exec liveness probe keeps the containers running and the http readiness probe makes them ready");
+    c.ok(["delete", "deployment", "site"]);
+    c.ok(["delete", "svc", "site"]);
   });
 
   test("deleting a pod stops and removes its container and sandbox", async () => {
