@@ -13,7 +13,7 @@ interface PodJson {
     phase: string;
     podIP?: string;
     containerStatuses?: Array<{
-      name: string; ready: boolean; image: string; imageID: string; containerID?: string;
+      name: string; ready: boolean; restartCount: number; image: string; imageID: string; containerID?: string;
       state: { waiting?: { reason: string; message?: string }; running?: object; terminated?: { exitCode: number; reason: string } };
     }>;
   };
@@ -88,6 +88,18 @@ describe("tug up --runtime containerd: pods run as containers from pulled images
     assert.equal(pod("hello").status.containerStatuses?.[0]?.state.terminated?.reason, "Completed");
     // stdout and stderr are two pipes: the runtime logs each line as it reads it, in either order across them.
     assert.deepEqual(c.ok(["logs", "hello"]).split("\n").sort(), ["", "hello from busybox", "to stderr"]);
+  });
+
+  test("a crashing container restarts with back-off (CrashLoopBackOff) and keeps its previous log", async () => {
+    c.ok(["run", "crash", "--image=busybox:1.36", "--", "sh", "-c", "echo run; exit 2"]);
+    await eventually("crash in CrashLoopBackOff after a restart", () => {
+      const s = pod("crash").status.containerStatuses?.[0];
+      return (s?.restartCount ?? 0) >= 1 && s?.state.waiting?.reason === "CrashLoopBackOff";
+    }, 90_000, () => c.ok(["describe", "pod", "crash"]));
+    const s = c.json<{ status: { containerStatuses: Array<{ lastState: { terminated?: { exitCode: number; reason: string } } }> } }>(["get", "pod", "crash"]).status.containerStatuses[0]!;
+    assert.deepEqual([s.lastState.terminated?.exitCode, s.lastState.terminated?.reason], [2, "Error"]);
+    assert.equal(c.ok(["logs", "crash", "--previous"]), "run\n");
+    c.ok(["delete", "pod", "crash", "--wait=false"]);
   });
 
   test("an image tag the registry lacks shows ErrImagePull, then ImagePullBackOff", async () => {
