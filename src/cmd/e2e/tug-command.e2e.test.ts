@@ -51,13 +51,16 @@ describe("tug up with a port already taken: one clear line, nothing started", ()
   }
 });
 
-describe("tug's node IPAM and logging flags are checked before anything starts", () => {
+describe("tug's node IPAM, logging and container runtime flags are checked before anything starts", () => {
   const cases = [
     { name: "tug up --cluster-cidr that is no CIDR", args: ["up", "--cluster-cidr", "10.88.0.0"], want: /^tug: --cluster-cidr \/ --node-cidr-mask-size: invalid cluster CIDR "10\.88\.0\.0"/ },
     { name: "tug up --node-cidr-mask-size shorter than the cluster's", args: ["up", "--node-cidr-mask-size", "8"], want: /^tug: --cluster-cidr \/ --node-cidr-mask-size: invalid node CIDR mask size 8/ },
     { name: "tug up --allocate-node-cidrs that is no boolean", args: ["up", "--allocate-node-cidrs", "yes"], want: /^tug: --allocate-node-cidrs needs true or false, got "yes"/ },
     { name: "tug controller-manager --allocate-node-cidrs true without --cluster-cidr", args: ["controller-manager", "--kubeconfig", "/nonexistent", "--allocate-node-cidrs", "true"], want: /^tug: --allocate-node-cidrs true needs --cluster-cidr/ },
     { name: "tug up --logging-format that is neither text nor json", args: ["up", "--logging-format", "xml"], want: /^tug: --logging-format needs text or json, got "xml"/ },
+    { name: "tug up --container-runtime-endpoint without --runtime containerd", args: ["up", "--container-runtime-endpoint", "unix:///run/c.sock"], want: /^tug: --container-runtime-endpoint and --registry-mirrors go with --runtime containerd/ },
+    { name: "tug node --container-runtime-endpoint that is no unix socket URL", args: ["node", "--kubeconfig", "/nonexistent", "--runtime", "containerd", "--container-runtime-endpoint", "/run/c.sock"], want: /^tug: --container-runtime-endpoint needs a unix socket URL/ },
+    { name: "tug up --registry-mirrors without an endpoint URL", args: ["up", "--runtime", "containerd", "--registry-mirrors", "docker.io"], want: /^tug: --registry-mirrors needs host=http\(s\):\/\/endpoint items, got "docker.io"/ },
   ];
   for (const c of cases) {
     test(`${c.name} is a usage error (exit 2)`, () => {
@@ -90,5 +93,22 @@ describe("tug --help and --version", () => {
     const r = spawnSync(process.execPath, [TUG, "--version"], { encoding: "utf8" });
     assert.equal(r.status, 0);
     assert.equal(r.stdout, `tug version ${pkg.version}\n`);
+  });
+});
+
+describe("tug up --runtime containerd with a runtime it can't use", () => {
+  test("a CRI socket nobody serves is one error line naming it, not a stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tug-cri-unreachable-"));
+    try {
+      const r = await tug(["up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", "--runtime", "containerd", "--container-runtime-endpoint", "unix:///nonexistent/containerd.sock"]);
+      assert.equal(r.code, 1);
+      const lines = r.stderr.trim().split("\n").filter((l) => !l.startsWith("{"));
+      assert.equal(lines.length, 1, r.stderr);
+      // As root: the socket is dialled; otherwise the runtime's own precondition is the one line.
+      assert.match(lines[0]!, /^tug: (cannot reach the container runtime at unix:\/\/\/nonexistent\/containerd\.sock: connect ENOENT|--runtime containerd needs root)/);
+      assert.doesNotMatch(r.stderr, /Tugboat is up|\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
