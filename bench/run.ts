@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { TUG_NODE_FLAGS } from "../src/cmd/node-flags.js";
 import { apiBenchmarks } from "./api.js";
 import { applyBenchmarks } from "./apply.js";
+import { containerdBenchmarks } from "./containerd.js";
 import { deploymentBenchmarks } from "./deployment.js";
 import { etcdBenchmarks } from "./etcd.js";
 import type { Figure } from "./figure.js";
@@ -46,6 +47,7 @@ const SCENARIOS: Scenario[] = [
   { id: "apply", title: "Server-side apply (issue 24)", run: applyBenchmarks },
   { id: "protobuf", title: "Protobuf request bodies (issue 25)", run: protobufBenchmarks },
   { id: "etcd", title: "The etcd store (issue 26): SQLite vs etcd (1 member), raw etcd puts as the ceiling", run: etcdBenchmarks },
+  { id: "containerd", title: "Pod start-up on the containerd runtime (issue 25)", run: containerdBenchmarks },
 ];
 
 /**

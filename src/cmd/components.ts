@@ -9,6 +9,7 @@ import { Scheduler } from "../scheduler/scheduler.js";
 import { CLUSTER_DOMAIN, clusterDnsIP, ensureClusterDnsService } from "./cluster-dns.js";
 import type { MetricsServer } from "./controller-manager.js";
 import { processNodeAgent, type NodeAgentOptions } from "./node-agent.js";
+import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
 import { ensureDefaultStorageClass } from "./storage.js";
 import type { Log, LogFor } from "./logger.js";
 import type { CertificateAndKey } from "../api/pki/certificates.js";
@@ -17,7 +18,9 @@ import type { CertificateAndKey } from "../api/pki/certificates.js";
 export interface ComponentsOptions {
   dataDir: string;
   nodes: number;
-  runtime: "process" | "simulated";
+  runtime: "process" | "simulated" | "containerd";
+  /** With runtime containerd: its endpoint, or how to set up Tugboat's own. */
+  containerd?: ContainerdFlags;
   nodeMonitorGracePeriodMs: number;
   /** The node IPAM controller's range (false: nodes get no pod CIDR from the controller manager). */
   nodeIpam: NodeIpamFlags | false;
@@ -84,14 +87,15 @@ export async function startComponents(client: RestClient, opts: ComponentsOption
   await ensureDefaultStorageClass(client);
   const nodeNames = tugNodeNames(opts.nodes);
   const ids = opts.identities;
-  const agents = opts.runtime === "process"
+  const agents = opts.runtime !== "simulated"
     ? await Promise.all(nodeNames.map((name) => processNodeAgent(ids?.node(name) ?? client, {
       name, dataDir: opts.dataDir, token: opts.token, tls: ids?.nodeTls(name), clusterDNS: dnsIP, log: logFor("kubelet"),
+      containerd: opts.runtime === "containerd" ? opts.containerd ?? {} : undefined,
     })))
     : [];
   // The shared informers read as the controller manager, whose controllers read nearly every kind.
   const informers = new SharedInformers(ids?.controllerManager ?? client);
-  const clusterIPs = opts.runtime === "process" && canHostServiceIPs();
+  const clusterIPs = opts.runtime !== "simulated" && canHostServiceIPs();
   const manager = new ControllerManager(ids?.controllerManager ?? client, {
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, informers, log: logFor("controller-manager"), serviceAccountPrivateKey: opts.serviceAccountKey,
     nodeIpam: opts.nodeIpam ? { ...opts.nodeIpam, serviceCIDR: opts.serviceCIDR } : undefined,

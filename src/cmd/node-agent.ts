@@ -18,6 +18,9 @@ import { milliCpuToShares } from "../node/kubelet/pod-resources.js";
 import { CpuCgroups } from "../node/runtime/process/cgroups.js";
 import { canIsolatePods, CniNetwork, DEFAULT_CNI_PATH } from "../node/runtime/process/network.js";
 import { ProcessRuntime } from "../node/runtime/process/process-runtime.js";
+import type { Runtime } from "../node/runtime/runtime.js";
+import { RuntimeUnavailableError } from "../node/runtime/containerd/cri-client.js";
+import { checkContainerd, openContainerdRuntime, type ContainerdFlags } from "../node/runtime/containerd/open.js";
 import { NODES } from "../client/resources.js";
 import { CLUSTER_DOMAIN } from "./cluster-dns.js";
 
@@ -39,6 +42,8 @@ export interface NodeAgentOptions {
   tls?: { serving(hosts: string[]): Promise<{ cert: string; key: string }>; clientCA: string; afterRegistration?: boolean };
   /** The kubelet's --cluster-dns; absent: pods resolve with the host's resolv.conf. */
   clusterDNS?: string;
+  /** Run pods as containers through containerd's CRI (`--runtime containerd`) instead of as processes. */
+  containerd?: ContainerdFlags;
   log: (entry: Record<string, unknown>) => void;
 }
 
@@ -130,12 +135,20 @@ export interface NodeAgent {
   shutdown(graceSeconds: number): Promise<void>;
 }
 
-/** A node agent with the process runtime: real processes, own namespaces and CNI network when root. */
+/**
+ * A node agent with the process runtime (real processes, own namespaces and CNI network when root), or
+ * with `containerd` the containerd runtime (containers from images through CRI; needs root and the CNI
+ * plugins, and fails here with one line when containerd can't be used).
+ */
 export async function processNodeAgent(client: RestClient, opts: NodeAgentOptions): Promise<NodeAgent> {
   const stateDir = join(opts.dataDir, "nodes", opts.name);
   mkdirSync(stateDir, { recursive: true });
   let hostIP = hostIPv4();
   const isolate = canIsolatePods();
+  if (opts.containerd) {
+    if (!isolate) throw new RuntimeUnavailableError(`--runtime containerd needs root and the CNI plugins (bridge, host-local) in ${DEFAULT_CNI_PATH}`);
+    await checkContainerd(opts.containerd);
+  }
   // One bridge and one cgroup per node of each cluster: the name hashes the (absolute) data dir with the node's name.
   const hostName = `tug${createHash("sha1").update(`${resolve(opts.dataDir)}\0${opts.name}`).digest("hex").slice(0, 8)}`;
   const cgroups = CpuCgroups.open(hostName, milliCpuToShares(Number(machineCapacity().cpu) * 1000));
@@ -147,7 +160,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
     ? new KubeletAuth({ nodeName: opts.name, clientCA: opts.tls.clientCA, reviews: apiReviews(client) })
     : new KubeletAuth({ nodeName: opts.name, token: opts.token });
   // The server must listen before the Node is registered (its port is in the Node's status).
-  const started: { kubelet?: Kubelet; network?: CniNetwork; runtime?: ProcessRuntime } = {};
+  const started: { kubelet?: Kubelet; network?: CniNetwork; runtime?: Runtime } = {};
   const server = new KubeletServer({
     logFile: (ns, pod, container, previous) => started.kubelet?.logFile(ns, pod, container, previous) ?? { error: "the node agent is starting", code: 400 },
   }, {
@@ -162,7 +175,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   const port = await server.listen(0);
   const disk = statfsSync(stateDir);
   const shape = {
-    name: opts.name, ...machineCapacity(), pods: "110", internalIP: hostIP, runtimeVersion: "tugboat-process://0.1.0", kubeletPort: port,
+    name: opts.name, ...machineCapacity(), pods: "110", internalIP: hostIP, runtimeVersion: opts.containerd ? "containerd://" : "tugboat-process://0.1.0", kubeletPort: port,
     ephemeralStorage: `${Math.floor((disk.blocks * disk.bsize) / 1024)}Ki`, volumeDir: resolve(stateDir, "volumes"),
   };
 
@@ -177,13 +190,19 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
       await started.network.ensureBridge();
       hostIP = nodeIP(hostIP, started.network);
     }
-    const runtime = new ProcessRuntime({
-      stateDir, hostIP, network: started.network, cgroups, log: opts.log,
-      catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml"), appletDir: join(opts.dataDir, "busybox", "bin") }),
-    });
+    const runtime = opts.containerd
+      ? await openContainerdRuntime({
+        ...opts.containerd, nodeName: opts.name, dir: join(stateDir, "containerd"), podCIDR: cidr!, bridge: hostName, cniBinDir: DEFAULT_CNI_PATH, hostIP, log: opts.log,
+      })
+      : new ProcessRuntime({
+        stateDir, hostIP, network: started.network, cgroups, log: opts.log,
+        catalog: new ImageCatalog({ userImagesFile: join(opts.dataDir, "images.yaml"), appletDir: join(opts.dataDir, "busybox", "bin") }),
+      });
     started.runtime = runtime;
-    const cleaned = await runtime.cleanUpLeftovers();
-    if (cleaned) opts.log({ level: "info", component: "kubelet", node: opts.name, msg: "Cleaned up pod sandboxes of a previous run", count: cleaned });
+    if (runtime instanceof ProcessRuntime) {
+      const cleaned = await runtime.cleanUpLeftovers();
+      if (cleaned) opts.log({ level: "info", component: "kubelet", node: opts.name, msg: "Cleaned up pod sandboxes of a previous run", count: cleaned });
+    }
     return new Kubelet(client, {
       nodeName: opts.name, runtime, stateDir, hostIP, podCIDR: cidr, kubeletPort: port, cpu: shape.cpu, memory: shape.memory,
       clusterDNS: opts.clusterDNS ? { nameserver: opts.clusterDNS, domain: CLUSTER_DOMAIN } : undefined,
@@ -211,6 +230,8 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
     },
     shutdown: async (graceSeconds) => {
       await started.kubelet?.shutdown(graceSeconds);
+      // Stopped while the runtime was starting: no kubelet closes it (and a containerd of our own).
+      if (!started.kubelet) await started.runtime?.close(graceSeconds);
       await started.network?.removeBridge();
       cgroups?.close();
       await server.close();

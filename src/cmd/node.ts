@@ -9,6 +9,7 @@ import { canHostServiceIPs } from "../proxy/service-addresses.js";
 import { SimulatedNodePool } from "../node/simulated/pool.js";
 import { CLUSTER_DOMAIN, discoverClusterDnsIP } from "./cluster-dns.js";
 import { processNodeAgent, type NodeAgentOptions } from "./node-agent.js";
+import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
 import { nodeTls, nodeUser } from "./identities.js";
 import { issueCertificate } from "../api/pki/certificates.js";
 
@@ -21,7 +22,9 @@ export interface NodeOptions {
    */
   join?: { ca?: string; token?: string };
   name: string;
-  runtime: "process" | "simulated";
+  runtime: "process" | "simulated" | "containerd";
+  /** With runtime containerd: --container-runtime-endpoint, or how to set up Tugboat's own containerd. */
+  containerd?: ContainerdFlags;
   dataDir: string;
   /** --server: the API servers to use instead of the kubeconfig's (several: the next one when one can't be reached). */
   servers?: string[];
@@ -34,8 +37,11 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const stop = new AbortController();
   const { admin, client, identity, token } = opts.join ? await joined(opts, opts.join, log, stop.signal) : await withKubeconfig(opts, log);
   const dnsIP = await discoverClusterDnsIP(client);
-  const agent = opts.runtime === "process"
-    ? await processNodeAgent(client, { name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, log: componentLog(logger, "kubelet") })
+  const agent = opts.runtime !== "simulated"
+    ? await processNodeAgent(client, {
+      name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, log: componentLog(logger, "kubelet"),
+      containerd: opts.runtime === "containerd" ? opts.containerd ?? {} : undefined,
+    })
     : undefined;
   // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
   const proxy = agent ? new ServiceProxy(admin, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log: componentLog(logger, "proxy") }).run(stop.signal) : Promise.resolve();

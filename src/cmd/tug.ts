@@ -21,13 +21,19 @@ import { CidrSet } from "../controllers/node-ipam/cidr-set.js";
 import { SERVICE_CIDR } from "../apiserver/services/allocations.js";
 import { cidrRange } from "../apiserver/services/ranges.js";
 import { STORE_FLAGS, STORE_PATH_FLAGS, STORE_USAGE, storeChoice, StoreFlagError, type StoreChoice } from "./store.js";
+import { RuntimeUnavailableError } from "../node/runtime/containerd/cri-client.js";
+import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
 
 const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --data-dir DIR   where state, certificates and the kubeconfig live (default ~/.tugboat)
           --port N         API server port (default 6443; 0 picks a free one)
           --host ADDR      address to listen on (default 127.0.0.1)
           --nodes N        how many nodes to run (default 1)
-          --runtime R      process (real processes; default) or simulated (pods are data, KWOK-style)
+          --runtime R      process (real processes; default), containerd (containers from images through
+                           containerd's CRI; needs root) or simulated (pods are data, KWOK-style)
+          --container-runtime-endpoint URL  with --runtime containerd: the CRI socket (unix:///run/containerd/containerd.sock);
+                           default: a containerd of Tugboat's own under DIR
+          --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,… (e.g. docker.io=http://127.0.0.1:5000)
           --node-monitor-grace-period D                (default 40s)
           --controller-manager-port N  where /metrics of the controllers is served on 127.0.0.1 (default 10257)
           --default-not-ready-toleration-seconds N     (default 300)
@@ -89,7 +95,9 @@ const NODE_USAGE = `  node    Join one more node to a running cluster, in the fo
                            serving certificates (CSRs, approved by the controller manager) and keeps them in
                            DIR/nodes/NAME/pki; a restart reuses them, so the token is needed only once
           --name NAME        the node's name (default: this machine's hostname)
-          --runtime R        process (default) or simulated
+          --runtime R        process (default), containerd or simulated
+          --container-runtime-endpoint URL  with --runtime containerd (default: a containerd of Tugboat's own)
+          --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,…
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
@@ -157,9 +165,9 @@ function durationFlag(value: string | undefined, flag = "node-monitor-grace-peri
   return ms;
 }
 
-function runtimeFlag(value: string | undefined): "process" | "simulated" {
+function runtimeFlag(value: string | undefined): "process" | "simulated" | "containerd" {
   const runtime = value ?? "process";
-  if (runtime !== "process" && runtime !== "simulated") fail(`unknown runtime "${runtime}" (want process or simulated)`);
+  if (runtime !== "process" && runtime !== "simulated" && runtime !== "containerd") fail(`unknown runtime "${runtime}" (want process, containerd or simulated)`);
   return runtime;
 }
 
@@ -170,6 +178,26 @@ function storeFlags(v: Record<string, string | undefined>): StoreChoice {
     if (err instanceof StoreFlagError) fail(err.message);
     throw err;
   }
+}
+
+/** --container-runtime-endpoint and --registry-mirrors (host=endpoint,…), for --runtime containerd. */
+function containerdFlags(v: Record<string, string | undefined>, runtime: string): ContainerdFlags | undefined {
+  const endpoint = v["container-runtime-endpoint"];
+  const mirrors = v["registry-mirrors"];
+  if (runtime !== "containerd") {
+    if (endpoint !== undefined || mirrors !== undefined) fail("--container-runtime-endpoint and --registry-mirrors go with --runtime containerd");
+    return undefined;
+  }
+  if (endpoint !== undefined && !/^unix:\/\/\//.test(endpoint)) fail(`--container-runtime-endpoint needs a unix socket URL such as unix:///run/containerd/containerd.sock, got "${endpoint}"`);
+  const registryMirrors: Record<string, string[]> = {};
+  for (const item of (mirrors ?? "").split(",").filter(Boolean)) {
+    const eq = item.indexOf("=");
+    const host = item.slice(0, eq);
+    const url = item.slice(eq + 1);
+    if (eq <= 0 || !/^https?:\/\/[^/]+/.test(url)) fail(`--registry-mirrors needs host=http(s)://endpoint items, got "${item}"`);
+    (registryMirrors[host] ??= []).push(url);
+  }
+  return { endpoint, registryMirrors };
 }
 
 /**
@@ -327,11 +355,14 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "node") {
-    const v = flags(rest, ["kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format"]);
+    const v = flags(rest, [
+      "kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format", "container-runtime-endpoint", "registry-mirrors",
+    ]);
     const servers = serversFlag(v.server);
     const joining = v.token !== undefined || v["certificate-authority"] !== undefined;
     if (!v.kubeconfig && !(servers && v["certificate-authority"])) fail("tug node needs --kubeconfig, or --server and --certificate-authority (with --token to join)");
-    if (joining && runtimeFlag(v.runtime) !== "process") fail("tug node joins with its own certificates (--token, --certificate-authority) only with --runtime process");
+    const runtime = runtimeFlag(v.runtime);
+    if (joining && runtime !== "process") fail("tug node joins with its own certificates (--token, --certificate-authority) only with --runtime process");
     let ca: string | undefined;
     try {
       ca = v["certificate-authority"] === undefined ? undefined : readFileSync(v["certificate-authority"], "utf8");
@@ -341,7 +372,7 @@ async function main(argv: string[]): Promise<void> {
     const logger = loggerFlag(v["logging-format"]);
     return node({
       kubeconfig: v.kubeconfig, join: joining ? { ca, token: v.token } : undefined, servers,
-      name: v.name ?? hostname(), runtime: runtimeFlag(v.runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
+      name: v.name ?? hostname(), runtime, containerd: containerdFlags(v, runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
     }, logger);
   }
   if (command === "token") return tokenCommand(rest);
@@ -400,7 +431,7 @@ async function main(argv: string[]): Promise<void> {
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", ...STORE_FLAGS,
     "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format", "etcd-compaction-interval",
-    "service-account-issuer",
+    "service-account-issuer", "container-runtime-endpoint", "registry-mirrors",
   ], ["write-kubeconfig-context"]);
   const logger = loggerFlag(v["logging-format"]);
   await up({
@@ -409,6 +440,7 @@ async function main(argv: string[]): Promise<void> {
     writeKubeconfigContext: v["write-kubeconfig-context"] === "true",
     nodes: integer(v.nodes, "nodes", 1),
     runtime: runtimeFlag(v.runtime),
+    containerd: containerdFlags(v, runtimeFlag(v.runtime)),
     port: integer(v.port, "port", 6443),
     host: v.host ?? "127.0.0.1",
     nodeMonitorGracePeriodMs: durationFlag(v["node-monitor-grace-period"]),
@@ -418,7 +450,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   // A port that is taken or a kubeconfig that can't be used is the user's to fix: one line naming it, no stack.
-  const text = err instanceof PortUnavailableError || err instanceof KubeconfigError || err instanceof JoinError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
+  const oneLine = err instanceof PortUnavailableError || err instanceof KubeconfigError || err instanceof JoinError || err instanceof RuntimeUnavailableError;
+  const text = oneLine ? err.message : err instanceof Error ? err.stack ?? err.message : String(err);
   process.stderr.write(`tug: ${text}\n`);
   process.exit(1);
 });

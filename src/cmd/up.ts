@@ -11,11 +11,14 @@ import { startApiServer, type StartedApiServer } from "./apiserver.js";
 import { componentLog } from "./logger.js";
 import { ensureNodeBootstrapBindings } from "./bootstrap-tokens.js";
 import { CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
+import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
 
 export interface UpOptions {
   dataDir: string;
   nodes: number;
-  runtime: "process" | "simulated";
+  runtime: "process" | "simulated" | "containerd";
+  /** With runtime containerd: --container-runtime-endpoint, or how to set up Tugboat's own containerd. */
+  containerd?: ContainerdFlags;
   /** sqlite keeps everything in DIR/state.sqlite; memory keeps nothing across a restart; etcd (see store.ts). */
   store: "sqlite" | "memory" | StoreChoice;
   nodeMonitorGracePeriodMs: number;
@@ -70,7 +73,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
       dataDir: opts.dataDir, store: opts.store, port: opts.port, host: opts.host, serviceClusterIPRange: opts.serviceClusterIPRange,
       serviceAccountIssuer: opts.serviceAccountIssuer, compactionIntervalMs: opts.compactionIntervalMs,
       defaultNotReadyTolerationSeconds: opts.defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds: opts.defaultUnreachableTolerationSeconds,
-      nodeNames: opts.runtime === "process" ? tugNodeNames(opts.nodes) : [],
+      nodeNames: opts.runtime !== "simulated" ? tugNodeNames(opts.nodes) : [],
     }, log, logFor("apiserver"));
     const running = api;
     const { server, url, kubeconfig, pki, ids, saKey } = running;
@@ -92,7 +95,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
     };
     const components = await startComponents(client, {
       identities,
-      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, token, serviceAccountKey: saKey.pem, serviceCIDR: opts.serviceClusterIPRange, clusterSigning: pki.ca,
+      dataDir: opts.dataDir, nodes: opts.nodes, runtime: opts.runtime, containerd: opts.containerd, token, serviceAccountKey: saKey.pem, serviceCIDR: opts.serviceClusterIPRange, clusterSigning: pki.ca,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, metrics,
       nodeIpam: opts.nodeIpam ?? { clusterCIDR: DEFAULT_CLUSTER_CIDR, nodeCIDRMaskSize: 24 },
     }, log, logFor);

@@ -51,7 +51,7 @@ describe("tug up with a port already taken: one clear line, nothing started", ()
   }
 });
 
-describe("tug's node IPAM and logging flags are checked before anything starts", () => {
+describe("tug's node IPAM, logging and container runtime flags are checked before anything starts", () => {
   const cases = [
     { name: "tug up --cluster-cidr that is no CIDR", args: ["up", "--cluster-cidr", "10.88.0.0"], want: /^tug: --cluster-cidr \/ --node-cidr-mask-size: invalid cluster CIDR "10\.88\.0\.0"/ },
     { name: "tug up --node-cidr-mask-size shorter than the cluster's", args: ["up", "--node-cidr-mask-size", "8"], want: /^tug: --cluster-cidr \/ --node-cidr-mask-size: invalid node CIDR mask size 8/ },
@@ -65,6 +65,9 @@ describe("tug's node IPAM and logging flags are checked before anything starts",
     { name: "tug controller-manager --leader-elect-retry-period too long for the renew deadline", args: ["controller-manager", "--kubeconfig", "/nonexistent", "--leader-elect-retry-period", "9s"], want: /^tug: leader election: renewDeadline must be greater than retryPeriod\*JitterFactor/ },
     { name: "tug controller-manager --leader-elect-resource-lock other than leases", args: ["controller-manager", "--kubeconfig", "/nonexistent", "--leader-elect-resource-lock", "endpoints"], want: /^tug: --leader-elect-resource-lock: only "leases" is supported/ },
     { name: "tug apiserver --service-cluster-ip-range that is no CIDR", args: ["apiserver", "--service-cluster-ip-range", "10.96.0.0"], want: /^tug: invalid --service-cluster-ip-range "10\.96\.0\.0"/ },
+    { name: "tug up --container-runtime-endpoint without --runtime containerd", args: ["up", "--container-runtime-endpoint", "unix:///run/c.sock"], want: /^tug: --container-runtime-endpoint and --registry-mirrors go with --runtime containerd/ },
+    { name: "tug node --container-runtime-endpoint that is no unix socket URL", args: ["node", "--kubeconfig", "/nonexistent", "--runtime", "containerd", "--container-runtime-endpoint", "/run/c.sock"], want: /^tug: --container-runtime-endpoint needs a unix socket URL/ },
+    { name: "tug up --registry-mirrors without an endpoint URL", args: ["up", "--runtime", "containerd", "--registry-mirrors", "docker.io"], want: /^tug: --registry-mirrors needs host=http\(s\):\/\/endpoint items, got "docker.io"/ },
   ];
   for (const c of cases) {
     test(`${c.name} is a usage error (exit 2)`, () => {
@@ -97,5 +100,22 @@ describe("tug --help and --version", () => {
     const r = spawnSync(process.execPath, [TUG, "--version"], { encoding: "utf8" });
     assert.equal(r.status, 0);
     assert.equal(r.stdout, `tug version ${pkg.version}\n`);
+  });
+});
+
+describe("tug up --runtime containerd with a runtime it can't use", () => {
+  test("a CRI socket nobody serves is one error line naming it, not a stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tug-cri-unreachable-"));
+    try {
+      const r = await tug(["up", "--data-dir", dir, "--port", "0", "--controller-manager-port", "0", "--runtime", "containerd", "--container-runtime-endpoint", "unix:///nonexistent/containerd.sock"]);
+      assert.equal(r.code, 1);
+      const lines = r.stderr.trim().split("\n").filter((l) => !l.startsWith("{"));
+      assert.equal(lines.length, 1, r.stderr);
+      // As root: the socket is dialled; otherwise the runtime's own precondition is the one line.
+      assert.match(lines[0]!, /^tug: (cannot reach the container runtime at unix:\/\/\/nonexistent\/containerd\.sock: connect ENOENT|--runtime containerd needs root)/);
+      assert.doesNotMatch(r.stderr, /Tugboat is up|\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
-import { milliCpuToShares, podResources } from "./pod-resources.js";
+import { containerResources, milliCpuToShares, podResources } from "./pod-resources.js";
 
 const pod = (qosClass: string, containers: Container[], initContainers?: Container[]): Pod =>
   ({ metadata: { name: "p" }, spec: { containers, initContainers }, status: { qosClass } });
@@ -25,4 +25,16 @@ describe("podResources", () => {
     { name: "an init container asking more than all the containers sets the requests", pod: pod("Burstable", [c("100m")], [c("2")]), want: { qosClass: "Burstable", cpuShares: 2048 } },
   ];
   for (const t of cases) test(t.name, () => assert.deepEqual(podResources(t.pod), t.want));
+});
+
+describe("containerResources", () => {
+  test("gives shares from the request, a quota from the CPU limit and the memory limit in bytes", () => {
+    assert.deepEqual(containerResources({ name: "c", resources: { requests: { cpu: "250m" }, limits: { cpu: "500m", memory: "64Mi" } } }), {
+      cpuShares: 256, cpuQuotaUs: 50_000, memoryLimitBytes: 67_108_864,
+    });
+  });
+  test("takes the CPU limit for the shares when only a limit is given, and the minimum for none", () => {
+    assert.deepEqual(containerResources({ name: "c", resources: { limits: { cpu: "1" } } }), { cpuShares: 1024, cpuQuotaUs: 100_000 });
+    assert.deepEqual(containerResources({ name: "c" }), { cpuShares: 2 });
+  });
 });

@@ -1,6 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { Quantity } from "../../api/quantity.js";
-import { CPU_PERIOD_US, MIN_CPU_SHARES, type PodResources } from "../runtime/runtime.js";
+import type { Container } from "kubernetes-types/core/v1.js";
+import { CPU_PERIOD_US, MIN_CPU_SHARES, type ContainerResources, type PodResources } from "../runtime/runtime.js";
 
 const MIN_QUOTA_US = 1000;
 
@@ -10,6 +11,24 @@ export function milliCpuToShares(milliCpu: number): number {
 }
 
 const milli = (q: string | number | undefined) => (q === undefined ? 0 : Number(Quantity.parse(q).milliValue()));
+
+/**
+ * A container's own cgroup settings, as upstream's generateLinuxContainerResources: shares from the CPU
+ * request (the limit when only that is given), a CFS quota from the CPU limit, the memory limit in bytes.
+ * E.g. requests.cpu 250m, limits.cpu 500m, limits.memory 64Mi → 256 shares, 50,000 µs a 100 ms period,
+ * 67,108,864 bytes.
+ */
+export function containerResources(c: Container): ContainerResources {
+  const r = c.resources ?? {};
+  const cpuLimit = milli(r.limits?.cpu);
+  const cpuRequest = r.requests?.cpu !== undefined ? milli(r.requests.cpu) : cpuLimit;
+  const memory = r.limits?.memory !== undefined ? Number(Quantity.parse(r.limits.memory).value()) : undefined;
+  return {
+    cpuShares: milliCpuToShares(cpuRequest),
+    ...(cpuLimit > 0 ? { cpuQuotaUs: Math.max(MIN_QUOTA_US, Math.floor((cpuLimit * CPU_PERIOD_US) / 1000)) } : {}),
+    ...(memory ? { memoryLimitBytes: memory } : {}),
+  };
+}
 
 /**
  * The pod-level CPU cgroup settings the kubelet gives a pod (upstream's ResourceConfigForPod): shares from

@@ -29,17 +29,19 @@ export interface PodView {
   /** Set once the pod has ended for good (deadline, or containers that will not restart). */
   terminal?: { phase: "Succeeded" | "Failed"; reason?: string; message?: string };
   startTime: number;
+  /** The runtime's name, the scheme of container IDs (`containerd://…`); default `process`. */
+  runtimeName?: string;
 }
 
-function terminated(c: ContainerStatus): object {
+function terminated(c: ContainerStatus, scheme: string): object {
   return {
     exitCode: c.exitCode ?? 0, reason: c.reason ?? (c.exitCode === 0 ? "Completed" : "Error"),
     ...(c.message ? { message: c.message } : {}),
-    startedAt: formatTime(c.startedAt ?? c.createdAt), finishedAt: formatTime(c.finishedAt ?? c.createdAt), containerID: `process://${c.id}`,
+    startedAt: formatTime(c.startedAt ?? c.createdAt), finishedAt: formatTime(c.finishedAt ?? c.createdAt), containerID: `${scheme}://${c.id}`,
   };
 }
 
-function apiContainerStatus(v: ContainerView, notYet: string): ApiContainerStatus {
+function apiContainerStatus(v: ContainerView, notYet: string, scheme: string): ApiContainerStatus {
   const c = v.current;
   let state: object;
   let last = v.last;
@@ -49,15 +51,15 @@ function apiContainerStatus(v: ContainerView, notYet: string): ApiContainerStatu
   } else if (c?.state === "running") {
     state = { running: { startedAt: formatTime(c.startedAt ?? c.createdAt) } };
   } else if (c?.state === "exited") {
-    state = { terminated: terminated(c) };
+    state = { terminated: terminated(c, scheme) };
   } else {
     state = { waiting: { reason: notYet } };
   }
   const shown = c ?? v.last;
   return {
-    name: v.name, state, lastState: last && last.state === "exited" ? { terminated: terminated(last) } : {},
+    name: v.name, state, lastState: last && last.state === "exited" ? { terminated: terminated(last, scheme) } : {},
     ready: v.ready, restartCount: v.restartCount, image: v.image, imageID: shown ? shown.image.id : "",
-    ...(shown ? { containerID: `process://${shown.id}` } : {}), started: c?.state === "running" && v.started,
+    ...(shown ? { containerID: `${scheme}://${shown.id}` } : {}), started: c?.state === "running" && v.started,
   } as ApiContainerStatus;
 }
 
@@ -108,6 +110,7 @@ function initialized(view: PodView, phase: string, pending: string[], cond: (typ
 /** The pod's status as the node agent reports it; conditions keep their transition times when unchanged. */
 export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
   const old = pod.status ?? {};
+  const scheme = view.runtimeName ?? "process";
   const restartPolicy = pod.spec?.restartPolicy ?? "Always";
   const phase = view.terminal?.phase ?? podPhase(restartPolicy, view.init, view.containers);
   const terminal = phase === "Succeeded" || phase === "Failed";
@@ -146,10 +149,10 @@ export function podStatus(pod: Pod, view: PodView, now: number): PodStatus {
     hostIP: view.hostIP, hostIPs: [{ ip: view.hostIP }],
     ...(view.podIP ? { podIP: view.podIP, podIPs: [{ ip: view.podIP }] } : {}),
     startTime: old.startTime ?? formatTime(view.startTime),
-    ...(view.init.length ? { initContainerStatuses: view.init.map((v) => apiContainerStatus(v, "PodInitializing")) } : {}),
-    containerStatuses: view.containers.map((v) => apiContainerStatus(v, initWaiting)),
+    ...(view.init.length ? { initContainerStatuses: view.init.map((v) => apiContainerStatus(v, "PodInitializing", scheme)) } : {}),
+    containerStatuses: view.containers.map((v) => apiContainerStatus(v, initWaiting, scheme)),
     ...(view.ephemeral?.length ? { ephemeralContainerStatuses: view.ephemeral.map((v) => (!v.current && !v.waiting
       ? formerStatus(old.ephemeralContainerStatuses?.find((s) => s.name === v.name))
-      : undefined) ?? apiContainerStatus(v, initWaiting)) } : {}),
+      : undefined) ?? apiContainerStatus(v, initWaiting, scheme)) } : {}),
   };
 }

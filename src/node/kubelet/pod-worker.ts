@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { EventType } from "../../client/events.js";
-import { ImagePullError, type ContainerSecurity, type ContainerStatus, type Image, type Mount, type Runtime, type Sandbox } from "../runtime/runtime.js";
+import { ImagePullError, type PullAuth, type ContainerSecurity, type ContainerStatus, type Image, type Mount, type Runtime, type Sandbox } from "../runtime/runtime.js";
 import { goDuration, type Backoff } from "./backoff.js";
 import { containerConfig, podVolumeSources, type ContainerConfigDeps } from "./container-config.js";
 import { ContainerConfigError, containerArgv } from "./container-env.js";
@@ -12,9 +12,10 @@ import type { Prober } from "./prober.js";
 import type { ContainerView, PodView } from "./pod-status.js";
 import { podPhase } from "./pod-status.js";
 import { podPortMappings } from "./port-mappings.js";
+import { pullCredentials } from "./pull-secrets.js";
 import { MountError, refreshVolumes } from "./volumes/index.js";
 import { unmountMemoryVolumes } from "./memory-volume.js";
-import { podResources } from "./pod-resources.js";
+import { containerResources, podResources } from "./pod-resources.js";
 import { terminationMessageMount, TerminationMessages } from "./termination-message.js";
 
 export interface PodWorkerDeps extends ContainerConfigDeps {
@@ -42,6 +43,20 @@ interface Slot {
 
 /** How long a postStart hook may run before it counts as failed. */
 const POST_START_TIMEOUT_MS = 120_000;
+
+/** Pulls with each credential in turn until one works (the last error if none does), or without any when there are none. */
+async function pullWith(credentials: PullAuth[], pull: (auth?: PullAuth) => Promise<Image>): Promise<Image> {
+  if (credentials.length === 0) return pull();
+  let last: unknown;
+  for (const auth of credentials) {
+    try {
+      return await pull(auth);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
 
 /** Go's duration format for a pull time: "52ms", "1.234s". */
 function pullDuration(ms: number): string {
@@ -131,7 +146,7 @@ export class PodWorker {
       try {
         this.sandbox = await this.deps.runtime.runPodSandbox({
           uid: m.uid!, namespace: m.namespace!, name: m.name!, hostname: spec.hostname ?? m.name!, hostNetwork: spec.hostNetwork ?? false,
-          resources: podResources(pod), portMappings: podPortMappings(pod), sysctls: spec.securityContext?.sysctls,
+          resources: podResources(pod), portMappings: podPortMappings(pod), sysctls: spec.securityContext?.sysctls, logDirectory: this.logDir(pod),
         });
       } catch (err) {
         this.deps.event(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${err instanceof Error ? err.message : String(err)}`);
@@ -236,7 +251,7 @@ export class PodWorker {
     const logPath = join(this.logDir(pod), c.name, `${attempt}.log`);
     const id = await runtime.createContainer(this.sandbox!.id, {
       name: c.name, attempt, image, argv: containerArgv(c, image, env), env, workingDir: c.workingDir ?? image.workingDir, mounts, logPath, security,
-      stdin: c.stdin ?? false, stdinOnce: c.stdinOnce ?? false,
+      stdin: c.stdin ?? false, stdinOnce: c.stdinOnce ?? false, resources: containerResources(c),
     });
     // Keep one dead instance per container (for lastState and `logs --previous`), as the kubelet's GC does.
     this.messages.track(id, c, messageMount);
@@ -307,10 +322,11 @@ export class PodWorker {
         return undefined;
       }
     }
+    const credentials = await this.pullCredentials(pod, ref);
     this.deps.event(pod, "Normal", "Pulling", `Pulling image "${ref}"`);
     const began = performance.now();
     try {
-      const image = await runtime.pullImage(ref);
+      const image = await pullWith(credentials, (auth) => runtime.pullImage(ref, auth));
       const took = pullDuration(performance.now() - began);
       this.deps.event(pod, "Normal", "Pulled", `Successfully pulled image "${ref}" in ${took} (${took} including waiting). Image size: ${image.size} bytes.`);
       slot.pullFailedAt = undefined;
@@ -326,6 +342,22 @@ export class PodWorker {
       this.deps.requeue(this.deps.imageBackoff.delay(key));
       return undefined;
     }
+  }
+
+  /**
+   * The credentials of the pod's imagePullSecrets for `ref`. A secret that can't be read is skipped with a
+   * FailedToRetrieveImagePullSecret event, as the kubelet does.
+   */
+  private async pullCredentials(pod: Pod, ref: string): Promise<PullAuth[]> {
+    const names = (pod.spec?.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => !!n);
+    if (names.length === 0) return [];
+    const secrets: Array<Record<string, Buffer>> = [];
+    for (const name of names) {
+      const data = await this.deps.fetch("secret", pod.metadata?.namespace ?? "default", name).catch(() => undefined);
+      if (data) secrets.push(data);
+      else this.deps.event(pod, "Warning", "FailedToRetrieveImagePullSecret", `Unable to retrieve some image pull secrets (${name}); attempting to pull the image may not succeed.`);
+    }
+    return pullCredentials(ref, secrets);
   }
 
   /** Runs the preStop hook, then stops the container: SIGTERM, SIGKILL at the end of the grace period. */
@@ -400,7 +432,7 @@ export class PodWorker {
     return {
       sandboxReady: this.sandbox !== undefined && !this.terminal, podIP: this.sandbox?.ip, hostIP: this.deps.hostIP,
       init: this.views(pod.spec?.initContainers ?? [], true), containers: this.views(pod.spec?.containers ?? [], false),
-      terminal: this.terminal, startTime: this.startTime,
+      terminal: this.terminal, startTime: this.startTime, runtimeName: this.deps.runtime.name,
       ephemeral: this.views(ephemeralContainers(pod), false).map((v) => ({ ...v, ready: false })),
     };
   }

@@ -24,6 +24,15 @@ export interface Image extends ImageSpec {
   size: number;
 }
 
+/** Registry credentials for a pull (CRI's AuthConfig), from the pod's imagePullSecrets. */
+export interface PullAuth {
+  username: string;
+  password: string;
+  /** The registry they are for, as a URL (`https://host[:port]`): the runtime sends them to that host only. */
+  serverAddress: string;
+  identityToken?: string;
+}
+
 /** The image is unknown to the runtime: the pod shows ErrImagePull, as for an image no registry has. */
 export class ImagePullError extends Error {}
 
@@ -38,6 +47,19 @@ export interface PodResources {
   cpuShares: number;
   /** CFS quota per 100 ms period, when every container has a CPU limit. */
   cpuQuotaUs?: number;
+}
+
+/**
+ * One container's cgroup settings (CRI's LinuxContainerResources), from its requests and limits: for a
+ * runtime that gives each container a cgroup of its own (containerd).
+ */
+export interface ContainerResources {
+  /** cpu.shares from the CPU request (1 CPU = 1024; none: the minimum). */
+  cpuShares: number;
+  /** CFS quota per 100 ms period, from the CPU limit. */
+  cpuQuotaUs?: number;
+  /** memory.limit_in_bytes, from the memory limit. */
+  memoryLimitBytes?: number;
 }
 
 /** A container port published on the node (CRI's PortMapping): hostIP:hostPort → the pod's containerPort. */
@@ -61,6 +83,8 @@ export interface SandboxConfig {
   portMappings?: PortMapping[];
   /** Namespaced sysctls (spec.securityContext.sysctls, admitted by the kubelet) set in the pod's namespaces. */
   sysctls?: Array<{ name: string; value: string }>;
+  /** The pod's log directory (CRI's log_directory): its containers' log paths are under it. */
+  logDirectory?: string;
 }
 
 export interface Sandbox {
@@ -109,6 +133,8 @@ export interface ContainerConfig {
   logPath: string;
   /** Absent: the runtime's default, root with every capability the node agent has. */
   security?: ContainerSecurity;
+  /** The container's own cgroup limits; runtimes without per-container cgroups ignore them. */
+  resources?: ContainerResources;
   /** The container's stdin stays open for attach (spec `stdin`); `stdinOnce`: closed when the first attach ends. */
   stdin?: boolean;
   stdinOnce?: boolean;
@@ -185,7 +211,7 @@ export interface Runtime {
   readonly version: string;
 
   /** Resolves the image (the process runtime's "pull"); throws ImagePullError when it does not exist. */
-  pullImage(ref: string): Promise<Image>;
+  pullImage(ref: string, auth?: PullAuth): Promise<Image>;
   /** The image if pulled before on this node. */
   imageStatus(ref: string): Image | undefined;
 
