@@ -30,7 +30,6 @@ export interface NodeOptions {
   servers?: string[];
 }
 
-
 /** `tug node`: one node agent joining a running cluster, until SIGINT or SIGTERM. */
 export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const log = componentLog(logger, "tug-node");
