@@ -50,8 +50,8 @@ interface ApiRun {
   storedPod: string;
 }
 
-/** A rate-paced GET load: `rps` requests per second for `seconds`, each GET's latency. */
-async function pacedGets(client: Client, rps: number, seconds: number): Promise<{ p50: number; p99: number; rate: number }> {
+/** A rate-paced GET load of existing pods `names` (in turn): `rps` requests per second for `seconds`, each GET's latency. */
+export async function pacedGets(client: Client, names: string[], rps: number, seconds: number): Promise<{ p50: number; p99: number; rate: number }> {
   const latencies: number[] = [];
   const gets: Array<Promise<void>> = [];
   const begin = performance.now();
@@ -60,7 +60,7 @@ async function pacedGets(client: Client, rps: number, seconds: number): Promise<
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const t0 = performance.now();
-    gets.push(client.call("GET", `/api/v1/namespaces/default/pods/p0-${i % 3500}`).then((r) => {
+    gets.push(client.call("GET", `/api/v1/namespaces/default/pods/${names[i % names.length]}`).then((r) => {
       if (r.status !== 200) throw new Error(`GET returned ${r.status}`);
       latencies.push(performance.now() - t0);
     }));
@@ -87,7 +87,7 @@ async function apiRun(store: "sqlite" | "memory"): Promise<ApiRun> {
       if (n < 11_000) throw new Error(`expected 11,000 pods, listed ${n}`);
       return ms;
     });
-    const gets = await pacedGets(client, 1000, 5);
+    const gets = await pacedGets(client, Array.from({ length: 3500 }, (_, i) => `p0-${i}`), 1000, 5);
     const storedPod = (await client.call("GET", "/api/v1/namespaces/default/pods/p0-0")).body;
     client.close();
     const fanOut = await watchFanOut(tug);

@@ -1,8 +1,8 @@
 import { bytes, EtcdClient } from "../src/store/etcd/client.js";
 import { EtcdCluster } from "../src/store/etcd/testing.js";
-import { createPods } from "./api.js";
+import { createPods, pacedGets } from "./api.js";
 import { fromRuns, median, reported, rounds, type Figure } from "./figure.js";
-import { Client, percentile, TugProcess } from "./harness.js";
+import { Client, TugProcess } from "./harness.js";
 
 /**
  * How many concurrent clients create pods, and how many puts the raw ceiling keeps in flight: the same
@@ -17,26 +17,6 @@ interface StoreRun {
   lists: number[];
   get: { p50: number; p99: number; rate: number };
   storedPod: string;
-}
-
-/** GETs of existing pods paced at `rps` for `seconds`: each one's latency. */
-async function pacedGets(client: Client, names: string[], rps: number, seconds: number): Promise<StoreRun["get"]> {
-  const latencies: number[] = [];
-  const gets: Array<Promise<void>> = [];
-  const begin = performance.now();
-  for (let i = 0; i < rps * seconds; i++) {
-    const wait = begin + (i * 1000) / rps - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const t0 = performance.now();
-    gets.push(client.call("GET", `/api/v1/namespaces/default/pods/${names[i % names.length]}`).then((r) => {
-      if (r.status !== 200) throw new Error(`GET returned ${r.status}`);
-      latencies.push(performance.now() - t0);
-    }));
-  }
-  await Promise.all(gets);
-  const rate = latencies.length / ((performance.now() - begin) / 1000);
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rate };
 }
 
 /**
