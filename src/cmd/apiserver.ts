@@ -9,6 +9,7 @@ import type { Store } from "../store/store.js";
 import { loadOrCreateComponentTokens, type ComponentTokens } from "./identities.js";
 import { adminKubeconfig } from "./kubeconfig.js";
 import { componentLog, type Log } from "./logger.js";
+import { stopOnSignals } from "./signals.js";
 import { openStore, type StoreChoice } from "./store.js";
 import { loadOrCreatePki, type Pki } from "./pki.js";
 import { bindPort } from "./ports.js";
@@ -107,14 +108,5 @@ export async function apiserver(opts: ApiServerFlags, logger: Logger): Promise<v
   const log = componentLog(logger, "apiserver");
   const started = await startApiServer(opts, log);
   log({ level: "info", msg: "API server is up", server: started.url, kubeconfig: started.kubeconfig });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log({ level: "info", msg: "Stopping", signal });
-    await started.close();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  stopOnSignals(log, () => started.close());
 }

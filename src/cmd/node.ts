@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { KubeconfigError, loadKubeconfig, RestClient } from "../client/rest.js";
 import { componentLog, type Log } from "./logger.js";
+import { stopOnSignals } from "./signals.js";
 import { joinIdentity } from "./node-join.js";
 import { ServiceProxy } from "../proxy/proxy.js";
 import { canHostServiceIPs } from "../proxy/service-addresses.js";
@@ -46,20 +47,13 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const proxy = agent ? new ServiceProxy(admin, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log: componentLog(logger, "proxy") }).run(stop.signal) : Promise.resolve();
   const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(admin, { nodes: [opts.name], log: componentLog(logger, "simulated-node") }).run(stop.signal);
   log({ level: "info", msg: "Node agent is up", node: opts.name, runtime: opts.runtime });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log({ level: "info", msg: "Stopping", signal });
+  stopOnSignals(log, async () => {
     stop.abort();
     await Promise.race([Promise.all([running, proxy]).catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
     await agent?.shutdown(10);
     client.close();
     if (admin !== client) admin.close();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  });
   await running.catch((err: unknown) => {
     log({ level: "error", msg: "The node agent stopped", err: err instanceof Error ? err.stack : String(err) });
     process.exit(1);

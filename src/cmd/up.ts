@@ -9,6 +9,7 @@ import { startComponents, tugNodeNames, type ComponentIdentities, type Log, type
 import { COMPONENT_USERS, nodeTls, nodeUser } from "./identities.js";
 import { startApiServer, type StartedApiServer } from "./apiserver.js";
 import { componentLog } from "./logger.js";
+import { stopOnSignals } from "./signals.js";
 import { ensureNodeBootstrapBindings } from "./bootstrap-tokens.js";
 import { CONTEXT, defaultKubeconfigPath, writeKubeconfigContext } from "./kubeconfig.js";
 import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
@@ -122,16 +123,7 @@ export async function startTug(opts: UpOptions, log: Log, logFor: LogFor = () =>
 export async function up(opts: UpOptions, logger: Logger): Promise<void> {
   const log = componentLog(logger, "tug");
   const tug = await startTug(opts, log, (component) => componentLog(logger, component));
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log({ level: "info", msg: "Stopping", signal });
-    await tug.stop();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  stopOnSignals(log, () => tug.stop());
   let context: string | undefined;
   if (opts.writeKubeconfigContext) {
     const file = defaultKubeconfigPath();
