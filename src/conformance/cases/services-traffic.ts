@@ -60,10 +60,15 @@ async function affinityBackends(ctx: ConformanceContext, name: string, type: str
 }
 
 let probeCount = 0;
-/** Hostnames answering 15 requests made from one client pod to `url`. */
+/**
+ * Hostnames answering 15 requests made from one client pod to `url`, once the service answers at all (as
+ * upstream's affinity test checks the service's reachability first: the proxy may learn of the endpoints a
+ * moment after the API lists them ready).
+ */
 async function hostnames(ctx: ConformanceContext, url: string): Promise<string[]> {
+  const reachable = `for i in $(seq 60); do timeout 5 wget -q -O /dev/null '${url}/hostname' && break; sleep 0.5; done`;
   // A loaded host starts the client pod and its 15 wget processes slowly: a minute before it counts as stuck.
-  const { logs } = await runToEnd(ctx, shPod(`affinity-client-${++probeCount}`, `for i in $(seq 15); do timeout 5 wget -q -O - '${url}/hostname'; done`), 60_000);
+  const { logs } = await runToEnd(ctx, shPod(`affinity-client-${++probeCount}`, `${reachable}; for i in $(seq 15); do timeout 5 wget -q -O - '${url}/hostname'; done`), 60_000);
   return [...logs.matchAll(/ServerName: (\S+)/g)].map((m) => m[1]!);
 }
 
