@@ -335,7 +335,9 @@ export class Kubelet implements LogSource {
   private async writeStatus(pod: Pod, worker: PodWorker): Promise<void> {
     if (worker.endedBefore) return;
     const m = pod.metadata!;
-    const patch = statusPatch(pod.status ?? {}, podStatus(pod, worker.view(pod), this.clock.now()));
+    const view = worker.view(pod);
+    for (const c of view.containers) if (c.current?.state === "running" && c.started && !c.ready) this.prober.triggerReadiness(c.current.id);
+    const patch = statusPatch(pod.status ?? {}, podStatus(pod, view, this.clock.now()));
     // Strategic: conditions merge by type, so one another writer set meanwhile (DisruptionTarget) is kept.
     if (patch) await this.client.patch(PODS, m.namespace, m.name!, "strategic", { status: patch }, "status");
   }

@@ -5,6 +5,9 @@ import { runHandler } from "./probe.js";
 
 export type ProbeKind = "liveness" | "readiness" | "startup";
 
+/** The kubelet's PLEG relist period. */
+const RELIST_MS = 1000;
+
 const KIND_WORD: Record<ProbeKind, string> = { liveness: "Liveness", readiness: "Readiness", startup: "Startup" };
 
 export interface ProbeTarget {
@@ -28,6 +31,9 @@ interface Worker {
   result: boolean;
   successes: number;
   failures: number;
+  /** When the first attempt may run (startedAt + initialDelaySeconds). */
+  firstAt: number;
+  inFlight: boolean;
   cancel?: () => void;
   stopped: boolean;
 }
@@ -53,11 +59,29 @@ export class Prober {
     this.workers.set(target.containerId, { target, byKind });
     for (const [kind, probe] of probes) {
       if (!probe) continue;
-      const w: Worker = { kind, probe, result: kind === "liveness", successes: 0, failures: 0, stopped: false };
+      const firstAt = target.startedAt + (probe.initialDelaySeconds ?? 0) * 1000;
+      const w: Worker = { kind, probe, result: kind === "liveness", successes: 0, failures: 0, firstAt, inFlight: false, stopped: false };
       byKind.set(kind, w);
-      const first = Math.max(0, target.startedAt + (probe.initialDelaySeconds ?? 0) * 1000 - this.clock.now());
-      w.cancel = this.clock.setTimer(first, () => void this.tick(target, w));
+      w.cancel = this.clock.setTimer(Math.max(0, firstAt - this.clock.now()), () => void this.tick(target, w));
     }
+    // Upstream's kubelet notices a started container on its next relist (PLEG, every second) and generates
+    // the pod's status again, which triggers the readiness probe: a server that was still starting at the
+    // first attempt is ready a second later, not a whole period later.
+    if (byKind.has("readiness")) this.clock.setTimer(Math.max(0, target.startedAt + RELIST_MS - this.clock.now()), () => this.triggerReadiness(target.containerId));
+  }
+
+  /**
+   * Runs the container's readiness probe now if it is not ready yet, as upstream's prober manager does
+   * each time the pod's status is generated: a container that failed its first probe while it was still
+   * starting becomes ready on the next status, not one whole period later. Never before initialDelaySeconds,
+   * never while an attempt is running.
+   */
+  triggerReadiness(containerId: string): void {
+    const entry = this.workers.get(containerId);
+    const w = entry?.byKind.get("readiness");
+    if (!entry || !w || w.result || w.stopped || w.inFlight || this.clock.now() < w.firstAt) return;
+    w.cancel?.();
+    void this.tick(entry.target, w);
   }
 
   private startupPassed(containerId: string): boolean {
@@ -72,7 +96,9 @@ export class Prober {
     const startupDone = w.kind === "startup" && w.result;
     if (!waitsForStartup && !startupDone) {
       const host = this.runtime.podAddress(target.sandboxId);
-      const r = await runHandler(w.probe, this.runtime, target.containerId, host, target.container, (w.probe.timeoutSeconds ?? 1) * 1000);
+      w.inFlight = true;
+      const r = await runHandler(w.probe, this.runtime, target.containerId, host, target.container, (w.probe.timeoutSeconds ?? 1) * 1000)
+        .finally(() => { w.inFlight = false; });
       if (w.stopped) return;
       if (r.ok) {
         w.failures = 0;
