@@ -53,8 +53,8 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * List, then watch from the list's resourceVersion, keeping an indexed cache and calling handlers. When the
- * watch ends it resumes from the last seen version; on 410 Gone or a broken stream it relists with back-off
- * (0.8 s doubling to 30 s) and delivers the difference, objects that vanished arriving as tombstones.
+ * watch ends or breaks it resumes from the last seen version (after back-off, 0.8 s doubling to 30 s, when it
+ * broke); on 410 Gone it relists and delivers the difference, objects that vanished arriving as tombstones.
  */
 export class Informer<T extends KubeObject = KubeObject> {
   readonly indexer: Indexer<T>;
@@ -111,8 +111,13 @@ export class Informer<T extends KubeObject = KubeObject> {
         backoff.reset();
       } catch (err) {
         if (signal.aborted) return;
-        this.lastResourceVersion = "";
-        if (isGone(err)) continue;
+        // Only 410 Gone needs a relist, as client-go's reflector: a refused connection, a restarting API
+        // server or a broken stream resumes watching from the last version seen, after back-off, so the
+        // informers that lost their server don't all list everything again when it (or another) answers.
+        if (isGone(err)) {
+          this.lastResourceVersion = "";
+          continue;
+        }
         await backoff.wait(signal);
       }
     }

@@ -101,4 +101,34 @@ describe("several API servers on one store", () => {
     client.close();
     writer.close();
   });
+
+  test("an informer whose only API server restarts resumes watching from its last version, without listing again", async () => {
+    const first = new ApiServer({ store, advertiseAddress: "127.0.0.4", log: () => {} });
+    const port = await first.listen(0);
+    let lists = 0;
+    const client = new (class extends RestClient {
+      override list: RestClient["list"] = (...args) => {
+        lists++;
+        return super.list(...args);
+      };
+    })({ server: `http://127.0.0.1:${port}` });
+    const seen = new Set<string>();
+    const informer = new Informer(client, { resource: CONFIGMAPS, namespace: "default" });
+    informer.on({ add: (o) => void seen.add(o.metadata.name!) });
+    const stop = new AbortController();
+    const running = informer.run(stop.signal);
+    await informer.waitForSync();
+    const writer = new RestClient({ server: urlB });
+    await first.close();
+    await writer.create(CONFIGMAPS, "default", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "while-down" } });
+    const again = new ApiServer({ store, advertiseAddress: "127.0.0.4", log: () => {} });
+    await again.listen(port);
+    await until("the ConfigMap written while the server was down", () => seen.has("while-down"));
+    assert.equal(lists, 1, "the watch resumed from the last version seen; nothing was listed again");
+    stop.abort();
+    await running;
+    client.close();
+    writer.close();
+    await again.close();
+  });
 });
