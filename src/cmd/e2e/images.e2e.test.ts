@@ -41,7 +41,9 @@ describe("tug up --runtime containerd: image pulls, status.images and image GC",
     dir = mkdtempSync(join(tmpdir(), "tug-images-e2e-"));
     registry = await startRegistry(join(dir, "registry"));
     const httpd = { entrypoint: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"] };
-    await registry.push(await busyboxImage("keep:1", join(dir, "images"), httpd, "kept\n"), "keep:1");
+    const kept = await busyboxImage("keep:1", join(dir, "images"), httpd, "kept\n");
+    await registry.push(kept, "keep:1");
+    await registry.push(kept, "keep:latest");
     await registry.push(await busyboxImage("victim:1", join(dir, "images"), { cmd: ["/bin/true"] }, "collected\n"), "victim:1");
     keep = `${registry.host}/keep:1`;
     victim = `${registry.host}/victim:1`;
@@ -75,6 +77,18 @@ describe("tug up --runtime containerd: image pulls, status.images and image GC",
     const again = messages("again");
     assert.ok(again.includes(`Normal Pulled Container image "${keep}" already present on machine`), again.join("\n"));
     assert.ok(!again.some((s) => s.startsWith("Normal Pulling")), again.join("\n"));
+  });
+
+  test("an image without a tag defaults to imagePullPolicy Always: pulled again for the next pod although present", async () => {
+    const untagged = `${registry.host}/keep`;
+    for (const name of ["latest-1", "latest-2"]) {
+      c.ok(["run", name, `--image=${untagged}`]);
+      await eventually(`${name} running`, () => pod(name).status.containerStatuses?.[0]?.ready === true, 60_000, () => c.ok(["describe", "pod", name]));
+    }
+    assert.equal(c.ok(["get", "pod", "latest-2", "-o", "jsonpath={.spec.containers[0].imagePullPolicy}"]), "Always");
+    const m = messages("latest-2");
+    assert.ok(m.includes(`Normal Pulling Pulling image "${untagged}"`), m.join("\n"));
+    assert.ok(!m.some((s) => s.includes("already present")), m.join("\n"));
   });
 
   test("imagePullPolicy Never with an image not on the node: ErrImageNeverPull", async () => {
@@ -130,7 +144,9 @@ describe("tug up --runtime containerd: image pulls, status.images and image GC",
     assert.ok(kept.sizeBytes > 0);
     // Digests first, then tags (upstream's order).
     assert.match(kept.names[0]!, new RegExp(`^${registry.host.replace(/\./g, "\\.")}/keep@sha256:[0-9a-f]{64}$`));
-    assert.equal(kept.names.at(-1), keep);
+    const firstTag = kept.names.findIndex((n) => !n.includes("@"));
+    assert.ok(firstTag > 0 && kept.names.slice(firstTag).every((n) => !n.includes("@")), kept.names.join(", "));
+    assert.deepEqual(kept.names.slice(firstTag).sort(), [keep, `${registry.host}/keep:latest`]);
     assert.ok(images.some((i) => i.names.includes("tugboat.local/pause:1")));
     const sizes = images.map((i) => i.sizeBytes);
     assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
