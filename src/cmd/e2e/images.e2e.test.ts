@@ -109,7 +109,7 @@ describe("tug up --runtime containerd: image pulls, status.images and image GC",
     c.ok(["run", "victim", `--image=${victim}`, "--restart=Never"]);
     await eventually("victim Succeeded", () => pod("victim").status.phase === "Succeeded", 60_000, () => c.ok(["describe", "pod", "victim"]));
     c.ok(["delete", "pod", "victim", "--wait=true"]);
-    let now: string[] = [];
+    let now: string[];
     const deadline = Date.now() + 30_000;
     for (;;) {
       now = await tags();
