@@ -206,7 +206,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
     return new Kubelet(client, {
       nodeName: opts.name, runtime, stateDir, hostIP, podCIDR: cidr, kubeletPort: port, cpu: shape.cpu, memory: shape.memory,
       clusterDNS: opts.clusterDNS ? { nameserver: opts.clusterDNS, domain: CLUSTER_DOMAIN } : undefined,
-      ephemeralStorage: shape.ephemeralStorage, log: opts.log,
+      ephemeralStorage: shape.ephemeralStorage, images: opts.containerd?.images, log: opts.log,
     });
   };
   const tls = opts.tls;

@@ -23,6 +23,7 @@ import { cidrRange } from "../apiserver/services/ranges.js";
 import { STORE_FLAGS, STORE_PATH_FLAGS, STORE_USAGE, storeChoice, StoreFlagError, type StoreChoice } from "./store.js";
 import { RuntimeUnavailableError } from "../node/runtime/containerd/cri-client.js";
 import type { ContainerdFlags } from "../node/runtime/containerd/open.js";
+import { IMAGE_FLAGS, IMAGE_USAGE, imageFlags } from "./image-flags.js";
 
 const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --data-dir DIR   where state, certificates and the kubeconfig live (default ~/.tugboat)
@@ -34,7 +35,7 @@ const UP_USAGE = `  up      Run the all-in-one cluster in the foreground
           --container-runtime-endpoint URL  with --runtime containerd: the CRI socket (unix:///run/containerd/containerd.sock);
                            default: a containerd of Tugboat's own under DIR
           --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,… (e.g. docker.io=http://127.0.0.1:5000)
-          --node-monitor-grace-period D                (default 40s)
+${IMAGE_USAGE}          --node-monitor-grace-period D                (default 40s)
           --controller-manager-port N  where /metrics of the controllers is served on 127.0.0.1 (default 10257)
           --default-not-ready-toleration-seconds N     (default 300)
           --default-unreachable-toleration-seconds N   (default 300)
@@ -98,7 +99,7 @@ const NODE_USAGE = `  node    Join one more node to a running cluster, in the fo
           --runtime R        process (default), containerd or simulated
           --container-runtime-endpoint URL  with --runtime containerd (default: a containerd of Tugboat's own)
           --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,…
-          --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
+${IMAGE_USAGE}          --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
           --logging-format F   text or json (default: text on a terminal, json otherwise)
 `;
 
@@ -180,10 +181,13 @@ function storeFlags(v: Record<string, string | undefined>): StoreChoice {
   }
 }
 
-/** --container-runtime-endpoint and --registry-mirrors (host=endpoint,…), for --runtime containerd. */
+/** --container-runtime-endpoint, --registry-mirrors (host=endpoint,…) and the image flags, for --runtime containerd. */
 function containerdFlags(v: Record<string, string | undefined>, runtime: string): ContainerdFlags | undefined {
   const endpoint = v["container-runtime-endpoint"];
   const mirrors = v["registry-mirrors"];
+  // The image flags are checked whatever the runtime (as the kubelet's configuration); only containerd has images to manage.
+  const images = imageFlags(v);
+  if (typeof images === "string") fail(images);
   if (runtime !== "containerd") {
     if (endpoint !== undefined || mirrors !== undefined) fail("--container-runtime-endpoint and --registry-mirrors go with --runtime containerd");
     return undefined;
@@ -197,7 +201,7 @@ function containerdFlags(v: Record<string, string | undefined>, runtime: string)
     if (eq <= 0 || !/^https?:\/\/[^/]+/.test(url)) fail(`--registry-mirrors needs host=http(s)://endpoint items, got "${item}"`);
     (registryMirrors[host] ??= []).push(url);
   }
-  return { endpoint, registryMirrors };
+  return { endpoint, registryMirrors, images };
 }
 
 /**
@@ -357,6 +361,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === "node") {
     const v = flags(rest, [
       "kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format", "container-runtime-endpoint", "registry-mirrors",
+      ...IMAGE_FLAGS,
     ]);
     const servers = serversFlag(v.server);
     const joining = v.token !== undefined || v["certificate-authority"] !== undefined;
@@ -431,7 +436,7 @@ async function main(argv: string[]): Promise<void> {
     "data-dir", "port", "host", "nodes", "runtime", "node-monitor-grace-period", "controller-manager-port",
     "default-not-ready-toleration-seconds", "default-unreachable-toleration-seconds", "service-cluster-ip-range", ...STORE_FLAGS,
     "cluster-cidr", "allocate-node-cidrs", "node-cidr-mask-size", "logging-format", "etcd-compaction-interval",
-    "service-account-issuer", "container-runtime-endpoint", "registry-mirrors",
+    "service-account-issuer", "container-runtime-endpoint", "registry-mirrors", ...IMAGE_FLAGS,
   ], ["write-kubeconfig-context"]);
   const logger = loggerFlag(v["logging-format"]);
   await up({

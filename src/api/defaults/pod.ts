@@ -4,12 +4,16 @@ const setDefault = (o: Json, key: string, value: unknown) => {
   if (o[key] === undefined) o[key] = value;
 };
 
-/** `Always` for `:latest` or untagged images, else `IfNotPresent` (upstream's SetDefaults_Container). */
+/**
+ * `Always` for `:latest` or untagged images, else `IfNotPresent` (upstream's SetDefaults_Container): an
+ * image by digest alone has no tag (IfNotPresent), one with both keeps its tag (`app:latest@sha256:…`: Always).
+ */
 export function defaultPullPolicy(image: string): string {
-  if (image.includes("@")) return "IfNotPresent";
-  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const at = image.indexOf("@");
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const lastSegment = name.slice(name.lastIndexOf("/") + 1);
   const colon = lastSegment.lastIndexOf(":");
-  const tag = colon >= 0 ? lastSegment.slice(colon + 1) : "";
+  const tag = colon >= 0 ? lastSegment.slice(colon + 1) : at >= 0 ? "(digest)" : "";
   return tag === "" || tag === "latest" ? "Always" : "IfNotPresent";
 }
 

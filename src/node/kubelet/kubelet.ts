@@ -28,6 +28,9 @@ import { CONFIGMAPS, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS, SEC
 import { matchesNodeSelectorTerms } from "../../api/node-affinity.js";
 import { HostPortSet, podHostPorts } from "../../api/host-ports.js";
 import { forbiddenSysctl } from "./sysctls.js";
+import { ImageGCManager, type KubeletImageFlags } from "./image-gc.js";
+import { DEFAULT_IMAGE_GC_POLICY } from "./image-gc-plan.js";
+import { nodeStatusImages, type NodeImage } from "./node-images.js";
 
 
 export interface KubeletOptions {
@@ -47,6 +50,8 @@ export interface KubeletOptions {
   leaseRenewMs?: number;
   statusUpdateMs?: number;
   statusReportMs?: number;
+  /** Image GC and status.images, for a runtime with an image store (containerd); upstream's defaults when absent. */
+  images?: KubeletImageFlags;
   clock?: Clock;
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -128,7 +133,7 @@ export class Kubelet implements LogSource {
   async run(signal: AbortSignal): Promise<void> {
     this.nodeUid = await registerNodeWithRetry(this.client, () => this.node(), { clock: this.clock, signal, log: this.opts.log });
     if (signal.aborted) return;
-    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal)];
+    const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal), this.collectImages(signal)];
     // Containers start with the service env of their namespace: not before the services are known.
     await Promise.all([this.pods.waitForSync(), this.services.waitForSync()]);
     const consumers = [...Array.from({ length: 32 }, () => this.consume()), this.resync(signal)];
@@ -181,15 +186,44 @@ export class Kubelet implements LogSource {
         const node = await this.client.get(NODES, undefined, this.opts.nodeName);
         const conditions = ((node.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []);
         const healthy = conditions.find((c) => c.type === "Ready")?.status === "True";
-        if (healthy && this.clock.now() - posted < (this.opts.statusReportMs ?? 60_000)) continue;
+        const images = await this.nodeImages();
+        const imagesChanged = images !== undefined && imagesKey(images) !== imagesKey((node.status as { images?: NodeImage[] } | undefined)?.images ?? []);
+        if (healthy && !imagesChanged && this.clock.now() - posted < (this.opts.statusReportMs ?? 60_000)) continue;
         const since = healthy ? this.since : this.clock.now();
-        await this.client.patch(NODES, undefined, this.opts.nodeName, "merge", { status: { conditions: readyConditions(this.clock.now(), true, since) } }, "status");
+        await this.client.patch(NODES, undefined, this.opts.nodeName, "merge", { status: { conditions: readyConditions(this.clock.now(), true, since), ...(images ? { images } : {}) } }, "status");
         if (!healthy) this.since = since;
         posted = this.clock.now();
       } catch (err) {
         this.opts.log?.({ level: "warn", component: "kubelet", node: this.opts.nodeName, msg: "Updating node status failed", err: String(err) });
       }
     }
+  }
+
+  /** The Node's status.images from the runtime's image store (upstream's Images setter); undefined without one, or when it can't be read now. */
+  private async nodeImages(): Promise<NodeImage[] | undefined> {
+    const store = this.opts.runtime.imageStore;
+    if (!store) return undefined;
+    try {
+      return nodeStatusImages(await store.list(), this.opts.images?.nodeStatusMaxImages);
+    } catch (err) {
+      this.opts.log?.({ level: "warn", component: "kubelet", node: this.opts.nodeName, msg: "Error getting image list", err: String(err) });
+      return undefined;
+    }
+  }
+
+  /** Image garbage collection by the image filesystem's usage, on a runtime with an image store. */
+  private async collectImages(signal: AbortSignal): Promise<void> {
+    const store = this.opts.runtime.imageStore;
+    if (!store) return;
+    const name = this.opts.nodeName;
+    // Upstream's nodeRef: the node's name stands in for its uid.
+    const nodeRef = { apiVersion: "v1", kind: "Node", metadata: { name, uid: name } } as KubeObject;
+    const gc = new ImageGCManager({
+      store, policy: this.opts.images?.gcPolicy ?? DEFAULT_IMAGE_GC_POLICY, clock: this.clock,
+      event: (reason, message) => void this.recorder.event(nodeRef, "Warning", reason, message),
+      log: (entry) => this.opts.log?.({ ...entry, node: name }),
+    });
+    await gc.run(signal, this.opts.images?.gcPeriodMs);
   }
 
   private async consume(): Promise<void> {
@@ -382,6 +416,11 @@ export class Kubelet implements LogSource {
 }
 
 const SYNC_FREQUENCY_MS = 60_000;
+
+/** A node's status.images as one string, to tell whether it changed. */
+function imagesKey(images: readonly NodeImage[]): string {
+  return images.map((i) => `${(i.names ?? []).join(",")}=${i.sizeBytes}`).join(";");
+}
 const SERVICEACCOUNTS = { group: "", version: "v1", resource: "serviceaccounts", namespaced: true };
 
 function readResolvConf(path = "/etc/resolv.conf"): string {

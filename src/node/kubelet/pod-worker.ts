@@ -4,6 +4,8 @@ import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { EventType } from "../../client/events.js";
 import { ImagePullError, type PullAuth, type ContainerSecurity, type ContainerStatus, type Image, type Mount, type Runtime, type Sandbox } from "../runtime/runtime.js";
 import { goDuration, type Backoff } from "./backoff.js";
+import { goDurationMs } from "./go-duration.js";
+import { defaultPullPolicy } from "../../api/defaults/pod.js";
 import { containerConfig, podVolumeSources, type ContainerConfigDeps } from "./container-config.js";
 import { ContainerConfigError, containerArgv } from "./container-env.js";
 import { ephemeralContainers, ephemeralToStart, ranBefore } from "./ephemeral-containers.js";
@@ -56,11 +58,6 @@ async function pullWith(credentials: PullAuth[], pull: (auth?: PullAuth) => Prom
     }
   }
   throw last;
-}
-
-/** Go's duration format for a pull time: "52ms", "1.234s". */
-function pullDuration(ms: number): string {
-  return ms < 1000 ? `${Math.max(1, Math.round(ms))}ms` : `${(ms / 1000).toFixed(3)}s`;
 }
 
 /**
@@ -298,12 +295,14 @@ export class PodWorker {
   private async pull(pod: Pod, c: Container, slot: Slot): Promise<Image | undefined> {
     const { runtime, clock } = this.deps;
     const ref = c.image ?? "";
-    const policy = c.imagePullPolicy ?? (ref.includes(":") && !ref.endsWith(":latest") ? "IfNotPresent" : "Always");
+    const policy = c.imagePullPolicy ?? defaultPullPolicy(ref);
     const present = runtime.imageStatus(ref);
     if (policy === "Never" && !present) {
       const message = `Container image "${ref}" is not present with pull policy of Never`;
       slot.waiting = { reason: "ErrImageNeverPull", message };
       this.deps.event(pod, "Warning", "ErrImageNeverPull", message);
+      // As every image error of upstream's startContainer: "Error: <reason>".
+      this.deps.event(pod, "Warning", "Failed", "Error: ErrImageNeverPull");
       this.deps.requeue(10_000);
       return undefined;
     }
@@ -327,7 +326,7 @@ export class PodWorker {
     const began = performance.now();
     try {
       const image = await pullWith(credentials, (auth) => runtime.pullImage(ref, auth));
-      const took = pullDuration(performance.now() - began);
+      const took = goDurationMs(performance.now() - began);
       this.deps.event(pod, "Normal", "Pulled", `Successfully pulled image "${ref}" in ${took} (${took} including waiting). Image size: ${image.size} bytes.`);
       slot.pullFailedAt = undefined;
       return image;

@@ -206,6 +206,36 @@ export interface StreamingRuntime {
   attachInput?(containerId: string): ContainerInput | undefined;
 }
 
+/** One image the runtime holds (CRI's Image), as the kubelet's image GC and node status read it. */
+export interface StoredImage {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  size: number;
+  /** Never garbage-collected (CRI's pinned; the runtime's sandbox image). */
+  pinned: boolean;
+}
+
+/** The filesystem images live on: bytes in use by images, and the filesystem's size and free bytes. */
+export interface ImageFsUsage {
+  mountpoint: string;
+  usedBytes: number;
+  capacityBytes: number;
+  availableBytes: number;
+}
+
+/**
+ * A runtime's image store (CRI's ListImages, RemoveImage, ImageFsInfo), for the kubelet's node status
+ * images and image garbage collection; absent on runtimes without images of their own.
+ */
+export interface ImageStore {
+  list(): Promise<StoredImage[]>;
+  /** The ids of the images some container of the runtime (any state, any pod) was created from. */
+  inUse(): Promise<Set<string>>;
+  remove(id: string): Promise<void>;
+  fsUsage(): Promise<ImageFsUsage>;
+}
+
 export interface Runtime {
   readonly name: string;
   readonly version: string;
@@ -234,6 +264,8 @@ export interface Runtime {
   exec(id: string, argv: string[], timeoutMs: number): Promise<ExecResult>;
   /** Exec, attach and port-forward streams; absent on runtimes without processes (the simulated one). */
   readonly streaming?: StreamingRuntime;
+  /** The runtime's images (node status, image GC); absent on runtimes whose images are not stored (process, simulated). */
+  readonly imageStore?: ImageStore;
   /** Where to reach the pod's ports from the node (HTTP/TCP probes and hooks). */
   podAddress(sandboxId: string): string;
 

@@ -4,8 +4,9 @@ import { dirname, relative } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   ImagePullError, type ContainerConfig, type ContainerState, type ContainerStatus, type ExecResult, type Image, type Runtime, type Sandbox, type SandboxConfig,
-  type PullAuth, type StreamingRuntime,
+  type PullAuth, type StreamingRuntime, type ImageStore,
 } from "../runtime.js";
+import { CriImageStore } from "./image-store.js";
 import { streamedExec } from "./exec-stream.js";
 import { CriError, isNotFound, type CriClient, type RuntimeVersion } from "./cri-client.js";
 import {
@@ -84,8 +85,14 @@ export class ContainerdRuntime implements Runtime {
   private relisting = false;
   private closed = false;
 
+  readonly imageStore: ImageStore;
+
   constructor(private readonly opts: ContainerdRuntimeOptions) {
     this.version = `${opts.version.runtimeName}://${opts.version.runtimeVersion}`;
+    // An image the kubelet's GC removed is no longer present (imageStatus), whatever name it was known by.
+    this.imageStore = new CriImageStore(opts.client, (id) => {
+      for (const [name, image] of this.images) if (image.id === id) this.images.delete(name);
+    });
   }
 
   private get cri(): CriClient {

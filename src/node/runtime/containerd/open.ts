@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { connectCri, RuntimeUnavailableError } from "./cri-client.js";
 import { ContainerdRuntime } from "./containerd-runtime.js";
 import { ContainerdDaemon, onPath } from "./daemon.js";
+import type { KubeletImageFlags } from "../../kubelet/image-gc.js";
 
 /** What a node agent says about the containerd it runs pods on (`--runtime containerd`). */
 export interface ContainerdFlags {
@@ -9,6 +10,8 @@ export interface ContainerdFlags {
   endpoint?: string;
   /** For Tugboat's own containerd: registry host → endpoints to pull from (e.g. `docker.io` → `http://127.0.0.1:5000`). */
   registryMirrors?: Record<string, string[]>;
+  /** The kubelet's image GC and status.images flags: only this runtime has images of its own to manage. */
+  images?: KubeletImageFlags;
 }
 
 export interface OpenContainerdOptions extends ContainerdFlags {
