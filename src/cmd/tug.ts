@@ -362,7 +362,8 @@ async function main(argv: string[]): Promise<void> {
     const joining = v.token !== undefined || v["certificate-authority"] !== undefined;
     if (!v.kubeconfig && !(servers && v["certificate-authority"])) fail("tug node needs --kubeconfig, or --server and --certificate-authority (with --token to join)");
     const runtime = runtimeFlag(v.runtime);
-    if (joining && runtime !== "process") fail("tug node joins with its own certificates (--token, --certificate-authority) only with --runtime process");
+    // Joining is the kubelet's TLS bootstrap (its serving certificate too): a simulated node has no kubelet.
+    if (joining && runtime === "simulated") fail("tug node joins with its own certificates (--token, --certificate-authority) only with --runtime process or containerd");
     let ca: string | undefined;
     try {
       ca = v["certificate-authority"] === undefined ? undefined : readFileSync(v["certificate-authority"], "utf8");

@@ -43,8 +43,12 @@ export class Prober {
 
   constructor(private readonly runtime: Runtime, private readonly clock: Clock, private readonly hooks: ProberHooks) {}
 
-  /** Starts the container's probe workers unless they run already. */
-  ensure(target: ProbeTarget): void {
+  /**
+   * Starts the container's probe workers unless they run already. `was`: what the pod's status said of a
+   * container adopted after an agent restart — started, it is not probed for startup again (as upstream);
+   * ready, readiness starts passing until a probe says otherwise (its endpoints don't flap).
+   */
+  ensure(target: ProbeTarget, was?: { started?: boolean; ready?: boolean }): void {
     if (this.workers.has(target.containerId)) return;
     const byKind = new Map<ProbeKind, Worker>();
     const probes: Array<[ProbeKind, Probe | undefined]> = [
@@ -53,8 +57,12 @@ export class Prober {
     this.workers.set(target.containerId, { target, byKind });
     for (const [kind, probe] of probes) {
       if (!probe) continue;
-      const w: Worker = { kind, probe, result: kind === "liveness", successes: 0, failures: 0, stopped: false };
+      const w: Worker = { kind, probe, result: kind === "liveness" || (kind === "readiness" && was?.ready === true), successes: 0, failures: 0, stopped: false };
       byKind.set(kind, w);
+      if (kind === "startup" && was?.started === true) {
+        w.result = true;
+        continue;
+      }
       const first = Math.max(0, target.startedAt + (probe.initialDelaySeconds ?? 0) * 1000 - this.clock.now());
       w.cancel = this.clock.setTimer(first, () => void this.tick(target, w));
     }
