@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
-import { connectCri, RuntimeUnavailableError, type CriClient, type RuntimeVersion } from "./cri-client.js";
+import { connectCri, CriError, RuntimeUnavailableError, type CriClient, type RuntimeVersion } from "./cri-client.js";
 import { buildOciImage, pauseImageContents } from "./oci-image.js";
 
 /**
@@ -184,7 +184,9 @@ export class ContainerdDaemon {
           return daemon;
         } catch (err) {
           lastError = err instanceof Error ? err.message : String(err);
-          if (!(err instanceof RuntimeUnavailableError)) {
+          // The CRI plugin answers before it has recovered the sandboxes and containers of a previous run.
+          const recovering = err instanceof CriError && /not initialized yet/.test(err.details);
+          if (!(err instanceof RuntimeUnavailableError) && !recovering) {
             child.kill("SIGKILL");
             throw err;
           }
