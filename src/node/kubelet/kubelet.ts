@@ -399,12 +399,12 @@ export class Kubelet implements LogSource {
   /**
    * Stops every container (giving each `graceSeconds`) and tears down the pods' networks; with
    * `keepContainers`, on a runtime whose containers can outlive the agent, leaves them running for the
-   * next start to adopt instead. Resolves to whether they were kept.
+   * next start to adopt instead (when there are any). Resolves to whether they were kept.
    */
   async shutdown(graceSeconds: number, keepContainers = false): Promise<boolean> {
     for (const [uid] of this.workers) this.prober.stopPod(uid);
     const { runtime } = this.opts;
-    if (keepContainers && runtime.detach) {
+    if (keepContainers && runtime.detach && runtime.listPodSandboxes().length > 0) {
       await runtime.detach();
       return true;
     }
