@@ -95,7 +95,8 @@ const NODE_USAGE = `  node    Join one more node to a running cluster, in the fo
                            serving certificates (CSRs, approved by the controller manager) and keeps them in
                            DIR/nodes/NAME/pki; a restart reuses them, so the token is needed only once
           --name NAME        the node's name (default: this machine's hostname)
-          --runtime R        process (default), containerd or simulated
+          --runtime R        process (default), containerd or simulated; on containerd, the pods' containers
+                           keep running when the agent stops, and its next start adopts them
           --container-runtime-endpoint URL  with --runtime containerd (default: a containerd of Tugboat's own)
           --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,…
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)

@@ -66,7 +66,7 @@ function ms(ns: bigint): number | undefined {
 }
 
 /** The sandbox config an adopted sandbox was created with (its annotation); undefined when it has none or it does not parse. */
-export function sandboxConfigOf(annotation: string | undefined): SandboxConfig | undefined {
+function sandboxConfigOf(annotation: string | undefined): SandboxConfig | undefined {
   if (!annotation) return undefined;
   try {
     const config = JSON.parse(annotation) as SandboxConfig;
