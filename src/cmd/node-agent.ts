@@ -131,8 +131,12 @@ async function registeredAddresses(client: RestClient, name: string, signal: Abo
 export interface NodeAgent {
   /** Waits for the node's pod CIDR (when pods get their own network), then runs the kubelet until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
-  /** Stops the pods (SIGTERM, then SIGKILL after `graceSeconds`) and the agent's server. */
-  shutdown(graceSeconds: number): Promise<void>;
+  /**
+   * Stops the pods (SIGTERM, then SIGKILL after `graceSeconds`) and the agent's server. With
+   * `keepContainers` (containerd), the pods' containers keep running, with their network, for the agent's
+   * next start to adopt; resolves to whether they were kept.
+   */
+  shutdown(graceSeconds: number, opts?: { keepContainers?: boolean }): Promise<boolean>;
 }
 
 /**
@@ -228,13 +232,19 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
       started.kubelet = await startKubelet(signal);
       await started.kubelet?.run(signal);
     },
-    shutdown: async (graceSeconds) => {
-      await started.kubelet?.shutdown(graceSeconds);
+    shutdown: async (graceSeconds, { keepContainers = false } = {}) => {
+      let kept = false;
+      if (started.kubelet) kept = await started.kubelet.shutdown(graceSeconds, keepContainers);
       // Stopped while the runtime was starting: no kubelet closes it (and a containerd of our own).
-      if (!started.kubelet) await started.runtime?.close(graceSeconds);
-      await started.network?.removeBridge();
+      else if (keepContainers && started.runtime?.detach) {
+        await started.runtime.detach();
+        kept = true;
+      } else await started.runtime?.close(graceSeconds);
+      // The kept pods stay on the node's bridge.
+      if (!kept) await started.network?.removeBridge();
       cgroups?.close();
       await server.close();
+      return kept;
     },
   };
 }

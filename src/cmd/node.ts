@@ -50,7 +50,9 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   stopOnSignals(log, async () => {
     stop.abort();
     await Promise.race([Promise.all([running, proxy]).catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
-    await agent?.shutdown(10);
+    // As upstream's kubelet: containers outlive the agent (containerd) and the next start adopts them.
+    const kept = await agent?.shutdown(10, { keepContainers: true });
+    if (kept) log({ level: "info", msg: "The pods' containers keep running: the node agent adopts them when it starts again (delete or drain the pods first to stop them)", node: opts.name });
     client.close();
     if (admin !== client) admin.close();
   });

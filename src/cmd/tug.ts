@@ -96,7 +96,8 @@ const NODE_USAGE = `  node    Join one more node to a running cluster, in the fo
                            serving certificates (CSRs, approved by the controller manager) and keeps them in
                            DIR/nodes/NAME/pki; a restart reuses them, so the token is needed only once
           --name NAME        the node's name (default: this machine's hostname)
-          --runtime R        process (default), containerd or simulated
+          --runtime R        process (default), containerd or simulated; on containerd, the pods' containers
+                           keep running when the agent stops, and its next start adopts them
           --container-runtime-endpoint URL  with --runtime containerd (default: a containerd of Tugboat's own)
           --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,…
 ${IMAGE_USAGE}          --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
@@ -367,7 +368,8 @@ async function main(argv: string[]): Promise<void> {
     const joining = v.token !== undefined || v["certificate-authority"] !== undefined;
     if (!v.kubeconfig && !(servers && v["certificate-authority"])) fail("tug node needs --kubeconfig, or --server and --certificate-authority (with --token to join)");
     const runtime = runtimeFlag(v.runtime);
-    if (joining && runtime !== "process") fail("tug node joins with its own certificates (--token, --certificate-authority) only with --runtime process");
+    // Joining is the kubelet's TLS bootstrap (its serving certificate too): a simulated node has no kubelet.
+    if (joining && runtime === "simulated") fail("tug node joins with its own certificates (--token, --certificate-authority) only with --runtime process or containerd");
     let ca: string | undefined;
     try {
       ca = v["certificate-authority"] === undefined ? undefined : readFileSync(v["certificate-authority"], "utf8");

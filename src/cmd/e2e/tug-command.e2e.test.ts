@@ -67,6 +67,7 @@ describe("tug's node IPAM, logging and container runtime flags are checked befor
     { name: "tug apiserver --service-cluster-ip-range that is no CIDR", args: ["apiserver", "--service-cluster-ip-range", "10.96.0.0"], want: /^tug: invalid --service-cluster-ip-range "10\.96\.0\.0"/ },
     { name: "tug up --container-runtime-endpoint without --runtime containerd", args: ["up", "--container-runtime-endpoint", "unix:///run/c.sock"], want: /^tug: --container-runtime-endpoint and --registry-mirrors go with --runtime containerd/ },
     { name: "tug node --container-runtime-endpoint that is no unix socket URL", args: ["node", "--kubeconfig", "/nonexistent", "--runtime", "containerd", "--container-runtime-endpoint", "/run/c.sock"], want: /^tug: --container-runtime-endpoint needs a unix socket URL/ },
+    { name: "tug node --token with --runtime simulated", args: ["node", "--server", "https://127.0.0.1:6443", "--certificate-authority", "/nonexistent", "--token", "abcdef.0123456789abcdef", "--runtime", "simulated"], want: /^tug: tug node joins with its own certificates \(--token, --certificate-authority\) only with --runtime process or containerd/ },
     { name: "tug up --registry-mirrors without an endpoint URL", args: ["up", "--runtime", "containerd", "--registry-mirrors", "docker.io"], want: /^tug: --registry-mirrors needs host=http\(s\):\/\/endpoint items, got "docker.io"/ },
   ];
   for (const c of cases) {

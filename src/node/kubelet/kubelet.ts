@@ -17,6 +17,7 @@ import { Backoff as RetryBackoff } from "../../client/backoff.js";
 import { parseResolvConf, type ClusterDnsConfig } from "./dns-files.js";
 import { podStatus } from "./pod-status.js";
 import { PodWorker } from "./pod-worker.js";
+import { orphanedPods } from "./adopt.js";
 import { unmountMemoryVolumes } from "./memory-volume.js";
 import { Prober } from "./prober.js";
 import type { LogSource, StreamTargetIds } from "./server.js";
@@ -136,12 +137,37 @@ export class Kubelet implements LogSource {
     const loops = [this.renewLease(signal), this.reportStatus(signal), this.pods.run(signal), this.services.run(signal), this.collectImages(signal)];
     // Containers start with the service env of their namespace: not before the services are known.
     await Promise.all([this.pods.waitForSync(), this.services.waitForSync()]);
+    await this.removeOrphans();
     const consumers = [...Array.from({ length: 32 }, () => this.consume()), this.resync(signal)];
     signal.addEventListener("abort", () => {
       this.queue.shutdown();
       this.volumeObjects.stop();
     }, { once: true });
     await Promise.all([...loops, ...consumers]);
+  }
+
+  /**
+   * What the runtime still runs (adopted after an agent restart) for pods no longer bound here — deleted
+   * while the agent was down — is stopped and removed with the pods' directories, as upstream's kubelet
+   * cleans up orphaned pods once it knows its pods. The pods that are still bound keep theirs.
+   */
+  private async removeOrphans(): Promise<void> {
+    const { runtime } = this.opts;
+    const bound = new Set(this.pods.indexer.list().map((o) => o.metadata.uid ?? ""));
+    await Promise.all(orphanedPods(runtime.listPodSandboxes(), bound).map(async ({ uid, namespace, name }) => {
+      this.opts.log?.({ level: "info", component: "kubelet", node: this.opts.nodeName, pod: `${namespace}/${name}`, msg: "Removing the containers of a pod no longer bound to this node" });
+      const pod: Pod = { metadata: { uid, namespace, name }, spec: { containers: [], terminationGracePeriodSeconds: 2 } };
+      try {
+        await new PodWorker(this.deps(uid), pod).remove(pod);
+        // Older sandboxes of the pod, if any: the worker adopted the newest.
+        for (const s of runtime.listPodSandboxes().filter((s) => s.config.uid === uid)) {
+          await runtime.stopPodSandbox(s.id);
+          await runtime.removePodSandbox(s.id);
+        }
+      } catch (err) {
+        this.opts.log?.({ level: "warn", component: "kubelet", node: this.opts.nodeName, pod: `${namespace}/${name}`, msg: "Removing an orphaned pod failed", err: err instanceof Error ? err.message : String(err) });
+      }
+    }));
   }
 
   /**
@@ -406,12 +432,22 @@ export class Kubelet implements LogSource {
     return { sandboxId: sandbox.id, containerId: instance.id, logPath: instance.logPath, attachFromStart: spec?.stdinOnce === true, tty: spec?.tty === true };
   }
 
-  /** Stops every container (giving each `graceSeconds`) and tears down the pods' networks. */
-  async shutdown(graceSeconds: number): Promise<void> {
+  /**
+   * Stops every container (giving each `graceSeconds`) and tears down the pods' networks; with
+   * `keepContainers`, on a runtime whose containers can outlive the agent, leaves them running for the
+   * next start to adopt instead (when there are any). Resolves to whether they were kept.
+   */
+  async shutdown(graceSeconds: number, keepContainers = false): Promise<boolean> {
     for (const [uid] of this.workers) this.prober.stopPod(uid);
-    await this.opts.runtime.close(graceSeconds);
+    const { runtime } = this.opts;
+    if (keepContainers && runtime.detach && runtime.listPodSandboxes().length > 0) {
+      await runtime.detach();
+      return true;
+    }
+    await runtime.close(graceSeconds);
     // The containers are gone: memory volumes would otherwise outlive the agent, mounted in its data dir.
     unmountMemoryVolumes(join(this.opts.stateDir, "pods"));
+    return false;
   }
 }
 

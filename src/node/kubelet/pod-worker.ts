@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Container, Pod } from "kubernetes-types/core/v1.js";
 import type { EventType } from "../../client/events.js";
 import { ImagePullError, type PullAuth, type ContainerSecurity, type ContainerStatus, type Image, type Mount, type Runtime, type Sandbox } from "../runtime/runtime.js";
+import { adoptPod, type AdoptedPod } from "./adopt.js";
 import { goDuration, type Backoff } from "./backoff.js";
 import { goDurationMs } from "./go-duration.js";
 import { defaultPullPolicy } from "../../api/defaults/pod.js";
@@ -87,6 +88,31 @@ export class PodWorker {
     for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       const ran = s.state?.running !== undefined || s.state?.terminated !== undefined || s.lastState?.terminated !== undefined;
       this.slots.set(s.name, { nextAttempt: s.restartCount + (ran ? 1 : 0) });
+    }
+    const adopted = adoptPod(pod.metadata?.uid ?? "", deps.runtime.listPodSandboxes(), deps.runtime.listContainers());
+    if (adopted) this.adopt(pod, adopted);
+  }
+
+  /**
+   * After an agent restart, what the runtime still runs for the pod is the pod's: its sandbox (and pod IP),
+   * each container's newest instance (a running one keeps running, its probes resume) and the one before.
+   */
+  private adopt(pod: Pod, adopted: AdoptedPod): void {
+    this.sandbox = adopted.sandbox;
+    const spec = pod.spec;
+    const specs = new Map([...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...ephemeralContainers(pod)].map((c) => [c.name, c]));
+    const statuses = new Map([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((s) => [s.name, s]));
+    for (const [name, { current, last }] of adopted.containers) {
+      const slot = this.slot(name);
+      Object.assign(slot, { current: current.id, last, nextAttempt: Math.max(slot.nextAttempt, current.attempt + 1) });
+      const c = specs.get(name);
+      if (!c) continue;
+      const message = current.mounts?.find((m) => m.containerPath === c.terminationMessagePath);
+      this.messages.track(current.id, c, message);
+      if (current.state !== "running") continue;
+      const was = statuses.get(name)?.containerID?.endsWith(current.id) ? statuses.get(name) : undefined;
+      this.deps.prober.ensure({ podUid: pod.metadata?.uid ?? "", containerId: current.id, sandboxId: adopted.sandbox.id, container: c, startedAt: current.startedAt ?? this.deps.clock.now() },
+        { started: was?.started, ready: was?.ready });
     }
   }
 

@@ -49,8 +49,12 @@ export class Prober {
 
   constructor(private readonly runtime: Runtime, private readonly clock: Clock, private readonly hooks: ProberHooks) {}
 
-  /** Starts the container's probe workers unless they run already. */
-  ensure(target: ProbeTarget): void {
+  /**
+   * Starts the container's probe workers unless they run already. `was`: what the pod's status said of a
+   * container adopted after an agent restart — started, it is not probed for startup again (as upstream);
+   * ready, readiness starts passing until a probe says otherwise (its endpoints don't flap).
+   */
+  ensure(target: ProbeTarget, was?: { started?: boolean; ready?: boolean }): void {
     if (this.workers.has(target.containerId)) return;
     const byKind = new Map<ProbeKind, Worker>();
     const probes: Array<[ProbeKind, Probe | undefined]> = [
@@ -60,8 +64,14 @@ export class Prober {
     for (const [kind, probe] of probes) {
       if (!probe) continue;
       const firstAt = target.startedAt + (probe.initialDelaySeconds ?? 0) * 1000;
-      const w: Worker = { kind, probe, result: kind === "liveness", successes: 0, failures: 0, firstAt, inFlight: false, stopped: false };
+      const w: Worker = {
+        kind, probe, result: kind === "liveness" || (kind === "readiness" && was?.ready === true), successes: 0, failures: 0, firstAt, inFlight: false, stopped: false,
+      };
       byKind.set(kind, w);
+      if (kind === "startup" && was?.started === true) {
+        w.result = true;
+        continue;
+      }
       w.cancel = this.clock.setTimer(Math.max(0, firstAt - this.clock.now()), () => void this.tick(target, w));
     }
     // Upstream's kubelet notices a started container on its next relist (PLEG, every second) and generates

@@ -164,6 +164,8 @@ export interface ContainerStatus {
   reason?: string;
   message?: string;
   logPath: string;
+  /** The container's mounts, for a container adopted from a previous run of the node agent (its termination-message file). */
+  mounts?: Mount[];
 }
 
 export interface ExecResult {
@@ -273,4 +275,10 @@ export interface Runtime {
   onContainerExit(listener: (status: ContainerStatus) => void): void;
   /** Stops everything (giving processes `graceSeconds`) and releases the runtime's resources. */
   close(graceSeconds: number): Promise<void>;
+  /**
+   * Releases the runtime but leaves the pods' sandboxes and containers running, for the runtime of the next
+   * node agent run to adopt (as upstream's kubelet leaves them when it stops); absent where containers can't
+   * outlive the agent (processes are its children).
+   */
+  detach?(): Promise<void>;
 }

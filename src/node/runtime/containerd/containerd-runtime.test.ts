@@ -179,3 +179,77 @@ describe("ContainerdRuntime", { skip }, () => {
       err instanceof ImagePullError && err.message.startsWith("rpc error: code = ") && err.message.includes("127.0.0.1:1/nothere:1"));
   });
 });
+
+describe("ContainerdRuntime.start after a node agent restart", { skip }, () => {
+  let dir: string;
+  const bridge = `tuga${createHash("sha1").update(String(process.pid)).digest("hex").slice(0, 8)}`;
+
+  const open = async (daemon: ContainerdDaemon, keepDaemon = false) => {
+    const r = new ContainerdRuntime({
+      client: daemon.client, version: daemon.version, nodeName: "node-a", hostIP: "127.0.0.1", relistMs: 100, log: () => undefined,
+      onClose: keepDaemon ? undefined : (keep) => daemon.stop(10_000, keep),
+    });
+    return { runtime: r, started: await r.start() };
+  };
+  const startDaemon = () => ContainerdDaemon.start({ dir: join(dir, "containerd"), podCIDR: "10.250.8.0/24", bridge, cniBinDir: "/usr/lib/cni" });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "containerd-adopt-"));
+  });
+  after(async () => {
+    // Whatever the test left (it may have failed between runs), adopted once more and removed.
+    await (await open(await startDaemon())).runtime.close(0);
+    try {
+      execFileSync("ip", ["link", "delete", bridge], { stdio: "ignore" });
+    } catch {
+      // never made
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("adopts the running sandbox and containers of a previous run, through a containerd left running or stopped, and removes stopped sandboxes", async () => {
+    const first = await startDaemon();
+    await first.importImage((await busyboxImage("tugboat.local/test:1", join(dir, "images"))).archive);
+    const before = (await open(first, true)).runtime;
+    const image = { ...before.imageStatus("tugboat.local/test:1")!, ref: "test:1" };
+    const logs = join(dir, "logs", "web");
+    const sb = await before.runPodSandbox({ uid: "uid-web", namespace: "default", name: "web", hostname: "web", hostNetwork: false, logDirectory: logs });
+    const exited = await before.createContainer(sb.id, { name: "web", attempt: 2, image, argv: ["/bin/true"], env: {}, mounts: [], logPath: join(logs, "web", "2.log") });
+    await before.startContainer(exited);
+    await until(() => before.containerStatus(exited)?.state === "exited");
+    const id = await before.createContainer(sb.id, { name: "web", attempt: 3, image, argv: ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"], env: {}, mounts: [], logPath: join(logs, "web", "3.log") });
+    await before.startContainer(id);
+    const running = before.containerStatus(id)!;
+    const done = await before.runPodSandbox({ uid: "uid-done", namespace: "default", name: "done", hostname: "done", hostNetwork: false, logDirectory: join(dir, "logs", "done") });
+    await before.stopPodSandbox(done.id);
+
+    // The agent was killed: its containerd still runs, and the next one on the same directory replaces it.
+    await before.detach();
+    let { runtime: r, started } = await open(await startDaemon());
+    assert.deepEqual(started, { adopted: 1, removed: 1 });
+    const check = async (r: ContainerdRuntime) => {
+      assert.deepEqual(r.listPodSandboxes().map((s) => [s.id, s.ip, s.config]), [[sb.id, sb.ip, sb.config]]);
+      const s = r.containerStatus(id)!;
+      assert.deepEqual([s.state, s.startedAt, s.attempt, s.name, s.sandboxId, s.image.ref, s.image.id, s.logPath], ["running", running.startedAt, 3, "web", sb.id, "test:1", image.id, join(logs, "web", "3.log")]);
+      assert.deepEqual([r.containerStatus(exited)?.state, r.containerStatus(exited)?.exitCode, r.containerStatus(exited)?.attempt], ["exited", 0, 2]);
+      assert.equal(await httpGet(`http://${sb.ip}:8080/`), "hello from tugboat\n");
+    };
+    await check(r);
+    // Stopped with the containers kept: containerd stops, the shims don't; the next containerd finds them.
+    await r.detach();
+    ({ runtime: r, started } = await open(await startDaemon()));
+    assert.deepEqual(started, { adopted: 1, removed: 0 });
+    await check(r);
+    // An adopted container is the runtime's as any other: its exit reaches the listeners.
+    const exits: string[] = [];
+    r.onContainerExit((s) => exits.push(s.id));
+    await r.stopContainer(id, 1);
+    assert.deepEqual(exits, [id]);
+    // The adopted sandbox's CRI config serves a new container as the original did.
+    const next = await r.createContainer(sb.id, { name: "web", attempt: 4, image, argv: ["/bin/sh", "-c", "echo again"], env: {}, mounts: [], logPath: join(logs, "web", "4.log") });
+    await r.startContainer(next);
+    await until(() => r.containerStatus(next)?.state === "exited");
+    assert.match(readFileSync(join(logs, "web", "4.log"), "utf8"), /stdout F again/);
+    await r.detach();
+  });
+});

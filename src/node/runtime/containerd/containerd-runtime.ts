@@ -10,7 +10,7 @@ import { CriImageStore } from "./image-store.js";
 import { streamedExec } from "./exec-stream.js";
 import { CriError, isNotFound, type CriClient, type RuntimeVersion } from "./cri-client.js";
 import {
-  ContainerState as CriContainerState, NamespaceMode, Protocol, type ContainerStatus as CriContainerStatus, type PodSandboxConfigSchema,
+  ContainerState as CriContainerState, NamespaceMode, PodSandboxState, Protocol, type ContainerStatus as CriContainerStatus, type PodSandboxConfigSchema,
 } from "./gen/runtime/v1/api_pb.js";
 import { normalizeImageRef } from "../image-ref.js";
 
@@ -32,6 +32,13 @@ const LABEL_POD_NAME = "io.kubernetes.pod.name";
 const LABEL_POD_NAMESPACE = "io.kubernetes.pod.namespace";
 const LABEL_CONTAINER_NAME = "io.kubernetes.container.name";
 const LABEL_NODE = "tugboat.io/node";
+/**
+ * Annotations a restarted agent adopts its sandboxes and containers by: the sandbox's config (what the
+ * pod worker asked for), the image as the pod spelled it, and upstream's restart count.
+ */
+const ANNOTATION_SANDBOX_CONFIG = "tugboat.io/sandbox-config";
+const ANNOTATION_IMAGE = "tugboat.io/image";
+const ANNOTATION_RESTART_COUNT = "io.kubernetes.container.restartCount";
 
 export interface ContainerdRuntimeOptions {
   client: CriClient;
@@ -42,8 +49,8 @@ export interface ContainerdRuntimeOptions {
   hostIP: string;
   /** How often the container list is polled for exits (the PLEG relist period); default 500 ms. */
   relistMs?: number;
-  /** Runs last in close(), e.g. stopping a containerd of Tugboat's own. */
-  onClose?: () => Promise<void>;
+  /** Runs last in close() and detach(), e.g. stopping a containerd of Tugboat's own (leaving the containers' shims with detach). */
+  onClose?: (keepContainers: boolean) => Promise<void>;
   log: (entry: Record<string, unknown>) => void;
 }
 
@@ -57,6 +64,17 @@ const NS_PER_MS = 1_000_000n;
 
 function ms(ns: bigint): number | undefined {
   return ns > 0n ? Number(ns / NS_PER_MS) : undefined;
+}
+
+/** The sandbox config an adopted sandbox was created with (its annotation); undefined when it has none or it does not parse. */
+function sandboxConfigOf(annotation: string | undefined): SandboxConfig | undefined {
+  if (!annotation) return undefined;
+  try {
+    const config = JSON.parse(annotation) as SandboxConfig;
+    return typeof config.uid === "string" && typeof config.name === "string" && typeof config.namespace === "string" ? config : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function stateOf(s: CriContainerState): ContainerState {
@@ -100,21 +118,53 @@ export class ContainerdRuntime implements Runtime {
   }
 
   /**
-   * Removes the sandboxes (and so the containers) a previous run of this node agent left, as the process
-   * runtime does (the pod workers start pods afresh), learns the images present, and starts relisting.
-   * Resolves to the number of sandboxes removed.
+   * Learns the images present, adopts what a previous run of this node agent left running (its ready
+   * sandboxes and their containers, as upstream's kubelet finds them again after a restart: the pod workers
+   * keep them), removes the sandboxes it cannot adopt (stopped ones, or made without the annotations), and
+   * starts relisting.
    */
-  async start(): Promise<number> {
-    const left = await this.cri.runtime.listPodSandbox({ filter: { labelSelector: { [LABEL_NODE]: this.opts.nodeName } } });
-    for (const s of left.items) {
-      await this.cri.runtime.stopPodSandbox({ podSandboxId: s.id });
-      await this.cri.runtime.removePodSandbox({ podSandboxId: s.id });
-    }
+  async start(): Promise<{ adopted: number; removed: number }> {
     const images = await this.cri.images.listImages({});
     for (const i of images.images) for (const tag of i.repoTags) await this.learnImage(tag).catch(() => undefined);
+    const byNode = { labelSelector: { [LABEL_NODE]: this.opts.nodeName } };
+    let removed = 0;
+    for (const s of (await this.cri.runtime.listPodSandbox({ filter: byNode })).items) {
+      const config = s.state === PodSandboxState.SANDBOX_READY ? sandboxConfigOf(s.annotations[ANNOTATION_SANDBOX_CONFIG]) : undefined;
+      const status = config && (await this.cri.runtime.podSandboxStatus({ podSandboxId: s.id })).status;
+      if (!config || !status) {
+        await this.cri.runtime.stopPodSandbox({ podSandboxId: s.id });
+        await this.cri.runtime.removePodSandbox({ podSandboxId: s.id });
+        removed++;
+        continue;
+      }
+      const sandbox: Sandbox = {
+        id: s.id, config, ip: config.hostNetwork ? this.opts.hostIP : status.network?.ip || this.opts.hostIP, sharesHostNetwork: false,
+        createdAt: ms(status.createdAt) ?? Date.now(),
+      };
+      this.sandboxes.set(s.id, { sandbox, config: this.criSandboxConfig(config) });
+    }
+    for (const c of (await this.cri.runtime.listContainers({ filter: byNode })).containers) {
+      if (this.sandboxes.has(c.podSandboxId)) await this.adoptContainer(c.id, c.podSandboxId);
+    }
     this.relistTimer = setInterval(() => void this.relist(), this.opts.relistMs ?? 500);
     this.relistTimer.unref();
-    return left.items.length;
+    return { adopted: this.sandboxes.size, removed };
+  }
+
+  /** Tracks a container a previous run created, with its status as the runtime reports it now. */
+  private async adoptContainer(id: string, sandboxId: string): Promise<void> {
+    const s = (await this.cri.runtime.containerStatus({ containerId: id })).status;
+    if (!s) return;
+    const ref = s.annotations[ANNOTATION_IMAGE] || s.image?.image || s.imageRef;
+    const image = this.imageStatus(ref) ?? { ref, id: s.imageRef, size: 0, entrypoint: [], cmd: [], env: {} };
+    this.containers.set(id, {
+      status: {
+        id, sandboxId, name: s.metadata?.name ?? "", attempt: s.metadata?.attempt ?? 0, image, state: stateOf(s.state),
+        createdAt: ms(s.createdAt) ?? Date.now(), logPath: s.logPath,
+        mounts: s.mounts.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readonly })),
+      },
+    });
+    await this.refresh(id);
   }
 
   /** Reads the image's configuration (verbose ImageStatus: containerd's imageSpec) into the image cache. */
@@ -158,8 +208,9 @@ export class ContainerdRuntime implements Runtime {
     return image && { ...image, ref };
   }
 
-  async runPodSandbox(config: SandboxConfig): Promise<Sandbox> {
-    const sandboxConfig: SandboxConfigInit = {
+  /** The CRI sandbox config for what the pod worker asked for (the same again for an adopted sandbox). */
+  private criSandboxConfig(config: SandboxConfig): SandboxConfigInit {
+    return {
       metadata: { name: config.name, uid: config.uid, namespace: config.namespace, attempt: 0 },
       hostname: config.hostname,
       logDirectory: config.logDirectory ?? "",
@@ -167,6 +218,7 @@ export class ContainerdRuntime implements Runtime {
         protocol: p.protocol === "UDP" ? Protocol.UDP : p.protocol === "SCTP" ? Protocol.SCTP : Protocol.TCP,
         containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIP ?? "",
       })),
+      annotations: { [ANNOTATION_SANDBOX_CONFIG]: JSON.stringify(config) },
       labels: { [LABEL_POD_UID]: config.uid, [LABEL_POD_NAME]: config.name, [LABEL_POD_NAMESPACE]: config.namespace, [LABEL_NODE]: this.opts.nodeName },
       linux: {
         sysctls: Object.fromEntries((config.sysctls ?? []).map((s) => [s.name, s.value])),
@@ -177,6 +229,10 @@ export class ContainerdRuntime implements Runtime {
         ...(config.resources ? { resources: { cpuShares: BigInt(config.resources.cpuShares), cpuQuota: BigInt(config.resources.cpuQuotaUs ?? 0), cpuPeriod: config.resources.cpuQuotaUs ? 100_000n : 0n } } : {}),
       },
     };
+  }
+
+  async runPodSandbox(config: SandboxConfig): Promise<Sandbox> {
+    const sandboxConfig = this.criSandboxConfig(config);
     if (config.logDirectory) mkdirSync(config.logDirectory, { recursive: true });
     const { podSandboxId } = await this.cri.runtime.runPodSandbox({ config: sandboxConfig });
     const status = await this.cri.runtime.podSandboxStatus({ podSandboxId });
@@ -220,6 +276,7 @@ export class ContainerdRuntime implements Runtime {
         envs: Object.entries(config.env).map(([key, value]) => ({ key, value })),
         mounts: config.mounts.map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readOnly })),
         labels: { [LABEL_POD_UID]: sb.sandbox.config.uid, [LABEL_CONTAINER_NAME]: config.name, [LABEL_NODE]: this.opts.nodeName },
+        annotations: { [ANNOTATION_IMAGE]: config.image.ref, [ANNOTATION_RESTART_COUNT]: String(config.attempt) },
         logPath: relative(logDirectory, config.logPath),
         stdin: config.stdin ?? false, stdinOnce: config.stdinOnce ?? false,
         linux: {
@@ -364,6 +421,17 @@ export class ContainerdRuntime implements Runtime {
     }
   }
 
+  /**
+   * Lets go of the runtime and leaves the pods' sandboxes and containers running for the next start() to
+   * adopt, as upstream's kubelet leaves them when it stops.
+   */
+  async detach(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.relistTimer);
+    this.cri.close();
+    await this.opts.onClose?.(true);
+  }
+
   async close(graceSeconds: number): Promise<void> {
     this.closed = true;
     clearInterval(this.relistTimer);
@@ -376,6 +444,6 @@ export class ContainerdRuntime implements Runtime {
     this.sandboxes.clear();
     this.containers.clear();
     this.cri.close();
-    await this.opts.onClose?.();
+    await this.opts.onClose?.(false);
   }
 }

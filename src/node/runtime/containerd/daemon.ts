@@ -1,8 +1,8 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
-import { connectCri, RuntimeUnavailableError, type CriClient, type RuntimeVersion } from "./cri-client.js";
+import { connectCri, CriError, RuntimeUnavailableError, type CriClient, type RuntimeVersion } from "./cri-client.js";
 import { buildOciImage, pauseImageContents } from "./oci-image.js";
 
 /**
@@ -142,7 +142,11 @@ export class ContainerdDaemon {
     return join(this.dir, "containerd.sock");
   }
 
-  /** Starts containerd, waits until its CRI answers, and imports the sandbox image. */
+  /**
+   * Starts containerd, waits until its CRI answers, and imports the sandbox image. A containerd a previous
+   * run left on the same directory (the agent was killed) is stopped first; the containers' shims outlive
+   * both, and the new containerd finds them again.
+   */
   static async start(opts: ContainerdDaemonOptions): Promise<ContainerdDaemon> {
     if (!onPath("containerd")) throw new RuntimeUnavailableError("containerd is not installed (no containerd on PATH): install it (Debian: apt-get install containerd runc) or give --container-runtime-endpoint");
     if (!onPath("runc")) throw new RuntimeUnavailableError("runc is not installed (no runc on PATH): install it (Debian: apt-get install runc)");
@@ -152,10 +156,14 @@ export class ContainerdDaemon {
     const d = opts.dir;
     mkdirSync(join(d, "cni", "net.d"), { recursive: true });
     writeFileSync(join(d, "cni", "net.d", "10-tugboat.conflist"), cniConfList(opts));
-    writeFileSync(join(d, "config.toml"), containerdConfig(opts));
+    const configFile = join(d, "config.toml");
+    await stopDaemons(configFile);
+    rmSync(join(d, "containerd.sock"), { force: true });
+    writeFileSync(configFile, containerdConfig(opts));
     const logFile = join(d, "containerd.log");
     const fd = openSync(logFile, "a");
-    const child = spawn("containerd", ["--config", join(d, "config.toml")], { stdio: ["ignore", fd, fd] });
+    // A process group of its own: a Ctrl-C at the terminal reaches the agent, which decides what stops.
+    const child = spawn("containerd", ["--config", configFile], { stdio: ["ignore", fd, fd], detached: true });
     closeSync(fd);
     let gone = false;
     const exited = new Promise<void>((resolve) => child.once("exit", () => {
@@ -176,7 +184,9 @@ export class ContainerdDaemon {
           return daemon;
         } catch (err) {
           lastError = err instanceof Error ? err.message : String(err);
-          if (!(err instanceof RuntimeUnavailableError)) {
+          // The CRI plugin answers before it has recovered the sandboxes and containers of a previous run.
+          const recovering = err instanceof CriError && /not initialized yet/.test(err.details);
+          if (!(err instanceof RuntimeUnavailableError) && !recovering) {
             child.kill("SIGKILL");
             throw err;
           }
@@ -194,16 +204,60 @@ export class ContainerdDaemon {
   }
 
   /**
-   * Stops the daemon (SIGTERM, then SIGKILL after `graceMs`) and the shims it left, which serve the
-   * containers of its socket and would otherwise outlive it.
+   * Stops the daemon (SIGTERM, then SIGKILL after `graceMs`) and, unless `keepContainers`, the shims it
+   * left, which serve the containers of its socket and would otherwise outlive it (a containerd started
+   * again on the same directory finds them).
    */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = 10_000, keepContainers = false): Promise<void> {
     this.client.close();
     this.child.kill("SIGTERM");
     const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
     await this.exited;
     clearTimeout(timer);
-    killShims(this.socket);
+    if (!keepContainers) killShims(this.socket);
+  }
+}
+
+/** The processes whose command line has `name` as its program's file name and `arg` among its arguments. */
+function processesWith(name: string, arg: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if ((argv[0] ?? "").split("/").pop() === name && argv.includes(arg)) found.push(Number(pid));
+  }
+  return found;
+}
+
+/** Stops the containerd daemons running with `configFile` (SIGTERM, SIGKILL after `graceMs`) and waits until they are gone. */
+async function stopDaemons(configFile: string, graceMs = 10_000): Promise<void> {
+  const pids = processesWith("containerd", configFile);
+  const signal = (pid: number, sig: NodeJS.Signals | 0) => {
+    try {
+      process.kill(pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const pid of pids) signal(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  let alive = pids;
+  while ((alive = alive.filter((pid) => signal(pid, 0) && !isZombie(pid))).length > 0) {
+    if (Date.now() > deadline) for (const pid of alive) signal(pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return / Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\)/, ")"));
+  } catch {
+    return true;
   }
 }
 

@@ -43,7 +43,7 @@ export async function checkContainerd(flags: ContainerdFlags): Promise<void> {
 
 /**
  * The node's ContainerdRuntime: on the endpoint given, or on a containerd started now under `dir` (stopped
- * again when the runtime closes). Leftovers of a previous run of this node agent are removed.
+ * again when the runtime closes or detaches). What a previous run of this node agent left running is adopted.
  */
 export async function openContainerdRuntime(opts: OpenContainerdOptions): Promise<ContainerdRuntime> {
   let runtime: ContainerdRuntime;
@@ -53,9 +53,10 @@ export async function openContainerdRuntime(opts: OpenContainerdOptions): Promis
   } else {
     const daemon = await ContainerdDaemon.start({ dir: join(opts.dir), podCIDR: opts.podCIDR, bridge: opts.bridge, cniBinDir: opts.cniBinDir, registryMirrors: opts.registryMirrors });
     opts.log({ level: "info", component: "kubelet", node: opts.nodeName, msg: "Started containerd", endpoint: daemon.endpoint, version: daemon.version.runtimeVersion });
-    runtime = new ContainerdRuntime({ client: daemon.client, version: daemon.version, nodeName: opts.nodeName, hostIP: opts.hostIP, log: opts.log, onClose: () => daemon.stop() });
+    runtime = new ContainerdRuntime({ client: daemon.client, version: daemon.version, nodeName: opts.nodeName, hostIP: opts.hostIP, log: opts.log, onClose: (keepContainers) => daemon.stop(10_000, keepContainers) });
   }
-  const removed = await runtime.start();
-  if (removed) opts.log({ level: "info", component: "kubelet", node: opts.nodeName, msg: "Removed pod sandboxes of a previous run", count: removed });
+  const { adopted, removed } = await runtime.start();
+  if (adopted) opts.log({ level: "info", component: "kubelet", node: opts.nodeName, msg: "Adopted the running pod sandboxes of a previous run", count: adopted });
+  if (removed) opts.log({ level: "info", component: "kubelet", node: opts.nodeName, msg: "Removed the stopped pod sandboxes of a previous run", count: removed });
   return runtime;
 }
