@@ -31,6 +31,7 @@ import { invalidError } from "../api/field-errors.js";
 import { NodeGraph } from "./auth/node/graph.js";
 import { NodeAuthorizer } from "./auth/node/node-authorizer.js";
 import { nodeRestriction } from "./auth/node/node-restriction.js";
+import { signerAdmission } from "./auth/signer-admission.js";
 import { unionAuthorizer, type SyncAuthorizer } from "./auth/union.js";
 import { followStore } from "./store-view.js";
 import { authenticate } from "./auth/authenticate.js";
@@ -171,6 +172,7 @@ export class ApiServer {
     this.openapi = new OpenApi(this.resources);
     const decoder = new StructuralDecoder(this.openapi.schemas());
     const mergeTypes = new MergeTypes(this.openapi.schemas());
+    const signers = signerAdmission(() => this.authz);
     const hooks = {
       admit: admitAll(
         namespaceAdmission(() => this.restFor("", "namespaces"), this.clock),
@@ -178,7 +180,10 @@ export class ApiServer {
         (r, o) => this.rbac.admission.admit(r, o),
         nodeRestriction,
       ),
-      admitUpdate: (r: ResourceInfo, o: KubeObject, old: KubeObject) => this.rbac.admission.admitUpdate(r, o, old),
+      admitUpdate: async (r: ResourceInfo, o: KubeObject, old: KubeObject, subresource: string) => {
+        if (!subresource) await this.rbac.admission.admitUpdate(r, o, old);
+        await signers(r, o, old, subresource);
+      },
       mergeType: (r: ResourceInfo) => mergeTypes.of(definitionName(r.group, r.version, r.kind)),
       decode: (r: ResourceInfo, obj: KubeObject, stored?: KubeObject) => {
         const definition = definitionName(r.group, r.version, r.kind);

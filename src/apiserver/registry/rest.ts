@@ -85,8 +85,11 @@ export interface Reservation {
   abort(): Promise<void>;
 }
 
-/** Checks run before an update of the main resource is written, with the stored object (RBAC's escalation check). */
-export type AdmitUpdate = (resource: ResourceInfo, obj: KubeObject, old: KubeObject) => Promise<void>;
+/**
+ * Checks run before an update is written, with the stored object and the subresource written ("" for the
+ * main resource): RBAC's escalation check, the CSR signer checks.
+ */
+export type AdmitUpdate = (resource: ResourceInfo, obj: KubeObject, old: KubeObject, subresource: string) => Promise<void>;
 
 export interface RestHooks {
   admit?: Admit;
@@ -350,7 +353,7 @@ export class RestStore {
       const rv = next.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(this.qualified, name);
       if (!storageLevel) this.prepareUpdate(next, current, opts.subresource ?? "", opts.fieldManager);
-      if (!opts.subresource && !opts.deletion) await this.hooks.admitUpdate?.(this.info, next, current);
+      if (!storageLevel && !opts.deletion) await this.hooks.admitUpdate?.(this.info, next, current, opts.subresource ?? "");
       if (opts.deletion) {
         next.metadata.deletionTimestamp = opts.deletion.timestamp;
         next.metadata.deletionGracePeriodSeconds = opts.deletion.gracePeriodSeconds;
