@@ -178,6 +178,33 @@ export const describeSeed000 = (runtime: SeedRuntime) => void describe(`Deployme
     assert.deepEqual(history(), ["6", "7"]);
   });
 
+  test("bad strategies get upstream's 422 messages", () => {
+    const patch = (p: string) => c.kubectl(["patch", "deployment", "deploy-demo", "-p", p]).stderr.trim();
+    assert.equal(patch('{"spec":{"strategy":{"rollingUpdate":{"maxSurge":0,"maxUnavailable":0}}}}'),
+      'The Deployment "deploy-demo" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0');
+    assert.equal(patch('{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":"110%"}}}}'),
+      'The Deployment "deploy-demo" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"110%"}: must not be greater than 100%');
+    assert.match(patch('{"spec":{"replicas":-1}}'), /spec\.replicas: Invalid value: -1: must be greater than or equal to 0/);
+    assert.match(patch('{"spec":{"selector":{"matchLabels":{"app":"other"}}}}'), /spec\.selector: Invalid value: .*: field is immutable/);
+  });
+});
+
+/**
+ * Seed 000's Recreate strategy and a rollout past its progress deadline on `runtime`, on a cluster of their own
+ * (so that each half of seed 000 on containerd stays well inside the suite's two minutes a file).
+ */
+export const describeSeed000Strategies = (runtime: SeedRuntime) => void describe(`Deployment controller on --runtime ${runtime}: seed 000's Recreate and progress deadline`, { skip: seedRuntimeSkip(runtime) }, () => {
+  let seed: SeedCluster;
+  let c: Cluster;
+
+  before(async () => {
+    seed = await startSeedCluster(runtime);
+    c = seed.cluster;
+  });
+  after(async () => {
+    await seed?.stop();
+  });
+
   test("Recreate never runs old and new pods side by side (checked from a watch)", async () => {
     const manifest = (value: string) => `
 apiVersion: apps/v1
@@ -236,16 +263,6 @@ spec:
     assert.match(progressing.message, /^ReplicaSet "stuck-\w+" has timed out progressing\.$/);
     // 25% of 4: one pod may be unavailable, so 3 of the old pods keep serving.
     assert.ok(d.status.availableReplicas >= 3, `available ${d.status.availableReplicas}`);
-  });
-
-  test("bad strategies get upstream's 422 messages", () => {
-    const patch = (p: string) => c.kubectl(["patch", "deployment", "deploy-demo", "-p", p]).stderr.trim();
-    assert.equal(patch('{"spec":{"strategy":{"rollingUpdate":{"maxSurge":0,"maxUnavailable":0}}}}'),
-      'The Deployment "deploy-demo" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0');
-    assert.equal(patch('{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":"110%"}}}}'),
-      'The Deployment "deploy-demo" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"110%"}: must not be greater than 100%');
-    assert.match(patch('{"spec":{"replicas":-1}}'), /spec\.replicas: Invalid value: -1: must be greater than or equal to 0/);
-    assert.match(patch('{"spec":{"selector":{"matchLabels":{"app":"other"}}}}'), /spec\.selector: Invalid value: .*: field is immutable/);
   });
 });
 

@@ -31,8 +31,8 @@ function busyboxApplets(): string[] {
 
 /**
  * A web server image: busybox httpd on port 80 serving `page` as / and the pod's hostname as
- * /hostname.html. A shell is PID 1 so SIGTERM stops the server at once, as nginx does (httpd as PID 1
- * would ignore it and wait for the grace period's SIGKILL).
+ * /hostname.html. A shell is PID 1 and traps SIGTERM first thing, so SIGTERM stops the server at once, as
+ * nginx does (httpd as PID 1 would ignore it and wait for the grace period's SIGKILL).
  */
 function webImage(name: string, page: string, applets: string[], dir: string): Promise<BuiltImage> {
   return buildOciImage(name, {
@@ -42,7 +42,7 @@ function webImage(name: string, page: string, applets: string[], dir: string): P
     texts: { "www/index.html": page },
     config: {
       env: ["PATH=/bin"],
-      entrypoint: ["/bin/sh", "-c", 'hostname > /www/hostname.html; httpd -f -p 80 -h /www & trap "kill $! 2>/dev/null; exit 0" TERM; wait'],
+      entrypoint: ["/bin/sh", "-c", 'trap "exit 0" TERM; hostname > /www/hostname.html; httpd -f -p 80 -h /www & trap "kill $! 2>/dev/null; exit 0" TERM; wait'],
     },
   }, join(dir, name.replace(/[^a-z0-9]+/gi, "_")));
 }
