@@ -171,7 +171,11 @@ export class Cluster {
     const deadline = Date.now() + 15_000;
     while (!existsSync(join(dir, "kubeconfig"))) {
       if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}: ${log()}`);
-      if (Date.now() > deadline) throw new Error(`tug up did not write a kubeconfig in 15 s: ${log()}`);
+      if (Date.now() > deadline) {
+        // Not left behind holding its bridge, its cluster IPs and (on containerd) a containerd of its own.
+        proc.kill("SIGTERM");
+        throw new Error(`tug up did not write a kubeconfig in 15 s: ${log()}`);
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
     return withLog;

@@ -291,6 +291,10 @@ export class Kubelet implements LogSource {
       services: () => this.services.lister().list() as unknown as Service[],
       claimPath: (namespace: string, claim: string) => this.claimPath(namespace, claim),
       requeue: (ms: number) => this.queue.addAfter(uid, Math.max(0, ms)),
+      terminationRequested: () => {
+        const latest = this.pods.indexer.byIndex("uid", uid)[0] as unknown as Pod | undefined;
+        return !latest || latest.metadata?.deletionTimestamp !== undefined;
+      },
     };
   }
 

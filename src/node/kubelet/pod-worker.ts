@@ -32,6 +32,11 @@ export interface PodWorkerDeps extends ContainerConfigDeps {
   event(pod: Pod, type: EventType, reason: string, message: string): void;
   /** Sync this pod again after `ms`. */
   requeue(ms: number): void;
+  /**
+   * The pod has been marked for deletion (or is gone) since this sync began: upstream's pod worker cancels
+   * the sync in flight then, so no container starts in a pod that is being torn down.
+   */
+  terminationRequested?(): boolean;
 }
 
 interface Slot {
@@ -234,6 +239,7 @@ export class PodWorker {
 
   /** Starts the container's next instance, unless back-off, image or configuration hold it back. */
   private async start(pod: Pod, c: Container, immediately = false): Promise<void> {
+    if (this.deps.terminationRequested?.()) return;
     const slot = this.slot(c.name);
     const { clock, runtime } = this.deps;
     const m = pod.metadata!;

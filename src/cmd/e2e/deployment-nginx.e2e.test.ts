@@ -1,0 +1,3 @@
+import { describeSeed002 } from "./deployment-seeds.js";
+
+describeSeed002("process");

@@ -1,0 +1,3 @@
+import { describeSeed000Strategies } from "./deployment-seeds.js";
+
+describeSeed000Strategies("process");
