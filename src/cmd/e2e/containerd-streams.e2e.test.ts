@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,9 @@ import { spawn as spawnPty } from "node-pty";
 import { buildOciImage, STATIC_BUSYBOX } from "../../node/runtime/containerd/oci-image.js";
 import { containerdSkipReason, registrySkipReason, startRegistry, type TestRegistry } from "../../node/runtime/containerd/testing.js";
 import { Cluster, eventually, KUBECTL, kubectlAvailable } from "./harness.js";
+
+/** A kubectl from before WebSocket exec (1.30): it speaks SPDY to the API server. */
+const KUBECTL_SPDY = "/usr/lib/google-cloud-sdk/bin/kubectl.1.27";
 
 const skip = containerdSkipReason() ?? registrySkipReason() ?? (kubectlAvailable() ? undefined : "no kubectl on PATH");
 
@@ -71,6 +74,12 @@ describe("tug up --runtime containerd: exec, cp, attach and port-forward through
     const counted = c.kubectl(["exec", "-i", "box", "--", "sh", "-c", "wc -c; exit 4"], "x".repeat(200_000));
     assert.equal(counted.code, 4);
     assert.equal(counted.stdout.trim(), "200000");
+  });
+
+  test("exec -i from a SPDY client (kubectl 1.27): its stdin's half-close is the command's EOF too", { skip: existsSync(KUBECTL_SPDY) ? undefined : `no ${KUBECTL_SPDY}` }, () => {
+    const r = spawnSync(KUBECTL_SPDY, ["--kubeconfig", c.kubeconfig, "exec", "-i", "box", "--", "cat"], { input: "over spdy\n", encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "over spdy\n");
   });
 
   test("kubectl cp copies a file into the container and back (tar over exec -i)", () => {
