@@ -30,7 +30,7 @@ function exchange(conn: Duplex, request: string): Promise<string> {
   });
 }
 
-describe("ContainerdRuntime.streaming (the CRI streaming server over SPDY)", { skip }, () => {
+describe("ContainerdRuntime.streaming (the CRI streaming server over SPDY)", { skip, timeout: 120_000 }, () => {
   let dir: string;
   let daemon: ContainerdDaemon;
   let runtime: ContainerdRuntime;
