@@ -280,7 +280,7 @@ export class PodWorker {
     const logPath = join(this.logDir(pod), c.name, `${attempt}.log`);
     const id = await runtime.createContainer(this.sandbox!.id, {
       name: c.name, attempt, image, argv: containerArgv(c, image, env), env, workingDir: c.workingDir ?? image.workingDir, mounts, logPath, security,
-      stdin: c.stdin ?? false, stdinOnce: c.stdinOnce ?? false, resources: containerResources(c),
+      stdin: c.stdin ?? false, stdinOnce: c.stdinOnce ?? false, tty: c.tty ?? false, resources: containerResources(c),
     });
     // Keep one dead instance per container (for lastState and `logs --previous`), as the kubelet's GC does.
     this.messages.track(id, c, messageMount);

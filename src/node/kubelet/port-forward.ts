@@ -2,6 +2,7 @@ import type { Duplex } from "node:stream";
 import { WebSocket, type RawData } from "ws";
 import type { SpdySession, SpdyStream } from "../../api/spdy/session.js";
 import { header } from "./remote-command.js";
+import { ForwardError } from "../runtime/runtime.js";
 
 /** Dials a port of the pod (inside its network namespace). */
 export type Dial = (port: number) => Promise<Duplex>;
@@ -51,9 +52,10 @@ export function servePortForwardSpdy(session: SpdySession, dial: Dial, podName: 
     }
     void dial(port).then((conn) => {
       open.add(conn);
-      splice(data, conn, () => {
+      splice(data, conn, (err) => {
         open.delete(conn);
-        error.end();
+        // The runtime's words about a connection it could not make or keep (the CRI streaming server's).
+        error.end(err instanceof ForwardError ? err.message : undefined);
       });
     }, (err: Error) => {
       error.end(`error forwarding port ${port} to pod ${podName}: ${err.message}`);
@@ -66,15 +68,15 @@ export function servePortForwardSpdy(session: SpdySession, dial: Dial, podName: 
   });
 }
 
-/** Copies both ways until both directions ended (or either side failed), then calls `done` once. */
-function splice(stream: Duplex, conn: Duplex, done: () => void): void {
+/** Copies both ways until both directions ended (or either side failed), then calls `done` once, with the pod side's failure. */
+function splice(stream: Duplex, conn: Duplex, done: (err?: Error) => void): void {
   let ends = 0;
   let called = false;
-  const finish = () => {
+  const finish = (err?: Error) => {
     if (called) return;
     called = true;
     conn.destroy();
-    done();
+    done(err);
   };
   const ended = () => {
     if (++ends === 2) finish();
@@ -83,9 +85,9 @@ function splice(stream: Duplex, conn: Duplex, done: () => void): void {
   conn.pipe(stream);
   stream.once("end", ended);
   conn.once("end", ended);
-  conn.once("error", () => {
+  conn.once("error", (err) => {
     stream.end();
-    finish();
+    finish(err);
   });
   conn.once("close", () => {
     stream.end();
@@ -139,7 +141,9 @@ export function servePortForwardWebsocket(ws: WebSocket, ports: number[], dial: 
           if (outstanding <= 1 << 19) conn.resume();
         });
       });
-      conn.on("error", () => undefined);
+      conn.on("error", (err) => {
+        if (err instanceof ForwardError) send(2 * i + 1, Buffer.from(err.message));
+      });
       // The pod's side ended (a Duplex whose writing side stays open emits "end" but no "close").
       let once = false;
       const ended = () => {

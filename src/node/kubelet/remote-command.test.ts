@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { exitStatus, resizeParser } from "./remote-command.js";
+import { exitStatus, resizeParser, runCommand, type CommandChannels } from "./remote-command.js";
+import type { ExecProcess } from "../runtime/runtime.js";
 
 describe("exitStatus", () => {
   test("exit code 0 is a Success Status", () => {
@@ -28,5 +29,23 @@ describe("resizeParser", () => {
     feed(Buffer.from('{"Width":80,"Height":24}\n{"Wid'));
     feed(Buffer.from('th":120,"Height":40}\n{"Width":"x"}\n'));
     assert.deepEqual(sizes, [[80, 24], [120, 40]]);
+  });
+});
+
+describe("runCommand", () => {
+  test("a command the runtime could not run ends the stream with its words, never an unhandled rejection", async () => {
+    const outcomes: Array<number | Error> = [];
+    const channels: CommandChannels = {
+      onInput: () => undefined, onResize: () => undefined, onGone: () => undefined, write: (_s, _d, sent) => sent(),
+      finish: (outcome) => void outcomes.push(outcome),
+    };
+    const exited = Promise.reject(new Error("Internal error occurred: exec: \"test\": executable file not found in $PATH"));
+    const proc: ExecProcess = {
+      write: () => undefined, endInput: () => undefined, onOutput: () => undefined, resize: () => undefined,
+      pauseOutput: () => undefined, resumeOutput: () => undefined, exited, kill: () => undefined,
+    };
+    await runCommand(channels, proc);
+    assert.equal(outcomes.length, 1);
+    assert.match((outcomes[0] as Error).message, /executable file not found/);
   });
 });

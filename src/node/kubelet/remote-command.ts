@@ -64,8 +64,9 @@ export async function runCommand(channels: CommandChannels, proc: ExecProcess): 
     gone = true;
     proc.kill();
   });
-  const code = await proc.exited;
-  if (!gone) channels.finish(code);
+  // A command the runtime could not run (no such executable) is the client's error, never the agent's crash.
+  const outcome = await proc.exited.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  if (!gone) channels.finish(outcome);
 }
 
 /** Splits a resize stream into its JSON objects (json.Encoder writes one per line). */

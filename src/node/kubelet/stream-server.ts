@@ -100,6 +100,7 @@ export class StreamServer {
     if (kind === "exec" && opts.command.length === 0) return refuse(socket, 400, "you must specify at least one command for the container");
     const start = (): ExecProcess => kind === "exec"
       ? runtime.exec(target.containerId!, opts.command, { tty: opts.tty, stdin: opts.stdin })
+      : runtime.attach ? runtime.attach(target.containerId!, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, tty: opts.tty })
       : attachProcess(target.logPath!, { fromStart: target.attachFromStart === true, tty: target.tty === true, input: opts.stdin ? runtime.attachInput?.(target.containerId!) : undefined }, () => this.source.running(target.containerId!));
     // Started once the client's channels are open, so no output is lost.
     const run = (channels: CommandChannels) => {

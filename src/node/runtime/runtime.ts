@@ -138,6 +138,8 @@ export interface ContainerConfig {
   /** The container's stdin stays open for attach (spec `stdin`); `stdinOnce`: closed when the first attach ends. */
   stdin?: boolean;
   stdinOnce?: boolean;
+  /** The container runs on a terminal of its own (spec `tty`), for runtimes that can give it one. */
+  tty?: boolean;
 }
 
 /** A running container's stdin, as attach writes to it. */
@@ -202,11 +204,29 @@ export interface ExecStreamOptions {
  */
 export interface StreamingRuntime {
   exec(containerId: string, argv: string[], opts: ExecStreamOptions): ExecProcess;
-  /** A connection to `port` on the pod's loopback, dialled inside its network namespace. */
+  /**
+   * A connection to `port` on the pod's loopback, dialled inside its network namespace. It may fail later
+   * with a ForwardError, whose words are for the client.
+   */
   portForward(sandboxId: string, port: number): Promise<Duplex>;
   /** The running container's stdin, when it was started with one (spec `stdin: true`). */
   attachInput?(containerId: string): ContainerInput | undefined;
+  /**
+   * Attaches to the running container's own streams (its stdin when it has one, its output from now on),
+   * for runtimes that serve attach themselves (the CRI's Attach); without it the agent follows the log.
+   */
+  attach?(containerId: string, opts: AttachStreamOptions): ExecProcess;
 }
+
+export interface AttachStreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** A forwarded connection the runtime could not make or keep: its words, for the port-forward client's error stream. */
+export class ForwardError extends Error {}
 
 /** One image the runtime holds (CRI's Image), as the kubelet's image GC and node status read it. */
 export interface StoredImage {

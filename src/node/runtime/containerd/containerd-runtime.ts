@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { connect } from "node:net";
 import { dirname, relative } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
@@ -8,6 +7,7 @@ import {
 } from "../runtime.js";
 import { CriImageStore } from "./image-store.js";
 import { streamedExec } from "./exec-stream.js";
+import { forwardedConnection } from "./port-forward-stream.js";
 import { CriError, isNotFound, type CriClient, type RuntimeVersion } from "./cri-client.js";
 import {
   ContainerState as CriContainerState, NamespaceMode, PodSandboxState, Protocol, type ContainerStatus as CriContainerStatus, type PodSandboxConfigSchema,
@@ -278,7 +278,7 @@ export class ContainerdRuntime implements Runtime {
         labels: { [LABEL_POD_UID]: sb.sandbox.config.uid, [LABEL_CONTAINER_NAME]: config.name, [LABEL_NODE]: this.opts.nodeName },
         annotations: { [ANNOTATION_IMAGE]: config.image.ref, [ANNOTATION_RESTART_COUNT]: String(config.attempt) },
         logPath: relative(logDirectory, config.logPath),
-        stdin: config.stdin ?? false, stdinOnce: config.stdinOnce ?? false,
+        stdin: config.stdin ?? false, stdinOnce: config.stdinOnce ?? false, tty: config.tty ?? false,
         linux: {
           ...(config.resources ? {
             resources: {
@@ -357,21 +357,19 @@ export class ContainerdRuntime implements Runtime {
   }
 
   /**
-   * kubectl exec through the CRI's Exec and its streaming server; port-forward dials the pod's IP from the
-   * node (a server bound to the pod's loopback only is not reached, unlike upstream's in-namespace dial).
+   * kubectl exec, attach and port-forward through the CRI's Exec, Attach and PortForward and containerd's
+   * streaming server, over SPDY (exec-stream.ts, port-forward-stream.ts).
    */
   readonly streaming: StreamingRuntime = {
     exec: (containerId, argv, opts) => streamedExec(
       this.cri.runtime.exec({ containerId, cmd: argv, tty: opts.tty, stdin: opts.stdin, stdout: true, stderr: !opts.tty }).then((r) => r.url),
-      { tty: opts.tty },
+      { stdin: opts.stdin, stdout: true, stderr: !opts.tty, tty: opts.tty },
     ),
-    portForward: (sandboxId, port) => new Promise((resolve, reject) => {
-      const sandbox = this.sandboxes.get(sandboxId)?.sandbox;
-      if (!sandbox) return reject(new Error(`pod sandbox "${sandboxId}" not found`));
-      const socket = connect(port, sandbox.ip);
-      socket.once("connect", () => resolve(socket));
-      socket.once("error", (err) => reject(new Error(`failed to connect to ${sandbox.ip}:${port} inside the pod: ${err.message}`)));
-    }),
+    attach: (containerId, opts) => streamedExec(this.cri.runtime.attach({ containerId, ...opts }).then((r) => r.url), opts),
+    portForward: async (sandboxId, port) => {
+      const { url } = await this.cri.runtime.portForward({ podSandboxId: sandboxId, port: [port] });
+      return forwardedConnection(url, port);
+    },
   };
 
   podAddress(sandboxId: string): string {

@@ -1,22 +1,20 @@
-import { WebSocket } from "ws";
 import type { ExecProcess } from "../runtime.js";
+import type { SpdyStream } from "../../../api/spdy/session.js";
+import { dialStreamingServer, type StreamingConnection } from "./spdy-dial.js";
 
 /**
- * A command run through the CRI streaming server (the URL an Exec or Attach call returns): the
- * Kubernetes remote command protocol over a WebSocket, `v4.channel.k8s.io` — each binary message is one
- * channel byte (0 stdin, 1 stdout, 2 stderr, 3 the final status, 4 terminal resize) and its data; the
- * status is a metav1.Status whose NonZeroExitCode cause carries the exit code.
+ * A command run, or a container attached to, through the CRI streaming server (the URL an Exec or Attach
+ * call returns): the Kubernetes remote command protocol `v4.channel.k8s.io` over SPDY/3.1, as client-go
+ * speaks it — one stream per channel named by its `streamType` header (error first, then stdin, stdout,
+ * stderr, or resize with a tty); the error stream ends with a metav1.Status whose NonZeroExitCode cause
+ * carries the exit code.
  *
- * v4 over WebSocket has no way to close stdin alone: without a tty, `endInput` can't reach the command
- * (with one, it types the terminal's end-of-file character, as the process runtime does).
+ * The end of stdin is the stdin stream's half-close (SPDY FIN). containerd 1.6's WebSocket side speaks
+ * v4.channel.k8s.io at most, which has no way to close stdin alone (v5's CLOSE message on channel 255 came
+ * later), so `cat` with piped input never saw its end there: SPDY is the only transport that can say it.
  */
 
-const PROTOCOL = "v4.channel.k8s.io";
-const STDIN = 0;
-const STDOUT = 1;
-const STDERR = 2;
-const ERROR = 3;
-const RESIZE = 4;
+export const REMOTE_COMMAND_PROTOCOL = "v4.channel.k8s.io";
 
 interface Status {
   status?: string;
@@ -33,69 +31,87 @@ export function exitCodeOf(status: Status): number {
   throw new Error(status.message || "the command failed");
 }
 
+/** What the error stream said at the end: nothing (as client-go reads it: success), a Status, or plain words. */
+export function exitCodeOfErrorStream(text: string): number {
+  if (text.trim() === "") return 0;
+  let status: Status;
+  try {
+    status = JSON.parse(text) as Status;
+  } catch {
+    throw new Error(text.trim());
+  }
+  return exitCodeOf(status);
+}
+
+export interface RemoteCommandOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** Bounds what the error stream may hold (a Status is a few hundred bytes). */
+const MAX_ERROR_TEXT = 64 * 1024;
+
 /**
- * Opens the stream at `url` (once `url` resolves: the Exec call is in flight) and returns the command as
- * an ExecProcess; `exited` rejects with the runtime's words when the stream can't be had.
+ * Opens the stream at `url` (once `url` resolves: the Exec or Attach call is in flight) and returns the
+ * command as an ExecProcess: `exited` resolves once the server has closed the connection, or rejects with
+ * the runtime's words when the stream can't be had.
  */
-export function streamedExec(url: Promise<string>, opts: { tty: boolean }): ExecProcess {
-  const pending: Buffer[] = [];
+export function streamedExec(url: Promise<string>, opts: RemoteCommandOptions): ExecProcess {
   const listeners: Array<(stream: "stdout" | "stderr", data: Buffer) => void> = [];
-  let ws: WebSocket | undefined;
+  // Input and resizes given before the streams are open wait for them.
+  const pending: Array<(s: Map<string, SpdyStream>) => void> = [];
+  let streams: Map<string, SpdyStream> | undefined;
+  let conn: StreamingConnection | undefined;
   let killed = false;
-  let status: Status | undefined;
-  const send = (channel: number, data: Buffer) => {
-    const frame = Buffer.concat([Buffer.from([channel]), data]);
-    if (ws?.readyState === WebSocket.OPEN) ws.send(frame);
-    else pending.push(frame);
-  };
-  const exited = url.then((u) => new Promise<number>((resolve, reject) => {
-    if (killed) return reject(new Error("the exec stream was closed"));
-    const socket = new WebSocket(u.replace(/^http/, "ws"), [PROTOCOL]);
-    ws = socket;
-    socket.on("open", () => {
-      for (const frame of pending.splice(0)) socket.send(frame);
-    });
-    socket.on("message", (raw: Buffer, isBinary: boolean) => {
-      const data = isBinary ? raw : Buffer.from(raw);
-      // The server opens with an empty message on each channel it serves.
-      if (data.length === 0) return;
-      const channel = data[0];
-      const body = data.subarray(1);
-      if ((channel === STDOUT || channel === STDERR) && body.length > 0) {
-        for (const l of listeners) l(channel === STDOUT ? "stdout" : "stderr", body);
-      } else if (channel === ERROR && body.length > 0) {
-        try {
-          status = JSON.parse(body.toString("utf8")) as Status;
-        } catch {
-          status = { status: "Failure", message: body.toString("utf8") };
-        }
-      }
-    });
-    socket.on("error", (err) => reject(new Error(`exec stream: ${err.message}`)));
-    socket.on("close", () => {
-      if (!status) return reject(new Error(killed ? "the exec stream was closed" : "the exec stream ended without the command's status"));
-      try {
-        resolve(exitCodeOf(status));
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
-  }));
+  const toStreams = (action: (s: Map<string, SpdyStream>) => void) => (streams ? action(streams) : pending.push(action));
+
+  const exited = url.then((u) => {
+    if (killed) throw new Error("the exec stream was closed");
+    return dialStreamingServer(u, REMOTE_COMMAND_PROTOCOL);
+  }).then(async (c) => {
+    conn = c;
+    if (killed) {
+      c.socket.destroy();
+      throw new Error("the exec stream was closed");
+    }
+    const closed = new Promise<Error | undefined>((resolve) => c.session.once("close", resolve));
+    const types = ["error", ...(opts.stdin ? ["stdin"] : []), ...(opts.stdout ? ["stdout"] : []), ...(opts.stderr && !opts.tty ? ["stderr"] : []), ...(opts.tty ? ["resize"] : [])];
+    const opened = new Map<string, SpdyStream>();
+    // In client-go's order: the server matches them by type, and starts once all it expects are open.
+    for (const type of types) opened.set(type, await c.session.open({ streamtype: [type] }));
+    let errorText = "";
+    for (const [type, s] of opened) {
+      s.on("error", () => undefined);
+      if (type === "stdout" || type === "stderr") s.on("data", (d: Buffer) => listeners.forEach((l) => l(type, d)));
+      if (type === "error") s.on("data", (d: Buffer) => {
+        if (errorText.length < MAX_ERROR_TEXT) errorText += d.toString("utf8");
+      });
+    }
+    // This side writes nothing on the error stream.
+    opened.get("error")!.end();
+    streams = opened;
+    for (const action of pending.splice(0)) action(opened);
+    const err = await closed;
+    if (killed) throw new Error("the exec stream was closed");
+    if (err && errorText === "") throw new Error(`exec stream: ${err.message}`);
+    return exitCodeOfErrorStream(errorText);
+  });
   // A caller that only kills must not see an unhandled rejection.
   exited.catch(() => undefined);
   return {
-    write: (data) => send(STDIN, data),
-    endInput: () => {
-      if (opts.tty) send(STDIN, Buffer.from([4]));
-    },
+    write: (data) => toStreams((s) => void s.get("stdin")?.write(data)),
+    endInput: () => toStreams((s) => void s.get("stdin")?.end()),
     onOutput: (listener) => listeners.push(listener),
-    resize: (cols, rows) => send(RESIZE, Buffer.from(JSON.stringify({ Width: cols, Height: rows }))),
-    pauseOutput: () => ws?.pause(),
-    resumeOutput: () => ws?.resume(),
+    resize: (cols, rows) => toStreams((s) => void s.get("resize")?.write(JSON.stringify({ Width: cols, Height: rows }))),
+    pauseOutput: () => conn?.socket.pause(),
+    resumeOutput: () => conn?.socket.resume(),
     exited,
     kill: () => {
       killed = true;
-      ws?.terminate();
+      conn?.session.close();
+      conn?.socket.destroy();
     },
   };
 }
