@@ -96,6 +96,7 @@ const NODE_USAGE = `  node    Join one more node to a running cluster, in the fo
                            DIR/nodes/NAME/pki; a restart reuses them, so the token is needed only once
           --name NAME        the node's name (default: this machine's hostname)
           --runtime R        process (default), containerd or simulated
+          --max-pods N       how many pods the node takes (its capacity and allocatable pods; default 110)
           --container-runtime-endpoint URL  with --runtime containerd (default: a containerd of Tugboat's own)
           --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,…
           --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
@@ -356,7 +357,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "node") {
     const v = flags(rest, [
-      "kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format", "container-runtime-endpoint", "registry-mirrors",
+      "kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format", "container-runtime-endpoint", "registry-mirrors", "max-pods",
     ]);
     const servers = serversFlag(v.server);
     const joining = v.token !== undefined || v["certificate-authority"] !== undefined;
@@ -373,6 +374,7 @@ async function main(argv: string[]): Promise<void> {
     return node({
       kubeconfig: v.kubeconfig, join: joining ? { ca, token: v.token } : undefined, servers,
       name: v.name ?? hostname(), runtime, containerd: containerdFlags(v, runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
+      maxPods: integer(v["max-pods"], "max-pods", 110),
     }, logger);
   }
   if (command === "token") return tokenCommand(rest);
