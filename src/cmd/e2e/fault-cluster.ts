@@ -81,6 +81,13 @@ export class TugProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Starts it again with the same flags (after `kill9`). */
+  restart(): void {
+    if (this.alive) return;
+    this.killed = false;
+    this.start();
+  }
+
   /** kill -9 on the real pid, and waits for it to be gone; it is not started again. */
   async kill9(): Promise<void> {
     this.killed = true;
@@ -172,6 +179,12 @@ export class FaultCluster {
 
   get processes(): TugProcess[] {
     return [...this.apis, ...this.managers, ...this.schedulers, ...this.nodes];
+  }
+
+  /** Waits until `p`, started again, logs `msg` (its "is up" or "Attempting to acquire leader lease"). */
+  async restarted(p: TugProcess, msg: string): Promise<void> {
+    p.restart();
+    await eventually(`${p.name} started again`, () => p.logged(msg) !== undefined, 60_000, () => p.lastLines());
   }
 
   /** Real kubectl given one API server (default: the first still alive). */
