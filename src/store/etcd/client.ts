@@ -61,6 +61,15 @@ function etcdMessage(err: unknown): string | undefined {
   return typeof details === "string" && details.startsWith("etcdserver: ") ? details : undefined;
 }
 
+/**
+ * The call's deadline passed: here (DEADLINE_EXCEEDED), or first on the member, which then answers its own
+ * context's error as UNKNOWN "context deadline exceeded" (a linearizable read waiting for a leader).
+ */
+function timedOut(err: unknown): boolean {
+  const { code, details } = err as grpc.ServiceError;
+  return code === grpc.status.DEADLINE_EXCEEDED || (code === grpc.status.UNKNOWN && details === "context deadline exceeded");
+}
+
 type Init<D extends DescMessage> = MessageInitShape<D>;
 
 export class EtcdClient {
@@ -161,7 +170,7 @@ export class EtcdClient {
         etcdSaid = etcdMessage(err) ?? etcdSaid;
         const retriable = code === grpc.status.UNAVAILABLE && !this.closed && Date.now() < deadline;
         if (!retriable) {
-          if (code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED) throw new EtcdUnavailableError(method, err, etcdMessage(err) ?? etcdSaid);
+          if (code === grpc.status.UNAVAILABLE || timedOut(err)) throw new EtcdUnavailableError(method, err, etcdMessage(err) ?? etcdSaid);
           throw err;
         }
         if (this.channels[this.current] === channel) this.failover();
