@@ -19,7 +19,9 @@ export type StatusReason =
   | "TooManyRequests"
   | "InternalError"
   | "Expired"
-  | "ServiceUnavailable";
+  | "ServiceUnavailable"
+  /** Upstream's StatusReasonUnknown: no reason in the Status (what kube-apiserver answers for a raw error). */
+  | "";
 
 export interface StatusCause {
   reason?: string;
@@ -69,9 +71,9 @@ export class StatusError extends Error {
       metadata: { ...this.listMeta },
       status: "Failure",
       message: this.message,
-      reason: this.reason,
       code: this.code,
     };
+    if (this.reason) status.reason = this.reason;
     if (this.details) status.details = this.details;
     return status;
   }

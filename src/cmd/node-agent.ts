@@ -44,6 +44,8 @@ export interface NodeAgentOptions {
   clusterDNS?: string;
   /** Run pods as containers through containerd's CRI (`--runtime containerd`) instead of as processes. */
   containerd?: ContainerdFlags;
+  /** The kubelet's --max-pods: the Node's pods capacity (default 110). */
+  maxPods?: number;
   log: (entry: Record<string, unknown>) => void;
 }
 
@@ -179,7 +181,7 @@ export async function processNodeAgent(client: RestClient, opts: NodeAgentOption
   const port = await server.listen(0);
   const disk = statfsSync(stateDir);
   const shape = {
-    name: opts.name, ...machineCapacity(), pods: "110", internalIP: hostIP, runtimeVersion: opts.containerd ? "containerd://" : "tugboat-process://0.1.0", kubeletPort: port,
+    name: opts.name, ...machineCapacity(), pods: String(opts.maxPods ?? 110), internalIP: hostIP, runtimeVersion: opts.containerd ? "containerd://" : "tugboat-process://0.1.0", kubeletPort: port,
     ephemeralStorage: `${Math.floor((disk.blocks * disk.bsize) / 1024)}Ki`, volumeDir: resolve(stateDir, "volumes"),
   };
 

@@ -29,6 +29,8 @@ export interface NodeOptions {
   dataDir: string;
   /** --server: the API servers to use instead of the kubeconfig's (several: the next one when one can't be reached). */
   servers?: string[];
+  /** --max-pods (the kubelet's): the Node's pods capacity (default 110). */
+  maxPods?: number;
 }
 
 /** `tug node`: one node agent joining a running cluster, until SIGINT or SIGTERM. */
@@ -39,13 +41,13 @@ export async function node(opts: NodeOptions, logger: Logger): Promise<void> {
   const dnsIP = await discoverClusterDnsIP(client);
   const agent = opts.runtime !== "simulated"
     ? await processNodeAgent(client, {
-      name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, log: componentLog(logger, "kubelet"),
+      name: opts.name, dataDir: opts.dataDir, token, tls: identity?.tls, clusterDNS: dnsIP, maxPods: opts.maxPods, log: componentLog(logger, "kubelet"),
       containerd: opts.runtime === "containerd" ? opts.containerd ?? {} : undefined,
     })
     : undefined;
   // A process node serves services too; on a host that already runs a proxy (tug up), that one keeps its addresses.
   const proxy = agent ? new ServiceProxy(admin, { clusterIPs: canHostServiceIPs(), dns: canHostServiceIPs() && dnsIP ? { ip: dnsIP, domain: CLUSTER_DOMAIN } : undefined, log: componentLog(logger, "proxy") }).run(stop.signal) : Promise.resolve();
-  const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(admin, { nodes: [opts.name], log: componentLog(logger, "simulated-node") }).run(stop.signal);
+  const running = agent ? agent.run(stop.signal) : new SimulatedNodePool(admin, { nodes: [opts.name], pods: String(opts.maxPods ?? 110), log: componentLog(logger, "simulated-node") }).run(stop.signal);
   log({ level: "info", msg: "Node agent is up", node: opts.name, runtime: opts.runtime });
   stopOnSignals(log, async () => {
     stop.abort();

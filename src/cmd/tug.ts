@@ -98,6 +98,7 @@ const NODE_USAGE = `  node    Join one more node to a running cluster, in the fo
           --name NAME        the node's name (default: this machine's hostname)
           --runtime R        process (default), containerd or simulated; on containerd, the pods' containers
                            keep running when the agent stops, and its next start adopts them
+          --max-pods N       how many pods the node takes (its capacity and allocatable pods; default 110)
           --container-runtime-endpoint URL  with --runtime containerd (default: a containerd of Tugboat's own)
           --registry-mirrors LIST  with Tugboat's own containerd: host=endpoint,…
 ${IMAGE_USAGE}          --data-dir DIR     where the node keeps pod state and logs (default ~/.tugboat)
@@ -361,7 +362,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "node") {
     const v = flags(rest, [
-      "kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format", "container-runtime-endpoint", "registry-mirrors",
+      "kubeconfig", "server", "certificate-authority", "token", "name", "runtime", "data-dir", "logging-format", "container-runtime-endpoint", "registry-mirrors", "max-pods",
       ...IMAGE_FLAGS,
     ]);
     const servers = serversFlag(v.server);
@@ -380,6 +381,7 @@ async function main(argv: string[]): Promise<void> {
     return node({
       kubeconfig: v.kubeconfig, join: joining ? { ca, token: v.token } : undefined, servers,
       name: v.name ?? hostname(), runtime, containerd: containerdFlags(v, runtime), dataDir: v["data-dir"] ?? join(homedir(), ".tugboat"),
+      maxPods: integer(v["max-pods"], "max-pods", 110),
     }, logger);
   }
   if (command === "token") return tokenCommand(rest);

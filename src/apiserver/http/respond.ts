@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { StatusError, type Status } from "../../api/errors.js";
+import { EtcdUnavailableError } from "../../store/etcd/client.js";
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = "application/json"): void {
   sendRawJson(res, code, JSON.stringify(body), contentType);
@@ -13,6 +14,9 @@ export function sendRawJson(res: ServerResponse, code: number, text: string | Bu
 /** Any error becomes a Status; what isn't a StatusError is a bug, reported as 500 without detail leaking. */
 export function toStatusError(err: unknown): StatusError {
   if (err instanceof StatusError) return err;
+  // kube-apiserver's answer when etcd has no quorum: a 500 whose message is etcd's client's ("etcdserver:
+  // request timed out"), without a reason (kubectl: "Error from server: etcdserver: request timed out").
+  if (err instanceof EtcdUnavailableError) return new StatusError(500, "", err.message);
   return new StatusError(500, "InternalError", `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
 }
 

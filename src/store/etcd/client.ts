@@ -11,8 +11,8 @@
  *
  * - Several endpoints: one grpc channel each. A call goes to the current endpoint; when it is unreachable
  *   (UNAVAILABLE) the call moves to the next one and retries, until its deadline. Retrying a write is safe
- *   for the store: each is a compare-and-swap txn, so a write that did land fails its compare on the retry
- *   (409), never applies twice.
+ *   for the store: each is a compare-and-swap txn, so a write that did land fails its compare on the retry,
+ *   never applies twice; the store then finds its own value there (`txn`'s `resent`) and reports success.
  * - Every unary call has a deadline (default 10 s): without quorum etcd answers "request timed out" or
  *   nothing, and the caller gets {@link EtcdUnavailableError}, never a hang.
  * - Watches (see watcher.ts) resume from their last revision on a new stream after any break.
@@ -38,12 +38,36 @@ export interface EtcdClientOptions {
   timeoutMs?: number;
 }
 
-/** etcd could not be reached or did not answer in time (no quorum, every endpoint down). */
+/**
+ * etcd could not be reached or did not answer in time (no quorum, every endpoint down). Its message is what
+ * kube-apiserver's etcd client reports, and kube-apiserver passes on as a 500's Status message: etcd's own
+ * error ("etcdserver: request timed out") when a member answered, else "context deadline exceeded".
+ */
 export class EtcdUnavailableError extends Error {
-  constructor(readonly method: string, override readonly cause: unknown) {
-    super(`etcd ${method} failed: ${(cause as Error).message ?? String(cause)}`);
+  constructor(readonly method: string, override readonly cause: unknown, etcdSaid?: string) {
+    super(etcdSaid ?? etcdMessage(cause) ?? "context deadline exceeded");
     this.name = "EtcdUnavailableError";
   }
+
+  /** The call and the gRPC error, for logs. */
+  get detail(): string {
+    return `etcd ${this.method} failed: ${(this.cause as Error).message ?? String(this.cause)}`;
+  }
+}
+
+/** etcd's own error text when a member answered the call with one ("etcdserver: …"), not the transport. */
+function etcdMessage(err: unknown): string | undefined {
+  const details = (err as grpc.ServiceError).details;
+  return typeof details === "string" && details.startsWith("etcdserver: ") ? details : undefined;
+}
+
+/**
+ * The call's deadline passed: here (DEADLINE_EXCEEDED), or first on the member, which then answers its own
+ * context's error as UNKNOWN "context deadline exceeded" (a linearizable read waiting for a leader).
+ */
+function timedOut(err: unknown): boolean {
+  const { code, details } = err as grpc.ServiceError;
+  return code === grpc.status.DEADLINE_EXCEEDED || (code === grpc.status.UNKNOWN && details === "context deadline exceeded");
 }
 
 type Init<D extends DescMessage> = MessageInitShape<D>;
@@ -86,8 +110,13 @@ export class EtcdClient {
     return this.unary("/etcdserverpb.KV/DeleteRange", DeleteRangeRequestSchema, DeleteRangeResponseSchema, req);
   }
 
-  txn(req: Init<typeof TxnRequestSchema>): Promise<TxnResponse> {
-    return this.unary("/etcdserverpb.KV/Txn", TxnRequestSchema, TxnResponseSchema, req);
+  /**
+   * `resent` is called when the txn is sent again after an UNAVAILABLE: the first send may have been applied
+   * (a member killed after committing it, before answering; "request timed out" and committed later), so a
+   * compare that fails now may have failed on this very txn's own write.
+   */
+  txn(req: Init<typeof TxnRequestSchema>, resent?: () => void): Promise<TxnResponse> {
+    return this.unary("/etcdserverpb.KV/Txn", TxnRequestSchema, TxnResponseSchema, req, resent);
   }
 
   compact(req: Init<typeof CompactionRequestSchema>): Promise<CompactionResponse> {
@@ -125,19 +154,23 @@ export class EtcdClient {
   }
 
   private async unary<I extends DescMessage, O extends DescMessage>(
-    method: string, input: I, output: O, req: Init<I>,
+    method: string, input: I, output: O, req: Init<I>, resent?: () => void,
   ): Promise<MessageShape<O>> {
     const message = create(input, req);
     const deadline = Date.now() + this.timeoutMs;
+    // What a member said on an earlier try ("etcdserver: request timed out"), for the error at the deadline.
+    let etcdSaid: string | undefined;
     for (let attempt = 0; ; attempt++) {
       const channel = this.channels[this.current]!;
       try {
+        if (attempt > 0) resent?.();
         return await this.call(channel, method, input, output, message, deadline);
       } catch (err) {
         const code = (err as grpc.ServiceError).code;
+        etcdSaid = etcdMessage(err) ?? etcdSaid;
         const retriable = code === grpc.status.UNAVAILABLE && !this.closed && Date.now() < deadline;
         if (!retriable) {
-          if (code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED) throw new EtcdUnavailableError(method, err);
+          if (code === grpc.status.UNAVAILABLE || timedOut(err)) throw new EtcdUnavailableError(method, err, etcdMessage(err) ?? etcdSaid);
           throw err;
         }
         if (this.channels[this.current] === channel) this.failover();

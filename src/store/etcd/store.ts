@@ -3,7 +3,7 @@ import {
   CompactedError, KeyExistsError, KeyNotFoundError, RevisionMismatchError,
   type KeyValue, type ListOptions, type ListResult, type Store, type StoreEvent, type WatchListener,
 } from "../store.js";
-import { bytes, EtcdClient, isCompactedError, rangeEnd, text, type EtcdClientOptions } from "./client.js";
+import { bytes, EtcdClient, EtcdUnavailableError, isCompactedError, rangeEnd, text, type EtcdClientOptions } from "./client.js";
 import { Compare_CompareResult, Compare_CompareTarget, CompareSchema, type Compare } from "./gen/etcdserverpb/rpc_pb.js";
 import { Event_EventType, type Event, type KeyValue as EtcdKeyValue } from "./gen/mvccpb/kv_pb.js";
 import { EtcdWatch } from "./watcher.js";
@@ -93,6 +93,7 @@ export class EtcdStore implements Store {
       await store.startHub(0);
     } catch (err) {
       store.client.close();
+      if (err instanceof EtcdUnavailableError) throw new EtcdUnavailableError(err.method, err.cause, `cannot reach etcd at ${options.endpoints.join(",")}: ${err.detail}`);
       throw err;
     }
     if (options.compactionIntervalMs) {
@@ -142,11 +143,19 @@ export class EtcdStore implements Store {
 
   async create(key: string, value: string): Promise<KeyValue> {
     const k = bytes(this.etcdKey(key));
+    const v = bytes(value);
+    let resent = false;
     const res = await this.client.txn({
       compare: [compare(k, Compare_CompareTarget.CREATE, Compare_CompareResult.EQUAL, 0)],
-      success: [{ request: { case: "requestPut", value: { key: k, value: bytes(value) } } }],
-    });
-    if (!res.succeeded) throw new KeyExistsError(key);
+      success: [{ request: { case: "requestPut", value: { key: k, value: v } } }],
+      failure: [{ request: { case: "requestRange", value: { key: k } } }],
+    }, () => (resent = true));
+    if (!res.succeeded) {
+      const own = resent ? ownWrite(res.responses[0]?.response, v) : undefined;
+      if (!own) throw new KeyExistsError(key);
+      await this.delivered(Number(own.modRevision));
+      return { key, value, createRevision: Number(own.createRevision), modRevision: Number(own.modRevision) };
+    }
     const revision = Number(res.header!.revision);
     await this.delivered(revision);
     return { key, value, createRevision: revision, modRevision: revision };
@@ -154,15 +163,24 @@ export class EtcdStore implements Store {
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     const k = bytes(this.etcdKey(key));
+    const v = bytes(value);
+    let resent = false;
     const res = await this.client.txn({
       compare: [
         compare(k, Compare_CompareTarget.CREATE, Compare_CompareResult.GREATER, 0),
         compare(k, Compare_CompareTarget.MOD, Compare_CompareResult.EQUAL, expectedRevision),
       ],
-      success: [{ request: { case: "requestPut", value: { key: k, value: bytes(value), prevKv: true } } }],
+      success: [{ request: { case: "requestPut", value: { key: k, value: v, prevKv: true } } }],
       failure: [{ request: { case: "requestRange", value: { key: k } } }],
-    });
-    if (!res.succeeded) throw this.mismatch(key, res.responses[0]?.response);
+    }, () => (resent = true));
+    if (!res.succeeded) {
+      const own = resent ? ownWrite(res.responses[0]?.response, v) : undefined;
+      if (own && Number(own.modRevision) > expectedRevision) {
+        await this.delivered(Number(own.modRevision));
+        return { key, value, createRevision: Number(own.createRevision), modRevision: Number(own.modRevision) };
+      }
+      throw this.mismatch(key, res.responses[0]?.response);
+    }
     const put = res.responses[0]!.response;
     const prev = put.case === "responsePut" ? put.value.prevKv : undefined;
     const revision = Number(res.header!.revision);
@@ -403,4 +421,14 @@ function compare(key: Uint8Array, target: Compare_CompareTarget, result: Compare
     ? { case: "createRevision" as const, value: BigInt(value) }
     : { case: "modRevision" as const, value: BigInt(value) };
   return create(CompareSchema, { key, target, result, targetUnion: union });
+}
+
+/**
+ * The key as a failed compare's range found it, when it holds exactly `value`: a resent txn's first send
+ * was applied (the member that took it died before answering), so the write that fails the compare is this
+ * call's own. Each object's value is unique (its uid, timestamps), so equal bytes are no one else's.
+ */
+function ownWrite(failure: { case: string | undefined; value?: unknown } | undefined, value: Uint8Array): EtcdKeyValue | undefined {
+  const current = failure?.case === "responseRange" ? (failure.value as { kvs: EtcdKeyValue[] }).kvs[0] : undefined;
+  return current && Buffer.from(current.value).equals(value) ? current : undefined;
 }
