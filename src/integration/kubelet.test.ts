@@ -98,6 +98,20 @@ describe("node agent with the process runtime against the real API server", () =
     assert.deepEqual([init.state?.terminated?.exitCode, init.ready], [0, true]);
   });
 
+  test("pod removal: once the pod is gone from the API, its pod and log directories are removed", async () => {
+    await create("removed", { volumes: [{ name: "scratch", emptyDir: {} }], containers: [sleeper("c", { volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] })] });
+    const pod = await eventually("removed running", async () => {
+      const p = await get("removed");
+      return p.status?.phase === "Running" && p;
+    });
+    const uid = pod.metadata!.uid!;
+    const podDir = join(stateDir, "pods", uid);
+    const logDir = join(stateDir, "logs", `default_removed_${uid}`);
+    assert.ok(existsSync(podDir) && existsSync(logDir));
+    await client.delete(PODS, "default", "removed", { gracePeriodSeconds: 0 });
+    await eventually("the pod's directories removed", async () => !existsSync(podDir) && !existsSync(logDir));
+  });
+
   test("postStart exec hook: the container is not Running until the hook has returned", async () => {
     const marker = join(stateDir, "post-start-marker");
     let runningBeforeHook = false;
