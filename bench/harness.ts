@@ -46,16 +46,21 @@ export class TugProcess {
       if (head.length < 64 * 1024) head += d.toString();
     });
     const kubeconfig = join(dir, "kubeconfig");
-    while (!existsSync(kubeconfig)) {
+    type Kubeconfig = { clusters?: Array<{ cluster: { server: string; "certificate-authority-data": string } }> } | null;
+    // Until the file is there and whole (it may be read while tug up is still writing it).
+    let cfg: Kubeconfig = null;
+    while (!cfg?.clusters?.[0]) {
       if (proc.exitCode !== null) throw new Error(`tug up exited with ${proc.exitCode}`);
       await new Promise((r) => setTimeout(r, 2));
+      // The kubeconfig's admin authenticates with a client certificate; the bench uses the static token, as before.
+      try {
+        if (existsSync(kubeconfig)) cfg = parse(readFileSync(kubeconfig, "utf8")) as Kubeconfig;
+      } catch {
+        // Half written: read it again.
+      }
     }
-    // The kubeconfig's admin authenticates with a client certificate; the bench uses the static token, as before.
-    const cfg = parse(readFileSync(kubeconfig, "utf8")) as {
-      clusters: Array<{ cluster: { server: string; "certificate-authority-data": string } }>;
-    };
-    const url = new URL(cfg.clusters[0]!.cluster.server);
-    const endpoint = { host: url.hostname, port: Number(url.port), ca: Buffer.from(cfg.clusters[0]!.cluster["certificate-authority-data"], "base64").toString(), token: readFileSync(join(dir, "pki", "admin.token"), "utf8").trim() };
+    const url = new URL(cfg.clusters[0].cluster.server);
+    const endpoint = { host: url.hostname, port: Number(url.port), ca: Buffer.from(cfg.clusters[0].cluster["certificate-authority-data"], "base64").toString(), token: readFileSync(join(dir, "pki", "admin.token"), "utf8").trim() };
     const client = new Client(endpoint, 1);
     while ((await client.call("GET", "/readyz").catch(() => ({ status: 0 }))).status !== 200) await new Promise((r) => setTimeout(r, 2));
     const readyMs = performance.now() - started;

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Sandbox, SandboxConfig } from "../node/runtime/runtime.js";
 import type { KubeObject } from "../api/types.js";
 import { ApiServer } from "../apiserver/server.js";
 import { Informer } from "../client/informer.js";
@@ -98,6 +99,20 @@ describe("node agent with the process runtime against the real API server", () =
     assert.deepEqual([init.state?.terminated?.exitCode, init.ready], [0, true]);
   });
 
+  test("pod removal: once the pod is gone from the API, its pod and log directories are removed", async () => {
+    await create("removed", { volumes: [{ name: "scratch", emptyDir: {} }], containers: [sleeper("c", { volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] })] });
+    const pod = await eventually("removed running", async () => {
+      const p = await get("removed");
+      return p.status?.phase === "Running" && p;
+    });
+    const uid = pod.metadata!.uid!;
+    const podDir = join(stateDir, "pods", uid);
+    const logDir = join(stateDir, "logs", `default_removed_${uid}`);
+    assert.ok(existsSync(podDir) && existsSync(logDir));
+    await client.delete(PODS, "default", "removed", { gracePeriodSeconds: 0 });
+    await eventually("the pod's directories removed", async () => !existsSync(podDir) && !existsSync(logDir));
+  });
+
   test("postStart exec hook: the container is not Running until the hook has returned", async () => {
     const marker = join(stateDir, "post-start-marker");
     let runningBeforeHook = false;
@@ -133,5 +148,44 @@ describe("node agent with the process runtime against the real API server", () =
     const target = status.conditions?.find((c) => c.type === "DisruptionTarget");
     assert.deepEqual([target?.status, target?.reason], ["True", "EvictionByEvictionAPI"]);
     await client.patch(PODS, "default", "evicted", "merge", { metadata: { finalizers: null } });
+  });
+});
+
+describe("node agent pod workers", () => {
+  test("Kubelet syncs every pod at once: 40 pods' sandboxes are all being created together, none queued behind another", async () => {
+    const server = new ApiServer({ store: new MemoryStore(), log: () => {} });
+    const client = new RestClient({ server: `http://127.0.0.1:${await server.listen(0)}` });
+    const stateDir = mkdtempSync(join(tmpdir(), "tug-kubelet-workers-"));
+    const PODS_AT_ONCE = 40;
+    let inFlight = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    /** Each sandbox waits until every pod's sandbox is being created: with fewer workers than pods, none ever is. */
+    class GatedRuntime extends ProcessRuntime {
+      override async runPodSandbox(config: SandboxConfig): Promise<Sandbox> {
+        if (++inFlight === PODS_AT_ONCE) open();
+        await gate;
+        return super.runPodSandbox(config);
+      }
+    }
+    const runtime = new GatedRuntime({ stateDir, catalog: new ImageCatalog(), hostIP: "127.0.0.1" });
+    const kubelet = new Kubelet(client, { nodeName: "workers-1", runtime, stateDir, hostIP: "127.0.0.1", kubeletPort: 0, cpu: "4", memory: "8Gi" });
+    const stop = new AbortController();
+    const running = kubelet.run(stop.signal);
+    try {
+      await Promise.all(Array.from({ length: PODS_AT_ONCE }, (_, i) => client.create(PODS, "default", {
+        apiVersion: "v1", kind: "Pod", metadata: { name: `p${i}` },
+        spec: { nodeName: "workers-1", terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "busybox", command: ["sleep", "3600"] }] },
+      } as KubeObject)));
+      await eventually("every pod's sandbox being created at once", async () => inFlight >= PODS_AT_ONCE, 30_000);
+    } finally {
+      open();
+      await kubelet.shutdown(0);
+      stop.abort();
+      await running;
+      client.close();
+      await server.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,7 +59,7 @@ export interface KubeletOptions {
 
 /**
  * The node agent: registers the Node and keeps its Lease and status fresh, watches the pods bound to it
- * and drives each through a PodWorker (one sync at a time per pod, via a work queue), reports their status,
+ * and drives each through a PodWorker (one sync at a time per pod, every pod in parallel, via a work queue), reports their status,
  * and completes graceful deletions by deleting the pod with grace 0 once its containers have stopped.
  */
 export class Kubelet implements LogSource {
@@ -138,7 +138,10 @@ export class Kubelet implements LogSource {
     // Containers start with the service env of their namespace: not before the services are known.
     await Promise.all([this.pods.waitForSync(), this.services.waitForSync()]);
     await this.removeOrphans();
-    const consumers = [...Array.from({ length: 32 }, () => this.consume()), this.resync(signal)];
+    // As upstream's pod workers (a goroutine per pod): as many syncs at once as the node holds pods, so a
+    // pod waits for its own sandbox and containers, never for other pods' in a queue.
+    const workers = Math.min(MAX_POD_WORKERS, Math.max(1, Number.parseInt(this.opts.pods ?? "110", 10) || 110));
+    const consumers = [...Array.from({ length: workers }, () => this.consume()), this.resync(signal)];
     signal.addEventListener("abort", () => {
       this.queue.shutdown();
       this.volumeObjects.stop();
@@ -456,6 +459,8 @@ export class Kubelet implements LogSource {
 }
 
 const SYNC_FREQUENCY_MS = 60_000;
+/** However many pods a node says it holds (--max-pods), no more syncs than this run at once. */
+const MAX_POD_WORKERS = 1000;
 
 /** A node's status.images as one string, to tell whether it changed. */
 function imagesKey(images: readonly NodeImage[]): string {
