@@ -1,8 +1,9 @@
 import { bytes, EtcdClient } from "../src/store/etcd/client.js";
 import { EtcdCluster } from "../src/store/etcd/testing.js";
 import { createPods, pacedGets } from "./api.js";
-import { fromRuns, median, reported, rounds, type Figure } from "./figure.js";
+import { fromRuns, median, MiB, reported, rounds, type Figure } from "./figure.js";
 import { Client, TugProcess } from "./harness.js";
+import { scaleRun, type ScaleRun } from "./scale.js";
 
 /**
  * How many concurrent clients create pods, and how many puts the raw ceiling keeps in flight: the same
@@ -70,36 +71,88 @@ async function rawPuts(endpoints: string[], payload: string, inFlight: number, t
   }
 }
 
-/** Issue 26's store figures: SQLite and etcd (1 member) side by side, and raw etcd puts/s as the ceiling. */
-export async function etcdBenchmarks(): Promise<Figure[]> {
-  const sqlite = await storeRun(["--store", "sqlite"]);
-  const etcd = await EtcdCluster.start();
+/** A raw ceiling and the API load on one etcd cluster of `members` members (fresh, on loopback). */
+async function etcdRun(members: number, payload: string): Promise<{ raw: number[]; rawWide: number[]; run: StoreRun }> {
+  const etcd = await EtcdCluster.start({ members });
   try {
-    // The raw puts carry a pod as the API server stores it (the same size and shape).
-    const payload = JSON.stringify({ metadata: { name: "p", namespace: "default", uid: "0".repeat(36), creationTimestamp: new Date().toISOString() }, spec: { pad: "x".repeat(1500) } });
     const raw: number[] = [];
     const rawWide: number[] = [];
-    const onEtcd = await storeRun(["--store", "etcd", "--etcd-servers", etcd.endpoints.join(",")], async (round) => {
+    const run = await storeRun(["--store", "etcd", "--etcd-servers", etcd.endpoints.join(",")], async (round) => {
       raw.push(await rawPuts(etcd.endpoints, payload, CONCURRENCY, 4_000, round));
       rawWide.push(await rawPuts(etcd.endpoints, payload, 64, 4_000, 10 + round));
     });
-    const ceiling = { name: "raw etcd puts/s", value: median(raw), unit: "puts/s" };
-    const figures: Figure[] = [
-      fromRuns(`raw etcd (1 member): puts/s of a pod-sized value, ${CONCURRENCY} in flight, our grpc-js client`, raw, "puts/s", "(ceiling)", () => true,
-        { detail: `${Buffer.byteLength(payload)} bytes a value (the API server stores ${Buffer.byteLength(onEtcd.storedPod)}); 4,000 puts to fresh keys before each create round` }),
-      reported("raw etcd (1 member): puts/s, 64 in flight", rawWide, "puts/s"),
-      fromRuns(`etcd: pod creates/s over HTTPS, ${CONCURRENCY} concurrent clients (3 × ${CREATES})`, onEtcd.creates, "creates/s", "≥ 0.5 × raw etcd puts/s", (v) => v >= 0.5 * ceiling.value, { against: ceiling }),
-      reported(`SQLite: pod creates/s over HTTPS, ${CONCURRENCY} concurrent clients (3 × ${CREATES})`, sqlite.creates, "creates/s"),
-    ];
-    const total = WARM + 3 * CREATES;
-    for (const [label, run] of [["SQLite", sqlite], ["etcd", onEtcd]] as const) {
-      figures.push(
-        reported(`${label}: LIST ${total.toLocaleString("en")} pods`, run.lists, "ms"),
-        { name: `${label}: GET p99 at 500 requests/s for 4 s`, value: run.get.p99, unit: "ms", goal: "(reported)", met: true, detail: `p50 ${run.get.p50.toFixed(2)} ms, achieved ${run.get.rate.toFixed(0)}/s` },
-      );
-    }
-    return figures;
+    return { raw, rawWide, run };
   } finally {
     await etcd.close();
   }
+}
+
+/**
+ * Issue 26's store figures: SQLite, etcd with 1 member and with 3 members on loopback side by side, each
+ * etcd's creates against raw etcd puts/s on the same cluster as the ceiling.
+ */
+export async function etcdBenchmarks(): Promise<Figure[]> {
+  const sqlite = await storeRun(["--store", "sqlite"]);
+  // The raw puts carry a pod as the API server stores it (the same size and shape).
+  const payload = JSON.stringify({ metadata: { name: "p", namespace: "default", uid: "0".repeat(36), creationTimestamp: new Date().toISOString() }, spec: { pad: "x".repeat(1500) } });
+  const clusters = [{ label: "etcd (1 member)", ...(await etcdRun(1, payload)) }, { label: "etcd (3 members)", ...(await etcdRun(3, payload)) }];
+  const figures: Figure[] = [reported(`SQLite: pod creates/s over HTTPS, ${CONCURRENCY} concurrent clients (3 × ${CREATES})`, sqlite.creates, "creates/s")];
+  for (const { label, raw, rawWide, run } of clusters) {
+    const ceiling = { name: `raw ${label} puts/s`, value: median(raw), unit: "puts/s" };
+    figures.push(
+      fromRuns(`raw ${label}: puts/s of a pod-sized value, ${CONCURRENCY} in flight, our grpc-js client`, raw, "puts/s", "(ceiling)", () => true,
+        { detail: `${Buffer.byteLength(payload)} bytes a value (the API server stores ${Buffer.byteLength(run.storedPod)}); 4,000 puts to fresh keys before each create round` }),
+      reported(`raw ${label}: puts/s, 64 in flight`, rawWide, "puts/s"),
+      fromRuns(`${label}: pod creates/s over HTTPS, ${CONCURRENCY} concurrent clients (3 × ${CREATES})`, run.creates, "creates/s", "≥ 0.5 × raw etcd puts/s", (v) => v >= 0.5 * ceiling.value, { against: ceiling }),
+    );
+  }
+  const total = WARM + 3 * CREATES;
+  for (const [label, run] of [["SQLite", sqlite], ...clusters.map((c) => [c.label, c.run] as const)] as const) {
+    figures.push(
+      reported(`${label}: LIST ${total.toLocaleString("en")} pods`, run.lists, "ms"),
+      { name: `${label}: GET p99 at 500 requests/s for 4 s`, value: run.get.p99, unit: "ms", goal: "(reported)", met: true, detail: `p50 ${run.get.p50.toFixed(2)} ms, achieved ${run.get.rate.toFixed(0)}/s` },
+    );
+  }
+  return figures;
+}
+
+const SCALE_PODS = 10_000;
+
+/**
+ * Scenario 1's Deployment of 10,000 replicas on 1,000 simulated nodes, on SQLite and on etcd (1 member,
+ * fresh each run), run in turn so both see the same machine: scale-up, rolling update and cascade delete.
+ */
+export async function etcdScaleBenchmarks(): Promise<Figure[]> {
+  const runs = Number(process.env.TUG_BENCH_ETCD_SCALE_RUNS) || 3;
+  const sqlite: ScaleRun[] = [];
+  const etcd: ScaleRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    sqlite.push(await scaleRun(SCALE_PODS));
+    const cluster = await EtcdCluster.start();
+    try {
+      etcd.push(await scaleRun(SCALE_PODS, 1000, ["--store", "etcd", "--etcd-servers", cluster.endpoints.join(",")]));
+    } finally {
+      await cluster.close();
+    }
+  }
+  const phases = [
+    ["created until all available", (r: ScaleRun) => r.createS],
+    ["rolling update (25% / 25%) of all", (r: ScaleRun) => r.rollS],
+    ["cascade delete until no pod or ReplicaSet is left", (r: ScaleRun) => r.deleteS],
+  ] as const;
+  const figures: Figure[] = [];
+  for (const [phase, seconds] of phases) {
+    const onSqlite = sqlite.map(seconds);
+    figures.push(
+      reported(`SQLite: Deployment of ${SCALE_PODS.toLocaleString("en")} replicas, ${phase}`, onSqlite, "s"),
+      reported(`etcd (1 member): Deployment of ${SCALE_PODS.toLocaleString("en")} replicas, ${phase}`, etcd.map(seconds), "s",
+        { against: { name: "SQLite", value: median(onSqlite), unit: "s" } }),
+    );
+  }
+  figures.push(
+    reported(`SQLite: RSS of Tugboat's processes with ${SCALE_PODS.toLocaleString("en")} pods`, sqlite.map((r) => r.podsRss / MiB), "MiB"),
+    reported(`etcd (1 member): RSS of Tugboat's processes with ${SCALE_PODS.toLocaleString("en")} pods`, etcd.map((r) => r.podsRss / MiB), "MiB",
+      { detail: "without etcd's own" }),
+  );
+  return figures;
 }

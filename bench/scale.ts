@@ -30,7 +30,7 @@ export function deployment(name: string, replicas: number, strategy: Record<stri
 }
 
 /** One pass of scenario 1 at a given size, on a fresh `tug up`: seconds for each phase, and memory. */
-interface ScaleRun {
+export interface ScaleRun {
   pods: number;
   createS: number;
   rollS: number;
@@ -43,10 +43,11 @@ interface ScaleRun {
  * A Deployment of `pods` replicas (25%/25%) on 1,000 simulated nodes, through the API like a user: created
  * until status says every replica is updated and available; its template changed until the rollout is
  * complete; then a cascade (background) delete until no pod or ReplicaSet is left. RSS is of the whole
- * `tug up` process tree, idle (nodes up, no pods) and with every pod available.
+ * `tug up` process tree, idle (nodes up, no pods) and with every pod available. `storeArgs`: tug up's
+ * store flags (default: SQLite).
  */
-async function scaleRun(pods: number, nodes = 1000): Promise<ScaleRun> {
-  const tug = await TugProcess.start(["--nodes", String(nodes), "--runtime", "simulated"]);
+export async function scaleRun(pods: number, nodes = 1000, storeArgs: string[] = []): Promise<ScaleRun> {
+  const tug = await TugProcess.start([...storeArgs, "--nodes", String(nodes), "--runtime", "simulated"]);
   const client = tug.client();
   const limit = Math.max(300_000, pods * 30);
   const name = "scale";
