@@ -114,6 +114,18 @@ export class TugProcess {
   }
 }
 
+/** The CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms); 0 once it has gone. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // utime and stime are the 14th and 15th fields; the command name in parentheses may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** A process's resident set size in bytes; 0 once it has gone. */
 export function rssOf(pid: number): number {
   try {

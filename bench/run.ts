@@ -5,7 +5,7 @@ import { apiBenchmarks } from "./api.js";
 import { applyBenchmarks } from "./apply.js";
 import { containerdBenchmarks } from "./containerd.js";
 import { deploymentBenchmarks } from "./deployment.js";
-import { etcdBenchmarks } from "./etcd.js";
+import { etcdBenchmarks, etcdScaleBenchmarks } from "./etcd.js";
 import type { Figure } from "./figure.js";
 import { pm2Benchmarks } from "./pm2.js";
 import { protobufBenchmarks } from "./protobuf.js";
@@ -46,7 +46,8 @@ const SCENARIOS: Scenario[] = [
   { id: "rbac", title: "RBAC authorizer (issue 23)", run: rbacBenchmarks, about: RBAC_ABOUT },
   { id: "apply", title: "Server-side apply (issue 24)", run: applyBenchmarks },
   { id: "protobuf", title: "Protobuf request bodies (issue 25)", run: protobufBenchmarks },
-  { id: "etcd", title: "The etcd store (issue 26): SQLite vs etcd (1 member), raw etcd puts as the ceiling", run: etcdBenchmarks },
+  { id: "etcd", title: "The etcd store (issue 26): SQLite vs etcd (1 member and 3 members), raw etcd puts as the ceiling", run: etcdBenchmarks },
+  { id: "etcd-scale", title: "The etcd store (issue 26): scenario 1's 10,000-replica Deployment on SQLite vs etcd (1 member)", run: etcdScaleBenchmarks },
   { id: "containerd", title: "Pod start-up on the containerd runtime (issue 25)", run: containerdBenchmarks },
 ];
 

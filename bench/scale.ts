@@ -30,7 +30,7 @@ export function deployment(name: string, replicas: number, strategy: Record<stri
 }
 
 /** One pass of scenario 1 at a given size, on a fresh `tug up`: seconds for each phase, and memory. */
-interface ScaleRun {
+export interface ScaleRun {
   pods: number;
   createS: number;
   rollS: number;
@@ -43,12 +43,14 @@ interface ScaleRun {
  * A Deployment of `pods` replicas (25%/25%) on 1,000 simulated nodes, through the API like a user: created
  * until status says every replica is updated and available; its template changed until the rollout is
  * complete; then a cascade (background) delete until no pod or ReplicaSet is left. RSS is of the whole
- * `tug up` process tree, idle (nodes up, no pods) and with every pod available.
+ * `tug up` process tree, idle (nodes up, no pods) and with every pod available. `storeArgs`: tug up's
+ * store flags (default: SQLite); `limitMs`: how long each phase may take before the run fails.
  */
-async function scaleRun(pods: number, nodes = 1000): Promise<ScaleRun> {
-  const tug = await TugProcess.start(["--nodes", String(nodes), "--runtime", "simulated"]);
+export async function scaleRun(pods: number, options: { nodes?: number; storeArgs?: string[]; limitMs?: number } = {}): Promise<ScaleRun> {
+  const nodes = options.nodes ?? 1000;
+  const tug = await TugProcess.start([...(options.storeArgs ?? []), "--nodes", String(nodes), "--runtime", "simulated"]);
   const client = tug.client();
-  const limit = Math.max(300_000, pods * 30);
+  const limit = options.limitMs ?? Math.max(300_000, pods * 30);
   const name = "scale";
   try {
     await until(`${nodes} nodes`, async () => (await client.list(NODES, undefined, { limit: nodes })).items.length >= nodes, 120_000);
