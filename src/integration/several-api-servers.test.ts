@@ -24,6 +24,22 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
   }
 }
 
+/** An informer on default's ConfigMaps through `client`, synced: the names it was told were added, and its stop. */
+async function watchConfigMaps(client: RestClient): Promise<{ seen: Set<string>; stop: () => Promise<void> }> {
+  const seen = new Set<string>();
+  const informer = new Informer(client, { resource: CONFIGMAPS, namespace: "default" });
+  informer.on({ add: (o) => void seen.add(o.metadata.name!) });
+  const abort = new AbortController();
+  const running = informer.run(abort.signal);
+  await informer.waitForSync();
+  return {
+    seen, stop: async () => {
+      abort.abort();
+      await running;
+    },
+  };
+}
+
 describe("several API servers on one store", () => {
   let store: MemoryStore;
   let a: ApiServer;
@@ -83,12 +99,7 @@ describe("several API servers on one store", () => {
 
   test("an informer's watch moves to the other API server when its server dies", async () => {
     const client = new RestClient({ server: urlA, servers: [urlA, urlB] });
-    const seen = new Set<string>();
-    const informer = new Informer(client, { resource: CONFIGMAPS, namespace: "default" });
-    informer.on({ add: (o) => void seen.add(o.metadata.name!) });
-    const stop = new AbortController();
-    const running = informer.run(stop.signal);
-    await informer.waitForSync();
+    const { seen, stop } = await watchConfigMaps(client);
     const writer = new RestClient({ server: urlB });
     await writer.create(CONFIGMAPS, "default", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "before" } });
     await until("the first ConfigMap", () => seen.has("before"));
@@ -96,8 +107,7 @@ describe("several API servers on one store", () => {
     await writer.create(CONFIGMAPS, "default", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "after" } });
     await until("the ConfigMap written after A died, through B", () => seen.has("after"));
     assert.equal(client.server, `${urlB}/`);
-    stop.abort();
-    await running;
+    await stop();
     client.close();
     writer.close();
   });
@@ -112,12 +122,7 @@ describe("several API servers on one store", () => {
         return super.list(...args);
       };
     })({ server: `http://127.0.0.1:${port}` });
-    const seen = new Set<string>();
-    const informer = new Informer(client, { resource: CONFIGMAPS, namespace: "default" });
-    informer.on({ add: (o) => void seen.add(o.metadata.name!) });
-    const stop = new AbortController();
-    const running = informer.run(stop.signal);
-    await informer.waitForSync();
+    const { seen, stop } = await watchConfigMaps(client);
     const writer = new RestClient({ server: urlB });
     await first.close();
     await writer.create(CONFIGMAPS, "default", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "while-down" } });
@@ -125,8 +130,7 @@ describe("several API servers on one store", () => {
     await again.listen(port);
     await until("the ConfigMap written while the server was down", () => seen.has("while-down"));
     assert.equal(lists, 1, "the watch resumed from the last version seen; nothing was listed again");
-    stop.abort();
-    await running;
+    await stop();
     client.close();
     writer.close();
     await again.close();

@@ -218,18 +218,21 @@ export class ContainerdDaemon {
   }
 }
 
-/** The processes whose command line has `name` as its program's file name and `arg` among its arguments. */
-function processesWith(name: string, arg: string): number[] {
-  const found: number[] = [];
+/** Every process's id and command line (argv), from /proc; processes gone meanwhile are skipped. */
+function* commandLines(): Generator<{ pid: number; argv: string[] }> {
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    let argv: string[];
     try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      yield { pid: Number(pid), argv: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0") };
     } catch {
       continue;
     }
-    if ((argv[0] ?? "").split("/").pop() === name && argv.includes(arg)) found.push(Number(pid));
   }
+}
+
+/** The processes whose command line has `name` as its program's file name and `arg` among its arguments. */
+function processesWith(name: string, arg: string): number[] {
+  const found: number[] = [];
+  for (const { pid, argv } of commandLines()) if ((argv[0] ?? "").split("/").pop() === name && argv.includes(arg)) found.push(pid);
   return found;
 }
 
@@ -264,18 +267,12 @@ function isZombie(pid: number): boolean {
 /** Kills the containerd-shim processes started for the daemon at `socket` (found by their -address argument). */
 export function killShims(socket: string): number {
   let killed = 0;
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue;
-    }
+  for (const { pid, argv } of commandLines()) {
     if (!(argv[0] ?? "").includes("containerd-shim")) continue;
     const i = argv.indexOf("-address");
     if (i >= 0 && argv[i + 1] === socket) {
       try {
-        process.kill(Number(pid), "SIGKILL");
+        process.kill(pid, "SIGKILL");
         killed++;
       } catch {
         // gone already
