@@ -90,16 +90,22 @@ function etcMounts(deps: ContainerConfigDeps, pod: Pod, c: Container, podDir: st
   return files.flatMap(([file, containerPath, text]) => {
     if (text === undefined || c.volumeMounts?.some((m) => m.mountPath === containerPath)) return [];
     const hostPath = join(podDir, file);
-    writeFileSync(hostPath, text);
+    // Every container of the pod bind-mounts this one file: rewriting it unchanged (truncate, then write)
+    // would let a sibling that reads it at that moment see it empty.
+    if (readIfAny(hostPath) !== text) writeFileSync(hostPath, text);
     return [{ hostPath, containerPath, readOnly: false }];
   });
 }
 
 /** The node's /etc/hosts, which a hostNetwork pod's managed file carries. */
 function readNodeHosts(): string {
+  return readIfAny("/etc/hosts") ?? "";
+}
+
+function readIfAny(path: string): string | undefined {
   try {
-    return readFileSync("/etc/hosts", "utf8");
+    return readFileSync(path, "utf8");
   } catch {
-    return "";
+    return undefined;
   }
 }
